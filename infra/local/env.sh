@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Settings of the local stack: ports, data folder, per-service credentials (local-only values).
+# Every value can be overridden from the environment; sourced by the stack and start/test scripts.
+REPO_ROOT="${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export REPO_ROOT
+export STACK_DATA_DIR="${STACK_DATA_DIR:-$REPO_ROOT/.data}"
+export STACK_HOST="${STACK_HOST:-127.0.0.1}"
+export MYSQL_PORT="${MYSQL_PORT:-3306}"
+export REDIS_PORT="${REDIS_PORT:-6379}"
+export KAFKA_PORT="${KAFKA_PORT:-9092}"
+export KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+export KAFKA_VERSION="${KAFKA_VERSION:-$(sed -n 's/^kafka=//p' "$REPO_ROOT/.tool-versions.env")}"
+
+# Local-only development credentials; production supplies its own through the environment.
+export MYSQL_ADMIN_USER="${MYSQL_ADMIN_USER:-flashsale_admin}"
+export MYSQL_ADMIN_PASSWORD="${MYSQL_ADMIN_PASSWORD:-admin-local-only}"
+export MYSQL_ADMIN_URL="${MYSQL_ADMIN_URL:-mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$MYSQL_PORT}"
+export REDIS_URL="${REDIS_URL:-redis://$STACK_HOST:$REDIS_PORT}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-$STACK_HOST:$KAFKA_PORT}"
+
+# service name -> database, user, password (local-only)
+STACK_SERVICES="order payment inventory reconciler"
+service_db() { case "$1" in reconciler) echo "reconciler_service" ;; *) echo "${1}_service" ;; esac; }
+service_user() { echo "${1}_svc"; }
+service_password() { echo "${1}-local-only"; }
+service_mysql_url() { echo "mysql://$(service_user "$1"):$(service_password "$1")@$STACK_HOST:$MYSQL_PORT/$(service_db "$1")"; }

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Shared helpers of the local stack scripts: logging, pid files, waiting on a real client call.
+set -euo pipefail
+# shellcheck source=env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+
+log() { printf '[stack:%s] %s\n' "${COMPONENT:-stack}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+pid_file() { echo "$STACK_DATA_DIR/$1.pid"; }
+
+# Prints the pid when the process we started is alive.
+our_pid() {
+  local f; f="$(pid_file "$1")"
+  [ -f "$f" ] || return 1
+  local pid; pid="$(cat "$f")"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then echo "$pid"; return 0; fi
+  rm -f "$f"; return 1
+}
+
+# wait_until <seconds> <description> <command...>: polls a real client call, never an open port.
+wait_until() {
+  local timeout="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [ "$SECONDS" -ge "$deadline" ]; then return 1; fi
+    sleep 0.5
+  done
+  log "$what is ready"
+}
+
+stop_ours() { # <name>: stops only a process whose pid file we wrote
+  local pid
+  if pid="$(our_pid "$1")"; then
+    log "stopping (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "$pid" 2>/dev/null; then log "still running, killing"; kill -9 "$pid" 2>/dev/null || true; fi
+    rm -f "$(pid_file "$1")"
+  else
+    log "not started by this repository; nothing to stop"
+  fi
+}
+
+apt_install() { # <binary> <debian package...>
+  local bin="$1"; shift
+  command -v "$bin" >/dev/null 2>&1 && return 0
+  [ "$(id -u)" = 0 ] || die "$bin is missing; install: sudo apt-get install -y $*"
+  log "installing $* from Debian's packages"
+  # The packages' own init scripts must not start a second server; policy-rc.d refuses them.
+  local policy=/usr/sbin/policy-rc.d created_policy=0
+  if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; created_policy=1; fi
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  [ "$created_policy" = 1 ] && rm -f "$policy"
+  return 0
+}

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { ConfigError, common, parseConfig, z } from '../src/index.ts';
+
+const schema = z.object({
+  PORT: common.port(3001),
+  MYSQL_URL: common.MYSQL_URL,
+  REDIS_URL: common.REDIS_URL,
+  KAFKA_BROKERS: common.KAFKA_BROKERS,
+  JWT_SECRET: common.secret(),
+});
+
+const valid = {
+  MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/order_service',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  KAFKA_BROKERS: '127.0.0.1:9092, 127.0.0.1:9093',
+  JWT_SECRET: 'a-secret-of-enough-length',
+};
+
+t.test('parses a valid environment and applies defaults', async (t) => {
+  const config = parseConfig(schema, valid);
+  t.equal(config.PORT, 3001);
+  t.same(config.KAFKA_BROKERS, ['127.0.0.1:9092', '127.0.0.1:9093']);
+});
+
+t.test('names every bad variable at once', async (t) => {
+  const error = t.throws(() =>
+    parseConfig(schema, { ...valid, MYSQL_URL: 'postgres://x', PORT: 'abc', JWT_SECRET: undefined }),
+  ) as ConfigError;
+  t.type(error, ConfigError);
+  t.equal(error.issues.length, 3);
+  t.match(error.message, /MYSQL_URL: must be a URL with scheme mysql:/);
+  t.match(error.message, /PORT:/);
+  t.match(error.message, /JWT_SECRET:/);
+});
+
+t.test('a secret has no default', async (t) => {
+  const { JWT_SECRET: _omitted, ...rest } = valid;
+  t.throws(() => parseConfig(schema, rest), ConfigError);
+});

@@ -1,0 +1,63 @@
+/**
+ * Every Kafka topic the platform uses, declared once: name (`domain.entity.event.vN`), partition
+ * count, and who produces and consumes it. The broker never auto-creates a topic; `ensureTopics`
+ * creates these and only these.
+ */
+import type { Admin } from 'kafkajs';
+
+export type ServiceName = 'order' | 'payment' | 'inventory' | 'reconciler';
+
+export interface TopicDeclaration {
+  name: string;
+  partitions: number;
+  producer: ServiceName;
+  consumers: ServiceName[];
+  /** Retention in ms; dead-letter and quarantine topics keep their entries longer. */
+  retentionMs?: number;
+}
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
+
+export const domainTopics: readonly TopicDeclaration[] = [
+  { name: 'order.order.created.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
+  { name: 'order.order.cancelled.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
+  { name: 'order.order.expired.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
+  { name: 'order.order.refunded.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
+  { name: 'inventory.stock.committed.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },
+  { name: 'inventory.stock.released.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },
+  { name: 'payment.payment.completed.v1', partitions: 6, producer: 'payment', consumers: ['order'] },
+  { name: 'payment.payment.failed.v1', partitions: 6, producer: 'payment', consumers: ['order'] },
+  { name: 'payment.payment.refunded.v1', partitions: 6, producer: 'payment', consumers: ['order'] },
+];
+
+/** Each consuming service has a dead-letter and a quarantine topic of its own. */
+export const deadLetterTopic = (consumer: ServiceName) => `${consumer}.consumer.dead-lettered.v1`;
+export const quarantineTopic = (consumer: ServiceName) => `${consumer}.consumer.quarantined.v1`;
+
+export function allTopics(): TopicDeclaration[] {
+  const consumers = [...new Set(domainTopics.flatMap((topic) => topic.consumers))];
+  return [
+    ...domainTopics,
+    ...consumers.flatMap((consumer): TopicDeclaration[] => [
+      { name: deadLetterTopic(consumer), partitions: 1, producer: consumer, consumers: ['reconciler'], retentionMs: 4 * WEEK_MS },
+      { name: quarantineTopic(consumer), partitions: 1, producer: consumer, consumers: ['reconciler'], retentionMs: 4 * WEEK_MS },
+    ]),
+  ];
+}
+
+/** Creates missing topics; existing ones are left alone. Returns the names it created. */
+export async function ensureTopics(admin: Admin, topics: readonly TopicDeclaration[] = allTopics()): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic.name));
+  if (missing.length === 0) return [];
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({
+      topic: topic.name,
+      numPartitions: topic.partitions,
+      replicationFactor: -1, // the broker's default: 1 locally, 3 on a real cluster
+      configEntries: topic.retentionMs ? [{ name: 'retention.ms', value: String(topic.retentionMs) }] : [],
+    })),
+  });
+  return missing.map((topic) => topic.name);
+}

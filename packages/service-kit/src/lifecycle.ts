@@ -1,0 +1,50 @@
+import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+
+type Closer = { name: string; close: () => unknown };
+
+/**
+ * Owns a process's shutdown: on SIGTERM/SIGINT the HTTP server stops taking requests and drains,
+ * then workers and clients close in the reverse order of their creation.
+ */
+export class Lifecycle {
+  readonly #closers: Closer[] = [];
+  readonly #logger: Logger;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+  }
+
+  /** Registers something to close; returns it so construction and registration read as one line. */
+  add<T>(name: string, resource: T, close: (resource: T) => unknown): T {
+    this.#closers.push({ name, close: () => close(resource) });
+    return resource;
+  }
+
+  async closeAll(): Promise<void> {
+    for (const closer of [...this.#closers].reverse()) {
+      try {
+        await closer.close();
+      } catch (error) {
+        this.#logger.error({ err: error, resource: closer.name }, 'close failed');
+      }
+    }
+    this.#closers.length = 0;
+  }
+}
+
+export async function listenWithGracefulShutdown(
+  app: FastifyInstance,
+  lifecycle: Lifecycle,
+  listen: { host: string; port: number },
+  delayMs = 15000,
+): Promise<void> {
+  closeWithGrace({ delay: delayMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await lifecycle.closeAll();
+  });
+  await app.listen(listen);
+}

@@ -1,0 +1,27 @@
+import type { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import type { MysqlPool } from './clients.ts';
+import type { ReadinessCheck } from './health.ts';
+
+/** Ready means the service's own schema answers, not just the server: migrations must have run. */
+export const mysqlReadiness = (pool: MysqlPool): ReadinessCheck => ({
+  name: 'mysql',
+  check: async () => {
+    await pool.query('SELECT 1 FROM schema_migrations LIMIT 1');
+  },
+});
+
+export const redisReadiness = (redis: Redis): ReadinessCheck => ({
+  name: 'redis',
+  check: async () => {
+    await redis.ping();
+  },
+});
+
+export const kafkaReadiness = (admin: Admin): ReadinessCheck => ({
+  name: 'kafka',
+  check: async () => {
+    const cluster = await admin.describeCluster();
+    if (cluster.brokers.length === 0) throw new Error('no brokers in cluster metadata');
+  },
+});

@@ -1,0 +1,54 @@
+import t from 'tap';
+import { createTestDatabase, createTestKafka, createTestRedis, resolveServers, waitFor } from '../src/index.ts';
+
+t.test('the servers are real and found', async (t) => {
+  const servers = await resolveServers();
+  t.ok(servers.mysqlAdminUrl.startsWith('mysql://'));
+  t.ok(servers.kafkaBrokers.length > 0);
+});
+
+t.test('mysql2: a transaction commits, another rolls back', async (t) => {
+  const db = await createTestDatabase(t.teardown.bind(t));
+  await db.pool.query('CREATE TABLE probe (id INT PRIMARY KEY, note VARCHAR(20) NOT NULL) ENGINE=InnoDB');
+
+  const committed = await db.pool.getConnection();
+  await committed.beginTransaction();
+  await committed.query('INSERT INTO probe VALUES (1, ?)', ['kept']);
+  await committed.commit();
+  committed.release();
+
+  const rolledBack = await db.pool.getConnection();
+  await rolledBack.beginTransaction();
+  await rolledBack.query('INSERT INTO probe VALUES (2, ?)', ['dropped']);
+  await rolledBack.rollback();
+  rolledBack.release();
+
+  const [rows] = await db.pool.query('SELECT id, note FROM probe ORDER BY id');
+  t.same(rows, [{ id: 1, note: 'kept' }]);
+});
+
+t.test('ioredis: EVALSHA runs a loaded script atomically', async (t) => {
+  const { redis, prefix } = await createTestRedis(t.teardown.bind(t));
+  const script = "local v = redis.call('INCRBY', KEYS[1], ARGV[1]); return v";
+  const sha = (await redis.script('LOAD', script)) as string;
+  t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 5), 5);
+  t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 2), 7);
+});
+
+t.test('kafkajs: produce, then consume through a consumer group on the real broker', async (t) => {
+  const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
+  const topic = await createTopic({ numPartitions: 2 });
+  const producer = kafka.producer();
+  await producer.connect();
+  t.teardown(() => producer.disconnect());
+  await producer.send({ topic, acks: -1, messages: [{ key: 'k1', value: 'one' }, { key: 'k2', value: 'two' }] });
+
+  const consumer = kafka.consumer({ groupId: groupId() });
+  await consumer.connect();
+  t.teardown(() => consumer.disconnect());
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const seen: string[] = [];
+  await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+  await waitFor(() => seen.length === 2, { what: 'two messages', timeoutMs: 30000 });
+  t.same(seen.sort(), ['one', 'two']);
+});

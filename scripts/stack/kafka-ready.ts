@@ -1,0 +1,15 @@
+// Exits 0 only when the broker answers an admin describeCluster: an open port is not readiness.
+import { Kafka, logLevel } from 'kafkajs';
+
+const brokers = (process.argv[2] ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const kafka = new Kafka({ clientId: 'stack-ready', brokers, logLevel: logLevel.NOTHING, retry: { retries: 0 }, connectionTimeout: 1000 });
+const admin = kafka.admin();
+try {
+  await admin.connect();
+  const cluster = await admin.describeCluster();
+  process.exitCode = cluster.brokers.length > 0 ? 0 : 1;
+} catch {
+  process.exitCode = 1;
+} finally {
+  await admin.disconnect().catch(() => undefined);
+}

@@ -1,0 +1,14 @@
+import { common, z } from '@flash-sale/config';
+
+/** The order service's whole configuration, parsed once in main.ts. */
+export const orderConfigSchema = z.object({
+  NODE_ENV: common.NODE_ENV,
+  LOG_LEVEL: common.LOG_LEVEL,
+  HOST: common.HOST,
+  PORT: common.port(3001),
+  MYSQL_URL: common.MYSQL_URL,
+  REDIS_URL: common.REDIS_URL,
+  KAFKA_BROKERS: common.KAFKA_BROKERS,
+});
+
+export type OrderConfig = z.output<typeof orderConfigSchema>;
