@@ -19,9 +19,9 @@ export interface TopicDeclaration {
 const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 export const domainTopics: readonly TopicDeclaration[] = [
-  { name: 'order.order.created.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
-  { name: 'order.order.cancelled.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
-  { name: 'order.order.expired.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
+  { name: 'order.order.created.v1', partitions: 6, producer: 'order', consumers: ['inventory', 'payment'] },
+  { name: 'order.order.cancelled.v1', partitions: 6, producer: 'order', consumers: ['inventory', 'payment'] },
+  { name: 'order.order.expired.v1', partitions: 6, producer: 'order', consumers: ['inventory', 'payment'] },
   { name: 'order.order.refunded.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
   { name: 'inventory.stock.committed.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },
   { name: 'inventory.stock.released.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },

@@ -7,3 +7,4 @@ export { mysqlReadiness, redisReadiness, kafkaReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
+export { authPlugin, requireRole, principalOf, signToken, type Principal, type Role } from './auth.ts';

@@ -1,0 +1,47 @@
+/**
+ * Writes outbox rows inside the caller's transaction, so the event exists if and only if the
+ * state change it announces committed. Several events go in one multi-row INSERT (group commit).
+ */
+import type { Connection, PoolConnection } from 'mysql2/promise';
+import type { z } from 'zod';
+import { createEnvelope, type Envelope, type EventContext } from './envelope.ts';
+import type { EventDefinition } from './registry.ts';
+
+export type SqlExecutor = Pick<Connection | PoolConnection, 'query'>;
+
+export interface PendingEvent {
+  definition: EventDefinition;
+  envelope: Envelope;
+  /** W3C traceparent of the producing span, carried to the Kafka headers by the relay. */
+  traceparent?: string;
+}
+
+/** Builds (and validates) an event for a later `writeOutbox`; throws on an invalid payload. */
+export function prepareEvent<S extends z.ZodObject>(
+  definition: EventDefinition<S>,
+  payload: z.input<S>,
+  context: EventContext & { traceparent?: string },
+  now: Date,
+): PendingEvent {
+  const parsed = definition.payload.parse(payload);
+  const envelope = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), context, now);
+  return { definition: definition, envelope, ...(context.traceparent ? { traceparent: context.traceparent } : {}) };
+}
+
+export async function writeOutbox(executor: SqlExecutor, events: readonly PendingEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  const rows = events.map(({ definition, envelope, traceparent }) => [
+    envelope.id,
+    envelope.type,
+    definition.topic,
+    envelope.metadata.partition_key,
+    envelope.metadata.tenant_id,
+    JSON.stringify(envelope),
+    JSON.stringify(traceparent ? { traceparent } : {}),
+    new Date(envelope.occurred_at),
+  ]);
+  await executor.query(
+    'INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope, headers, created_at) VALUES ?',
+    [rows],
+  );
+}
