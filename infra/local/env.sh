@@ -24,3 +24,8 @@ service_db() { case "$1" in reconciler) echo "reconciler_service" ;; *) echo "${
 service_user() { echo "${1}_svc"; }
 service_password() { echo "${1}-local-only"; }
 service_mysql_url() { echo "mysql://$(service_user "$1"):$(service_password "$1")@$STACK_HOST:$MYSQL_PORT/$(service_db "$1")"; }
+
+# Secrets for the local stack only; production passes its own and the services have no defaults.
+export JWT_SECRET="${JWT_SECRET:-local-only-jwt-secret-change-me}"
+export PAYMENT_WEBHOOK_SECRETS="${PAYMENT_WEBHOOK_SECRETS:-local-only-webhook-secret-1,local-only-webhook-secret-0}"
+export PAYMENT_PROVIDER_URL="${PAYMENT_PROVIDER_URL:-http://127.0.0.1:3005}"
