@@ -2,7 +2,7 @@
  * Writes outbox rows inside the caller's transaction, so the event exists if and only if the
  * state change it announces committed. Several events go in one multi-row INSERT (group commit).
  */
-import type { Connection, PoolConnection } from 'mysql2/promise';
+import mysql, { type Connection, type PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
 import { createEnvelope, type Envelope, type EventContext } from './envelope.ts';
 import type { EventDefinition } from './registry.ts';
@@ -30,6 +30,11 @@ export function prepareEvent<S extends z.ZodObject>(
 
 export async function writeOutbox(executor: SqlExecutor, events: readonly PendingEvent[]): Promise<void> {
   if (events.length === 0) return;
+  await executor.query(writeOutboxSql(events));
+}
+
+/** The multi-row INSERT for `events`, for callers that send several statements in one batch. */
+export function writeOutboxSql(events: readonly PendingEvent[]): string {
   const rows = events.map(({ definition, envelope, traceparent }) => [
     envelope.id,
     envelope.type,
@@ -40,7 +45,7 @@ export async function writeOutbox(executor: SqlExecutor, events: readonly Pendin
     JSON.stringify(traceparent ? { traceparent } : {}),
     new Date(envelope.occurred_at),
   ]);
-  await executor.query(
+  return mysql.format(
     'INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope, headers, created_at) VALUES ?',
     [rows],
   );

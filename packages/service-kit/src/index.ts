@@ -8,3 +8,4 @@ export { createLogger, loggerOptions, type Logger, type LoggerSettings } from '.
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { authPlugin, requireRole, principalOf, signToken, type Principal, type Role } from './auth.ts';
+export { withTransaction } from './transaction.ts';
