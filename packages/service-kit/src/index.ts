@@ -9,3 +9,4 @@ export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { authPlugin, requireRole, principalOf, signToken, type Principal, type Role } from './auth.ts';
 export { withTransaction } from './transaction.ts';
+export { docsPlugin, type DocsOptions } from './docs.ts';
