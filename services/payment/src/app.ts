@@ -1,4 +1,5 @@
 import {
+  authPlugin,
   createBaseApp,
   kafkaReadiness,
   mysqlReadiness,
@@ -10,6 +11,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { paymentsRoutes } from './http/payments.routes.ts';
+import { refundsRoutes } from './http/refunds.routes.ts';
+import { webhooksRoutes } from './http/webhooks.routes.ts';
+import type { PaymentProvider } from './infra/payment-provider.client.ts';
+import type { RefundDispatcher } from './workers/refund-dispatcher.ts';
 
 export interface PaymentAppDeps {
   logger: Logger;
@@ -17,6 +23,11 @@ export interface PaymentAppDeps {
   mysql: MysqlPool;
   redis: Redis;
   kafkaAdmin: Admin;
+  provider: PaymentProvider;
+  refunds: RefundDispatcher;
+  jwtSecret: string;
+  webhookSecrets: readonly string[];
+  webhookToleranceSeconds: number;
   now: () => Date;
 }
 
@@ -26,6 +37,17 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+  });
+  await app.register(authPlugin, { secret: deps.jwtSecret });
+  const pool = deps.mysql;
+  await app.register(paymentsRoutes, { pool, provider: deps.provider, now: deps.now });
+  await app.register(refundsRoutes, { pool, refunds: deps.refunds, now: deps.now });
+  await app.register(webhooksRoutes, {
+    pool,
+    refunds: deps.refunds,
+    secrets: deps.webhookSecrets,
+    toleranceSeconds: deps.webhookToleranceSeconds,
+    now: deps.now,
   });
   return app;
 }

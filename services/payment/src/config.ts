@@ -9,6 +9,16 @@ export const paymentConfigSchema = z.object({
   MYSQL_URL: common.MYSQL_URL,
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
+  JWT_SECRET: common.secret(),
+  PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
+  PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
+  /** Comma-separated; every listed secret is accepted, so a rotation adds the new one first and drops the old one later. */
+  PAYMENT_WEBHOOK_SECRETS: z
+    .string()
+    .transform((value) => value.split(',').map((secret) => secret.trim()).filter(Boolean))
+    .pipe(z.array(common.secret()).min(1, 'needs at least one secret')),
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
+  REFUND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
 });
 
 export type PaymentConfig = z.output<typeof paymentConfigSchema>;

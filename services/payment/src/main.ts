@@ -1,5 +1,6 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
+import { registry } from '@flash-sale/events';
 import {
   Lifecycle,
   createKafka,
@@ -11,10 +12,17 @@ import {
 } from '@flash-sale/service-kit';
 import { buildApp } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
+import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
+import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 
 const config = loadConfigOrExit(paymentConfigSchema);
-const logger = createLogger({ service: 'payment', level: config.LOG_LEVEL });
+const logger = createLogger({
+  service: 'payment',
+  level: config.LOG_LEVEL,
+  redact: [...registry.redactionPaths(), 'req.headers["provider-signature"]'],
+});
 const lifecycle = new Lifecycle(logger);
+const now = () => new Date();
 
 const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
 const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
@@ -22,5 +30,21 @@ const kafka = createKafka(config.KAFKA_BROKERS, 'payment-service', logger);
 const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
 await kafkaAdmin.connect();
 
-const app = await buildApp({ logger, metrics: createMetricsRegistry('payment'), mysql, redis, kafkaAdmin, now: () => new Date() });
+const provider = createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS });
+const refunds = lifecycle.add('refund-dispatcher', createRefundDispatcher({ pool: mysql, provider, logger, now }), (dispatcher) => dispatcher.stop());
+refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
+
+const app = await buildApp({
+  logger,
+  metrics: createMetricsRegistry('payment'),
+  mysql,
+  redis,
+  kafkaAdmin,
+  provider,
+  refunds,
+  jwtSecret: config.JWT_SECRET,
+  webhookSecrets: config.PAYMENT_WEBHOOK_SECRETS,
+  webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+  now,
+});
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

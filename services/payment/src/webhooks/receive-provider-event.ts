@@ -1,0 +1,184 @@
+/**
+ * Stores an authenticated provider event and applies it, in one transaction with the outbox
+ * event it causes: either all of (inbox row, payment transition, history, outbox, refund request)
+ * commit, or none does and the provider is told to retry.
+ */
+import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOutbox, type PendingEvent } from '@flash-sale/events';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { decideProviderEvent } from '../domain/decide-provider-event.ts';
+import type { ProviderEvent } from '../domain/provider-event.ts';
+import { findOrderView, type OrderView } from '../infra/order-view.repository.ts';
+import { appendHistory, findPayment, transitionPayment, type Payment } from '../infra/payment.repository.ts';
+import { findRefundOfPayment, markRefundSucceeded, requestRefund } from '../infra/refund.repository.ts';
+import { inTransaction } from '../infra/sql.ts';
+import { insertInboxEntry, noteDuplicateDelivery, settleInboxEntry, type InboxOutcome } from '../infra/webhook-inbox.repository.ts';
+
+export interface ReceivedEvent {
+  /** The parsed event, or only its id and type when the type is not one the service acts on. */
+  event: ProviderEvent | { id: string; type: string; known: false };
+  rawBody: string;
+  signedAt: Date;
+}
+
+export interface ReceiveResult {
+  outcome: InboxOutcome;
+  duplicate: boolean;
+  paymentId: string | null;
+  /** Refunds this event created that should be sent to the provider now. */
+  refundsToSubmit: string[];
+}
+
+const eventContext = (order: OrderView) => ({ source: 'payment', tenantId: order.tenantId, correlationId: order.orderId, traceId: order.traceId });
+
+export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, now: Date): Promise<ReceiveResult> {
+  const { event } = received;
+  const stored = await inTransaction(pool, async (tx) => {
+    const inserted = await insertInboxEntry(tx, {
+      providerEventId: event.id,
+      eventType: event.type,
+      rawBody: received.rawBody,
+      signedAt: received.signedAt,
+      receivedAt: now,
+    });
+    if (inserted === 'duplicate') return undefined;
+    const result = 'known' in event ? ignored() : await apply(tx, event, now);
+    await settleInboxEntry(tx, event.id, { outcome: result.outcome, detail: result.detail, paymentId: result.paymentId, now });
+    return result;
+  });
+  if (stored) return { outcome: stored.outcome, duplicate: false, paymentId: stored.paymentId, refundsToSubmit: stored.refundsToSubmit };
+  const outcome = await noteDuplicateDelivery(pool, event.id);
+  return { outcome: outcome ?? 'APPLIED', duplicate: true, paymentId: null, refundsToSubmit: [] };
+}
+
+interface Applied {
+  outcome: InboxOutcome;
+  detail: string | null;
+  paymentId: string | null;
+  refundsToSubmit: string[];
+}
+
+const ignored = (): Applied => ({ outcome: 'IGNORED_EVENT_TYPE', detail: null, paymentId: null, refundsToSubmit: [] });
+
+async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promise<Applied> {
+  // `reference` is our payment id, given to the provider when the payment was opened.
+  const payment = await findPayment(tx, event.data.reference, { forUpdate: true });
+  if (!payment || (payment.providerPaymentId !== null && payment.providerPaymentId !== event.data.payment_id)) {
+    return { outcome: 'UNKNOWN_PAYMENT', detail: `no payment ${event.data.reference} for provider payment ${event.data.payment_id}`, paymentId: null, refundsToSubmit: [] };
+  }
+  const order = await findOrderView(tx, payment.orderId);
+  if (!order) throw new Error(`payment ${payment.id} refers to order ${payment.orderId} missing from order_view`);
+
+  const decision = decideProviderEvent(event, payment, order);
+  if (decision.kind === 'refuse') {
+    await appendHistory(tx, {
+      paymentId: payment.id,
+      from: payment.status,
+      to: decision.attempted,
+      accepted: false,
+      cause: `refused.${decision.code.toLowerCase()}`,
+      providerEventId: event.id,
+      details: { event_type: event.type, detail: decision.detail, amount_minor: event.data.amount_minor, currency: event.data.currency },
+      now,
+    });
+    return { outcome: `REFUSED_${decision.code}`, detail: decision.detail, paymentId: payment.id, refundsToSubmit: [] };
+  }
+
+  const events: PendingEvent[] = [];
+  const refundsToSubmit: string[] = [];
+  const base = { paymentId: payment.id, from: payment.status, cause: decision.cause, providerEventId: event.id, now };
+  let applied: boolean;
+  switch (event.type) {
+    case 'payment.succeeded': {
+      applied = await transitionPayment(tx, {
+        ...base,
+        to: 'COMPLETED',
+        details: { transaction_id: event.data.transaction_id },
+        set: { transactionId: event.data.transaction_id, providerPaymentId: event.data.payment_id, callbackAt: now },
+      });
+      events.push(
+        prepareEvent(
+          paymentCompleted,
+          { payment_id: payment.id, order_id: payment.orderId, transaction_id: event.data.transaction_id, amount_minor: payment.amountMinor, currency: payment.currency },
+          eventContext(order),
+          now,
+        ),
+      );
+      if (decision.refundOrder) refundsToSubmit.push(await requestAutomaticRefund(tx, payment, order, now));
+      break;
+    }
+    case 'payment.failed': {
+      applied = await transitionPayment(tx, {
+        ...base,
+        to: 'FAILED',
+        details: { failure_reason: event.data.failure_reason },
+        set: { failureReason: event.data.failure_reason, providerPaymentId: event.data.payment_id, callbackAt: now },
+      });
+      events.push(prepareEvent(paymentFailed, { payment_id: payment.id, order_id: payment.orderId, reason: event.data.failure_reason }, eventContext(order), now));
+      break;
+    }
+    case 'refund.succeeded': {
+      applied = await transitionPayment(tx, { ...base, to: 'REFUNDED', details: { provider_refund_id: event.data.refund_id } });
+      const refund = await closeRefund(tx, payment, event.data.refund_id, now);
+      events.push(
+        prepareEvent(
+          paymentRefunded,
+          { payment_id: payment.id, order_id: payment.orderId, refund_id: refund.id, amount_minor: refund.amountMinor, currency: refund.currency, reason: refund.reason },
+          eventContext(order),
+          now,
+        ),
+      );
+      break;
+    }
+  }
+  // The row is locked, so the guard cannot lose a race here; if it ever does, roll everything back.
+  if (!applied) throw new Error(`guarded transition of payment ${payment.id} refused under its own lock`);
+  await writeOutbox(tx, events);
+  return { outcome: 'APPLIED', detail: null, paymentId: payment.id, refundsToSubmit };
+}
+
+async function requestAutomaticRefund(tx: PoolConnection, payment: Payment, order: OrderView, now: Date): Promise<string> {
+  const reason = `order ${order.status.toLowerCase()} before its payment completed`;
+  const { refund } = await requestRefund(
+    tx,
+    { paymentId: payment.id, orderId: payment.orderId, tenantId: payment.tenantId, amountMinor: payment.amountMinor, currency: payment.currency, reason, initiatedBy: 'automatic', requestedBy: 'payment-service' },
+    now,
+  );
+  await appendHistory(tx, {
+    paymentId: payment.id,
+    // Not a transition yet: the payment stays COMPLETED until the provider confirms the refund.
+    from: 'COMPLETED',
+    to: 'COMPLETED',
+    accepted: true,
+    cause: 'refund.requested.automatic',
+    providerEventId: null,
+    details: { refund_id: refund.id, reason },
+    now,
+  });
+  return refund.id;
+}
+
+/** The refund we asked for, or (a refund made at the provider directly) one recorded now. */
+async function closeRefund(tx: PoolConnection, payment: Payment, providerRefundId: string, now: Date) {
+  const existing = await findRefundOfPayment(tx, payment.id, { forUpdate: true });
+  if (existing) {
+    await markRefundSucceeded(tx, existing.id, providerRefundId, now);
+    return existing;
+  }
+  const { refund } = await requestRefund(
+    tx,
+    {
+      paymentId: payment.id,
+      orderId: payment.orderId,
+      tenantId: payment.tenantId,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      reason: 'refunded at the provider',
+      initiatedBy: 'provider',
+      requestedBy: 'provider',
+      status: 'SUCCEEDED',
+      providerRefundId,
+    },
+    now,
+  );
+  return refund;
+}
