@@ -2,7 +2,24 @@ export * from './topics.ts';
 export * from './envelope.ts';
 export * from './registry.ts';
 export * from './catalog.ts';
-export { prepareEvent, writeOutbox, writeOutboxSql, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
+export { prepareEvent, writeOutbox, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
+export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
+export { outboxLag, type OutboxLag } from './outbox/lag.ts';
+export {
+  createEventConsumer,
+  type EventConsumer,
+  type EventConsumerOptions,
+  type EventHandler,
+  type HandlerContext,
+} from './consumer/event-consumer.ts';
+export { RetryableError, TerminalError, errorContract, type ErrorContract } from './consumer/errors.ts';
+export { followUpContext } from './consumer/follow-up.ts';
+export { parseDeadLetterEntry, DLQ_HEADER, type DeadLetterEntry, type DeadLetterKind } from './consumer/dead-letter.ts';
+export { readDeadLetters, redrive, selectRecords, REDRIVE_HEADER, type DeadLetterRecord } from './redrive.ts';
+export { RedisIdempotencyKeyStore, type IdempotencyKeyStore } from './idempotency-store.ts';
+export { HEADER } from './kafka-headers.ts';
+export { parseTraceparent, formatTraceparent, activeTraceparent, type TraceParent } from './trace-context.ts';
+export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 /** The platform's own tables (outbox, consumer dedupe), applied before every service's migrations. */
 export const platformMigrationsDir = new URL('../migrations', import.meta.url).pathname;

@@ -1,0 +1,255 @@
+/**
+ * The consumer runtime over kafkajs `eachBatch`.
+ *
+ * - Offsets are resolved one by one, only for messages the runtime finished with (handled,
+ *   skipped as duplicate, quarantined or dead-lettered); a stop or rebalance mid-batch leaves the
+ *   rest unresolved, so shutdown commits only what was handled and the rest is redelivered.
+ * - Each message is decoded and validated against the registry; a poison pill is quarantined at
+ *   once and the partition moves on.
+ * - The handler runs in one MySQL transaction with the `(consumer, event id)` dedupe insert.
+ * - A failing handler is retried in place with exponential backoff and jitter (holding its
+ *   partition, which keeps the aggregate's order), then dead-lettered with its last error; a
+ *   `TerminalError` is dead-lettered at once.
+ * - The runtime's own failures (database or broker unreachable) are not the event's fault: they
+ *   are thrown to kafkajs, which restarts from the last resolved offset. Nothing is dead-lettered
+ *   because MySQL was down.
+ */
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { backoffDelay, sleep } from '../backoff.ts';
+import { registry as catalogRegistry } from '../catalog.ts';
+import type { Envelope } from '../envelope.ts';
+import { HEADER, decodeHeaders } from '../kafka-headers.ts';
+import type { EventRegistry } from '../registry.ts';
+import { deadLetterTopic, quarantineTopic, type ServiceName } from '../topics.ts';
+import { parseTraceparent, withRemoteParent } from '../trace-context.ts';
+import { consumerMetrics } from './consumer-metrics.ts';
+import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
+import { decodeMessage } from './decode.ts';
+import { TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
+import { HandlerFailure, handleOnce } from './handle-once.ts';
+
+export interface HandlerContext {
+  /** The transaction the dedupe row commits in; write the effect (and follow-up outbox rows) here. */
+  tx: PoolConnection;
+  /** Carries trace_id, correlation_id, event id and type; PII payload fields are redacted. */
+  logger: Logger;
+  topic: string;
+  partition: number;
+  offset: string;
+  /** 1 on the first delivery attempt. */
+  attempt: number;
+  /** The W3C traceparent the message arrived with, for follow-up events (see `followUpContext`). */
+  traceparent: string | undefined;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each consumer owns its view of a payload
+export type EventHandler<P = any> = (event: Envelope<P>, ctx: HandlerContext) => Promise<void>;
+
+export interface EventConsumerOptions {
+  /** Names the consumer: dedupe key, default group id, dead-letter and quarantine topics. */
+  consumer: string;
+  groupId?: string;
+  kafka: Kafka;
+  pool: Pool;
+  logger: Logger;
+  metrics: Registry;
+  /** By event type, e.g. `'order.created.v1'`. */
+  handlers: Partial<Record<string, EventHandler>>;
+  retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
+  /** Where an event type is consumed from; defaults to the registry's topic. */
+  topicFor?: (eventType: string) => string;
+  deadLetterTopic?: string;
+  quarantineTopic?: string;
+  /** Validates envelopes and payloads; defaults to the platform catalog. */
+  registry?: EventRegistry;
+  /** Partitions handled in parallel (each partition stays sequential). */
+  partitionsConsumedConcurrently?: number;
+  /** Passed to the kafkajs consumer (session timeout, fetch wait, …). */
+  consumerConfig?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  clock?: () => Date;
+}
+
+export interface EventConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const HEARTBEAT_SLICE_MS = 1000;
+
+export function createEventConsumer(options: EventConsumerOptions): EventConsumer {
+  const registry = options.registry ?? catalogRegistry;
+  const name = options.consumer;
+  const clock = options.clock ?? (() => new Date());
+  const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 5);
+  const backoff = { initialDelayMs: options.retry?.initialDelayMs ?? 200, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 };
+  const dlqTopic = options.deadLetterTopic ?? deadLetterTopic(name as ServiceName);
+  const quarantine = options.quarantineTopic ?? quarantineTopic(name as ServiceName);
+  const metrics = consumerMetrics(options.metrics);
+  const logger = options.logger.child({ component: 'event-consumer', consumer: name });
+  // PII never reaches logs, even when a handler logs the whole event.
+  const redact = { paths: registry.redactionPaths(), censor: '[redacted]' };
+
+  const topicByType = new Map<string, string>();
+  for (const type of Object.keys(options.handlers)) {
+    const definition = registry.get(type);
+    if (!definition) throw new Error(`consumer ${name} has a handler for ${type}, which is not registered`);
+    topicByType.set(type, options.topicFor?.(type) ?? definition.topic);
+  }
+  const topics = [...new Set(topicByType.values())];
+
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let abort = new AbortController();
+
+  type Batch = Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>;
+
+  /** Waits `ms` while keeping the group session alive; false when the runtime must let go. */
+  async function backoffWait(ms: number, batch: Batch): Promise<boolean> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (!batch.isRunning() || batch.isStale()) return false;
+      if (!(await sleep(Math.min(HEARTBEAT_SLICE_MS, until - Date.now()), abort.signal))) return false;
+      await batch.heartbeat();
+    }
+    return batch.isRunning() && !batch.isStale();
+  }
+
+  async function sendToDeadLetter(
+    kind: DeadLetterKind,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    contract: ErrorContract,
+    attempts: number,
+    event: { id?: string; type?: string },
+  ): Promise<void> {
+    if (!producer) throw new Error('consumer producer is not connected');
+    const destination = kind === 'quarantined' ? quarantine : dlqTopic;
+    // Awaited with acks from all replicas before the offset resolves: the entry is never lost.
+    await producer.send({
+      topic: destination,
+      acks: -1,
+      messages: [buildDeadLetterMessage(kind, name, { topic, partition, message }, contract, attempts, event, clock())],
+    });
+  }
+
+  /** True when the runtime is done with the message (its offset may be resolved). */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, batch: Batch): Promise<boolean> {
+    const decoded = decodeMessage(message, registry);
+    const headers = decodeHeaders(message.headers);
+    if (decoded.kind === 'poison') {
+      const type = decoded.eventType ?? headers[HEADER.eventType] ?? 'unknown';
+      await sendToDeadLetter('quarantined', topic, partition, message, decoded.contract, 1, { type, ...(headers[HEADER.eventId] ? { id: headers[HEADER.eventId] } : {}) });
+      metrics.quarantined.inc({ consumer: name, topic });
+      metrics.failed.inc({ type, consumer: name, outcome: 'quarantined' });
+      logger.warn(
+        { topic, partition, offset: message.offset, code: decoded.contract.error.code, event_type: type, trace_id: parseTraceparent(headers[HEADER.traceparent])?.traceId, correlation_id: headers[HEADER.correlationId] },
+        'poison pill quarantined',
+      );
+      return true;
+    }
+
+    const { envelope } = decoded;
+    const handler = options.handlers[envelope.type];
+    if (!handler) {
+      metrics.processed.inc({ type: envelope.type, consumer: name, outcome: 'ignored' });
+      return true;
+    }
+    const traceparent = headers[HEADER.traceparent];
+    const parent = parseTraceparent(traceparent);
+    const eventLogger = logger.child(
+      {
+        event_id: envelope.id,
+        event_type: envelope.type,
+        trace_id: envelope.trace_id,
+        correlation_id: envelope.correlation_id,
+        tenant_id: envelope.metadata.tenant_id,
+        topic,
+        partition,
+        offset: message.offset,
+      },
+      { redact },
+    );
+    const started = performance.now();
+    const delivery = { consumer: name, topic, partition, offset: message.offset };
+
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const outcome = await handleOnce(options.pool, delivery, envelope, (tx) =>
+          withRemoteParent(parent, () => handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent })),
+        );
+        metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
+        metrics.duration.observe({ type: envelope.type, consumer: name, outcome }, (performance.now() - started) / 1000);
+        if (outcome === 'duplicate') eventLogger.info({ attempt }, 'event already processed; skipped');
+        else eventLogger.debug({ attempt }, 'event handled');
+        return true;
+      } catch (error) {
+        if (!(error instanceof HandlerFailure)) throw error;
+        const cause = error.original;
+        const terminal = cause instanceof TerminalError;
+        const errorFields = { err_name: cause instanceof Error ? cause.name : typeof cause, err: error.message, attempt };
+        if (terminal || attempt >= maxAttempts) {
+          await sendToDeadLetter('dead-lettered', topic, partition, message, handlerErrorContract(cause, attempt), attempt, { id: envelope.id, type: envelope.type });
+          metrics.deadLettered.inc({ consumer: name, type: envelope.type });
+          metrics.failed.inc({ type: envelope.type, consumer: name, outcome: 'dead_lettered' });
+          metrics.duration.observe({ type: envelope.type, consumer: name, outcome: 'dead_lettered' }, (performance.now() - started) / 1000);
+          eventLogger.error({ ...errorFields, terminal }, 'event dead-lettered');
+          return true;
+        }
+        const delayMs = backoffDelay(backoff, attempt);
+        metrics.failed.inc({ type: envelope.type, consumer: name, outcome: 'retried' });
+        eventLogger.warn({ ...errorFields, retry_in_ms: delayMs }, 'event handler failed; retrying');
+        if (!(await backoffWait(delayMs, batch))) return false;
+      }
+    }
+  }
+
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const done = await processMessage(batch.topic, batch.partition, message, payload);
+      if (!done) return;
+      payload.resolveOffset(message.offset);
+      metrics.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1));
+      await payload.heartbeat();
+    }
+  }
+
+  return {
+    async start() {
+      if (consumer) return;
+      abort = new AbortController();
+      producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      consumer = options.kafka.consumer({
+        maxWaitTimeInMs: 1000,
+        allowAutoTopicCreation: false,
+        ...options.consumerConfig,
+        groupId: options.groupId ?? name,
+      });
+      await consumer.connect();
+      // A new group starts at the beginning: an event published before the group existed is not skipped.
+      await consumer.subscribe({ topics, fromBeginning: true });
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+        eachBatch,
+      });
+      logger.info({ topics, group_id: options.groupId ?? name }, 'event consumer started');
+    },
+    async stop() {
+      abort.abort();
+      // disconnect() waits for the running batch, then commits the offsets resolved so far.
+      await consumer?.disconnect();
+      await producer?.disconnect();
+      consumer = undefined;
+      producer = undefined;
+      logger.info('event consumer stopped');
+    },
+  };
+}

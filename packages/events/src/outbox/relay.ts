@@ -1,0 +1,231 @@
+/**
+ * The outbox relay: publishes committed outbox rows to Kafka in id order and marks them.
+ *
+ * - No high-water mark: every scan asks for *all* unpublished rows in id order, so a row whose
+ *   transaction committed late (id 10 after id 11) is simply found by the next scan.
+ * - At-least-once: a row is marked only after the broker acknowledged it (`acks: -1`, idempotent
+ *   producer, one request in flight). A crash in between publishes it again; consumers dedupe.
+ * - Order per aggregate: only the holder of the lease (see `lease.ts`) publishes, and a row waiting
+ *   for a retry blocks the later rows of its (topic, partition key) until it goes out.
+ * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
+ *   (`attempts`, `next_attempt_at`, `last_error` on the row).
+ */
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { backoffDelay, sleep, type BackoffPolicy } from '../backoff.ts';
+import { HEADER } from '../kafka-headers.ts';
+import { traceparentFor } from '../trace-context.ts';
+import { outboxLag } from './lag.ts';
+import { RelayLease } from './lease.ts';
+import { relayMetrics } from './relay-metrics.ts';
+
+export interface OutboxRelayOptions {
+  pool: Pool;
+  kafka: Kafka;
+  logger: Logger;
+  metrics: Registry;
+  /** Names the relay in logs and metric labels. */
+  service: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** How long published rows stay (for audits and replays from the database) before the purge. */
+  retentionMs?: number;
+  /** Backoff of a row whose publish failed. */
+  retry?: Partial<BackoffPolicy>;
+}
+
+export interface OutboxRelay {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** One scan-publish-mark pass; the number of rows published (0 when another relay leads). */
+  runOnce(): Promise<number>;
+}
+
+interface OutboxRow extends RowDataPacket {
+  id: string;
+  event_id: string;
+  event_type: string;
+  topic: string;
+  partition_key: string;
+  tenant_id: string;
+  envelope: string;
+  headers: string | null;
+  attempts: number;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+const PURGE_CHUNK = 5000;
+
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 250;
+  const retentionMs = options.retentionMs ?? 7 * DAY_MS;
+  const purgeEveryMs = Math.min(60_000, retentionMs);
+  const retry: BackoffPolicy = { initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
+  const logger = options.logger.child({ component: 'outbox-relay', relay: options.service });
+  const metrics = relayMetrics(options.metrics);
+  const label = { relay: options.service };
+  const lease = new RelayLease(options.pool);
+
+  let producer: Producer | undefined;
+  let lastPurgeAt = 0;
+  let loop: Promise<void> | undefined;
+  let abort: AbortController | undefined;
+  // runOnce may be called by the loop and by a caller at once; passes must not interleave.
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function connectedProducer(): Promise<Producer> {
+    if (producer) return producer;
+    const created = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await created.connect();
+    producer = created;
+    return created;
+  }
+
+  function toMessage(row: OutboxRow): Message {
+    const envelope = JSON.parse(row.envelope) as { correlation_id: string; trace_id: string };
+    const recorded = row.headers ? (JSON.parse(row.headers) as { traceparent?: string }) : {};
+    return {
+      key: row.partition_key,
+      value: row.envelope,
+      headers: {
+        [HEADER.eventId]: row.event_id,
+        [HEADER.eventType]: row.event_type,
+        [HEADER.correlationId]: envelope.correlation_id,
+        [HEADER.tenantId]: row.tenant_id,
+        [HEADER.traceparent]: traceparentFor(recorded.traceparent, envelope.trace_id),
+      },
+    };
+  }
+
+  async function publishPass(connection: PoolConnection): Promise<number> {
+    // One clock reading for both queries, so a row cannot leave backoff between them unseen.
+    await connection.query('SET @relay_now = NOW(6)');
+    const [rows] = await connection.query<OutboxRow[]>(
+      `SELECT id, event_id, event_type, topic, partition_key, tenant_id, envelope, headers, attempts
+         FROM outbox
+        WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= @relay_now)
+        ORDER BY id LIMIT ?`,
+      [batchSize],
+    );
+    const last = rows[rows.length - 1];
+    if (!last) return 0;
+    const [waiting] = await connection.query<RowDataPacket[]>(
+      `SELECT DISTINCT topic, partition_key FROM outbox
+        WHERE published_at IS NULL AND next_attempt_at > @relay_now AND id < ?`,
+      [last.id],
+    );
+    const blocked = new Set(waiting.map((row) => `${String(row.topic)}\u0000${String(row.partition_key)}`));
+
+    const byTopic = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      if (blocked.has(`${row.topic}\u0000${row.partition_key}`)) continue;
+      const group = byTopic.get(row.topic) ?? [];
+      group.push(row);
+      byTopic.set(row.topic, group);
+    }
+
+    const kafkaProducer = await connectedProducer();
+    let published = 0;
+    for (const [topic, group] of byTopic) {
+      const ids = group.map((row) => row.id);
+      try {
+        await kafkaProducer.send({ topic, acks: -1, messages: group.map(toMessage) });
+      } catch (error) {
+        const attempts = Math.max(...group.map((row) => row.attempts)) + 1;
+        const delayMs = backoffDelay(retry, attempts);
+        const message = error instanceof Error ? error.message : String(error);
+        await connection.query(
+          `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = NOW(6) + INTERVAL ? MICROSECOND
+            WHERE id IN (?) AND published_at IS NULL`,
+          [message.slice(0, 2000), delayMs * 1000, ids],
+        );
+        metrics.publishFailed.inc({ ...label, topic }, group.length);
+        logger.warn({ topic, rows: group.length, first_id: ids[0], attempts, retry_in_ms: delayMs, err: message }, 'outbox publish failed; will retry');
+        continue;
+      }
+      await connection.query('UPDATE outbox SET published_at = NOW(6), last_error = NULL WHERE id IN (?)', [ids]);
+      metrics.published.inc({ ...label, topic }, group.length);
+      published += group.length;
+    }
+    return published;
+  }
+
+  async function purge(connection: PoolConnection): Promise<void> {
+    if (Date.now() - lastPurgeAt < purgeEveryMs) return;
+    lastPurgeAt = Date.now();
+    for (;;) {
+      const [result] = await connection.query<ResultSetHeader>(
+        'DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY published_at LIMIT ?',
+        [retentionMs * 1000, PURGE_CHUNK],
+      );
+      metrics.purged.inc(label, result.affectedRows);
+      if (result.affectedRows < PURGE_CHUNK) return;
+    }
+  }
+
+  async function pass(): Promise<number> {
+    const connection = await lease.acquire();
+    metrics.leader.set(label, connection ? 1 : 0);
+    if (!connection) return 0;
+    try {
+      const published = await publishPass(connection);
+      await purge(connection);
+      const lag = await outboxLag(connection);
+      metrics.unpublished.set(label, lag.unpublished);
+      metrics.oldestAge.set(label, lag.oldestAgeSeconds);
+      return published;
+    } catch (error) {
+      // The lease connection may be dead; dropping it frees the lock for another relay.
+      lease.lose();
+      metrics.leader.set(label, 0);
+      throw error;
+    }
+  }
+
+  function runOnce(): Promise<number> {
+    const next = queue.then(pass, pass);
+    queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async function run(signal: AbortSignal): Promise<void> {
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const published = await runOnce();
+        failures = 0;
+        // A full batch means more is waiting: go again at once.
+        if (published < batchSize) await sleep(pollIntervalMs, signal);
+      } catch (error) {
+        failures += 1;
+        logger.error({ err: error instanceof Error ? error.message : String(error), failures }, 'outbox relay pass failed');
+        await sleep(backoffDelay({ initialDelayMs: pollIntervalMs, maxDelayMs: 30_000 }, failures), signal);
+      }
+    }
+  }
+
+  return {
+    async start() {
+      if (loop) return;
+      await connectedProducer();
+      abort = new AbortController();
+      loop = run(abort.signal);
+      logger.info({ batch_size: batchSize, poll_interval_ms: pollIntervalMs }, 'outbox relay started');
+    },
+    async stop() {
+      abort?.abort();
+      await loop;
+      loop = undefined;
+      await queue;
+      await lease.release();
+      metrics.leader.set(label, 0);
+      await producer?.disconnect();
+      producer = undefined;
+      logger.info('outbox relay stopped');
+    },
+    runOnce,
+  };
+}
