@@ -30,5 +30,6 @@ trap stop_started EXIT
 bash "$REPO_ROOT/infra/local/stack.sh" up
 echo "[test] stack ready after $((SECONDS - started_at)) s" >&2
 
+node packages/events/src/cli/schema-gate.ts
 turbo run typecheck lint --concurrency=2 --output-logs=errors-only
 turbo run test --concurrency=2 --output-logs=full
