@@ -1,0 +1,36 @@
+/**
+ * Redis key layout of one sale. Every key carries the sale id as its hash tag (`{saleId}`), so all
+ * keys a script touches live in one Redis Cluster slot.
+ */
+// A type alias (not an interface) so Object.values() of it is string[].
+export type SaleKeys = {
+  /** Hash: tenant_id, sku_id, armed_stock, unit_price_minor, currency, starts_at_ms, ends_at_ms, per_user_limit, hold_ttl_ms, armed_at_ms. */
+  meta: string;
+  /** Hash: available, held, sold (units). available + held + sold = armed_stock. */
+  stock: string;
+  /** Hash: order id -> JSON {s: H held | C committed | R released, q: units, e: hold expiry ms, u: user id, r?: release reason}. */
+  orders: string;
+  /** Hash: user id -> units held + sold (the per-user limit counts both). */
+  users: string;
+  /** Sorted set: order ids still held, scored by hold expiry (ms), for expiry and orphan repair. */
+  expiry: string;
+};
+
+const HASH_TAG_BREAKERS = /[{}]/;
+
+export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
+  // A brace inside the id would change which part Redis hashes and split the sale across slots.
+  if (!saleId || HASH_TAG_BREAKERS.test(saleId)) throw new Error(`sale id ${JSON.stringify(saleId)} must be non-empty and free of braces`);
+  if (HASH_TAG_BREAKERS.test(keyPrefix)) throw new Error('key prefix must be free of braces');
+  const base = `${keyPrefix}sale:{${saleId}}`;
+  return {
+    meta: `${base}:meta`,
+    stock: `${base}:stock`,
+    orders: `${base}:orders`,
+    users: `${base}:users`,
+    expiry: `${base}:expiry`,
+  };
+}
+
+/** Pub/sub channel on which the scripts announce that a sold-out sale has stock again. */
+export const stockReturnedChannel = (keyPrefix: string) => `${keyPrefix}stock-returned`;

@@ -1,0 +1,43 @@
+/**
+ * A Lua script file run by EVALSHA, falling back to EVAL (which also caches it) when the server
+ * does not know the script yet: after a restart, a failover or a SCRIPT FLUSH.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+
+export class LuaScript {
+  readonly name: string;
+  readonly numberOfKeys: number;
+  readonly source: string;
+  readonly sha: string;
+
+  constructor(fileName: string) {
+    const match = /^([a-z-]+)-(\d+)\.lua$/.exec(fileName);
+    if (!match?.[1] || !match[2]) throw new Error(`Lua script file ${fileName} must be named <name>-<numKeys>.lua`);
+    this.name = match[1];
+    this.numberOfKeys = Number(match[2]);
+    this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+    this.sha = createHash('sha1').update(this.source).digest('hex');
+  }
+
+  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (keys.length !== this.numberOfKeys) throw new Error(`${this.name} takes ${this.numberOfKeys} keys, got ${keys.length}`);
+    try {
+      return await redis.evalsha(this.sha, this.numberOfKeys, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return redis.eval(this.source, this.numberOfKeys, ...keys, ...args);
+    }
+  }
+}
+
+/** Loaded once per process; the files are part of the package. */
+export const scripts = {
+  arm: new LuaScript('arm-sale-2.lua'),
+  reserve: new LuaScript('reserve-stock-5.lua'),
+  release: new LuaScript('release-stock-4.lua'),
+  commit: new LuaScript('commit-stock-3.lua'),
+  view: new LuaScript('view-stock-2.lua'),
+  rebuild: new LuaScript('rebuild-sale-5.lua'),
+};

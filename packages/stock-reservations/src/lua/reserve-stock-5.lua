@@ -1,0 +1,65 @@
+--[[
+  Reserves stock for one order: checks the sale window, the stock and the buyer's per-user limit,
+  then takes the units and records the hold with its expiry. Every check runs before the first
+  write, so a refusal leaves nothing behind. Idempotent on the order id: a repeat answers with the
+  original hold and takes nothing again.
+
+  KEYS[1] sale meta hash       sale:{<saleId>}:meta
+  KEYS[2] stock counters hash  sale:{<saleId>}:stock   fields available, held, sold
+  KEYS[3] orders hash          sale:{<saleId>}:orders  order id -> JSON {s=state H|C|R, q, e, u}
+  KEYS[4] per-user units hash  sale:{<saleId>}:users   user id -> units held + sold
+  KEYS[5] hold expiry zset     sale:{<saleId>}:expiry  held order ids scored by expiry (ms)
+
+  ARGV[1] order id
+  ARGV[2] user id
+  ARGV[3] quantity (integer >= 1)
+  ARGV[4] now, epoch ms
+  ARGV[5] tenant id (a sale of another tenant is not found)
+
+  Returns { code, remaining, holdExpiresAtMs, unitPriceMinor, currency, skuId, tenantId }
+   code  1 reserved
+         2 replayed: this order already holds (or bought) its units
+        -1 sale not found     -2 sale not open yet   -3 sale ended
+        -4 sold out           -5 per-user limit      -6 insufficient stock
+        -7 order already released (an order id is reserved at most once)
+        -8 invalid argument
+]]
+local qty = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+if not qty or qty < 1 or qty % 1 ~= 0 or not now or ARGV[1] == '' or ARGV[2] == '' then
+  return { -8, 0, 0, 0, '', '', '' }
+end
+
+local meta = redis.call('HMGET', KEYS[1], 'tenant_id', 'sku_id', 'unit_price_minor', 'currency',
+  'starts_at_ms', 'ends_at_ms', 'per_user_limit', 'hold_ttl_ms')
+local tenant = meta[1]
+if not tenant or tenant ~= ARGV[5] then
+  return { -1, 0, 0, 0, '', '', '' }
+end
+local sku, price, currency = meta[2], tonumber(meta[3]), meta[4]
+local available = tonumber(redis.call('HGET', KEYS[2], 'available') or '0')
+
+local existing = redis.call('HGET', KEYS[3], ARGV[1])
+if existing then
+  local order = cjson.decode(existing)
+  if order.s == 'R' then
+    return { -7, available, 0, price, currency, sku, tenant }
+  end
+  return { 2, available, tonumber(order.e), price, currency, sku, tenant }
+end
+
+if now < tonumber(meta[5]) then return { -2, available, 0, price, currency, sku, tenant } end
+if now >= tonumber(meta[6]) then return { -3, available, 0, price, currency, sku, tenant } end
+if available <= 0 then return { -4, 0, 0, price, currency, sku, tenant } end
+local userUnits = tonumber(redis.call('HGET', KEYS[4], ARGV[2]) or '0')
+if userUnits + qty > tonumber(meta[7]) then return { -5, available, 0, price, currency, sku, tenant } end
+if available < qty then return { -6, available, 0, price, currency, sku, tenant } end
+
+-- '%.0f' keeps epoch ms as digits; Lua's tostring would print 1.7e+12.
+local expiresAt = string.format('%.0f', now + tonumber(meta[8]))
+redis.call('HINCRBY', KEYS[2], 'available', -qty)
+redis.call('HINCRBY', KEYS[2], 'held', qty)
+redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({ s = 'H', q = qty, e = expiresAt, u = ARGV[2] }))
+redis.call('HINCRBY', KEYS[4], ARGV[2], qty)
+redis.call('ZADD', KEYS[5], expiresAt, ARGV[1])
+return { 1, available - qty, tonumber(expiresAt), price, currency, sku, tenant }

@@ -1,0 +1,30 @@
+/**
+ * The scripts' numeric return codes, named once here; `stock-reservations.ts` turns them into
+ * typed results and errors. Keep in step with the `Returns` headers of the .lua files.
+ */
+export const ReserveCode = {
+  Reserved: 1,
+  Replayed: 2,
+  SaleNotFound: -1,
+  SaleNotOpen: -2,
+  SaleEnded: -3,
+  SoldOut: -4,
+  PerUserLimit: -5,
+  InsufficientStock: -6,
+  OrderReleased: -7,
+  InvalidArgument: -8,
+} as const;
+
+export const ArmCode = { Armed: 1, AlreadyArmed: 0, InvalidArgument: -8 } as const;
+
+export const ReleaseCode = {
+  ReleasedHold: 1,
+  ReleasedCommitted: 2,
+  AlreadyReleased: 0,
+  UnknownOrder: -1,
+  CommittedNotReleasable: -2,
+} as const;
+
+export const CommitCode = { Committed: 1, AlreadyCommitted: 0, UnknownOrder: -1, OrderReleased: -2 } as const;
+
+export const RebuildCode = { Rebuilt: 1, InvalidArgument: -8, Oversubscribed: -9 } as const;

@@ -1,0 +1,266 @@
+/**
+ * Redis stock reservations for flash sales. Lua is the only judge of a sale: every decision
+ * (window, per-user limit, stock) and its writes happen in one script, atomically, and each
+ * operation is idempotent on the order id. MySQL holds the books; Redis is fast and rebuildable.
+ */
+import type { Redis } from 'ioredis';
+import { StockReservationError } from './errors.ts';
+import { saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
+import { scripts } from './lua-script.ts';
+import { ArmCode, CommitCode, RebuildCode, ReleaseCode, ReserveCode } from './result-codes.ts';
+import type { SoldOutHint } from './sold-out-hint.ts';
+
+export type ReserveRefusal = 'SALE_NOT_FOUND' | 'SALE_NOT_OPEN' | 'SALE_ENDED' | 'SALE_SOLD_OUT' | 'PER_USER_LIMIT' | 'INSUFFICIENT_STOCK';
+
+export type ReserveResult =
+  | { ok: true; replayed: boolean; holdExpiresAtMs: number; remaining: number; unitPriceMinor: number; currency: string; skuId: string; tenantId: string }
+  | { ok: false; code: ReserveRefusal; remaining: number };
+
+export interface SaleDefinition {
+  saleId: string;
+  tenantId: string;
+  skuId: string;
+  stock: number;
+  unitPriceMinor: number;
+  currency: string;
+  startsAtMs: number;
+  endsAtMs: number;
+  perUserLimit: number;
+  holdTtlMs: number;
+}
+
+export interface StockView {
+  armedStock: number;
+  available: number;
+  held: number;
+  sold: number;
+}
+
+/** An order that still holds (H) or has bought (C) units, as the books know it. */
+export interface RebuildOrder {
+  orderId: string;
+  userId: string;
+  quantity: number;
+  state: 'held' | 'committed';
+  holdExpiresAtMs: number;
+}
+
+export interface StockReservationsOptions {
+  /** Prepended to every key and to the pub/sub channel; tests use it for isolation. */
+  keyPrefix?: string;
+  /**
+   * Optional in-process sold-out hint: `reserve` refuses without a Redis call while it says a sale
+   * is sold out. It answers repeats of an accepted order with SALE_SOLD_OUT too, so only give it
+   * to callers that never re-reserve an order id (the order service replays from its idempotency
+   * store before reserving).
+   */
+  soldOutHint?: SoldOutHint;
+  /** Clock for arm's `armed_at_ms`; injected so tests control time. */
+  nowMs?: () => number;
+}
+
+const refusals: Partial<Record<number, ReserveRefusal>> = {
+  [ReserveCode.SaleNotFound]: 'SALE_NOT_FOUND',
+  [ReserveCode.SaleNotOpen]: 'SALE_NOT_OPEN',
+  [ReserveCode.SaleEnded]: 'SALE_ENDED',
+  [ReserveCode.SoldOut]: 'SALE_SOLD_OUT',
+  [ReserveCode.PerUserLimit]: 'PER_USER_LIMIT',
+  [ReserveCode.InsufficientStock]: 'INSUFFICIENT_STOCK',
+};
+
+function tuple(reply: unknown, length: number, script: string): unknown[] {
+  if (!Array.isArray(reply) || reply.length !== length) {
+    throw new StockReservationError('UNEXPECTED_REPLY', `${script} returned an unexpected reply`, { reply });
+  }
+  return reply as unknown[];
+}
+
+const int = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
+const str = (value: unknown): string => (typeof value === 'string' ? value : String(value));
+
+function requireInteger(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new StockReservationError('INVALID_ARGUMENT', `${name} must be an integer >= ${min}`, { [name]: value });
+  }
+}
+
+export class StockReservations {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #hint: SoldOutHint | undefined;
+  readonly #nowMs: () => number;
+
+  constructor(redis: Redis, options: StockReservationsOptions = {}) {
+    this.#redis = redis;
+    this.#prefix = options.keyPrefix ?? '';
+    this.#channel = stockReturnedChannel(this.#prefix);
+    this.#hint = options.soldOutHint;
+    this.#nowMs = options.nowMs ?? Date.now;
+  }
+
+  /** The channel release and rebuild publish on; a `SoldOutHint` listens to it. */
+  get stockReturnedChannel(): string {
+    return this.#channel;
+  }
+
+  keys(saleId: string): SaleKeys {
+    return saleKeys(this.#prefix, saleId);
+  }
+
+  /** Loads a sale's stock and rules once; `armed: false` means it was armed before and nothing changed. */
+  async arm(sale: SaleDefinition): Promise<{ armed: boolean }> {
+    requireInteger('stock', sale.stock, 0);
+    requireInteger('unitPriceMinor', sale.unitPriceMinor, 0);
+    requireInteger('perUserLimit', sale.perUserLimit, 1);
+    requireInteger('holdTtlMs', sale.holdTtlMs, 1);
+    const k = this.keys(sale.saleId);
+    const code = int(await scripts.arm.run(this.#redis, [k.meta, k.stock], saleArgs(sale, this.#nowMs())));
+    if (code === ArmCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'arm refused the sale definition', { saleId: sale.saleId });
+    if (code === ArmCode.Armed) this.#hint?.clear(sale.saleId);
+    return { armed: code === ArmCode.Armed };
+  }
+
+  async reserve(input: { saleId: string; tenantId: string; orderId: string; userId: string; quantity: number; nowMs: number }): Promise<ReserveResult> {
+    requireInteger('quantity', input.quantity, 1);
+    if (this.#hint?.isSoldOut(input.saleId)) return { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 };
+    const k = this.keys(input.saleId);
+    const reply = tuple(
+      await scripts.reserve.run(
+        this.#redis,
+        [k.meta, k.stock, k.orders, k.users, k.expiry],
+        [input.orderId, input.userId, input.quantity, input.nowMs, input.tenantId],
+      ),
+      7,
+      'reserve',
+    );
+    const code = int(reply[0]);
+    const remaining = int(reply[1]);
+    if (code === ReserveCode.Reserved || code === ReserveCode.Replayed) {
+      if (remaining <= 0) this.#hint?.markSoldOut(input.saleId);
+      return {
+        ok: true,
+        replayed: code === ReserveCode.Replayed,
+        holdExpiresAtMs: int(reply[2]),
+        remaining,
+        unitPriceMinor: int(reply[3]),
+        currency: str(reply[4]),
+        skuId: str(reply[5]),
+        tenantId: str(reply[6]),
+      };
+    }
+    if (code === ReserveCode.OrderReleased) {
+      throw new StockReservationError('ORDER_RELEASED', 'order id was already reserved and released; use a new order id', { orderId: input.orderId });
+    }
+    if (code === ReserveCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'reserve refused its arguments', { orderId: input.orderId });
+    const refusal = refusals[code];
+    if (!refusal) throw new StockReservationError('UNEXPECTED_REPLY', `reserve returned code ${code}`);
+    if (refusal === 'SALE_SOLD_OUT') this.#hint?.markSoldOut(input.saleId);
+    return { ok: false, code: refusal, remaining };
+  }
+
+  /**
+   * Gives an order's units (and the buyer's allowance) back. `released: false` when it was released
+   * before or is unknown here. A committed order is refused with ORDER_COMMITTED unless `restock`
+   * says its stock really comes back (cancellation, expiry, refund with restock).
+   */
+  async release(input: { saleId: string; orderId: string; reason: string; restock?: boolean }): Promise<{ released: boolean; quantity: number }> {
+    const k = this.keys(input.saleId);
+    const reply = tuple(
+      await scripts.release.run(
+        this.#redis,
+        [k.stock, k.orders, k.users, k.expiry],
+        [input.orderId, input.restock ? '1' : '0', input.reason, this.#channel, input.saleId],
+      ),
+      2,
+      'release',
+    );
+    const code = int(reply[0]);
+    const quantity = int(reply[1]);
+    if (code === ReleaseCode.ReleasedHold || code === ReleaseCode.ReleasedCommitted) {
+      this.#hint?.clear(input.saleId);
+      return { released: true, quantity };
+    }
+    if (code === ReleaseCode.AlreadyReleased) return { released: false, quantity };
+    if (code === ReleaseCode.UnknownOrder) return { released: false, quantity: 0 };
+    if (code === ReleaseCode.CommittedNotReleasable) {
+      throw new StockReservationError('ORDER_COMMITTED', 'order is committed; release it only with restock', { orderId: input.orderId, quantity });
+    }
+    throw new StockReservationError('UNEXPECTED_REPLY', `release returned code ${code}`);
+  }
+
+  /**
+   * Moves an order's hold to sold. `committed: false` when it was committed before. An unknown or
+   * released order raises ORDER_NOT_FOUND / ORDER_RELEASED: there is nothing to commit.
+   */
+  async commit(input: { saleId: string; orderId: string }): Promise<{ committed: boolean }> {
+    const k = this.keys(input.saleId);
+    const reply = tuple(await scripts.commit.run(this.#redis, [k.stock, k.orders, k.expiry], [input.orderId]), 2, 'commit');
+    const code = int(reply[0]);
+    if (code === CommitCode.Committed) return { committed: true };
+    if (code === CommitCode.AlreadyCommitted) return { committed: false };
+    if (code === CommitCode.UnknownOrder) throw new StockReservationError('ORDER_NOT_FOUND', 'no hold for this order', { orderId: input.orderId });
+    if (code === CommitCode.OrderReleased) throw new StockReservationError('ORDER_RELEASED', 'order was released', { orderId: input.orderId });
+    throw new StockReservationError('UNEXPECTED_REPLY', `commit returned code ${code}`);
+  }
+
+  /** The sale's counters in one snapshot; null when the sale is not armed (or Redis lost it). */
+  async view(saleId: string): Promise<StockView | null> {
+    const k = this.keys(saleId);
+    const reply = tuple(await scripts.view.run(this.#redis, [k.meta, k.stock], []), 5, 'view');
+    if (int(reply[0]) !== 1) return null;
+    return { armedStock: int(reply[1]), available: int(reply[2]), held: int(reply[3]), sold: int(reply[4]) };
+  }
+
+  /** Held orders whose hold expired at or before `nowMs`, oldest first (for expiry and orphan repair). */
+  async expiredHolds(saleId: string, nowMs: number, limit = 500): Promise<string[]> {
+    return this.#redis.zrangebyscore(this.keys(saleId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);
+  }
+
+  /**
+   * Replaces a sale's keys with authoritative numbers (MySQL): its definition, armed stock, and
+   * every order that still holds or has bought units. Used after Redis lost data.
+   */
+  async rebuild(sale: SaleDefinition & { armedAtMs: number }, orders: readonly RebuildOrder[]): Promise<StockView> {
+    const k = this.keys(sale.saleId);
+    const orderArgs = orders.flatMap((order) => [
+      order.orderId,
+      order.userId,
+      order.quantity,
+      order.state === 'held' ? 'H' : 'C',
+      order.holdExpiresAtMs,
+    ]);
+    const reply = tuple(
+      await scripts.rebuild.run(
+        this.#redis,
+        [k.meta, k.stock, k.orders, k.users, k.expiry],
+        [...saleArgs(sale, sale.armedAtMs), this.#channel, sale.saleId, ...orderArgs],
+      ),
+      4,
+      'rebuild',
+    );
+    const code = int(reply[0]);
+    if (code === RebuildCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused its arguments', { saleId: sale.saleId });
+    if (code === RebuildCode.Oversubscribed) {
+      throw new StockReservationError('OVERSUBSCRIBED', 'held + sold exceed the armed stock', { saleId: sale.saleId, held: int(reply[2]), sold: int(reply[3]) });
+    }
+    if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild returned code ${code}`);
+    this.#hint?.clear(sale.saleId);
+    return { armedStock: sale.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]) };
+  }
+}
+
+function saleArgs(sale: SaleDefinition, armedAtMs: number): (string | number)[] {
+  return [
+    sale.tenantId,
+    sale.skuId,
+    sale.stock,
+    sale.unitPriceMinor,
+    sale.currency,
+    sale.startsAtMs,
+    sale.endsAtMs,
+    sale.perUserLimit,
+    sale.holdTtlMs,
+    armedAtMs,
+  ];
+}
