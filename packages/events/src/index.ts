@@ -2,7 +2,7 @@ export * from './topics.ts';
 export * from './envelope.ts';
 export * from './registry.ts';
 export * from './catalog.ts';
-export { prepareEvent, writeOutbox, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
+export { prepareEvent, writeOutbox, writeOutboxSql, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
 export { outboxLag, type OutboxLag } from './outbox/lag.ts';
 export {
