@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 
 export type MysqlPool = mysql.Pool;
 
-export function createMysqlPool(url: string, options: { connectionLimit?: number } = {}): MysqlPool {
+export function createMysqlPool(url: string, options: { connectionLimit?: number; multipleStatements?: boolean } = {}): MysqlPool {
   return mysql.createPool({
     uri: url,
     connectionLimit: options.connectionLimit ?? 20,
@@ -18,7 +18,8 @@ export function createMysqlPool(url: string, options: { connectionLimit?: number
     dateStrings: true,
     supportBigNumbers: true,
     bigNumberStrings: true,
-    multipleStatements: false,
+    // Only the group-commit writers ask for statement batches; their SQL is built with placeholders.
+    multipleStatements: options.multipleStatements ?? false,
     enableKeepAlive: true,
   });
 }

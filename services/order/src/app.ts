@@ -1,23 +1,38 @@
+import rateLimit from '@fastify/rate-limit';
 import {
+  authPlugin,
   createBaseApp,
+  docsPlugin,
   kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
   type Logger,
   type MysqlPool,
 } from '@flash-sale/service-kit';
+import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
+import { orderRoutes } from './http/orders.routes.ts';
+import { IdempotencyStore } from './infra/idempotency.store.ts';
+import { OrderBatchWriter } from './infra/order-batch-writer.ts';
 
 export interface OrderAppDeps {
   logger: Logger;
   metrics: Registry;
   mysql: MysqlPool;
+  /** Connections allowing statement batches, used only by the group-commit writer. */
+  mysqlBatch: MysqlPool;
   redis: Redis;
   kafkaAdmin: Admin;
   now: () => Date;
+  jwtSecret: string;
+  rateLimit?: { max: number; timeWindowMs: number };
+  batch?: { maxBatchSize: number; maxConcurrentBatches: number };
+  /** Isolates Redis keys (tests). */
+  keyPrefix?: string;
+  soldOut?: SoldOutHint;
 }
 
 /** The order service as a fastify instance; it never listens (main.ts and tests decide that). */
@@ -26,6 +41,45 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+  });
+  await app.register(docsPlugin, {
+    title: 'Order service',
+    version: '1.0.0',
+    description: 'Places, reads and cancels flash-sale orders. Every refusal is {"error":{"code","message","details"}}.',
+  });
+  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(rateLimit, {
+    global: false,
+    redis: deps.redis,
+    nameSpace: `${deps.keyPrefix ?? ''}rate:order:`,
+    // Per caller: the bearer token when there is one, the address otherwise.
+    keyGenerator: (request) => request.headers.authorization?.slice(-43) ?? request.ip,
+  });
+
+  const batches = new Counter({ name: 'order_write_batches_total', help: 'Group-commit transactions by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  const batchedOrders = new Counter({ name: 'order_write_batched_orders_total', help: 'Orders written through group commit', registers: [deps.metrics] });
+  const writer = new OrderBatchWriter({
+    pool: deps.mysqlBatch,
+    logger: deps.logger,
+    ...(deps.batch ?? {}),
+    onBatch: (size, ok) => {
+      batches.inc({ outcome: ok ? 'committed' : 'failed' });
+      if (ok) batchedOrders.inc(size);
+    },
+  });
+
+  await app.register(orderRoutes, {
+    pool: deps.mysql,
+    now: deps.now,
+    rateLimit: deps.rateLimit ?? { max: 50, timeWindowMs: 1000 },
+    placeOrder: {
+      reservations: new StockReservations(deps.redis, deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
+      idempotency: new IdempotencyStore(deps.redis, deps.mysql, deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
+      writer,
+      soldOut: deps.soldOut ?? new SoldOutHint(),
+      logger: deps.logger,
+      now: deps.now,
+    },
   });
   return app;
 }

@@ -1,5 +1,6 @@
-// Composition root of the order service: config, clients, app, graceful shutdown, listen.
+// Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
+import { registry } from '@flash-sale/events';
 import {
   Lifecycle,
   createKafka,
@@ -9,18 +10,38 @@ import {
   createRedis,
   listenWithGracefulShutdown,
 } from '@flash-sale/service-kit';
+import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
 
 const config = loadConfigOrExit(orderConfigSchema);
-const logger = createLogger({ service: 'order', level: config.LOG_LEVEL });
+const logger = createLogger({ service: 'order', level: config.LOG_LEVEL, redact: registry.redactionPaths() });
 const lifecycle = new Lifecycle(logger);
+const now = () => new Date();
 
 const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
+const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
 const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
+const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_URL), (client) => client.quit());
 const kafka = createKafka(config.KAFKA_BROKERS, 'order-service', logger);
 const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
 await kafkaAdmin.connect();
 
-const app = await buildApp({ logger, metrics: createMetricsRegistry('order'), mysql, redis, kafkaAdmin, now: () => new Date() });
+const soldOut = new SoldOutHint();
+await soldOut.listen(subscriber, stockReturnedChannel(''));
+const metrics = createMetricsRegistry('order');
+
+const app = await buildApp({
+  logger,
+  metrics,
+  mysql,
+  mysqlBatch,
+  redis,
+  kafkaAdmin,
+  now,
+  jwtSecret: config.JWT_SECRET,
+  soldOut,
+  rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
+  batch: { maxBatchSize: config.ORDER_BATCH_MAX, maxConcurrentBatches: config.ORDER_BATCH_CONCURRENCY },
+});
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

@@ -1,61 +1,20 @@
-import { platformMigrationsDir } from '@flash-sale/events';
-import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
-import { createTestDatabase, createTestKafka, createTestRedis } from '@flash-sale/testkit';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
+import { orderHarness } from './support/order-harness.ts';
 
-t.test('order service: live, ready against real servers, metrics in Prometheus text', async (t) => {
-  const teardown = t.teardown.bind(t);
-  const db = await createTestDatabase(teardown, { migrationsDirs: [platformMigrationsDir] });
-  const { redis } = await createTestRedis(teardown);
-  const { kafka } = await createTestKafka(teardown);
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  t.teardown(() => kafkaAdmin.disconnect());
-
-  const app = await buildApp({
-    logger: createLogger({ service: 'order', level: 'silent' }),
-    metrics: createMetricsRegistry('order'),
-    mysql: db.pool,
-    redis,
-    kafkaAdmin,
-    now: () => new Date(),
-  });
-  t.teardown(() => app.close());
-
+t.test('order service: live, ready against real servers, metrics, docs', async (t) => {
+  const { app } = await orderHarness(t);
   t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
   const ready = await app.inject({ method: 'GET', url: '/health/ready' });
   t.equal(ready.statusCode, 200, ready.body);
   t.same(ready.json(), { status: 'ready', checks: { mysql: 'ok', redis: 'ok', kafka: 'ok' } });
 
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
-  t.equal(metrics.statusCode, 200);
   t.match(metrics.headers['content-type'], /text\/plain/);
   t.match(metrics.body, /http_request_duration_seconds_bucket\{[^}]*route="\/health\/ready"/);
 
-  const missing = await app.inject({ method: 'GET', url: '/nope' });
-  t.equal(missing.statusCode, 404);
-  t.equal(missing.json().error.code, 'NOT_FOUND');
-});
-
-t.test('order service: not ready when its schema was never migrated', async (t) => {
-  const teardown = t.teardown.bind(t);
-  const db = await createTestDatabase(teardown);
-  const { redis } = await createTestRedis(teardown);
-  const { kafka } = await createTestKafka(teardown);
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  t.teardown(() => kafkaAdmin.disconnect());
-  const app = await buildApp({
-    logger: createLogger({ service: 'order', level: 'silent' }),
-    metrics: createMetricsRegistry('order'),
-    mysql: db.pool,
-    redis,
-    kafkaAdmin,
-    now: () => new Date(),
-  });
-  t.teardown(() => app.close());
-  const ready = await app.inject({ method: 'GET', url: '/health/ready' });
-  t.equal(ready.statusCode, 503);
-  t.match(ready.json().checks.mysql, /^failed/);
+  const docs = await app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(docs.statusCode, 200);
+  const spec = docs.json();
+  t.ok(spec.paths['/v1/orders'].post, 'POST /v1/orders documented');
+  t.match(JSON.stringify(spec.paths['/v1/orders'].post), /24 hours/);
 });

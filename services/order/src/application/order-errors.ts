@@ -1,0 +1,27 @@
+import { AppError } from '@flash-sale/service-kit';
+import type { ReserveRefusal } from '@flash-sale/stock-reservations';
+
+const refusals: Record<ReserveRefusal, { status: number; message: string }> = {
+  SALE_NOT_FOUND: { status: 404, message: 'no such sale' },
+  SALE_NOT_OPEN: { status: 409, message: 'the sale has not started yet' },
+  SALE_ENDED: { status: 409, message: 'the sale has ended' },
+  SALE_SOLD_OUT: { status: 409, message: 'the sale is sold out' },
+  INSUFFICIENT_STOCK: { status: 409, message: 'not enough stock left for this quantity' },
+  PER_USER_LIMIT: { status: 409, message: 'this order would exceed the per-user limit of the sale' },
+};
+
+export const reserveRefused = (code: ReserveRefusal, details: Record<string, unknown>) => {
+  const { status, message } = refusals[code];
+  return new AppError(code, status, message, details);
+};
+
+export const idempotencyKeyMissing = () =>
+  new AppError('IDEMPOTENCY_KEY_MISSING', 400, 'the Idempotency-Key header is required for this request', { header: 'Idempotency-Key' });
+export const idempotencyKeyReused = () =>
+  new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'this Idempotency-Key was already used with a different request body');
+export const idempotencyInFlight = () =>
+  new AppError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 409, 'a request with this Idempotency-Key is still being processed; retry later');
+export const orderNotFound = (orderId: string) => new AppError('ORDER_NOT_FOUND', 404, 'order not found', { order_id: orderId });
+export const illegalTransition = (orderId: string, status: string, command: string) =>
+  new AppError('ORDER_TRANSITION_REFUSED', 409, `an order in status ${status} cannot be ${command}ed`, { order_id: orderId, status, command });
+export const ordersUnavailable = () => new AppError('SERVICE_UNAVAILABLE', 503, 'orders cannot be accepted right now; retry with the same Idempotency-Key');

@@ -1,0 +1,153 @@
+/**
+ * The request path of a flash-sale order: claim the Idempotency-Key → reserve in Redis (Lua
+ * decides: window, per-user limit, stock) → group-committed MySQL write (order PENDING, item,
+ * history, outbox `order.created`, idempotency record) → 201. A failed MySQL write releases the
+ * hold at once; if that fails too, the hold is left for reconciliation and logged.
+ */
+import { randomUUID } from 'node:crypto';
+import { orderCreated, prepareEvent } from '@flash-sale/events';
+import type { Logger } from '@flash-sale/service-kit';
+import type { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
+import { orderResource, type Order } from '../domain/order.ts';
+import { DuplicateIdempotencyKeyError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
+import { IDEMPOTENCY_RETENTION_MS, requestHash, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
+import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused } from './order-errors.ts';
+
+export interface PlaceOrderDeps {
+  reservations: StockReservations;
+  idempotency: IdempotencyStore;
+  writer: OrderBatchWriter;
+  soldOut: SoldOutHint;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface PlaceOrderInput {
+  tenantId: string;
+  userId: string;
+  idempotencyKey: string;
+  body: { sale_id: string; quantity: number };
+  correlationId: string;
+  traceId?: string;
+}
+
+export interface PlaceOrderResult {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey };
+  const hash = requestHash({ sale_id: input.body.sale_id, quantity: input.body.quantity });
+
+  const claim = await deps.idempotency.claim(scope, hash);
+  if (claim.kind === 'completed') return { status: claim.status, body: JSON.parse(claim.body) as unknown, replayed: true };
+  if (claim.kind === 'mismatch') throw idempotencyKeyReused();
+  if (claim.kind === 'in_flight') throw idempotencyInFlight();
+
+  const saleId = input.body.sale_id;
+  const now = deps.now();
+  if (deps.soldOut.isSoldOut(saleId)) {
+    await deps.idempotency.abandon(scope);
+    throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId });
+  }
+
+  const orderId = randomUUID();
+  let reservation;
+  try {
+    reservation = await deps.reservations.reserve({
+      saleId,
+      tenantId: input.tenantId,
+      orderId,
+      userId: input.userId,
+      quantity: input.body.quantity,
+      nowMs: now.getTime(),
+    });
+  } catch (error) {
+    deps.logger.error({ err: error, sale_id: saleId }, 'stock reservation failed');
+    await deps.idempotency.abandon(scope).catch(() => undefined);
+    throw ordersUnavailable();
+  }
+  if (!reservation.ok) {
+    if (reservation.code === 'SALE_SOLD_OUT') deps.soldOut.markSoldOut(saleId);
+    await deps.idempotency.abandon(scope);
+    throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
+  }
+
+  const order: Order = {
+    id: orderId,
+    tenantId: input.tenantId,
+    userId: input.userId,
+    saleId,
+    skuId: reservation.skuId,
+    quantity: input.body.quantity,
+    unitPriceMinor: reservation.unitPriceMinor,
+    totalMinor: reservation.unitPriceMinor * input.body.quantity,
+    currency: reservation.currency,
+    status: 'PENDING',
+    stockCommitted: false,
+    paymentId: null,
+    expiresAt: new Date(reservation.holdExpiresAtMs),
+    createdAt: now,
+    updatedAt: now,
+  };
+  const responseBody = JSON.stringify(orderResource(order));
+  const event = prepareEvent(
+    orderCreated,
+    {
+      order_id: order.id,
+      sale_id: order.saleId,
+      sku_id: order.skuId,
+      quantity: order.quantity,
+      user_id: order.userId,
+      unit_price_minor: order.unitPriceMinor,
+      total_minor: order.totalMinor,
+      currency: order.currency,
+      expires_at: order.expiresAt.toISOString(),
+    },
+    { source: 'order-service', tenantId: order.tenantId, correlationId: input.correlationId, ...(input.traceId ? { traceId: input.traceId } : {}) },
+    now,
+  );
+
+  try {
+    await deps.writer.write({
+      order,
+      event,
+      idempotency: { key: input.idempotencyKey, requestHash: hash, responseStatus: 201, responseBody, expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS) },
+    });
+  } catch (error) {
+    await releaseHold(deps, order, error instanceof DuplicateIdempotencyKeyError ? 'idempotency-key-reused' : 'order-write-failed');
+    if (error instanceof DuplicateIdempotencyKeyError) return replayCommitted(deps, scope, hash, error);
+    deps.logger.error({ err: error, order_id: order.id }, 'order write failed; hold released');
+    await deps.idempotency.abandon(scope).catch(() => undefined);
+    throw ordersUnavailable();
+  }
+
+  await deps.idempotency.complete(scope, hash, 201, responseBody).catch((error: unknown) => {
+    // MySQL holds the record; a retry that misses Redis is answered from there.
+    deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
+  });
+  return { status: 201, body: JSON.parse(responseBody) as unknown, replayed: false };
+}
+
+async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): Promise<void> {
+  try {
+    await deps.reservations.release({ saleId: order.saleId, orderId: order.id, reason });
+  } catch (error) {
+    deps.logger.error({ err: error, order_id: order.id, sale_id: order.saleId }, 'hold release failed; left as an orphan for reconciliation');
+  }
+}
+
+/** Redis forgot the key (flush, failover) but MySQL remembers the committed order. */
+async function replayCommitted(deps: PlaceOrderDeps, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderResult> {
+  const record = await deps.idempotency.committed(scope);
+  if (!record) {
+    deps.logger.error({ err: cause }, 'duplicate key on an order write that is not an idempotency replay');
+    await deps.idempotency.abandon(scope).catch(() => undefined);
+    throw ordersUnavailable();
+  }
+  if (record.requestHash !== hash) throw idempotencyKeyReused();
+  await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
+  return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../domain/order-status.ts';
+
+/** A client chooses a sale and a quantity, nothing else: price, status and user are the server's. */
+export const placeOrderBody = z
+  .object({
+    sale_id: z.string().min(1).max(64),
+    quantity: z.number().int().min(1).max(100),
+  })
+  .strict();
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional(),
+});
+
+export const orderIdParams = z.object({ id: z.uuid() });
+
+export const cancelBody = z.object({ reason: z.string().max(200).optional() }).strict().optional();
+
+export const orderResponse = z.object({
+  id: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  sale_id: z.string(),
+  sku_id: z.string(),
+  quantity: z.number().int(),
+  unit_price_minor: z.number().int(),
+  total_minor: z.number().int(),
+  currency: z.string(),
+  expires_at: z.string(),
+  created_at: z.string(),
+});
+
+export const orderWithHistoryResponse = orderResponse.extend({
+  history: z.array(
+    z.object({
+      from: z.enum(ORDER_STATUSES).nullable(),
+      to: z.enum(ORDER_STATUSES),
+      cause: z.string(),
+      at: z.string(),
+    }),
+  ),
+});
+
+export const errorResponse = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+});

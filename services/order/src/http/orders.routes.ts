@@ -1,0 +1,104 @@
+import { principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from 'mysql2/promise';
+import { z } from 'zod';
+import { cancelOrder, fulfilOrder } from '../application/change-order-status.ts';
+import { idempotencyKeyMissing, orderNotFound } from '../application/order-errors.ts';
+import { placeOrder, type PlaceOrderDeps } from '../application/place-order.ts';
+import { orderResource } from '../domain/order.ts';
+import { findOwnedOrder, orderHistory } from '../infra/order.repository.ts';
+import { cancelBody, errorResponse, idempotencyHeaders, orderIdParams, orderResponse, orderWithHistoryResponse, placeOrderBody } from './order.schemas.ts';
+import { requestContext } from './request-context.ts';
+
+export interface OrderRoutesOptions {
+  placeOrder: PlaceOrderDeps;
+  pool: Pool;
+  now: () => Date;
+  rateLimit: { max: number; timeWindowMs: number };
+}
+
+const refusals = { 400: errorResponse, 401: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse };
+
+export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, options) => {
+  const rateLimit = { max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindowMs };
+
+  app.post(
+    '/v1/orders',
+    {
+      preHandler: requireRole('shopper'),
+      config: { rateLimit },
+      schema: {
+        summary: 'Place an order in a flash sale',
+        description:
+          'Requires an Idempotency-Key header (keys are scoped per user and kept 24 hours). The same key with the same body replays the first response; with another body it is refused (422); while the first request still runs, 409.',
+        security: [{ bearer: [] }],
+        headers: idempotencyHeaders,
+        body: placeOrderBody,
+        response: { 201: orderResponse, ...refusals },
+      },
+    },
+    async (request, reply) => {
+      const key = request.headers['idempotency-key'];
+      if (!key) throw idempotencyKeyMissing();
+      const principal = principalOf(request);
+      const result = await placeOrder(options.placeOrder, {
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        idempotencyKey: key,
+        body: request.body,
+        ...requestContext(request),
+      });
+      if (result.replayed) reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body as never);
+    },
+  );
+
+  app.get(
+    '/v1/orders/:id',
+    {
+      preHandler: requireRole('shopper'),
+      config: { rateLimit },
+      schema: { summary: 'Read an order and every status it went through', security: [{ bearer: [] }], params: orderIdParams, response: { 200: orderWithHistoryResponse, ...refusals } },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const order = await findOwnedOrder(options.pool, request.params.id, principal.tenantId, principal.userId);
+      if (!order) throw orderNotFound(request.params.id);
+      const history = await orderHistory(options.pool, order.id);
+      return {
+        ...orderResource(order),
+        history: history.map((step) => ({ from: step.from, to: step.to, cause: step.cause, at: step.at.toISOString() })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/orders/:id/cancel',
+    {
+      preHandler: requireRole('shopper'),
+      config: { rateLimit },
+      schema: { summary: 'Cancel a pending order; its stock returns to the sale', security: [{ bearer: [] }], params: orderIdParams, body: cancelBody, response: { 202: orderResponse, ...refusals } },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      await cancelOrder(options.pool, options.now, { tenantId: principal.tenantId, userId: principal.userId, ...requestContext(request) }, request.params.id, request.body?.reason ?? 'requested');
+      const order = await findOwnedOrder(options.pool, request.params.id, principal.tenantId, principal.userId);
+      if (!order) throw orderNotFound(request.params.id);
+      return reply.status(202).send(orderResource(order));
+    },
+  );
+
+  for (const command of ['ship', 'deliver'] as const) {
+    app.post(
+      `/v1/orders/:id/${command}`,
+      {
+        preHandler: requireRole('ops'),
+        schema: { summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`, security: [{ bearer: [] }], params: orderIdParams, response: { 204: z.null(), ...refusals } },
+      },
+      async (request, reply) => {
+        await fulfilOrder(options.pool, options.now, principalOf(request).tenantId, request.params.id, command);
+        return reply.status(204).send(null);
+      },
+    );
+  }
+};

@@ -1,0 +1,89 @@
+/**
+ * Idempotency-Key handling after the IETF draft: keys are scoped per tenant and user; a key is
+ * claimed while its request runs (a second request meanwhile gets 409), bound to a hash of the
+ * body (another body gets 422), and its final response kept 24 h for replays. Redis answers the
+ * hot path; committed orders also keep their response in MySQL (`idempotency_keys`), which is the
+ * authority when Redis lost the record.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
+const IN_FLIGHT_TTL_MS = 30_000;
+
+const lua = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
+const BEGIN = lua('idempotency-begin-1.lua');
+const COMPLETE = lua('idempotency-complete-1.lua');
+
+export type ClaimOutcome =
+  | { kind: 'claimed' }
+  | { kind: 'mismatch' }
+  | { kind: 'in_flight' }
+  | { kind: 'completed'; status: number; body: string };
+
+export interface IdempotencyScope {
+  tenantId: string;
+  userId: string;
+  key: string;
+}
+
+export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+type Commands = {
+  idempotencyBegin(key: string, hash: string, ttlMs: number): Promise<[number, string?, string?]>;
+  idempotencyComplete(key: string, hash: string, status: number, body: string, retentionMs: number): Promise<number>;
+};
+
+export class IdempotencyStore {
+  readonly #redis: Redis & Commands;
+  readonly #pool: Pool;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, pool: Pool, options: { keyPrefix?: string } = {}) {
+    redis.defineCommand('idempotencyBegin', { numberOfKeys: 1, lua: BEGIN });
+    redis.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE });
+    this.#redis = redis as Redis & Commands;
+    this.#pool = pool;
+    this.#prefix = options.keyPrefix ?? '';
+  }
+
+  #redisKey(scope: IdempotencyScope): string {
+    const digest = createHash('sha256').update(scope.key).digest('hex').slice(0, 32);
+    return `${this.#prefix}idem:{${scope.tenantId}:${scope.userId}}:${digest}`;
+  }
+
+  async claim(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
+    const [code, status, body] = await this.#redis.idempotencyBegin(this.#redisKey(scope), hash, IN_FLIGHT_TTL_MS);
+    switch (code) {
+      case 1:
+        return { kind: 'claimed' };
+      case 2:
+        return { kind: 'mismatch' };
+      case 3:
+        return { kind: 'in_flight' };
+      default:
+        return { kind: 'completed', status: Number(status), body: body ?? '' };
+    }
+  }
+
+  async complete(scope: IdempotencyScope, hash: string, status: number, body: string): Promise<void> {
+    await this.#redis.idempotencyComplete(this.#redisKey(scope), hash, status, body, IDEMPOTENCY_RETENTION_MS);
+  }
+
+  /** Frees a claim whose request had no effect, so a retry may try again. */
+  async abandon(scope: IdempotencyScope): Promise<void> {
+    await this.#redis.del(this.#redisKey(scope));
+  }
+
+  /** The committed record, for when Redis lost it and MySQL refused a second order for the key. */
+  async committed(scope: IdempotencyScope): Promise<{ requestHash: string; status: number; body: string } | null> {
+    const [rows] = await this.#pool.query<RowDataPacket[]>(
+      'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ?',
+      [scope.tenantId, scope.userId, scope.key],
+    );
+    const row = rows[0];
+    return row ? { requestHash: String(row.request_hash), status: Number(row.response_status), body: String(row.response_body) } : null;
+  }
+}

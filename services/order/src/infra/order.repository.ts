@@ -1,0 +1,116 @@
+/**
+ * Reads and guarded writes of orders. Every status change is one `UPDATE … WHERE id = ? AND
+ * status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
+ */
+import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+import type { Order, StatusChange } from '../domain/order.ts';
+import { TRANSITIONS, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
+
+type Executor = Pool | PoolConnection;
+
+interface OrderRow extends RowDataPacket {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  sale_id: string;
+  sku_id: string;
+  quantity: number;
+  unit_price_minor: string;
+  total_minor: string;
+  currency: string;
+  status: OrderStatus;
+  stock_committed: number;
+  payment_id: string | null;
+  expires_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const utc = (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
+
+export function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    saleId: row.sale_id,
+    skuId: row.sku_id,
+    quantity: Number(row.quantity),
+    unitPriceMinor: Number(row.unit_price_minor),
+    totalMinor: Number(row.total_minor),
+    currency: row.currency,
+    status: row.status,
+    stockCommitted: Number(row.stock_committed) === 1,
+    paymentId: row.payment_id,
+    expiresAt: utc(row.expires_at),
+    createdAt: utc(row.created_at),
+    updatedAt: utc(row.updated_at),
+  };
+}
+
+export async function findOrder(db: Executor, orderId: string, options: { forUpdate?: boolean } = {}): Promise<Order | null> {
+  const [rows] = await db.query<OrderRow[]>(`SELECT * FROM orders WHERE id = ?${options.forUpdate ? ' FOR UPDATE' : ''}`, [orderId]);
+  return rows[0] ? toOrder(rows[0]) : null;
+}
+
+/** An order as its owner may see it: another user's or tenant's order does not exist for them. */
+export async function findOwnedOrder(db: Executor, orderId: string, tenantId: string, userId: string): Promise<Order | null> {
+  const [rows] = await db.query<OrderRow[]>('SELECT * FROM orders WHERE id = ? AND tenant_id = ? AND user_id = ?', [orderId, tenantId, userId]);
+  return rows[0] ? toOrder(rows[0]) : null;
+}
+
+interface HistoryRow extends RowDataPacket {
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  cause: string;
+  source_event_id: string | null;
+  occurred_at: string;
+}
+
+export async function orderHistory(db: Executor, orderId: string): Promise<StatusChange[]> {
+  const [rows] = await db.query<HistoryRow[]>(
+    'SELECT from_status, to_status, cause, source_event_id, occurred_at FROM order_status_history WHERE order_id = ? ORDER BY id',
+    [orderId],
+  );
+  return rows.map((row) => ({ from: row.from_status, to: row.to_status, cause: row.cause, sourceEventId: row.source_event_id, at: utc(row.occurred_at) }));
+}
+
+export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; current: OrderStatus | null };
+
+/**
+ * Applies `command` to an order if its status allows it. The caller's transaction holds the row
+ * lock from the UPDATE onwards, so the history row and any outbox event commit with the change.
+ */
+export async function transitionOrder(
+  tx: PoolConnection,
+  input: { orderId: string; command: OrderCommand; cause: string; sourceEventId?: string | null; now: Date; set?: { paymentId?: string } },
+): Promise<TransitionResult> {
+  const rule = TRANSITIONS[input.command];
+  const [current] = await tx.query<RowDataPacket[]>('SELECT status FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
+  const from = current[0]?.status as OrderStatus | undefined;
+  if (!from) return { ok: false, current: null };
+  const extra = input.set?.paymentId ? ', payment_id = ?' : '';
+  const params: unknown[] = [rule.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, rule.from];
+  const [result] = await tx.query<ResultSetHeader>(`UPDATE orders SET status = ?, updated_at = ?${extra} WHERE id = ? AND status IN (?)`, params);
+  if (result.affectedRows === 0) return { ok: false, current: from };
+  await tx.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    input.orderId,
+    from,
+    rule.to,
+    input.cause,
+    input.sourceEventId ?? null,
+    input.now,
+  ]);
+  return { ok: true, from, to: rule.to };
+}
+
+export async function markStockCommitted(tx: PoolConnection, orderId: string, now: Date): Promise<boolean> {
+  const [result] = await tx.query<ResultSetHeader>('UPDATE orders SET stock_committed = 1, updated_at = ? WHERE id = ? AND stock_committed = 0', [now, orderId]);
+  return result.affectedRows === 1;
+}
+
+/** Pending orders whose payment deadline passed, oldest first. */
+export async function findExpiredPending(db: Executor, now: Date, limit: number): Promise<string[]> {
+  const [rows] = await db.query<RowDataPacket[]>("SELECT id FROM orders WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [now, limit]);
+  return rows.map((row) => String(row.id));
+}
