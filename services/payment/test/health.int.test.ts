@@ -3,6 +3,21 @@ import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
 import { createTestDatabase, createTestKafka, createTestRedis } from '@flash-sale/testkit';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
+import { createHttpPaymentProvider } from '../src/infra/payment-provider.client.ts';
+import { createRefundDispatcher } from '../src/workers/refund-dispatcher.ts';
+
+// Probes only: the provider is never called, so it may point nowhere.
+const unusedPaymentDeps = (pool: Parameters<typeof createRefundDispatcher>[0]['pool']) => {
+  const provider = createHttpPaymentProvider({ baseUrl: 'http://127.0.0.1:1', timeoutMs: 100 });
+  const logger = createLogger({ service: 'payment', level: 'silent' });
+  return {
+    provider,
+    refunds: createRefundDispatcher({ pool, provider, logger, now: () => new Date() }),
+    jwtSecret: 'test-jwt-secret-0123456789',
+    webhookSecrets: ['test-webhook-secret-current'],
+    webhookToleranceSeconds: 300,
+  };
+};
 
 t.test('payment service: live, ready against real servers, metrics in Prometheus text', async (t) => {
   const teardown = t.teardown.bind(t);
@@ -19,6 +34,7 @@ t.test('payment service: live, ready against real servers, metrics in Prometheus
     mysql: db.pool,
     redis,
     kafkaAdmin,
+    ...unusedPaymentDeps(db.pool),
     now: () => new Date(),
   });
   t.teardown(() => app.close());
@@ -52,6 +68,7 @@ t.test('payment service: not ready when its schema was never migrated', async (t
     mysql: db.pool,
     redis,
     kafkaAdmin,
+    ...unusedPaymentDeps(db.pool),
     now: () => new Date(),
   });
   t.teardown(() => app.close());

@@ -1,0 +1,21 @@
+// Composition root of the payment-provider simulator (port 3005).
+import { loadConfigOrExit } from '@flash-sale/config';
+import { Lifecycle, createLogger, createMetricsRegistry, listenWithGracefulShutdown } from '@flash-sale/service-kit';
+import { buildSimulatorApp } from './app.ts';
+import { simulatorConfigSchema } from './config.ts';
+
+const config = loadConfigOrExit(simulatorConfigSchema);
+const logger = createLogger({ service: 'provider-sim', level: config.LOG_LEVEL });
+const lifecycle = new Lifecycle(logger);
+
+const { app } = await buildSimulatorApp({
+  logger,
+  metrics: createMetricsRegistry('provider-sim'),
+  publicUrl: config.PROVIDER_PUBLIC_URL,
+  webhookUrl: config.PROVIDER_WEBHOOK_URL,
+  webhookSecret: config.PROVIDER_WEBHOOK_SECRET,
+  retry: { baseMs: config.PROVIDER_RETRY_BASE_MS, maxMs: config.PROVIDER_RETRY_MAX_MS, maxAttempts: config.PROVIDER_MAX_ATTEMPTS },
+  autoCompleteMs: config.PROVIDER_AUTO_COMPLETE_MS,
+  now: () => new Date(),
+});
+await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });
