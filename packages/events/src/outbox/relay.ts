@@ -157,12 +157,16 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (Date.now() - lastPurgeAt < purgeEveryMs) return;
     lastPurgeAt = Date.now();
     for (;;) {
-      const [result] = await connection.query<ResultSetHeader>(
-        'DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY published_at LIMIT ?',
+      // Pick ids with a plain (lock-free) read, then delete by primary key: a ranged DELETE on the
+      // published_at index would take gap locks that block producers inserting new rows.
+      const [rows] = await connection.query<RowDataPacket[]>(
+        'SELECT id FROM outbox WHERE published_at IS NOT NULL AND published_at < NOW(6) - INTERVAL ? MICROSECOND ORDER BY id LIMIT ?',
         [retentionMs * 1000, PURGE_CHUNK],
       );
+      if (rows.length === 0) return;
+      const [result] = await connection.query<ResultSetHeader>('DELETE FROM outbox WHERE id IN (?) AND published_at IS NOT NULL', [rows.map((row) => row.id as string)]);
       metrics.purged.inc(label, result.affectedRows);
-      if (result.affectedRows < PURGE_CHUNK) return;
+      if (rows.length < PURGE_CHUNK) return;
     }
   }
 
