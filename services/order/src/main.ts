@@ -1,6 +1,6 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { registry } from '@flash-sale/events';
+import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
 import {
   Lifecycle,
   createKafka,
@@ -13,6 +13,8 @@ import {
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
+import { startExpiryWorker } from './workers/expiry.worker.ts';
+import { orderEventHandlers } from './workers/order-event-handlers.ts';
 
 const config = loadConfigOrExit(orderConfigSchema);
 const logger = createLogger({ service: 'order', level: config.LOG_LEVEL, redact: registry.redactionPaths() });
@@ -44,4 +46,19 @@ const app = await buildApp({
   rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
   batch: { maxBatchSize: config.ORDER_BATCH_MAX, maxConcurrentBatches: config.ORDER_BATCH_CONCURRENCY },
 });
+
+// BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
+const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
+lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
+
+const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order' }), (r) => r.stop());
+await relay.start();
+const consumer = lifecycle.add(
+  'event-consumer',
+  createEventConsumer({ consumer: 'order', kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now) }),
+  (c) => c.stop(),
+);
+await consumer.start();
+
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

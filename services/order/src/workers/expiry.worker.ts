@@ -1,0 +1,50 @@
+/**
+ * Durable, scheduled expiry: a BullMQ job scheduler (registered idempotently, so every replica
+ * may call this) runs the sweep every few seconds; one replica takes each run. Redis key-expiry
+ * notifications are never used: they are lost while a process is disconnected.
+ */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import type { Logger } from '@flash-sale/service-kit';
+import type { Pool } from 'mysql2/promise';
+import { Counter, type Registry } from 'prom-client';
+import { expireDueOrders } from '../application/expire-orders.ts';
+
+export const EXPIRY_QUEUE = 'order-expiry';
+const SCHEDULER_ID = 'expire-pending-orders';
+
+export interface ExpiryWorkerOptions {
+  connection: ConnectionOptions;
+  pool: Pool;
+  logger: Logger;
+  metrics: Registry;
+  now: () => Date;
+  everyMs: number;
+  /** BullMQ key prefix (tests isolate their queues with it). */
+  prefix?: string;
+}
+
+export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{ queue: Queue; worker: Worker; close: () => Promise<void> }> {
+  const expiredTotal = new Counter({ name: 'order_expired_total', help: 'Orders expired by the sweep', registers: [options.metrics] });
+  const prefix = options.prefix ?? 'bull';
+  const queue = new Queue(EXPIRY_QUEUE, { connection: options.connection, prefix });
+  await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
+  const worker = new Worker(
+    EXPIRY_QUEUE,
+    async () => {
+      const run = await expireDueOrders(options.pool, options.now);
+      if (run.expired > 0) options.logger.info(run, 'expired unpaid orders');
+      expiredTotal.inc(run.expired);
+      return run;
+    },
+    { connection: options.connection, prefix, concurrency: 1 },
+  );
+  worker.on('failed', (job, error) => options.logger.error({ err: error, job: job?.id }, 'expiry sweep failed'));
+  return {
+    queue,
+    worker,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

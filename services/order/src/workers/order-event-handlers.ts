@@ -1,0 +1,91 @@
+/**
+ * How an order reacts to payments and stock. Each handler runs in the consumer runtime's
+ * transaction together with its dedupe row, so a redelivered event changes nothing twice.
+ *
+ * - `payment.completed` → PAID, and CONFIRMED at once if the stock is already committed.
+ *   A payment for an order already EXPIRED or CANCELLED changes nothing here: the payment
+ *   service refunds it (it knows the order's fate from the same order events).
+ * - `stock.committed` → marks the stock committed; a PAID order becomes CONFIRMED.
+ * - `payment.failed` → no transition: the order stays PENDING so the shopper may pay again
+ *   before `expires_at`; expiry or cancellation then returns its stock.
+ * - `payment.refunded` → REFUNDED and `order.refunded` (restock only before shipment).
+ */
+import { followUpContext, orderRefunded, prepareEvent, writeOutbox, type Envelope, type EventHandler, type HandlerContext } from '@flash-sale/events';
+import { restocksOnRefund } from '../domain/order-status.ts';
+import { findOrder, markStockCommitted, transitionOrder } from '../infra/order.repository.ts';
+
+interface PaymentCompleted { payment_id: string; order_id: string; amount_minor: number; currency: string; transaction_id: string }
+interface PaymentFailed { payment_id: string; order_id: string; reason: string }
+interface PaymentRefunded { payment_id: string; order_id: string; refund_id: string; reason: string }
+interface StockCommitted { order_id: string }
+
+const SOURCE = 'order-service';
+
+async function confirmIfReady(ctx: HandlerContext, orderId: string, eventId: string, now: Date): Promise<void> {
+  const order = await findOrder(ctx.tx, orderId, { forUpdate: true });
+  if (order?.status === 'PAID' && order.stockCommitted) {
+    await transitionOrder(ctx.tx, { orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: eventId, now });
+  }
+}
+
+export function orderEventHandlers(now: () => Date): Record<string, EventHandler> {
+  const paymentCompleted: EventHandler<PaymentCompleted> = async (event, ctx) => {
+    const at = now();
+    const result = await transitionOrder(ctx.tx, {
+      orderId: event.payload.order_id,
+      command: 'pay',
+      cause: `payment ${event.payload.payment_id} completed (transaction ${event.payload.transaction_id})`,
+      sourceEventId: event.id,
+      now: at,
+      set: { paymentId: event.payload.payment_id },
+    });
+    if (!result.ok) {
+      ctx.logger.warn({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order that cannot be paid; the payment service refunds it');
+      return;
+    }
+    await confirmIfReady(ctx, event.payload.order_id, event.id, at);
+  };
+
+  const stockCommitted: EventHandler<StockCommitted> = async (event, ctx) => {
+    const at = now();
+    await markStockCommitted(ctx.tx, event.payload.order_id, at);
+    await confirmIfReady(ctx, event.payload.order_id, event.id, at);
+  };
+
+  const paymentFailed: EventHandler<PaymentFailed> = async (event, ctx) => {
+    ctx.logger.info({ order_id: event.payload.order_id, reason: event.payload.reason }, 'payment failed; the order waits for another payment, cancellation or expiry');
+  };
+
+  const paymentRefunded: EventHandler<PaymentRefunded> = async (event, ctx) => {
+    const at = now();
+    const order = await findOrder(ctx.tx, event.payload.order_id, { forUpdate: true });
+    if (!order) throw new Error(`refund for unknown order ${event.payload.order_id}`);
+    const result = await transitionOrder(ctx.tx, {
+      orderId: order.id,
+      command: 'refund',
+      cause: `payment ${event.payload.payment_id} refunded: ${event.payload.reason}`,
+      sourceEventId: event.id,
+      now: at,
+    });
+    if (!result.ok) {
+      // A refund of a late payment for an expired or cancelled order: its stock already came back.
+      ctx.logger.info({ order_id: order.id, status: result.current }, 'refund recorded for an order that was never paid');
+      return;
+    }
+    await writeOutbox(ctx.tx, [
+      prepareEvent(
+        orderRefunded,
+        { order_id: order.id, sale_id: order.saleId, sku_id: order.skuId, quantity: order.quantity, payment_id: event.payload.payment_id, restock: restocksOnRefund(result.from) },
+        followUpContext(event as Envelope<unknown>, ctx.traceparent, SOURCE),
+        at,
+      ),
+    ]);
+  };
+
+  return {
+    'payment.completed.v1': paymentCompleted as EventHandler,
+    'payment.failed.v1': paymentFailed as EventHandler,
+    'payment.refunded.v1': paymentRefunded as EventHandler,
+    'stock.committed.v1': stockCommitted as EventHandler,
+  };
+}
