@@ -5,7 +5,7 @@
 import { conflict, notFound, type Principal } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { appendHistory, findPayment } from '../infra/payment.repository.ts';
-import { requestRefund, type Refund } from '../infra/refund.repository.ts';
+import { findRefund, requestRefund, type Refund } from '../infra/refund.repository.ts';
 import { inTransaction } from '../infra/sql.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
 
@@ -50,6 +50,7 @@ export async function requestOpsRefund(
     }
     return requested;
   });
-  if (result.created || result.refund.status === 'REQUESTED') await refunds.submit(result.refund.id);
-  return result;
+  if (result.refund.status !== 'REQUESTED') return result;
+  await refunds.submit(result.refund.id);
+  return { refund: (await findRefund(pool, result.refund.id)) ?? result.refund, created: result.created };
 }
