@@ -6,6 +6,7 @@ import mysql, { type Connection, type PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
 import { createEnvelope, type Envelope, type EventContext } from './envelope.ts';
 import type { EventDefinition } from './registry.ts';
+import { parseTraceparent } from './trace-context.ts';
 
 export type SqlExecutor = Pick<Connection | PoolConnection, 'query'>;
 
@@ -24,7 +25,9 @@ export function prepareEvent<S extends z.ZodObject>(
   now: Date,
 ): PendingEvent {
   const parsed = definition.payload.parse(payload);
-  const envelope = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), context, now);
+  // The envelope's trace id and the traceparent header must name the same trace.
+  const traceId = context.traceId ?? parseTraceparent(context.traceparent)?.traceId;
+  const envelope = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), { ...context, ...(traceId ? { traceId } : {}) }, now);
   return { definition: definition, envelope, ...(context.traceparent ? { traceparent: context.traceparent } : {}) };
 }
 
