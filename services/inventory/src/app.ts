@@ -1,4 +1,5 @@
 import {
+  authPlugin,
   createBaseApp,
   kafkaReadiness,
   mysqlReadiness,
@@ -6,10 +7,12 @@ import {
   type Logger,
   type MysqlPool,
 } from '@flash-sale/service-kit';
+import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { adminRoutes } from './http/admin.routes.ts';
 
 export interface InventoryAppDeps {
   logger: Logger;
@@ -17,6 +20,8 @@ export interface InventoryAppDeps {
   mysql: MysqlPool;
   redis: Redis;
   kafkaAdmin: Admin;
+  reservations: StockReservations;
+  jwtSecret: string;
   now: () => Date;
 }
 
@@ -27,5 +32,7 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
   });
+  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now });
   return app;
 }

@@ -9,6 +9,7 @@ export const inventoryConfigSchema = z.object({
   MYSQL_URL: common.MYSQL_URL,
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
+  JWT_SECRET: common.secret(),
 });
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

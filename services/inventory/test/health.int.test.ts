@@ -1,5 +1,6 @@
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
+import { StockReservations } from '@flash-sale/stock-reservations';
 import { createTestDatabase, createTestKafka, createTestRedis } from '@flash-sale/testkit';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -19,6 +20,8 @@ t.test('inventory service: live, ready against real servers, metrics in Promethe
     mysql: db.pool,
     redis,
     kafkaAdmin,
+    reservations: new StockReservations(redis),
+    jwtSecret: 'health-test-secret-0123456789',
     now: () => new Date(),
   });
   t.teardown(() => app.close());
@@ -52,6 +55,8 @@ t.test('inventory service: not ready when its schema was never migrated', async 
     mysql: db.pool,
     redis,
     kafkaAdmin,
+    reservations: new StockReservations(redis),
+    jwtSecret: 'health-test-secret-0123456789',
     now: () => new Date(),
   });
   t.teardown(() => app.close());

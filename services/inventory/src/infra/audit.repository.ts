@@ -1,0 +1,51 @@
+import type { RowDataPacket } from 'mysql2/promise';
+import type { Sql } from './sql.ts';
+
+export type AuditOperation = 'reserve' | 'decrease' | 'release' | 'refund';
+
+export interface AuditEntry {
+  tenantId: string;
+  skuId: string;
+  saleId: string;
+  operation: AuditOperation;
+  quantity: number;
+  /** Signed effect on `skus.stock`. */
+  stockDelta: number;
+  refId: string;
+  eventId: string;
+}
+
+/** Appends one row; a second row for the same (ref, operation) fails with a duplicate key. */
+export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
+  await sql.query(
+    'INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [entry.tenantId, entry.skuId, entry.saleId, entry.operation, entry.quantity, entry.stockDelta, entry.refId, entry.eventId],
+  );
+}
+
+export type AuditTotals = Record<AuditOperation, { rows: number; quantity: number; stockDelta: number }>;
+
+interface TotalsRow extends RowDataPacket {
+  operation: AuditOperation;
+  row_count: string | number;
+  quantity: string | number | null;
+  stock_delta: string | number | null;
+}
+
+export async function auditTotalsForSale(sql: Sql, tenantId: string, saleId: string): Promise<AuditTotals> {
+  const [rows] = await sql.query<TotalsRow[]>(
+    `SELECT operation, COUNT(*) AS row_count, SUM(quantity) AS quantity, SUM(stock_delta) AS stock_delta
+     FROM inventory_audit WHERE sale_id = ? AND tenant_id = ? GROUP BY operation`,
+    [saleId, tenantId],
+  );
+  const totals: AuditTotals = {
+    reserve: { rows: 0, quantity: 0, stockDelta: 0 },
+    decrease: { rows: 0, quantity: 0, stockDelta: 0 },
+    release: { rows: 0, quantity: 0, stockDelta: 0 },
+    refund: { rows: 0, quantity: 0, stockDelta: 0 },
+  };
+  for (const row of rows) {
+    totals[row.operation] = { rows: Number(row.row_count), quantity: Number(row.quantity ?? 0), stockDelta: Number(row.stock_delta ?? 0) };
+  }
+  return totals;
+}

@@ -1,0 +1,96 @@
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { isDuplicateKey, type Sql } from './sql.ts';
+
+export type ReservationStatus = 'committed' | 'released' | 'released_before_created' | 'refunded';
+
+export interface ReservationKey {
+  orderId: string;
+  tenantId: string;
+  saleId: string;
+  skuId: string;
+  quantity: number;
+}
+
+export interface Reservation extends ReservationKey {
+  status: ReservationStatus;
+}
+
+interface ReservationRow extends RowDataPacket {
+  order_id: string;
+  tenant_id: string;
+  sale_id: string;
+  sku_id: string;
+  quantity: number;
+  status: ReservationStatus;
+}
+
+/**
+ * Inserts the order's row (insert first, never check-then-insert). Returns the row that already
+ * exists, locked for this transaction, when the order was seen before.
+ */
+export async function insertReservation(
+  sql: Sql,
+  key: ReservationKey,
+  status: 'committed' | 'released_before_created',
+  reason: string | null,
+): Promise<{ inserted: true } | { inserted: false; existing: Reservation }> {
+  try {
+    await sql.query(
+      `INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, committed_at, released_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, IF(? = 'committed', CURRENT_TIMESTAMP(6), NULL), IF(? = 'committed', NULL, CURRENT_TIMESTAMP(6)))`,
+      [key.orderId, key.tenantId, key.saleId, key.skuId, key.quantity, status, reason, status, status],
+    );
+    return { inserted: true };
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+  }
+  const existing = await lockReservation(sql, key.orderId);
+  if (!existing) throw new Error(`reservation ${key.orderId} vanished after a duplicate key`);
+  return { inserted: false, existing };
+}
+
+export async function lockReservation(sql: Sql, orderId: string): Promise<Reservation | undefined> {
+  const [rows] = await sql.query<ReservationRow[]>(
+    'SELECT order_id, tenant_id, sale_id, sku_id, quantity, status FROM stock_reservations WHERE order_id = ? FOR UPDATE',
+    [orderId],
+  );
+  const row = rows[0];
+  return row && { orderId: row.order_id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity), status: row.status };
+}
+
+/** Guarded transition: true only when the row was in `from` (zero rows is a refusal, not success). */
+export async function transitionReservation(
+  sql: Sql,
+  orderId: string,
+  from: ReservationStatus,
+  to: 'released' | 'refunded',
+  reason: string,
+): Promise<boolean> {
+  const stamp = to === 'released' ? 'released_at' : 'refunded_at';
+  const [result] = await sql.query<ResultSetHeader>(
+    `UPDATE stock_reservations SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = ?`,
+    [to, reason, orderId, from],
+  );
+  return result.affectedRows === 1;
+}
+
+interface CountRow extends RowDataPacket {
+  status: ReservationStatus;
+  orders: string | number;
+  quantity: string | number;
+}
+
+export async function reservationCountsForSale(sql: Sql, tenantId: string, saleId: string): Promise<Record<ReservationStatus, { orders: number; quantity: number }>> {
+  const [rows] = await sql.query<CountRow[]>(
+    'SELECT status, COUNT(*) AS orders, SUM(quantity) AS quantity FROM stock_reservations WHERE sale_id = ? AND tenant_id = ? GROUP BY status',
+    [saleId, tenantId],
+  );
+  const counts = {
+    committed: { orders: 0, quantity: 0 },
+    released: { orders: 0, quantity: 0 },
+    released_before_created: { orders: 0, quantity: 0 },
+    refunded: { orders: 0, quantity: 0 },
+  };
+  for (const row of rows) counts[row.status] = { orders: Number(row.orders), quantity: Number(row.quantity) };
+  return counts;
+}

@@ -1,0 +1,14 @@
+import type { EventHandler } from '@flash-sale/events';
+import { orderCreatedHandler, type HandlerDeps } from './order-created.handler.ts';
+import { orderRefundedHandler } from './order-refunded.handler.ts';
+import { orderReleasedHandler } from './order-released.handler.ts';
+
+/** Every event the inventory consumer handles, by type, for `createEventConsumer`. */
+export function inventoryHandlers(deps: HandlerDeps): Record<string, EventHandler> {
+  return {
+    'order.created.v1': orderCreatedHandler(deps),
+    'order.cancelled.v1': orderReleasedHandler(deps, 'cancelled'),
+    'order.expired.v1': orderReleasedHandler(deps, 'expired'),
+    'order.refunded.v1': orderRefundedHandler(deps),
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * `order.refunded.v1`: a paid order's refund is audited (`refund`), and when `restock` is true its
+ * units return to the books, to the sale in Redis, and `stock.released` says so. Exactly once, by
+ * the guarded `committed → refunded` transition.
+ */
+import { RetryableError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { appendAudit } from '../infra/audit.repository.ts';
+import { lockReservation, transitionReservation } from '../infra/reservation.repository.ts';
+import { incrementStock } from '../infra/sku.repository.ts';
+import type { HandlerDeps } from './order-created.handler.ts';
+import { SOURCE, type OrderRefundedView } from './order-line.ts';
+
+export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefundedView> {
+  return async (event, ctx) => {
+    const refund = event.payload;
+    const tenantId = event.metadata.tenant_id;
+    const existing = await lockReservation(ctx.tx, refund.order_id);
+    if (!existing) {
+      // Topics are not ordered against each other: the creation may still be on its way.
+      throw new RetryableError(`order ${refund.order_id} refunded before its creation reached the books`);
+    }
+    if (existing.status !== 'committed' || existing.tenantId !== tenantId) {
+      ctx.logger.info({ order_id: refund.order_id, status: existing.status }, 'refund does not apply to this reservation; nothing to do');
+      return;
+    }
+    if (!(await transitionReservation(ctx.tx, refund.order_id, 'committed', 'refunded', 'refunded'))) {
+      throw new Error(`reservation ${refund.order_id} left 'committed' while locked`);
+    }
+    const quantity = existing.quantity;
+    if (refund.restock) await incrementStock(ctx.tx, tenantId, existing.skuId, quantity);
+    await appendAudit(ctx.tx, {
+      tenantId,
+      skuId: existing.skuId,
+      saleId: existing.saleId,
+      operation: 'refund',
+      quantity,
+      stockDelta: refund.restock ? quantity : 0,
+      refId: refund.order_id,
+      eventId: event.id,
+    });
+    if (!refund.restock) return;
+
+    const payload = { order_id: refund.order_id, sale_id: existing.saleId, sku_id: existing.skuId, quantity, reason: 'refunded' as const };
+    await writeOutbox(ctx.tx, [prepareEvent(stockReleased, payload, followUpContext(event, ctx.traceparent, SOURCE), deps.now())]);
+    await deps.reservations.release({ saleId: existing.saleId, orderId: refund.order_id, reason: 'refunded', restock: true });
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * `order.cancelled.v1` and `order.expired.v1`: the order's stock goes back, exactly once.
+ * - Order known to the books (committed): guarded transition to `released`, stock back, `release`
+ *   audit row.
+ * - Order not yet known (its `order.created` is still on the way): a `released_before_created`
+ *   row, so the late creation decrements nothing; the books never moved, so no audit row.
+ * - Already released or refunded: nothing.
+ * In both first cases the Redis hold (or sale) is released too, and `stock.released` is emitted.
+ */
+import { TerminalError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { appendAudit } from '../infra/audit.repository.ts';
+import { insertReservation, transitionReservation } from '../infra/reservation.repository.ts';
+import { incrementStock } from '../infra/sku.repository.ts';
+import type { HandlerDeps } from './order-created.handler.ts';
+import { SOURCE, type OrderLineView } from './order-line.ts';
+
+export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'expired'): EventHandler<OrderLineView> {
+  return async (event, ctx) => {
+    const line = event.payload;
+    const tenantId = event.metadata.tenant_id;
+    const row = await insertReservation(
+      ctx.tx,
+      { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
+      'released_before_created',
+      reason,
+    );
+
+    let quantity = line.quantity;
+    if (!row.inserted) {
+      const existing = row.existing;
+      if (existing.status !== 'committed') {
+        ctx.logger.info({ order_id: line.order_id, status: existing.status }, 'stock of this order already went back; nothing to do');
+        return;
+      }
+      if (existing.tenantId !== tenantId) throw new TerminalError(`order ${line.order_id} belongs to another tenant`);
+      // The books' own row is authoritative for what was decremented.
+      quantity = existing.quantity;
+      if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', 'released', reason))) {
+        throw new Error(`reservation ${line.order_id} left 'committed' while locked`);
+      }
+      await incrementStock(ctx.tx, tenantId, existing.skuId, quantity);
+      await appendAudit(ctx.tx, {
+        tenantId,
+        skuId: existing.skuId,
+        saleId: existing.saleId,
+        operation: 'release',
+        quantity,
+        stockDelta: quantity,
+        refId: line.order_id,
+        eventId: event.id,
+      });
+    }
+
+    const payload = { order_id: line.order_id, sale_id: line.sale_id, sku_id: line.sku_id, quantity, reason };
+    await writeOutbox(ctx.tx, [prepareEvent(stockReleased, payload, followUpContext(event, ctx.traceparent, SOURCE), deps.now())]);
+    // Last, so a failing SQL statement leaves Redis untouched; a Redis failure rolls the books back
+    // and the runtime retries the whole event (the release is idempotent).
+    const released = await deps.reservations.release({ saleId: line.sale_id, orderId: line.order_id, reason, restock: true });
+    ctx.logger.info({ order_id: line.order_id, quantity, redis_released: released.released }, 'order stock released');
+  };
+}
