@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'scripts/**/*.ts', 'load-tests/**/*.ts'],
+    files: ['**/test/**/*.ts', '**/bench/**/*.ts', 'scripts/**/*.ts', 'load-tests/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -19,7 +19,6 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
   const loggerInstance: FastifyBaseLogger = options.logger;
   const app = Fastify({
     loggerInstance,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
