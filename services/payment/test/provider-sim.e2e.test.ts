@@ -2,7 +2,6 @@
  * The provider simulator and the payment app, each on a real port: webhooks travel over HTTP,
  * with the simulator's retries, backoff and fault modes.
  */
-import type { Delivery } from '@flash-sale/provider-sim-service';
 import { waitFor } from '@flash-sale/testkit';
 import mysql from 'mysql2/promise';
 import t from 'tap';
@@ -25,7 +24,7 @@ t.test('payment app and provider simulator over HTTP', async (t) => {
   });
   const sim = (path: string, body: unknown = {}, method = 'POST') =>
     fetch(`${h.providerUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? null : JSON.stringify(body) });
-  const deliveries = async (providerPaymentId: string) => h.simulator.provider.sender.deliveries({ paymentId: providerPaymentId }) as Delivery[];
+  const deliveries = async (providerPaymentId: string) => h.simulator.provider.sender.deliveries({ paymentId: providerPaymentId });
   const statusOf = async (paymentId: string) => (await h.query<{ status: string }>('SELECT status FROM payments WHERE id = ?', [paymentId]))[0]?.status;
   const inboxOf = (paymentId: string) => h.query<{ event_type: string; outcome: string; duplicate_deliveries: number }>('SELECT event_type, outcome, duplicate_deliveries FROM webhook_inbox WHERE payment_id = ? ORDER BY received_at', [paymentId]);
   const newPayment = async () => {
@@ -133,7 +132,7 @@ t.test('payment app and provider simulator over HTTP', async (t) => {
     t.equal(asShopper.statusCode, 403);
     const refund = await h.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${h.token('ops-1', ['ops'])}` }, payload: { reason: 'damaged in transit' } });
     t.equal(refund.statusCode, 202, refund.body);
-    t.match(refund.json(), { initiated_by: 'ops', amount_minor: 4999, status: 'SUBMITTED', provider_refund_id: /^re_/ });
+    t.match(refund.json(), { initiated_by: 'ops', amount_minor: 4999, status: /^(SUBMITTED|SUCCEEDED)$/, provider_refund_id: /^re_/ });
     await waitFor(async () => (await statusOf(payment.payment_id)) === 'REFUNDED', { what: 'refund webhook' });
     const twice = await h.app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${h.token('ops-1', ['ops'])}` }, payload: { reason: 'again' } });
     t.equal(twice.statusCode, 200, 'a second request returns the same refund');
@@ -142,6 +141,7 @@ t.test('payment app and provider simulator over HTTP', async (t) => {
     t.same(outbox.map((row) => row.event_type), ['payment.completed.v1', 'payment.refunded.v1']);
     t.match(JSON.parse(outbox[1]!.envelope).payload, { payment_id: payment.payment_id, reason: 'damaged in transit', amount_minor: 4999 });
     const view = await h.app.inject({ method: 'GET', url: `/v1/payments/${payment.payment_id}`, headers: { authorization: `Bearer ${h.token('ops-1', ['ops'])}` } });
-    t.same(view.json().history.filter((row: { accepted: boolean }) => row.accepted).map((row: { to: string }) => row.to), ['PENDING', 'COMPLETED', 'COMPLETED', 'REFUNDED']);
+    const { history } = view.json<{ history: { accepted: boolean; to: string }[] }>();
+    t.same(history.filter((row) => row.accepted).map((row) => row.to), ['PENDING', 'COMPLETED', 'COMPLETED', 'REFUNDED']);
   });
 });

@@ -9,7 +9,7 @@ import { createTestDatabase, createTestRedis, resolveServers, type Teardown } fr
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
 import { buildApp } from '../../src/app.ts';
 import { createOrderEventHandlers } from '../../src/consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from '../../src/infra/payment-provider.client.ts';
