@@ -78,7 +78,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function connectedProducer(): Promise<Producer> {
     if (producer) return producer;
-    const created = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Few client-side retries: the relay's own per-row backoff takes over, and a failing topic must
+    // not stall the pass for the other topics.
+    const created = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
     await created.connect();
     producer = created;
     return created;
