@@ -1,6 +1,6 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { registry } from '@flash-sale/events';
+import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
 import {
   Lifecycle,
   createKafka,
@@ -12,6 +12,7 @@ import {
 } from '@flash-sale/service-kit';
 import { buildApp } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
+import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
 import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 
@@ -30,13 +31,25 @@ const kafka = createKafka(config.KAFKA_BROKERS, 'payment-service', logger);
 const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
 await kafkaAdmin.connect();
 
+const metrics = createMetricsRegistry('payment');
+
+// Events this service announces leave through its outbox; the order events it follows come in here.
+const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment' }), (r) => r.stop());
+await relay.start();
+const consumer = lifecycle.add(
+  'order-events-consumer',
+  createEventConsumer({ consumer: 'payment', kafka, pool: mysql, logger, metrics, handlers: createOrderEventHandlers({ now }) }),
+  (c) => c.stop(),
+);
+await consumer.start();
+
 const provider = createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS });
 const refunds = lifecycle.add('refund-dispatcher', createRefundDispatcher({ pool: mysql, provider, logger, now }), (dispatcher) => dispatcher.stop());
 refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
 
 const app = await buildApp({
   logger,
-  metrics: createMetricsRegistry('payment'),
+  metrics,
   mysql,
   redis,
   kafkaAdmin,
