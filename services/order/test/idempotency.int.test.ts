@@ -54,12 +54,17 @@ t.test('Idempotency-Key rules (IETF draft)', async (t) => {
 
   t.test('a refusal frees the key: after sold out, a retry is judged again', async (t) => {
     const small = await h.armSale({ stock: 1, perUserLimit: 1 });
-    t.equal((await h.app.inject(placeOrderRequest(h.token(), randomUUID(), { sale_id: small, quantity: 1 }))).statusCode, 201);
+    const winner = { token: h.token(), key: randomUUID() };
+    const won = await h.app.inject(placeOrderRequest(winner.token, winner.key, { sale_id: small, quantity: 1 }));
+    t.equal(won.statusCode, 201);
     const key = randomUUID();
     const refused = await h.app.inject(placeOrderRequest(token, key, { sale_id: small, quantity: 1 }));
     t.equal(refused.json().error.code, 'SALE_SOLD_OUT');
     const again = await h.app.inject(placeOrderRequest(token, key, { sale_id: small, quantity: 1 }));
     t.equal(again.json().error.code, 'SALE_SOLD_OUT');
+    const replay = await h.app.inject(placeOrderRequest(winner.token, winner.key, { sale_id: small, quantity: 1 }));
+    t.equal(replay.statusCode, 201, 'known sold out, yet the winner\'s retry replays its 201');
+    t.same(replay.json(), won.json());
   });
 
   t.test('Redis lost the record: MySQL answers the replay and no second order is made', async (t) => {

@@ -41,17 +41,16 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey };
   const hash = requestHash({ sale_id: input.body.sale_id, quantity: input.body.quantity });
 
-  const claim = await deps.idempotency.claim(scope, hash);
+  const saleId = input.body.sale_id;
+  const now = deps.now();
+  // Known sold out: one look at the key (a retry of an accepted order must still replay its 201),
+  // then the refusal, without claiming anything or asking the Lua script.
+  const soldOutHint = deps.soldOut.isSoldOut(saleId);
+  const claim = soldOutHint ? await deps.idempotency.peek(scope, hash) : await deps.idempotency.claim(scope, hash);
   if (claim.kind === 'completed') return { status: claim.status, body: JSON.parse(claim.body) as unknown, replayed: true };
   if (claim.kind === 'mismatch') throw idempotencyKeyReused();
   if (claim.kind === 'in_flight') throw idempotencyInFlight();
-
-  const saleId = input.body.sale_id;
-  const now = deps.now();
-  if (deps.soldOut.isSoldOut(saleId)) {
-    await deps.idempotency.abandon(scope);
-    throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId });
-  }
+  if (soldOutHint) throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId });
 
   const orderId = randomUUID();
   let reservation;

@@ -32,7 +32,7 @@ export interface IdempotencyScope {
 export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 type Commands = {
-  idempotencyBegin(key: string, hash: string, ttlMs: number): Promise<[number, string?, string?]>;
+  idempotencyBegin(key: string, hash: string, ttlMs: number, mode: 'claim' | 'peek'): Promise<[number, string?, string?]>;
   idempotencyComplete(key: string, hash: string, status: number, body: string, retentionMs: number): Promise<number>;
 };
 
@@ -55,7 +55,16 @@ export class IdempotencyStore {
   }
 
   async claim(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
-    const [code, status, body] = await this.#redis.idempotencyBegin(this.#redisKey(scope), hash, IN_FLIGHT_TTL_MS);
+    return this.#begin(scope, hash, 'claim');
+  }
+
+  /** Like `claim` but leaves a free key free (`claimed` then means "nothing recorded"). */
+  async peek(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
+    return this.#begin(scope, hash, 'peek');
+  }
+
+  async #begin(scope: IdempotencyScope, hash: string, mode: 'claim' | 'peek'): Promise<ClaimOutcome> {
+    const [code, status, body] = await this.#redis.idempotencyBegin(this.#redisKey(scope), hash, IN_FLIGHT_TTL_MS, mode);
     switch (code) {
       case 1:
         return { kind: 'claimed' };
