@@ -1,18 +1,142 @@
-// `npm run demo`: waits until every service answers /health/ready, then reports what it found.
-const services = { order: 3001, payment: 3002, inventory: 3003 } as const;
-const deadline = Date.now() + 120_000;
+// `npm run demo` (and the last step of `npm start`): against the running services, creates and
+// arms a sale of 100 units, sends 2,000 concurrent buyers at it, pays for the accepted orders
+// through the provider simulator (some with fault modes on, a few declined), refunds a few, waits
+// for the system to settle and prints the books as a last line of JSON.
+import { randomUUID } from 'node:crypto';
+import { createSigner } from 'fast-jwt';
+import mysql from 'mysql2/promise';
 
-async function ready(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200;
-  } catch {
-    return false;
+const env = (name: string) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set (source infra/local/env.sh)`);
+  return value;
+};
+const urls = { order: 'http://127.0.0.1:3001', payment: 'http://127.0.0.1:3002', inventory: 'http://127.0.0.1:3003', provider: 'http://127.0.0.1:3005' };
+const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
+const STOCK = Number(process.env.DEMO_STOCK ?? 100);
+const tenant = 't1';
+const sign = createSigner({ key: env('JWT_SECRET'), expiresIn: 3_600_000 });
+const token = (userId: string, roles: string[] = ['shopper']) => sign({ sub: userId, tenant, roles });
+const opsToken = token('demo-ops', ['ops']);
+
+const log = (message: string) => console.error(`[demo] ${message}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function call(base: string, method: string, path: string, auth: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(auth ? { authorization: `Bearer ${auth}` } : {}), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely: each service validates its own output
+  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await sleep(250);
   }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
-const status: Record<string, boolean> = {};
-for (const [name, port] of Object.entries(services)) {
-  while (!(status[name] = await ready(port)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+for (const [name, base] of Object.entries(urls)) {
+  await until(`${name} to be ready`, async () => ((await fetch(`${base}/health/${name === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), 180_000);
 }
-console.log(JSON.stringify({ ready: status }));
-process.exitCode = Object.values(status).every(Boolean) ? 0 : 1;
+log('all services ready');
+
+// 1. A sale of STOCK units, armed explicitly.
+const skuId = `demo-${Date.now()}`;
+await call(urls.inventory, 'POST', '/v1/admin/skus', opsToken, { id: skuId, name: 'Demo sneaker', stock: STOCK });
+const now = Date.now();
+const sale = await call(urls.inventory, 'POST', '/v1/admin/sales', opsToken, {
+  sku_id: skuId,
+  stock: STOCK,
+  unit_price_minor: 4999,
+  currency: 'EUR',
+  starts_at: new Date(now - 1000).toISOString(),
+  ends_at: new Date(now + 3_600_000).toISOString(),
+  per_user_limit: 1,
+  hold_ttl_seconds: 600,
+});
+if (sale.status !== 201) throw new Error(`sale not created: ${JSON.stringify(sale.json)}`);
+const saleId = String(sale.json.id);
+const armed = await call(urls.inventory, 'POST', `/v1/admin/sales/${saleId}/arm`, opsToken);
+if (armed.status !== 200) throw new Error(`sale not armed: ${JSON.stringify(armed.json)}`);
+log(`sale ${saleId} armed with ${STOCK} units`);
+
+// 2. The stampede.
+const buyers = Array.from({ length: BUYERS }, (_, i) => ({ userId: `buyer-${saleId.slice(0, 8)}-${i}`, key: randomUUID() }));
+const started = Date.now();
+const results = await Promise.all(
+  buyers.map(async (buyer) => ({ buyer, ...(await call(urls.order, 'POST', '/v1/orders', token(buyer.userId), { sale_id: saleId, quantity: 1 }, { 'idempotency-key': buyer.key })) })),
+);
+const accepted = results.filter((r) => r.status === 201);
+const soldOut = results.filter((r) => r.json.error?.code === 'SALE_SOLD_OUT').length;
+log(`${BUYERS} buyers in ${Date.now() - started} ms: ${accepted.length} accepted, ${soldOut} sold out, ${BUYERS - accepted.length - soldOut} other refusals`);
+
+// 3. Pay: most plainly, some through the simulator's fault modes, a few declined.
+const faultPlan = (i: number): string[] | 'decline' => (i % 20 === 19 ? 'decline' : i % 10 === 3 ? ['duplicate'] : i % 10 === 5 ? ['delay'] : i % 10 === 7 ? ['reorder'] : []);
+const payments: Array<{ orderId: string; paymentId: string; userId: string; declined: boolean }> = [];
+await Promise.all(
+  accepted.map(async (result, i) => {
+    const orderId = String(result.json.id);
+    const opened = await until(`payment for ${orderId}`, async () => {
+      const response = await call(urls.payment, 'POST', `/v1/orders/${orderId}/payments`, token(result.buyer.userId), {});
+      return response.status === 201 || response.status === 200 ? response.json : undefined;
+    });
+    const plan = faultPlan(i);
+    const providerId = String(opened.provider.payment_id);
+    if (plan === 'decline') await call(urls.provider, 'POST', `/v1/payments/${providerId}/decline`, undefined, { reason: 'card declined (demo)' });
+    else await call(urls.provider, 'POST', `/v1/payments/${providerId}/complete`, undefined, plan.length ? { faults: plan, delay_ms: 1500 } : {});
+    payments.push({ orderId, paymentId: String(opened.payment_id), userId: result.buyer.userId, declined: plan === 'decline' });
+  }),
+);
+const toPay = payments.filter((p) => !p.declined);
+log(`${toPay.length} payments completed at the provider, ${payments.length - toPay.length} declined`);
+
+const orderStatus = async (p: { orderId: string; userId: string }) => String((await call(urls.order, 'GET', `/v1/orders/${p.orderId}`, token(p.userId))).json.status);
+await until('paid orders to be confirmed', async () => ((await Promise.all(toPay.map(orderStatus))).every((s) => s === 'CONFIRMED') ? true : undefined));
+
+// 4. Ops refunds three confirmed orders.
+const refunds = toPay.slice(0, 3);
+for (const p of refunds) await call(urls.payment, 'POST', `/v1/payments/${p.paymentId}/refund`, opsToken, { reason: 'customer request (demo)' });
+await until('refunds to reach the orders', async () => ((await Promise.all(refunds.map(orderStatus))).every((s) => s === 'REFUNDED') ? true : undefined));
+
+// 5. The books, once inventory consumed every event.
+const expectedSold = accepted.length - refunds.length;
+const stock = await until('inventory to settle', async () => {
+  const view = await call(urls.inventory, 'GET', `/v1/admin/sales/${saleId}/stock`, opsToken);
+  const mysqlStock = Number(view.json.mysql?.sku_stock);
+  return mysqlStock === STOCK - expectedSold ? view.json : undefined;
+});
+const statuses = await Promise.all(payments.map(orderStatus));
+const count = (status: string) => statuses.filter((s) => s === status).length;
+
+const admin = await mysql.createConnection({ uri: env('MYSQL_ADMIN_URL') });
+const [orphans] = await admin.query(
+  `SELECT COUNT(*) AS n FROM payment_service.payments p
+     LEFT JOIN order_service.orders o ON o.id = p.order_id
+    WHERE p.status = 'COMPLETED' AND (o.id IS NULL OR o.status NOT IN ('PAID','CONFIRMED','SHIPPED','DELIVERED'))`,
+);
+await admin.end();
+
+console.log(
+  JSON.stringify({
+    sale_id: saleId,
+    sale_stock: STOCK,
+    orders_accepted: accepted.length,
+    sold_out_refusals: soldOut,
+    other_refusals: BUYERS - accepted.length - soldOut,
+    redis_available: stock.redis?.available ?? null,
+    mysql_stock: stock.mysql?.sku_stock ?? null,
+    oversold: accepted.length > STOCK || Number(stock.redis?.available) < 0 || Number(stock.mysql?.sku_stock) < 0,
+    paid: toPay.length,
+    confirmed: count('CONFIRMED'),
+    refunded: count('REFUNDED'),
+    payments_without_order: Number((orphans as Array<{ n: number }>)[0]?.n ?? 0),
+  }),
+);

@@ -24,7 +24,8 @@ const now = () => new Date();
 const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
 const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
 const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
-const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_URL), (client) => client.quit());
+// A subscribed connection can run nothing else, so no auto-pipelining onto it.
+const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_URL, { enableAutoPipelining: false }), (client) => client.quit());
 const kafka = createKafka(config.KAFKA_BROKERS, 'order-service', logger);
 const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
 await kafkaAdmin.connect();

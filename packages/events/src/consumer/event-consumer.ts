@@ -14,7 +14,7 @@
  *   are thrown to kafkajs, which restarts from the last resolved offset. Nothing is dead-lettered
  *   because MySQL was down.
  */
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type ConsumerConfig, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -223,7 +223,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     async start() {
       if (consumer) return;
       abort = new AbortController();
-      producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       consumer = options.kafka.consumer({
         maxWaitTimeInMs: 1000,

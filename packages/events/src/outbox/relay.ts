@@ -10,7 +10,7 @@
  * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
  *   (`attempts`, `next_attempt_at`, `last_error` on the row).
  */
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -80,7 +80,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (producer) return producer;
     // Few client-side retries: the relay's own per-row backoff takes over, and a failing topic must
     // not stall the pass for the other topics.
-    const created = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
+    // The Java client's murmur2 partitioner: a key lands on the same partition whichever client produced it.
+    const created = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
     await created.connect();
     producer = created;
     return created;
