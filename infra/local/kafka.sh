@@ -21,8 +21,8 @@ fetch_jars() {
   sed -e "s/@KAFKA_VERSION@/$KAFKA_VERSION/" -e "s/@SLF4J_BINDING@/$binding/" \
     "$REPO_ROOT/infra/local/kafka/pom.xml.template" > "$work/pom.xml"
   log "resolving Kafka $KAFKA_VERSION jars from Maven Central"
-  (cd "$work" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime >&2) \
-    || die "could not resolve Kafka $KAFKA_VERSION from Maven Central"
+  (cd "$work" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime >"$work/mvn.log" 2>&1) \
+    || { cat "$work/mvn.log" >&2; die "could not resolve Kafka $KAFKA_VERSION from Maven Central"; }
   touch "$LIBS/.complete"
 }
 
