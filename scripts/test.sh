@@ -32,4 +32,13 @@ echo "[test] stack ready after $((SECONDS - started_at)) s" >&2
 
 node packages/events/src/cli/schema-gate.ts
 turbo run typecheck lint --concurrency=2 --output-logs=errors-only
-turbo run test --concurrency=2 --output-logs=full
+test_log="$(mktemp)"
+set +e
+turbo run test --concurrency=2 --output-logs=full 2>&1 | tee "$test_log"
+test_status=${PIPESTATUS[0]}
+set -e
+# One closing line over every package's tap summary ("# { total: N, pass: N, fail: N }").
+sed -n 's/.*# { total: \([0-9]*\), pass: \([0-9]*\)\(, fail: \([0-9]*\)\)\{0,1\}.*/\2 \4/p' "$test_log" \
+  | awk '{ passed += $1; failed += ($2 == "" ? 0 : $2) } END { printf "%d passed, %d failed\n", passed, failed }'
+rm -f "$test_log"
+exit "$test_status"
