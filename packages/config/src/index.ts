@@ -56,6 +56,8 @@ export const common = {
     .min(1)
     .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
     .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
+  /** Prepended to each consumer's group id, so an isolated run (an end-to-end test) never shares partitions with another. */
+  KAFKA_GROUP_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   /** A secret has no default: production must supply it. */
   secret: () => z.string().min(16, 'must be at least 16 characters'),

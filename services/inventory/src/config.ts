@@ -9,6 +9,7 @@ export const inventoryConfigSchema = z.object({
   MYSQL_URL: common.MYSQL_URL,
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
+  KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   JWT_SECRET: common.secret(),
 });
 

@@ -34,7 +34,7 @@ const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kaf
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'inventory', kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }) }),
+  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }) }),
   (c) => c.stop(),
 );
 await consumer.start();

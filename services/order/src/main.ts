@@ -57,7 +57,7 @@ const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kaf
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'order', kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now) }),
+  createEventConsumer({ consumer: 'order', groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`, kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now) }),
   (c) => c.stop(),
 );
 await consumer.start();

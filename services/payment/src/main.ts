@@ -38,7 +38,7 @@ const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kaf
 await relay.start();
 const consumer = lifecycle.add(
   'order-events-consumer',
-  createEventConsumer({ consumer: 'payment', kafka, pool: mysql, logger, metrics, handlers: createOrderEventHandlers({ now }) }),
+  createEventConsumer({ consumer: 'payment', groupId: `${config.KAFKA_GROUP_ID_PREFIX}payment`, kafka, pool: mysql, logger, metrics, handlers: createOrderEventHandlers({ now }) }),
   (c) => c.stop(),
 );
 await consumer.start();
