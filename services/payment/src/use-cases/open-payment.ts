@@ -3,13 +3,12 @@
  * the provider is called, so a webhook can never arrive for a payment we have not recorded; the
  * provider call is idempotent on our payment id, so a retry after a timeout resumes the same one.
  */
-import { AppError, conflict, notFound, type Principal } from '@flash-sale/service-kit';
+import { AppError, conflict, notFound, type Principal, withTransaction } from '@flash-sale/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'mysql2/promise';
 import { findOrderView } from '../infra/order-view.repository.ts';
 import { attachProviderPayment, findLivePaymentOfOrder, findPayment, insertPayment, type Payment } from '../infra/payment.repository.ts';
 import { PaymentProviderError, type PaymentProvider } from '../infra/payment-provider.client.ts';
-import { inTransaction } from '../infra/sql.ts';
 
 export async function openPayment(
   deps: { pool: Pool; provider: PaymentProvider; now: () => Date },
@@ -17,7 +16,7 @@ export async function openPayment(
   orderId: string,
 ): Promise<{ payment: Payment; created: boolean }> {
   const { pool, provider, now } = deps;
-  const opened = await inTransaction(pool, async (tx) => {
+  const opened = await withTransaction(pool, async (tx) => {
     // The order row lock serialises concurrent attempts for the same order.
     const order = await findOrderView(tx, orderId, { forUpdate: true });
     // Another tenant's or user's order is reported as absent, not as forbidden: no existence leak.

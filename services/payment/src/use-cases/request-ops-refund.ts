@@ -2,11 +2,10 @@
  * An ops refund of a completed payment: recorded first, then submitted to the provider. The
  * payment becomes REFUNDED only when the provider's webhook confirms it.
  */
-import { conflict, notFound, type Principal } from '@flash-sale/service-kit';
+import { conflict, notFound, type Principal, withTransaction } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { appendHistory, findPayment } from '../infra/payment.repository.ts';
 import { findRefund, requestRefund, type Refund } from '../infra/refund.repository.ts';
-import { inTransaction } from '../infra/sql.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
 
 export async function requestOpsRefund(
@@ -16,7 +15,7 @@ export async function requestOpsRefund(
   reason: string,
 ): Promise<{ refund: Refund; created: boolean }> {
   const { pool, refunds, now } = deps;
-  const result = await inTransaction(pool, async (tx) => {
+  const result = await withTransaction(pool, async (tx) => {
     const payment = await findPayment(tx, paymentId, { forUpdate: true });
     if (!payment || payment.tenantId !== principal.tenantId) throw notFound('payment', { payment_id: paymentId });
     if (payment.status !== 'COMPLETED' && payment.status !== 'REFUNDED') {

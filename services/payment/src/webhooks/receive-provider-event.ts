@@ -3,6 +3,7 @@
  * event it causes: either all of (inbox row, payment transition, history, outbox, refund request)
  * commit, or none does and the provider is told to retry.
  */
+import { withTransaction } from '@flash-sale/service-kit';
 import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOutbox, type PendingEvent } from '@flash-sale/events';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { decideProviderEvent } from '../domain/decide-provider-event.ts';
@@ -10,7 +11,6 @@ import type { ProviderEvent } from '../domain/provider-event.ts';
 import { findOrderView, type OrderView } from '../infra/order-view.repository.ts';
 import { appendHistory, findPayment, transitionPayment, type Payment } from '../infra/payment.repository.ts';
 import { findRefundOfPayment, markRefundSucceeded, requestRefund } from '../infra/refund.repository.ts';
-import { inTransaction } from '../infra/sql.ts';
 import { insertInboxEntry, noteDuplicateDelivery, settleInboxEntry, type InboxOutcome } from '../infra/webhook-inbox.repository.ts';
 
 export interface ReceivedEvent {
@@ -32,7 +32,7 @@ const eventContext = (order: OrderView) => ({ source: 'payment', tenantId: order
 
 export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, now: Date): Promise<ReceiveResult> {
   const { event } = received;
-  const stored = await inTransaction(pool, async (tx) => {
+  const stored = await withTransaction(pool, async (tx) => {
     const inserted = await insertInboxEntry(tx, {
       providerEventId: event.id,
       eventType: event.type,

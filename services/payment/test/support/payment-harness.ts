@@ -4,7 +4,7 @@
  */
 import { platformMigrationsDir, type Envelope } from '@flash-sale/events';
 import { buildSimulatorApp } from '@flash-sale/provider-sim-service';
-import { createLogger, createMetricsRegistry, signToken, type Role } from '@flash-sale/service-kit';
+import { createLogger, createMetricsRegistry, signToken, type Role, withTransaction } from '@flash-sale/service-kit';
 import { createTestDatabase, createTestRedis, resolveServers, type Teardown } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,6 @@ import type mysql from 'mysql2/promise';
 import { buildApp } from '../../src/app.ts';
 import { createOrderEventHandlers } from '../../src/consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from '../../src/infra/payment-provider.client.ts';
-import { inTransaction } from '../../src/infra/sql.ts';
 import { createRefundDispatcher } from '../../src/workers/refund-dispatcher.ts';
 
 export const paymentMigrationsDir = new URL('../../migrations', import.meta.url).pathname;
@@ -95,13 +94,13 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
       currency: order.currency ?? 'EUR',
       expires_at: (order.expiresAt ?? new Date(Date.now() + 15 * 60_000)).toISOString(),
     });
-    await inTransaction(db.pool, (tx) => handlers['order.created.v1'](event, { tx, logger }));
+    await withTransaction(db.pool, (tx) => handlers['order.created.v1'](event, { tx, logger }));
     return event.payload;
   };
   const orderEnded = async (type: 'order.expired.v1' | 'order.cancelled.v1', orderId: string) => {
     const payload = { order_id: orderId, sale_id: 'sale-1', sku_id: 'sku-1', quantity: 1, ...(type === 'order.cancelled.v1' ? { reason: 'shopper' } : {}) };
     const event = orderEnvelope(type, payload);
-    await inTransaction(db.pool, (tx) => handlers[type](event as never, { tx, logger }));
+    await withTransaction(db.pool, (tx) => handlers[type](event as never, { tx, logger }));
   };
 
   /** Opens a payment the way a shopper does, through the HTTP API. */
