@@ -1,0 +1,35 @@
+import { common, z } from '@flash-sale/config';
+
+const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const schemaName = (fallback: string) => z.string().regex(/^[A-Za-z0-9_]+$/).default(fallback);
+
+/** The reconciler's whole configuration, parsed once in main.ts and the CLIs. */
+export const reconcilerConfigSchema = z.object({
+  NODE_ENV: common.NODE_ENV,
+  LOG_LEVEL: common.LOG_LEVEL,
+  HOST: common.HOST,
+  PORT: common.port(3004),
+  /** The reconciler's own schema and user; the user also holds the cross-schema grants (ADR 0004). */
+  MYSQL_URL: common.MYSQL_URL,
+  REDIS_URL: common.REDIS_URL,
+  KAFKA_BROKERS: common.KAFKA_BROKERS,
+  JWT_SECRET: common.secret(),
+  ORDER_SCHEMA: schemaName('order_service'),
+  PAYMENT_SCHEMA: schemaName('payment_service'),
+  INVENTORY_SCHEMA: schemaName('inventory_service'),
+  /** Seed 002's thresholds; see `jobs/job.ts` for what each means. */
+  PAID_PENDING_AFTER_MS: ms(5 * 60_000),
+  OUTBOX_STUCK_AFTER_MS: ms(10 * 60_000),
+  EXPIRY_GRACE_MS: ms(60_000),
+  ORPHAN_HOLD_GRACE_MS: ms(2 * 60_000),
+  STOCK_RETURN_GRACE_MS: ms(2 * 60_000),
+  /** How often each scheduled job runs (the daily Redis rebuild keeps its own schedule). */
+  RECONCILE_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Set to false to serve the ops API without running the schedules (e.g. a second replica for ops). */
+  SCHEDULES_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+});
+
+export type ReconcilerConfig = z.output<typeof reconcilerConfigSchema>;
