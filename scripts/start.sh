@@ -13,9 +13,10 @@ service() { # <service> <port>: the command line of one service with its own dat
   printf 'env PORT=%s MYSQL_URL=%s node services/%s/src/main.ts' "$2" "$(service_mysql_url "$1")" "$1"
 }
 
-exec concurrently --names order,payment,inventory,provider,demo --prefix-colors blue,magenta,green,cyan,yellow \
+exec concurrently --names order,payment,inventory,reconciler,provider,demo --prefix-colors blue,magenta,green,red,cyan,yellow \
   "$(service order 3001)" \
   "$(service payment 3002)" \
   "$(service inventory 3003)" \
+  "$(service reconciler 3004)" \
   "env PORT=3005 node services/provider-sim/src/main.ts" \
   "node scripts/demo.ts"

@@ -13,3 +13,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON order_service.* TO 'order_svc'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON payment_service.* TO 'payment_svc'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON inventory_service.* TO 'inventory_svc'@'%';
 GRANT SELECT, INSERT, UPDATE, DELETE ON reconciler_service.* TO 'reconciler_svc'@'%';
+-- The reconciler reads every service schema; its repair grants name tables and columns, so the
+-- prepare step applies them after the migrations (services/reconciler/grants.sql).
+GRANT SELECT ON order_service.* TO 'reconciler_svc'@'%';
+GRANT SELECT ON payment_service.* TO 'reconciler_svc'@'%';
+GRANT SELECT ON inventory_service.* TO 'reconciler_svc'@'%';

@@ -26,6 +26,12 @@ CREATE DATABASE IF NOT EXISTS \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unic
 CREATE USER IF NOT EXISTS '$user'@'%' IDENTIFIED BY '$(service_password "$svc")';
 GRANT SELECT, INSERT, UPDATE, DELETE ON \`$db\`.* TO '$user'@'%';"
   done
+  # The reconciler reads every service schema; its table- and column-level repair grants need the
+  # tables, so scripts/stack/prepare.ts applies them after the migrations (services/reconciler/grants.sql).
+  for svc in order payment inventory; do
+    sql+="
+GRANT SELECT ON \`$(service_db "$svc")\`.* TO '$(service_user reconciler)'@'%';"
+  done
   root_sql "$sql"
 }
 

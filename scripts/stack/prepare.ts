@@ -1,7 +1,8 @@
 // Applies every service's migrations and creates the declared Kafka topics. Idempotent.
 import { ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -23,6 +24,24 @@ for (const [service, database] of Object.entries(services)) {
   const migrationsDirs = existsSync(serviceMigrations) ? [platformMigrations, serviceMigrations] : [platformMigrations];
   const result = await migrateDatabase({ adminUrl, database, migrationsDirs });
   console.error(`[prepare] ${database}: version ${result.version}${result.applied.length ? `, applied ${result.applied.join(', ')}` : ''}`);
+}
+
+// The reconciler's cross-schema grants name tables and columns, so they follow the migrations.
+const grants = readFileSync(`${repoRoot}services/reconciler/grants.sql`, 'utf8')
+  .replace(/^--.*$/gm, '')
+  .replaceAll('{user}', `'${process.env.RECONCILER_DB_USER ?? 'reconciler_svc'}'@'%'`)
+  .replaceAll('{order}', services.order as string)
+  .replaceAll('{payment}', services.payment as string)
+  .replaceAll('{inventory}', services.inventory as string)
+  .split(';')
+  .map((statement) => statement.trim())
+  .filter(Boolean);
+const grantConnection = await mysql.createConnection({ uri: adminUrl });
+try {
+  for (const statement of grants) await grantConnection.query(statement);
+  console.error(`[prepare] reconciler grants: ${grants.length} applied`);
+} finally {
+  await grantConnection.end();
 }
 
 const admin = new Kafka({ clientId: 'stack-prepare', brokers: brokers.split(','), logLevel: logLevel.ERROR }).admin();

@@ -1,0 +1,45 @@
+/**
+ * Builds the clients and job dependencies of a reconciler process from its config; shared by
+ * main.ts and the CLIs, which are processes of their own. Everything is registered on `lifecycle`.
+ */
+import { deadLetterTopic, quarantineTopic, registry as eventRegistry } from '@flash-sale/events';
+import { Lifecycle, createKafka, createLogger, createMetricsRegistry, createMysqlPool, createRedis, type Logger } from '@flash-sale/service-kit';
+import { StockReservations } from '@flash-sale/stock-reservations';
+import type { ReconcilerConfig } from './config.ts';
+import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
+import { tables } from './infra/schemas.ts';
+import type { JobDeps } from './jobs/job.ts';
+
+export interface Composition {
+  deps: JobDeps;
+  logger: Logger;
+  lifecycle: Lifecycle;
+}
+
+export function compose(config: ReconcilerConfig, name: string): Composition {
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, redact: eventRegistry.redactionPaths() });
+  const lifecycle = new Lifecycle(logger);
+  const pool = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL, { connectionLimit: 10 }), (p) => p.end());
+  const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
+  const consumers = ['order', 'payment', 'inventory'] as const;
+  const deps: JobDeps = {
+    pool,
+    tables: tables({ order: config.ORDER_SCHEMA, payment: config.PAYMENT_SCHEMA, inventory: config.INVENTORY_SCHEMA }),
+    redis,
+    reservations: new StockReservations(redis),
+    kafka: createKafka(config.KAFKA_BROKERS, name, logger),
+    logger,
+    metrics: createReconcilerMetrics(createMetricsRegistry('reconciler')),
+    now: () => new Date(),
+    thresholds: {
+      paidPendingAfterMs: config.PAID_PENDING_AFTER_MS,
+      outboxStuckAfterMs: config.OUTBOX_STUCK_AFTER_MS,
+      expiryGraceMs: config.EXPIRY_GRACE_MS,
+      orphanHoldGraceMs: config.ORPHAN_HOLD_GRACE_MS,
+      stockReturnGraceMs: config.STOCK_RETURN_GRACE_MS,
+    },
+    deadLetterTopics: consumers.flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)]),
+    outboxes: consumers,
+  };
+  return { deps, logger, lifecycle };
+}

@@ -1,0 +1,47 @@
+/**
+ * Ops API: run a reconciliation job now (its evidence row in the answer), read recent runs and
+ * replays, and trace one order through every schema. Ops role only.
+ */
+import { notFound, principalOf, requireRole, validationFailed } from '@flash-sale/service-kit';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { traceOrder } from '../application/order-trace.ts';
+import { runJob } from '../application/run-job.ts';
+import { recentRuns } from '../infra/run.repository.ts';
+import type { JobDeps } from '../jobs/job.ts';
+import { findJob, jobNames } from '../jobs/registry.ts';
+
+const jobParams = z.object({ job: z.string().min(1).max(64) });
+const orderParams = z.object({ id: z.string().min(1).max(64) });
+const runsQuery = z.object({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, context: string): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw validationFailed('request validation failed', { context, issues: result.error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message })) });
+}
+
+export async function opsRoutes(app: FastifyInstance, deps: JobDeps): Promise<void> {
+  const opsOnly = { preHandler: requireRole('ops') };
+
+  app.post('/v1/ops/reconciliation/:job', opsOnly, async (request) => {
+    const { job: name } = parse(jobParams, request.params, 'params');
+    const job = findJob(name);
+    if (!job) throw notFound('reconciliation job', { job: name, jobs: jobNames });
+    const run = await runJob(deps, job, 'http');
+    return { run };
+  });
+
+  app.get('/v1/ops/reconciliation/runs', opsOnly, async (request) => {
+    const query = parse(runsQuery, request.query, 'querystring');
+    return { runs: await recentRuns(deps.pool, query.job ? { job: query.job, limit: query.limit } : { limit: query.limit }) };
+  });
+
+  app.get('/v1/ops/orders/:id/trace', opsOnly, async (request) => {
+    const { id } = parse(orderParams, request.params, 'params');
+    const trace = await traceOrder(deps, id);
+    // Ops act within their tenant: another tenant's order does not exist for them.
+    if (!trace || trace.order.tenant_id !== principalOf(request).tenantId) throw notFound('order', { order_id: id });
+    return trace;
+  });
+}

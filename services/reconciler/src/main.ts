@@ -1,0 +1,22 @@
+// Composition root of the reconciler: config, clients, schedules, ops app, graceful shutdown, listen.
+import { loadConfigOrExit } from '@flash-sale/config';
+import { createRedis, listenWithGracefulShutdown } from '@flash-sale/service-kit';
+import { buildApp } from './app.ts';
+import { compose } from './composition.ts';
+import { reconcilerConfigSchema } from './config.ts';
+import { jobs } from './jobs/registry.ts';
+import { startReconciliationScheduler } from './workers/reconciliation.scheduler.ts';
+
+const config = loadConfigOrExit(reconcilerConfigSchema);
+const { deps, lifecycle } = compose(config, 'reconciler');
+const kafkaAdmin = lifecycle.add('kafka-admin', deps.kafka.admin(), (admin) => admin.disconnect());
+await kafkaAdmin.connect();
+
+// BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
+const scheduler = config.SCHEDULES_ENABLED
+  ? lifecycle.add('scheduler', await startReconciliationScheduler({ connection: bullConnection, deps, jobs, everyMs: config.RECONCILE_EVERY_MS }), (s) => s.close())
+  : undefined;
+
+const app = await buildApp({ jobs: deps, kafkaAdmin, jwtSecret: config.JWT_SECRET, queues: scheduler ? [scheduler.queue] : [] });
+await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

@@ -1,0 +1,54 @@
+/**
+ * Every job on a BullMQ job scheduler, registered idempotently at start (`upsertJobScheduler`), so
+ * each replica may register and one replica takes each run. A job that crashes is retried by
+ * BullMQ; its crash is on record in `reconciliation_runs` either way.
+ */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { runJob } from '../application/run-job.ts';
+import type { JobDeps, ReconciliationJob } from '../jobs/job.ts';
+
+export const RECONCILIATION_QUEUE = 'reconciliation';
+
+export interface SchedulerOptions {
+  connection: ConnectionOptions;
+  deps: JobDeps;
+  jobs: readonly ReconciliationJob[];
+  /** Overrides each job's own period except those with a longer one (the daily rebuild). */
+  everyMs?: number;
+  /** BullMQ key prefix (tests isolate their queues with it). */
+  prefix?: string;
+}
+
+export interface ReconciliationScheduler {
+  queue: Queue;
+  close(): Promise<void>;
+}
+
+export async function startReconciliationScheduler(options: SchedulerOptions): Promise<ReconciliationScheduler> {
+  const prefix = options.prefix ?? 'bull';
+  const queue = new Queue(RECONCILIATION_QUEUE, { connection: options.connection, prefix });
+  for (const job of options.jobs) {
+    const every = options.everyMs && job.everyMs <= 3600_000 ? options.everyMs : job.everyMs;
+    await queue.upsertJobScheduler(job.name, { every }, { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } });
+  }
+  const byName = new Map(options.jobs.map((job) => [job.name, job]));
+  // One run at a time: repairs of different jobs may touch the same order.
+  const worker = new Worker(
+    RECONCILIATION_QUEUE,
+    async (bullJob) => {
+      const job = byName.get(bullJob.name);
+      if (!job) throw new Error(`unknown reconciliation job ${bullJob.name}`);
+      const run = await runJob(options.deps, job, 'schedule');
+      return { run_id: run.id, anomalies: run.anomalies, repaired: run.repaired, failed: run.failed };
+    },
+    { connection: options.connection, prefix, concurrency: 1 },
+  );
+  worker.on('failed', (job, error) => options.deps.logger.error({ err: error, job: job?.name }, 'scheduled reconciliation failed'));
+  return {
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
