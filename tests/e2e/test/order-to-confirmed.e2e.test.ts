@@ -1,0 +1,235 @@
+/**
+ * Order → payment → CONFIRMED through the real processes and the real broker: order, payment,
+ * inventory and the provider simulator each run as `node services/<name>/src/main.ts` on a port
+ * of their own, with uuid-named databases, a Redis database of their own and consumer groups of
+ * their own (`KAFKA_GROUP_ID_PREFIX`). The order is placed with a W3C `traceparent`; its trace id
+ * must then appear in the logs of order, inventory and payment.
+ *
+ * The topics are the platform's real ones, shared with anyone else running the services on this
+ * broker. The test's groups start at the topics' current end (offsets committed before the
+ * services start), so they never replay others' history, and miss nothing published afterwards.
+ * Services of someone else's that run at the same time also see this test's events in their own
+ * groups; those events name a sale their databases do not know.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { platformMigrationsDir, domainTopics, ensureTopics } from '@flash-sale/events';
+import { migrateDatabase } from '@flash-sale/migrate';
+import { resolveServers, waitFor } from '@flash-sale/testkit';
+import { createSigner } from 'fast-jwt';
+import { Kafka, logLevel } from 'kafkajs';
+import mysql from 'mysql2/promise';
+import t from 'tap';
+import { commitGroupAtTopicEnds } from './support/consumer-groups.ts';
+import { claimRedisDatabase } from './support/redis-database.ts';
+import { freePort, repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+
+type Service = 'order' | 'payment' | 'inventory';
+const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
+
+const runId = randomUUID().replaceAll('-', '').slice(0, 12);
+const groupPrefix = `e2e-${runId}-`;
+const jwtSecret = randomBytes(24).toString('hex');
+const webhookSecret = randomBytes(24).toString('hex');
+const tenant = 't1';
+const sign = createSigner({ key: jwtSecret, expiresIn: 600_000 });
+const token = (sub: string, roles: string[]) => sign({ sub, tenant, roles });
+
+const cleanups: Array<() => Promise<void>> = [];
+const databases = new Map<Service, string>();
+const processes = new Map<Service | 'provider', ServiceProcess>();
+
+async function call(base: string, method: string, path: string, options: { auth?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.auth ? { authorization: `Bearer ${options.auth}` } : {}),
+      ...options.headers,
+    },
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- read loosely: each service validates its own output
+  return { status: response.status, json: (text ? JSON.parse(text) : {}) as Record<string, any> };
+}
+
+const service = (name: Service | 'provider') => {
+  const found = processes.get(name);
+  if (!found) throw new Error(`${name} is not running`);
+  return found;
+};
+
+t.before(async () => {
+  const servers = await resolveServers();
+
+  // 1. A database per service: platform tables plus the service's own migrations.
+  for (const name of SERVICES) {
+    const database = `e2e_${name}_${runId}`;
+    cleanups.push(async () => {
+      const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    });
+    await migrateDatabase({
+      adminUrl: servers.mysqlAdminUrl,
+      database,
+      migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${name}/migrations`],
+    });
+    databases.set(name, database);
+  }
+
+  // 2. A Redis database of the test's own, flushed before and after.
+  const redis = await claimRedisDatabase(servers.redisUrl);
+  cleanups.push(() => redis.release());
+
+  // 3. Consumer groups of the test's own, committed at the current end of every topic they read.
+  const kafka = new Kafka({ clientId: `e2e-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  cleanups.push(async () => {
+    await admin.deleteGroups(SERVICES.map((name) => `${groupPrefix}${name}`)).catch(() => undefined);
+    await admin.disconnect();
+  });
+  await ensureTopics(admin);
+  await Promise.all(
+    SERVICES.map((name) =>
+      commitGroupAtTopicEnds(kafka, admin, `${groupPrefix}${name}`, domainTopics.filter((topic) => topic.consumers.includes(name)).map((topic) => topic.name)),
+    ),
+  );
+
+  // 4. The processes. Payment and simulator point at each other, so every port is chosen first.
+  const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
+  const mysqlUrl = (name: Service) => {
+    const url = new URL(servers.mysqlAdminUrl);
+    url.pathname = `/${databases.get(name)}`;
+    return url.toString();
+  };
+  const common = (name: Service) => ({
+    MYSQL_URL: mysqlUrl(name),
+    REDIS_URL: redis.url,
+    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    KAFKA_GROUP_ID_PREFIX: groupPrefix,
+    JWT_SECRET: jwtSecret,
+    // Handled events are logged at debug, with their trace id.
+    LOG_LEVEL: 'debug',
+  });
+  const providerUrl = `http://127.0.0.1:${ports.provider}`;
+  // Stopped in reverse order of start, before the databases go.
+  cleanups.unshift(async () => {
+    for (const running of [...processes.values()].reverse()) await running.stop();
+  });
+  processes.set('provider', startService('provider-sim', ports.provider, {
+    LOG_LEVEL: 'info',
+    PROVIDER_PUBLIC_URL: providerUrl,
+    PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${ports.payment}/v1/webhooks/provider`,
+    PROVIDER_WEBHOOK_SECRET: webhookSecret,
+    PROVIDER_RETRY_BASE_MS: '100',
+    PROVIDER_RETRY_MAX_MS: '1000',
+  }));
+  processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
+  processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret }));
+  processes.set('order', startService('order', ports.order, common('order')));
+
+  for (const [name, running] of processes) {
+    const probe = name === 'provider' ? '/health/live' : '/health/ready';
+    await waitFor(async () => (await fetch(`${running.url}${probe}`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
+    });
+  }
+});
+
+t.teardown(async () => {
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error('e2e cleanup failed:', error);
+    }
+  }
+});
+
+t.test('order → payment → CONFIRMED through the real broker, with one trace id across order, inventory and payment logs', async (t) => {
+  const ops = token(`ops-${runId}`, ['ops']);
+  const shopper = `shopper-${runId}`;
+  const shopperToken = token(shopper, ['shopper']);
+  const inventory = service('inventory');
+  const order = service('order');
+  const payment = service('payment');
+  const provider = service('provider');
+
+  // A sale, armed explicitly through the ops API.
+  const skuId = `e2e-sku-${runId}`;
+  t.equal((await call(inventory.url, 'POST', '/v1/admin/skus', { auth: ops, body: { id: skuId, name: 'End-to-end sneaker', stock: 5 } })).status, 201, 'SKU created');
+  const now = Date.now();
+  const sale = await call(inventory.url, 'POST', '/v1/admin/sales', {
+    auth: ops,
+    body: {
+      sku_id: skuId,
+      stock: 5,
+      unit_price_minor: 4999,
+      currency: 'EUR',
+      starts_at: new Date(now - 60_000).toISOString(),
+      ends_at: new Date(now + 3_600_000).toISOString(),
+      per_user_limit: 1,
+      hold_ttl_seconds: 600,
+    },
+  });
+  t.equal(sale.status, 201, `sale created: ${JSON.stringify(sale.json)}`);
+  const saleId = String(sale.json.id);
+  const armed = await call(inventory.url, 'POST', `/v1/admin/sales/${saleId}/arm`, { auth: ops });
+  t.equal(armed.status, 200, `sale armed: ${JSON.stringify(armed.json)}`);
+
+  // The order, under a trace id of the test's choosing.
+  const traceId = randomBytes(16).toString('hex');
+  const placed = await call(order.url, 'POST', '/v1/orders', {
+    auth: shopperToken,
+    body: { sale_id: saleId, quantity: 1 },
+    headers: { 'idempotency-key': randomUUID(), traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+  });
+  t.equal(placed.status, 201, `order accepted: ${JSON.stringify(placed.json)}`);
+  const orderId = String(placed.json.id);
+
+  // The payment service learns of the order from order.created, then opens a payment for it.
+  const opened = await waitFor(
+    async () => {
+      const response = await call(payment.url, 'POST', `/v1/orders/${orderId}/payments`, { auth: shopperToken, body: {} });
+      return response.status === 201 || response.status === 200 ? response.json : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the payment service to know the order' },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n--- payment\n${payment.tail()}\n--- order\n${order.tail()}`);
+  });
+  t.equal(opened.amount_minor, 4999, 'the payment is for the order amount');
+  const completed = await call(provider.url, 'POST', `/v1/payments/${String(opened.provider.payment_id)}/complete`, { body: {} });
+  t.equal(completed.status, 200, 'the provider completes the payment');
+
+  // Webhook → payment.completed → PAID; stock.committed → CONFIRMED.
+  const confirmed = await waitFor(
+    async () => {
+      const response = await call(order.url, 'GET', `/v1/orders/${orderId}`, { auth: shopperToken });
+      return response.json.status === 'CONFIRMED' ? response.json : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 200, what: 'the order to be CONFIRMED' },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\n--- order\n${order.tail()}\n--- payment\n${payment.tail()}\n--- inventory\n${inventory.tail()}`);
+  });
+  t.match(
+    (confirmed.history as Array<{ to: string }>).map((step) => step.to),
+    ['PENDING', 'PAID', 'CONFIRMED'],
+    'the history shows every step',
+  );
+
+  // The trace id, end to end: each service logged the events it handled under it.
+  const tracedEvents = (running: ServiceProcess) =>
+    running.lines.filter((line) => line.json?.trace_id === traceId).map((line) => String(line.json?.event_type ?? line.json?.msg));
+  const expected: Array<[ServiceProcess, string]> = [
+    [inventory, 'order.created.v1'],
+    [payment, 'order.created.v1'],
+    [order, 'payment.completed.v1'],
+    [order, 'stock.committed.v1'],
+  ];
+  for (const [running, eventType] of expected) {
+    const found = await waitFor(() => tracedEvents(running).includes(eventType), { timeoutMs: 5_000, what: `${running.name} to log ${eventType}` }).catch(() => false);
+    t.ok(found, `${running.name} logged ${eventType} under trace ${traceId}; traced lines: ${JSON.stringify(tracedEvents(running))}`);
+  }
+});
