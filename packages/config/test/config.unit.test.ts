@@ -37,3 +37,10 @@ t.test('a secret has no default', async (t) => {
   const { JWT_SECRET: _omitted, ...rest } = valid;
   t.throws(() => parseConfig(schema, rest), ConfigError);
 });
+
+t.test('a consumer group prefix is optional and limited to what Kafka group ids read well with', async (t) => {
+  const prefixed = z.object({ KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX });
+  t.equal(parseConfig(prefixed, {}).KAFKA_GROUP_ID_PREFIX, '', 'no prefix by default: the groups keep their names');
+  t.equal(parseConfig(prefixed, { KAFKA_GROUP_ID_PREFIX: 'e2e-1a2b.' }).KAFKA_GROUP_ID_PREFIX, 'e2e-1a2b.');
+  t.throws(() => parseConfig(prefixed, { KAFKA_GROUP_ID_PREFIX: 'has space' }), /KAFKA_GROUP_ID_PREFIX/);
+});
