@@ -8,11 +8,13 @@ import { buildApp } from '../src/app.ts';
 import { advance, createFixture } from './support/reconciler-fixture.ts';
 
 t.test('ops run a job, trace an order, and open bull-board; shoppers cannot', async (t) => {
-  const f = await createFixture(t.teardown);
-  const queue = new Queue(`reconciliation-${randomUUID()}`, { connection: f.redis.duplicate({ maxRetriesPerRequest: null }) });
+  const f = await createFixture(t.teardown.bind(t));
+  const connection = f.redis.duplicate({ maxRetriesPerRequest: null });
+  const queue = new Queue(`reconciliation-${randomUUID()}`, { connection });
   t.teardown(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
+    connection.disconnect();
   });
   const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue] });
   t.teardown(() => app.close());
@@ -34,14 +36,21 @@ t.test('ops run a job, trace an order, and open bull-board; shoppers cannot', as
 
   const trace = await app.inject({ method: 'GET', url: `/v1/ops/orders/${orderId}/trace`, headers: ops });
   t.equal(trace.statusCode, 200);
-  const body = trace.json();
+  const body = trace.json<{
+    order: { status: string };
+    history: { to_status: string }[];
+    inventory: { audit: { operation: string }[]; reservation: { status: string } };
+    redis: { hold: unknown };
+    events: { event_type: string; service: string }[];
+    timeline: unknown[];
+  }>();
   t.equal(body.order.status, 'EXPIRED');
-  t.same(body.history.map((row: { to_status: string }) => row.to_status), ['PENDING', 'EXPIRED']);
-  t.same(body.inventory.audit.map((row: { operation: string }) => row.operation), ['decrease', 'release']);
+  t.same(body.history.map((row) => row.to_status), ['PENDING', 'EXPIRED']);
+  t.same(body.inventory.audit.map((row) => row.operation), ['decrease', 'release']);
   t.equal(body.inventory.reservation.status, 'released');
   t.match(body.redis.hold, { s: 'R', q: 2 });
-  t.ok(body.events.some((event: { event_type: string; service: string }) => event.event_type === 'order.expired.v1' && event.service === 'order'));
-  t.ok(body.events.some((event: { event_type: string; service: string }) => event.event_type === 'stock.released.v1' && event.service === 'inventory'));
+  t.ok(body.events.some((event) => event.event_type === 'order.expired.v1' && event.service === 'order'));
+  t.ok(body.events.some((event) => event.event_type === 'stock.released.v1' && event.service === 'inventory'));
   t.ok(body.timeline.length >= 6, 'one timeline across order, outboxes and audit');
   t.equal((await app.inject({ method: 'GET', url: `/v1/ops/orders/${randomUUID()}/trace`, headers: ops })).statusCode, 404);
   const otherTenant = { authorization: `Bearer ${signToken(app, { userId: 'ops-2', tenantId: 't2', roles: ['ops'] })}` };

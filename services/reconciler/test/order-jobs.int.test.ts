@@ -24,7 +24,7 @@ async function completePayment(f: Fixture, orderId: string): Promise<string> {
 }
 
 t.test('payment COMPLETED while its order stays PENDING: paid and confirmed after 5 minutes, not before', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale();
   const committed = await f.placeOrder(sale);
   await f.commitStock(sale, committed);
@@ -56,7 +56,7 @@ t.test('payment COMPLETED while its order stays PENDING: paid and confirmed afte
 });
 
 t.test('PENDING order past expiry that the sweep missed: expired, event written, stock back in books and Redis', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 5, holdTtlSeconds: 60 });
   const held = await f.placeOrder(sale, { quantity: 2 });
   const committed = await f.placeOrder(sale, { quantity: 1 });
@@ -83,7 +83,7 @@ t.test('PENDING order past expiry that the sweep missed: expired, event written,
 });
 
 t.test('a dropped release: CANCELLED in SQL with nothing given back, and a restocking refund never audited', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 4 });
   const cancelled = await f.placeOrder(sale, { quantity: 2 });
   await f.commitStock(sale, cancelled);

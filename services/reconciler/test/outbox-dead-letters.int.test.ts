@@ -10,8 +10,8 @@ import { stuckOutboxJob } from '../src/jobs/stuck-outbox.job.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('outbox rows unpublished for 10 minutes (no relay running) are published, marked and alerted', async (t) => {
-  const f = await createFixture(t.teardown);
-  const kafka = await createTestKafka(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
+  const kafka = await createTestKafka(t.teardown.bind(t));
   const topic = await kafka.createTopic();
   const old = new Date(f.clock.now.getTime() - 11 * 60_000);
   const events = ['o-1', 'o-2'].map((orderId) =>
@@ -39,8 +39,8 @@ t.test('outbox rows unpublished for 10 minutes (no relay running) are published,
 });
 
 t.test('a non-empty dead-letter topic is an anomaly and a gauge; an empty one is not', async (t) => {
-  const f = await createFixture(t.teardown);
-  const kafka = await createTestKafka(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
+  const kafka = await createTestKafka(t.teardown.bind(t));
   const [dlq, quarantine] = await Promise.all([kafka.createTopic(), kafka.createTopic()]);
   const producer = kafka.kafka.producer();
   await producer.connect();

@@ -19,7 +19,7 @@ t.test('each critical flow has a complete contract', async (t) => {
 });
 
 t.test('every invariant runs against the migrated schemas and holds on consistent books', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 3 });
   const orderId = await f.placeOrder(sale);
   await f.commitStock(sale, orderId);

@@ -6,7 +6,7 @@ import { replayInventoryStock } from '../src/replay/inventory-stock.replay.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('a replay run twice changes nothing and is trusted', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 5 });
   for (const quantity of [1, 2]) await f.commitStock(sale, await f.placeOrder(sale, { quantity }));
   const first = await replayInventoryStock(f.deps, {}, { apply: true });
@@ -19,7 +19,7 @@ t.test('a replay run twice changes nothing and is trusted', async (t) => {
 });
 
 t.test('a corrupted projection: reported, untrusted, repaired on request, then trusted', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 5 });
   const orderId = await f.placeOrder(sale, { quantity: 2 });
   await f.commitStock(sale, orderId);

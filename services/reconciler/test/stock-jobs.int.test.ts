@@ -14,7 +14,7 @@ async function flushSale(f: Fixture, sale: SeededSale): Promise<void> {
 }
 
 t.test('Redis lost a sale: the stock check says so, rebuilds it from MySQL, and the next run is clean', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 10 });
   const held = await f.placeOrder(sale, { quantity: 2 });
   const sold = await f.placeOrder(sale, { quantity: 3 });
@@ -34,7 +34,7 @@ t.test('Redis lost a sale: the stock check says so, rebuilds it from MySQL, and 
 });
 
 t.test('drifted Redis counters and MySQL stock off its audit fold: both repaired from the books', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 6 });
   const order = await f.placeOrder(sale, { quantity: 2 });
   await f.commitStock(sale, order);
@@ -51,7 +51,7 @@ t.test('drifted Redis counters and MySQL stock off its audit fold: both repaired
 });
 
 t.test('orphan hold of a failed MySQL write: released after the grace period, never a live order', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 5 });
   const orphan = randomUUID();
   const reserved = await f.reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: orphan, userId: 'u-orphan', quantity: 2, nowMs: f.clock.now.getTime() });
@@ -70,7 +70,7 @@ t.test('orphan hold of a failed MySQL write: released after the grace period, ne
 });
 
 t.test('Redis flushed in the middle of a sale: one rebuild and the sale sells exactly its stock', async (t) => {
-  const f = await createFixture(t.teardown);
+  const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 20, perUserLimit: 1 });
   const first = await Promise.all(Array.from({ length: 8 }, () => f.placeOrder(sale)));
   for (const orderId of first.slice(0, 5)) await f.commitStock(sale, orderId);

@@ -12,11 +12,11 @@ export async function runJob(deps: JobDeps, job: ReconciliationJob, triggeredBy:
   const startedAt = deps.now();
   const stopTimer = deps.metrics.duration.startTimer({ job: job.name });
   let outcome: JobOutcome = empty;
-  let error: unknown;
+  let error: Error | undefined;
   try {
     outcome = await job.run(deps);
   } catch (caught) {
-    error = caught;
+    error = caught instanceof Error ? caught : new Error(String(caught));
   }
   stopTimer();
   const anomaliesFound = Object.values(outcome.anomalies).reduce((sum, count) => sum + count, 0);
@@ -28,7 +28,7 @@ export async function runJob(deps: JobDeps, job: ReconciliationJob, triggeredBy:
     finishedAt: deps.now(),
     outcome: error ? 'crashed' : 'completed',
     anomaliesFound,
-    error: error ? (error instanceof Error ? error.message : String(error)) : null,
+    error: error ? error.message : null,
   };
   const id = await insertRun(deps.pool, record);
 

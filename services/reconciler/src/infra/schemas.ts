@@ -19,7 +19,7 @@ export interface Tables {
 }
 
 export function tables(schemas: Schemas): Tables {
-  for (const [role, name] of Object.entries(schemas)) {
+  for (const [role, name] of Object.entries(schemas) as [string, string][]) {
     if (!SAFE.test(name)) throw new Error(`schema name for ${role} must match ${SAFE.source}: ${JSON.stringify(name)}`);
   }
   const qualify = (schema: string) => (table: string) => `\`${schema}\`.\`${table}\``;

@@ -33,7 +33,7 @@ export interface Fixture {
   placeOrder(sale: SeededSale, input?: { userId?: string; quantity?: number }): Promise<string>;
   commitStock(sale: SeededSale, orderId: string): Promise<void>;
   setOrderStatus(orderId: string, status: string, cause?: string): Promise<void>;
-  runs(job: string): Promise<RowDataPacket[]>;
+  runs(job: string): Promise<Record<string, unknown>[]>;
 }
 
 export interface SeededSale {
@@ -150,7 +150,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     },
     async runs(job) {
       const [rows] = await reconciler.pool.query<RowDataPacket[]>('SELECT * FROM reconciliation_runs WHERE job = ? ORDER BY id', [job]);
-      return rows.map((row) => ({ ...row, anomalies_by_class: JSON.parse(String(row.anomalies_by_class)), sample_ids: JSON.parse(String(row.sample_ids)) }) as RowDataPacket);
+      return rows.map((row) => ({ ...row, anomalies_by_class: JSON.parse(String(row.anomalies_by_class)), sample_ids: JSON.parse(String(row.sample_ids)) }));
     },
   };
   return fixture;

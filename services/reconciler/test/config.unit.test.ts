@@ -1,0 +1,16 @@
+import { ConfigError, parseConfig } from '@flash-sale/config';
+import t from 'tap';
+import { reconcilerConfigSchema } from '../src/config.ts';
+
+const base = { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-sixteen+' };
+
+t.test('defaults follow seed 002 and the local schema names', async (t) => {
+  const config = parseConfig(reconcilerConfigSchema, base);
+  t.match(config, { PORT: 3004, ORDER_SCHEMA: 'order_service', PAID_PENDING_AFTER_MS: 300_000, OUTBOX_STUCK_AFTER_MS: 600_000, SCHEDULES_ENABLED: true });
+});
+
+t.test('refuses a schema name that could break out of a quoted identifier, and a missing secret', async (t) => {
+  t.throws(() => parseConfig(reconcilerConfigSchema, { ...base, ORDER_SCHEMA: 'x`; DROP' }), ConfigError);
+  const { JWT_SECRET: _secret, ...withoutSecret } = base;
+  t.throws(() => parseConfig(reconcilerConfigSchema, withoutSecret), /JWT_SECRET/);
+});
