@@ -1,7 +1,8 @@
 /**
- * The one command for "Redis lost everything": rebuilds every armed sale that has not ended from
- * MySQL, holds of PENDING orders included, so the sale goes on without selling a unit twice.
- * Rebuilding a healthy sale gives the same state (the script replaces the keys wholesale).
+ * The one command for "Redis lost everything": rebuilds every armed sale that has not ended and
+ * whose keys are gone, from MySQL, holds of PENDING orders included, so the sale goes on without
+ * selling a unit twice. A sale whose keys exist is left alone: re-seeding a live sale from the
+ * books would race its in-flight reservations (the anti-pattern CONVENTIONS.md warns about).
  */
 import { rebuildSale } from '../application/rebuild-sale.ts';
 import { armedSales } from '../application/sale-books.ts';
@@ -18,11 +19,11 @@ export const redisRebuildJob: ReconciliationJob = {
     for (const sale of await armedSales(deps.pool, deps.tables)) {
       if (sale.endsAtMs <= nowMs) continue;
       tally.checked += 1;
-      const lost = (await deps.reservations.view(sale.saleId)) === null;
-      if (lost) tally.found('redis_sale_lost', sale.saleId);
+      if ((await deps.reservations.view(sale.saleId)) !== null) continue;
+      tally.found('redis_sale_lost', sale.saleId);
       await tally.repair('redis_sale_lost', sale.saleId, async () => {
         await rebuildSale(deps, sale);
-        return lost;
+        return true;
       });
     }
     return tally.outcome();
