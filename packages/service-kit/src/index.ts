@@ -10,3 +10,4 @@ export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { authPlugin, requireRole, principalOf, signToken, type Principal, type Role } from './auth.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
+export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime.ts';

@@ -1,31 +1,14 @@
 // Composition root of the inventory service: config, clients, app, consumer, relay, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import {
-  Lifecycle,
-  createKafka,
-  createLogger,
-  createMetricsRegistry,
-  createMysqlPool,
-  createRedis,
-  listenWithGracefulShutdown,
-} from '@flash-sale/service-kit';
+import { listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { inventoryConfigSchema } from './config.ts';
 import { inventoryHandlers } from './workers/inventory-handlers.ts';
 
 const config = loadConfigOrExit(inventoryConfigSchema);
-const logger = createLogger({ service: 'inventory', level: config.LOG_LEVEL, redact: registry.redactionPaths() });
-const lifecycle = new Lifecycle(logger);
-const now = () => new Date();
-const metrics = createMetricsRegistry('inventory');
-
-const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
-const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
-const kafka = createKafka(config.KAFKA_BROKERS, 'inventory-service', logger);
-const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
-await kafkaAdmin.connect();
+const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('inventory', config, { redact: registry.redactionPaths() });
 
 // Stock is armed only through the admin API, never as a side effect of starting.
 const reservations = new StockReservations(redis);

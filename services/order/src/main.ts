@@ -1,15 +1,7 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import {
-  Lifecycle,
-  createKafka,
-  createLogger,
-  createMetricsRegistry,
-  createMysqlPool,
-  createRedis,
-  listenWithGracefulShutdown,
-} from '@flash-sale/service-kit';
+import { createMysqlPool, createRedis, listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
@@ -17,22 +9,13 @@ import { startExpiryWorker } from './workers/expiry.worker.ts';
 import { orderEventHandlers } from './workers/order-event-handlers.ts';
 
 const config = loadConfigOrExit(orderConfigSchema);
-const logger = createLogger({ service: 'order', level: config.LOG_LEVEL, redact: registry.redactionPaths() });
-const lifecycle = new Lifecycle(logger);
-const now = () => new Date();
-
-const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
+const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('order', config, { redact: registry.redactionPaths() });
 const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
-const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
 // A subscribed connection can run nothing else, so no auto-pipelining onto it.
 const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_URL, { enableAutoPipelining: false }), (client) => client.quit());
-const kafka = createKafka(config.KAFKA_BROKERS, 'order-service', logger);
-const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
-await kafkaAdmin.connect();
 
 const soldOut = new SoldOutHint();
 await soldOut.listen(subscriber, stockReturnedChannel(''));
-const metrics = createMetricsRegistry('order');
 
 const app = await buildApp({
   logger,

@@ -1,15 +1,7 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import {
-  Lifecycle,
-  createKafka,
-  createLogger,
-  createMetricsRegistry,
-  createMysqlPool,
-  createRedis,
-  listenWithGracefulShutdown,
-} from '@flash-sale/service-kit';
+import { listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
 import { buildApp } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
 import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
@@ -17,21 +9,9 @@ import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
 import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 
 const config = loadConfigOrExit(paymentConfigSchema);
-const logger = createLogger({
-  service: 'payment',
-  level: config.LOG_LEVEL,
+const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('payment', config, {
   redact: [...registry.redactionPaths(), 'req.headers["provider-signature"]'],
 });
-const lifecycle = new Lifecycle(logger);
-const now = () => new Date();
-
-const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
-const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
-const kafka = createKafka(config.KAFKA_BROKERS, 'payment-service', logger);
-const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
-await kafkaAdmin.connect();
-
-const metrics = createMetricsRegistry('payment');
 
 // Events this service announces leave through its outbox; the order events it follows come in here.
 const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment' }), (r) => r.stop());

@@ -1,0 +1,41 @@
+/**
+ * What every service process starts with: logger, lifecycle, metrics registry and the clients of
+ * its own MySQL schema, Redis and Kafka (the admin connected, for readiness). For a `main.ts`
+ * only; each client is registered for shutdown in creation order.
+ */
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { createKafka, createMysqlPool, createRedis, type MysqlPool } from './clients.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createMetricsRegistry } from './metrics.ts';
+
+export interface ServiceRuntimeConfig {
+  LOG_LEVEL: string;
+  MYSQL_URL: string;
+  REDIS_URL: string;
+  KAFKA_BROKERS: string[];
+}
+
+export interface ServiceRuntime {
+  logger: Logger;
+  lifecycle: Lifecycle;
+  metrics: Registry;
+  mysql: MysqlPool;
+  redis: Redis;
+  kafka: Kafka;
+  kafkaAdmin: Admin;
+  now: () => Date;
+}
+
+export async function startServiceRuntime(service: string, config: ServiceRuntimeConfig, options: { redact?: string[] } = {}): Promise<ServiceRuntime> {
+  const logger = createLogger({ service, level: config.LOG_LEVEL, ...(options.redact ? { redact: options.redact } : {}) });
+  const lifecycle = new Lifecycle(logger);
+  const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
+  const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
+  const kafka = createKafka(config.KAFKA_BROKERS, `${service}-service`, logger);
+  const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
+  await kafkaAdmin.connect();
+  return { logger, lifecycle, metrics: createMetricsRegistry(service), mysql, redis, kafka, kafkaAdmin, now: () => new Date() };
+}
