@@ -11,3 +11,6 @@ export async function checkInvariants(pool: Pool, schemas: Schemas, contract: Re
   }
   return results;
 }
+
+/** All violations of a check; an invariant that returned no count is one violation (it proved nothing). */
+export const totalViolations = (results: Record<string, number>): number => Object.values(results).reduce((sum, count) => sum + (Number.isNaN(count) ? 1 : count), 0);

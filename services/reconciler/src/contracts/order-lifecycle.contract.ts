@@ -1,12 +1,29 @@
+import { CONFIRM_WHEN, ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS } from './order-state-machine.ts';
 import { EVIDENCE_FIELDS, type RecoveryContract } from './recovery-contract.ts';
+
+const effectName = (effect: (typeof ORDER_EVENT_RULES)[number]['effect']) =>
+  effect.kind === 'command' ? effect.command : effect.kind === 'create' ? 'create PENDING' : effect.kind === 'stock_committed' ? 'mark stock committed' : 'none';
 
 export const orderLifecycleContract: RecoveryContract = {
   flow: 'order-lifecycle',
-  history: { source: 'order_status_history: every transition with time, cause and source event id', tables: ['order.order_status_history', 'order.orders'] },
+  history: {
+    source:
+      'The order, payment and stock events on Kafka (the facts every order transition reacts to, replayed by `replay order-lifecycle`); order_status_history records every transition with time, cause and source event id',
+    tables: [...new Set(ORDER_EVENT_RULES.map((rule) => rule.topic))].map((topic) => `topic ${topic}`).concat(['order.order_status_history', 'order.orders']),
+  },
   ordering: 'Per order id: the partition key of every order, stock and payment event, so one order’s events arrive in order on one partition.',
-  idempotencyKey: 'The guarded transition UPDATE … WHERE status IN (…) (a second apply affects no row) plus consumer_dedupe (consumer, event_id).',
-  projection: 'orders.status = to_status of the last history row; PENDING → PAID → CONFIRMED → SHIPPED → DELIVERED, → REFUNDED, PENDING → CANCELLED | EXPIRED.',
-  replayScope: 'One order, or every order of a sale, from its creation; upstream events from the payment and inventory topics from an offset or a time.',
+  idempotencyKey:
+    'The envelope id (the replay skips an id it has seen, as consumer_dedupe (consumer, event_id) does) and the guarded transition UPDATE … WHERE status IN (…) (a second apply affects no row).',
+  projection:
+    'orders.status = the fold of the order’s events through the state machine below, by rank then occurred_at (topics share no order, so the rank encodes causality); a command the machine refuses changes nothing. In SQL it is also the to_status of the last history row. A judged order that still disagrees after the replay, and a record that is not a valid event, each count as a reconciliation failure.',
+  stateMachine: {
+    transitions: ORDER_TRANSITIONS,
+    events: ORDER_EVENT_RULES.map((rule) => ({ type: rule.type, topic: rule.topic, rank: rule.rank, effect: effectName(rule.effect), why: rule.why })),
+    followUp: `confirm when ${CONFIRM_WHEN}`,
+    unevented: UNEVENTED_COMMANDS,
+  },
+  replayScope:
+    'Every partition of the topics above from an offset or a time up to the end offsets captured when the replay starts. Only orders whose order.created lies in the scope are judged: one created earlier made transitions the replay cannot see.',
   invariants: [
     {
       name: 'status_matches_last_transition',

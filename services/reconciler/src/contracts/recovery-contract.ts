@@ -9,6 +9,15 @@ export interface Invariant {
   sql: string;
 }
 
+export interface StateMachine {
+  transitions: Readonly<Record<string, { readonly from: readonly string[]; readonly to: string }>>;
+  events: readonly { type: string; topic: string; rank: number; effect: string; why: string }[];
+  /** Applied after every event: the follow-up transition the owner makes on its own. */
+  followUp: string;
+  /** Commands that publish no event: a live state ahead of the projection through these agrees with it. */
+  unevented: readonly string[];
+}
+
 export interface RecoveryContract {
   flow: string;
   /** H: the authoritative history every projection of this flow is rebuilt from. */
@@ -19,6 +28,8 @@ export interface RecoveryContract {
   idempotencyKey: string;
   /** F: the deterministic projection: from history to state. */
   projection: string;
+  /** F as data, for a flow whose projection is a state machine driven by events. */
+  stateMachine?: StateMachine;
   /** S: what one replay covers and where it starts. */
   replayScope: string;
   /** Q: the invariants that must hold after a replay or a reconciliation. */

@@ -1,5 +1,21 @@
 /** Renders the contracts as the Markdown of docs/recovery-contracts.md. */
-import type { RecoveryContract } from './recovery-contract.ts';
+import type { RecoveryContract, StateMachine } from './recovery-contract.ts';
+
+function renderStateMachine(machine: StateMachine): string[] {
+  return [
+    '',
+    '  | command | from | to |',
+    '  |---|---|---|',
+    ...Object.entries(machine.transitions).map(([command, rule]) => `  | ${command} | ${rule.from.join(', ')} | ${rule.to} |`),
+    '',
+    '  | event | topic | rank | effect | why |',
+    '  |---|---|---|---|---|',
+    ...machine.events.map((event) => `  | \`${event.type}\` | \`${event.topic}\` | ${event.rank} | ${event.effect} | ${event.why} |`),
+    '',
+    `  After every event: ${machine.followUp}. Commands with no event (${machine.unevented.join(', ')}): a live order ahead of its projection through them agrees with it.`,
+    '',
+  ];
+}
 
 export function renderContracts(contracts: readonly RecoveryContract[]): string {
   const parts = [
@@ -18,6 +34,7 @@ export function renderContracts(contracts: readonly RecoveryContract[]): string 
       `- **O — ordering boundary:** ${contract.ordering}`,
       `- **I — idempotency key:** ${contract.idempotencyKey}`,
       `- **F — deterministic projection:** ${contract.projection}`,
+      ...(contract.stateMachine ? renderStateMachine(contract.stateMachine) : []),
       `- **S — replay scope:** ${contract.replayScope}`,
       `- **E — evidence:** ${contract.evidence.fields.map((field) => `\`${field}\``).join(', ')}, stored in \`${contract.evidence.storedIn}\``,
       '- **Q — invariants:**',

@@ -4,14 +4,22 @@
  * its cause. Zero rows affected is a refusal (the order moved on meanwhile), never a success.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { ORDER_TRANSITIONS } from '../contracts/order-state-machine.ts';
 import type { Tables } from '../infra/schemas.ts';
 
-/** The commands a repair may apply, with the rule of the order state machine (MISSION.md). */
+/**
+ * The commands a repair may apply, with the rule of the order state machine (contract data).
+ * Never ship or deliver: those are facts of the warehouse, which only ops can state.
+ */
 export const REPAIR_TRANSITIONS = {
-  pay: { from: ['PENDING'], to: 'PAID' },
-  confirm: { from: ['PAID'], to: 'CONFIRMED' },
-  expire: { from: ['PENDING'], to: 'EXPIRED' },
+  pay: ORDER_TRANSITIONS.pay,
+  confirm: ORDER_TRANSITIONS.confirm,
+  expire: ORDER_TRANSITIONS.expire,
+  cancel: ORDER_TRANSITIONS.cancel,
+  refund: ORDER_TRANSITIONS.refund,
 } as const;
+
+export const REPAIR_COMMANDS = Object.keys(REPAIR_TRANSITIONS) as RepairCommand[];
 
 export type RepairCommand = keyof typeof REPAIR_TRANSITIONS;
 

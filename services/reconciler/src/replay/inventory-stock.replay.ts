@@ -7,21 +7,16 @@
  */
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { checkInvariants } from '../contracts/check-invariants.ts';
+import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
 import { inventoryStockContract } from '../contracts/inventory-stock.contract.ts';
 import type { Tables } from '../infra/schemas.ts';
+import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
+
+export type { ReplayEvidence } from './replay-run.repository.ts';
 
 export interface ReplayScope {
   tenantId?: string;
   skuId?: string;
-}
-
-export interface ReplayEvidence {
-  events_processed: number;
-  duplicates_skipped: number;
-  projections_changed: number;
-  reconciliation_failures: number;
-  confidence_status: 'trusted' | 'untrusted';
 }
 
 export type ProjectionChange =
@@ -109,30 +104,16 @@ export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; n
   }
 
   const invariants = await checkInvariants(deps.pool, t.schemas, inventoryStockContract);
-  const violations = Object.values(invariants).reduce((sum, count) => sum + (Number.isNaN(count) ? 1 : count), 0);
-  const evidence: ReplayEvidence = {
-    events_processed: audit.length,
-    duplicates_skipped: duplicates,
-    projections_changed: changes.length,
-    reconciliation_failures: violations + applyFailures,
-    confidence_status: violations + applyFailures === 0 ? 'trusted' : 'untrusted',
-  };
-  const [stored] = await deps.pool.query<ResultSetHeader>(
-    `INSERT INTO replay_runs (flow, scope, applied, started_at, finished_at, events_processed, duplicates_skipped, projections_changed, reconciliation_failures, confidence_status, details)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      inventoryStockContract.flow,
-      JSON.stringify(scope),
-      options.apply,
-      startedAt,
-      deps.now(),
-      evidence.events_processed,
-      evidence.duplicates_skipped,
-      evidence.projections_changed,
-      evidence.reconciliation_failures,
-      evidence.confidence_status,
-      JSON.stringify({ invariants, changes: changes.slice(0, 100) }),
-    ],
-  );
-  return { runId: stored.insertId, evidence, changes, applied: options.apply, invariants };
+  const violations = totalViolations(invariants);
+  const evidence = evidenceOf({ events_processed: audit.length, duplicates_skipped: duplicates, projections_changed: changes.length }, violations + applyFailures);
+  const runId = await insertReplayRun(deps.pool, {
+    flow: inventoryStockContract.flow,
+    scope,
+    applied: options.apply,
+    startedAt,
+    finishedAt: deps.now(),
+    evidence,
+    details: { invariants, changes: changes.slice(0, 100) },
+  });
+  return { runId, evidence, changes, applied: options.apply, invariants };
 }
