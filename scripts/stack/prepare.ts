@@ -1,9 +1,10 @@
 // Applies every service's migrations and creates the declared Kafka topics. Idempotent.
 import { ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
+import { applyGrants } from '../../services/reconciler/src/infra/grants.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const adminUrl = process.env.MYSQL_ADMIN_URL;
@@ -27,19 +28,14 @@ for (const [service, database] of Object.entries(services)) {
 }
 
 // The reconciler's cross-schema grants name tables and columns, so they follow the migrations.
-const grants = readFileSync(`${repoRoot}services/reconciler/grants.sql`, 'utf8')
-  .replace(/^--.*$/gm, '')
-  .replaceAll('{user}', `'${process.env.RECONCILER_DB_USER ?? 'reconciler_svc'}'@'%'`)
-  .replaceAll('{order}', services.order as string)
-  .replaceAll('{payment}', services.payment as string)
-  .replaceAll('{inventory}', services.inventory as string)
-  .split(';')
-  .map((statement) => statement.trim())
-  .filter(Boolean);
 const grantConnection = await mysql.createConnection({ uri: adminUrl });
 try {
-  for (const statement of grants) await grantConnection.query(statement);
-  console.error(`[prepare] reconciler grants: ${grants.length} applied`);
+  const applied = await applyGrants(grantConnection, {
+    user: process.env.RECONCILER_DB_USER ?? 'reconciler_svc',
+    host: '%',
+    schemas: { order: services.order as string, payment: services.payment as string, inventory: services.inventory as string },
+  });
+  console.error(`[prepare] reconciler grants: ${applied} applied`);
 } finally {
   await grantConnection.end();
 }
