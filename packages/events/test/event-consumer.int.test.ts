@@ -1,6 +1,7 @@
 /**
  * One consumer (one group join, which is the slow part) serves every scenario of this file; each
- * scenario uses its own event type, so its own uuid-named topic.
+ * scenario uses its own event type, so its own uuid-named topic. The crash scenario is the
+ * exception: it runs its consumers in child processes (support/consumer-process.ts) to kill one.
  */
 import t from 'tap';
 import { Registry } from 'prom-client';
@@ -22,10 +23,10 @@ import {
   type EventHandler,
   type PendingEvent,
 } from '../src/index.ts';
-import { captureLogs, count, metricValue, topicSize } from './support/harness.ts';
+import { captureLogs, count, metricValue, prometheusValue, startConsumerProcess, topicSize, within } from './support/harness.ts';
 
 const db = await createTestDatabase(t.teardown.bind(t), { migrationsDirs: [platformMigrationsDir] });
-const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
+const { kafka, brokers, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
 await db.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, order_id VARCHAR(64) NOT NULL)');
 
 const topics = {
@@ -69,7 +70,7 @@ const consumerOptions = {
   quarantineTopic: quarantine,
   consumerConfig: { maxWaitTimeInMs: 200 },
 };
-let consumer = createEventConsumer({ ...consumerOptions, groupId: groupId() });
+const consumer = createEventConsumer({ ...consumerOptions, groupId: groupId() });
 await consumer.start();
 t.teardown(() => consumer.stop());
 
@@ -202,20 +203,64 @@ t.test('every log line of a handled event carries trace_id and correlation_id; n
   t.notOk(logs.text().includes(PII), 'the PII value appears in no log line');
 });
 
-t.test('a consumer that died after its DB commit, before its offset commit: the redelivery is skipped and counted', async (t) => {
-  const handledBefore = await count(db.pool, 'SELECT COUNT(*) FROM consumer_dedupe');
-  const effectsBefore = await count(db.pool, 'SELECT COUNT(*) FROM effects');
-  const duplicatesBefore = await metricValue(metrics, 'event_processed_total', { consumer: 'inventory', outcome: 'duplicate' });
-  await consumer.stop();
-  // The same consumer (same dedupe key) with no committed offsets is exactly the state such a crash
-  // leaves: effects committed, offsets not. Every event handled so far is delivered again.
-  consumer = createEventConsumer({ ...consumerOptions, groupId: groupId() });
-  await consumer.start();
+t.test('a consumer process SIGKILLed after its DB commit, before its offset commit: the redelivery is skipped as a duplicate and counted', async (t) => {
+  // Its own database, topic and group; the consumer runs in child processes that can really die.
+  const own = await createTestDatabase(t.teardown.bind(t), { migrationsDirs: [platformMigrationsDir] });
+  await own.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL)');
+  const topic = await createTopic();
+  const group = groupId();
+  const env = { DATABASE_URL: own.url, KAFKA_BROKERS: brokers.join(','), CONSUMER_TOPIC: topic, CONSUMER_GROUP: group, DEAD_LETTER_TOPIC: await createTopic() };
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(() => admin.disconnect());
+  /** The group's committed offset on the topic's one partition ('-1': none). */
+  const committedOffset = async () => (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]?.partitions[0]?.offset;
+  const event = (orderId: string) =>
+    prepareEvent(
+      { ...orderCreated, topic },
+      { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, user_id: 'u', unit_price_minor: 100, total_minor: 100, currency: 'EUR', expires_at: new Date().toISOString() },
+      context(orderId),
+      new Date(),
+    );
+  const send = async (pending: PendingEvent) => {
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [asMessage(pending)] });
+    await producer.disconnect();
+  };
+  const effectsFor = (eventId: string) => count(own.pool, 'SELECT COUNT(*) FROM effects WHERE event_id = ?', [eventId]);
+  const first = event('crash-first');
+  const crashing = event('crash-victim');
 
-  await waitFor(async () => (await metricValue(metrics, 'event_processed_total', { consumer: 'inventory', outcome: 'duplicate' })) - duplicatesBefore >= handledBefore, {
-    what: `${handledBefore} redeliveries skipped`,
-    timeoutMs: 30_000,
-  });
-  t.equal(await count(db.pool, 'SELECT COUNT(*) FROM effects'), effectsBefore, 'no effect twice');
-  t.equal(await count(db.pool, 'SELECT COUNT(*) FROM consumer_dedupe'), handledBefore);
+  const doomed = startConsumerProcess(t.teardown.bind(t), { ...env, CRASH_AFTER_COMMIT_OF: crashing.envelope.id });
+  await doomed.ready;
+  // The event before it is handled and its offset committed as usual: the group's position is 1…
+  await send(first);
+  await doomed.explained(waitFor(async () => (await committedOffset()) === '1', { what: 'offset 1 committed', timeoutMs: 30_000 }));
+  t.equal(await effectsFor(first.envelope.id), 1);
+
+  // …then the next one kills the process right after its transaction committed.
+  await send(crashing);
+  const death = await within(doomed.exited, 30_000, 'the consumer process to die', () => doomed.tail());
+  t.same(death, { code: null, signal: 'SIGKILL' }, 'killed, not stopped');
+  t.same(doomed.reports.at(-1), { crashing: crashing.envelope.id }, 'at the crash point, after the commit of that event');
+  t.equal(await effectsFor(crashing.envelope.id), 1, 'its effect committed');
+  t.equal(await count(own.pool, 'SELECT COUNT(*) FROM consumer_dedupe WHERE event_id = ? AND kafka_offset = 1', [crashing.envelope.id]), 1, 'with its dedupe row');
+  t.equal(await committedOffset(), '1', 'its offset was never committed: the group still points at it');
+
+  // A new process in the same group (it joins once the broker expired the dead member's session).
+  const successor = startConsumerProcess(t.teardown.bind(t), env);
+  await successor.ready;
+  const outcomes = async () => {
+    const text = await successor.metrics();
+    const value = (outcome: string) => prometheusValue(text, 'event_processed_total', { consumer: 'inventory', type: orderCreated.type, outcome });
+    return { duplicate: value('duplicate'), handled: value('handled') };
+  };
+  await successor.explained(waitFor(async () => (await outcomes()).duplicate >= 1, { what: 'the redelivery skipped', timeoutMs: 30_000 }));
+  t.same(await outcomes(), { duplicate: 1, handled: 0 }, 'redelivered, skipped as a duplicate and counted; nothing handled again');
+  t.equal(await effectsFor(crashing.envelope.id), 1, 'the effect is still there once');
+  t.equal(await count(own.pool, 'SELECT COUNT(*) FROM effects'), 2, 'no other effect either');
+
+  t.same(await successor.stop(), { code: 0, signal: null }, 'stopped gracefully');
+  t.equal(await committedOffset(), '2', 'the skipped redelivery is committed');
 });
