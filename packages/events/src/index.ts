@@ -5,6 +5,7 @@ export * from './catalog.ts';
 export { prepareEvent, writeOutbox, writeOutboxSql, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';
 export { outboxLag, type OutboxLag } from './outbox/lag.ts';
+export { outboxMessage, type OutboxRecord } from './outbox/outbox-message.ts';
 export {
   createEventConsumer,
   type EventConsumer,

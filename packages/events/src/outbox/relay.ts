@@ -10,14 +10,13 @@
  * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
  *   (`attempts`, `next_attempt_at`, `last_error` on the row).
  */
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep, type BackoffPolicy } from '../backoff.ts';
-import { HEADER } from '../kafka-headers.ts';
-import { traceparentFor } from '../trace-context.ts';
 import { outboxLag } from './lag.ts';
+import { outboxMessage, type OutboxRecord } from './outbox-message.ts';
 import { RelayLease } from './lease.ts';
 import { relayMetrics } from './relay-metrics.ts';
 
@@ -43,15 +42,7 @@ export interface OutboxRelay {
   runOnce(): Promise<number>;
 }
 
-interface OutboxRow extends RowDataPacket {
-  id: string;
-  event_id: string;
-  event_type: string;
-  topic: string;
-  partition_key: string;
-  tenant_id: string;
-  envelope: string;
-  headers: string | null;
+interface OutboxRow extends OutboxRecord {
   attempts: number;
 }
 
@@ -87,22 +78,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return created;
   }
 
-  function toMessage(row: OutboxRow): Message {
-    const envelope = JSON.parse(row.envelope) as { correlation_id: string; trace_id: string };
-    const recorded = row.headers ? (JSON.parse(row.headers) as { traceparent?: string }) : {};
-    return {
-      key: row.partition_key,
-      value: row.envelope,
-      headers: {
-        [HEADER.eventId]: row.event_id,
-        [HEADER.eventType]: row.event_type,
-        [HEADER.correlationId]: envelope.correlation_id,
-        [HEADER.tenantId]: row.tenant_id,
-        [HEADER.traceparent]: traceparentFor(recorded.traceparent, envelope.trace_id),
-      },
-    };
-  }
-
   async function publishPass(connection: PoolConnection): Promise<number> {
     // One clock reading for both queries, so a row cannot leave backoff between them unseen.
     await connection.query('SET @relay_now = NOW(6)');
@@ -135,7 +110,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const [topic, group] of byTopic) {
       const ids = group.map((row) => row.id);
       try {
-        await kafkaProducer.send({ topic, acks: -1, messages: group.map(toMessage) });
+        await kafkaProducer.send({ topic, acks: -1, messages: group.map(outboxMessage) });
       } catch (error) {
         const attempts = Math.max(...group.map((row) => row.attempts)) + 1;
         const delayMs = backoffDelay(retry, attempts);

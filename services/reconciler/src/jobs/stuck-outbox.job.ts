@@ -4,37 +4,10 @@
  * relay's message shape, and marks them; a relay that wakes up and sends one again only causes a
  * duplicate, which every consumer dedupes. The stuck count is also a gauge to alert on.
  */
-import { HEADER } from '@flash-sale/events';
+import { outboxMessage, type OutboxRecord } from '@flash-sale/events';
 import type { Producer } from 'kafkajs';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ResultSetHeader } from 'mysql2/promise';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
-
-interface OutboxRow extends RowDataPacket {
-  id: string;
-  event_id: string;
-  event_type: string;
-  topic: string;
-  partition_key: string;
-  tenant_id: string;
-  envelope: string;
-  headers: string | null;
-}
-
-function toMessage(row: OutboxRow) {
-  const envelope = JSON.parse(row.envelope) as { correlation_id?: string };
-  const recorded = row.headers ? (JSON.parse(row.headers) as { traceparent?: string }) : {};
-  return {
-    key: row.partition_key,
-    value: row.envelope,
-    headers: {
-      [HEADER.eventId]: row.event_id,
-      [HEADER.eventType]: row.event_type,
-      [HEADER.correlationId]: envelope.correlation_id ?? row.event_id,
-      [HEADER.tenantId]: row.tenant_id,
-      ...(recorded.traceparent ? { [HEADER.traceparent]: recorded.traceparent } : {}),
-    },
-  };
-}
 
 export const stuckOutboxJob: ReconciliationJob = {
   name: 'stuck-outbox',
@@ -47,7 +20,7 @@ export const stuckOutboxJob: ReconciliationJob = {
     try {
       for (const service of deps.outboxes) {
         const outbox = deps.tables[service]('outbox');
-        const [rows] = await deps.pool.query<OutboxRow[]>(
+        const [rows] = await deps.pool.query<OutboxRecord[]>(
           `SELECT id, event_id, event_type, topic, partition_key, tenant_id, envelope, headers FROM ${outbox}
             WHERE published_at IS NULL AND created_at <= ? ORDER BY id LIMIT 1000`,
           [cutoff],
@@ -65,7 +38,7 @@ export const stuckOutboxJob: ReconciliationJob = {
         // One send per row, in id order: a failure stops nothing else and order per key is kept.
         for (const row of rows) {
           await tally.repair(anomaly, row.event_id, async () => {
-            await connected.send({ topic: row.topic, acks: -1, messages: [toMessage(row)] });
+            await connected.send({ topic: row.topic, acks: -1, messages: [outboxMessage(row)] });
             const [marked] = await deps.pool.query<ResultSetHeader>(
               `UPDATE ${outbox} SET published_at = NOW(6), last_error = NULL WHERE id = ? AND published_at IS NULL`,
               [row.id],
