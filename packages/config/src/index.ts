@@ -58,6 +58,17 @@ export const common = {
     .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
   /** Prepended to each consumer's group id, so an isolated run (an end-to-end test) never shares partitions with another. */
   KAFKA_GROUP_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
+  /**
+   * Prepended to every Kafka topic the process publishes to, subscribes to or watches (outbox relay,
+   * consumers, dead-letter and quarantine topics, reconciler), so an isolated run owns its topics.
+   * Empty by default: the catalog's names. Outbox rows keep the unprefixed name.
+   */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .max(64, 'at most 64 characters')
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only')
+    .refine((value) => value === '' || /[.-]$/.test(value), 'must end with "." or "-"')
+    .default(''),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   /** A secret has no default: production must supply it. */
   secret: () => z.string().min(16, 'must be at least 16 characters'),

@@ -44,3 +44,18 @@ t.test('a consumer group prefix is optional and limited to what Kafka group ids 
   t.equal(parseConfig(prefixed, { KAFKA_GROUP_ID_PREFIX: 'e2e-1a2b.' }).KAFKA_GROUP_ID_PREFIX, 'e2e-1a2b.');
   t.throws(() => parseConfig(prefixed, { KAFKA_GROUP_ID_PREFIX: 'has space' }), /KAFKA_GROUP_ID_PREFIX/);
 });
+
+t.test('a topic prefix is optional, in the Kafka topic charset, ends with "." or "-" and is bounded', async (t) => {
+  const prefixed = z.object({ KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX });
+  const prefix = (value: string | undefined) => parseConfig(prefixed, { KAFKA_TOPIC_PREFIX: value }).KAFKA_TOPIC_PREFIX;
+  t.equal(prefix(undefined), '', 'no prefix by default: the topics keep their names');
+  t.equal(prefix(''), '', 'empty is the same as unset');
+  t.equal(prefix('e2e-1a2b3c.'), 'e2e-1a2b3c.');
+  t.equal(prefix('ci_run-7-'), 'ci_run-7-');
+  t.throws(() => prefix('e2e/1.'), /KAFKA_TOPIC_PREFIX: letters, digits/, 'a character Kafka refuses in a topic name');
+  t.throws(() => prefix('has space.'), /KAFKA_TOPIC_PREFIX/);
+  t.throws(() => prefix('e2e'), /KAFKA_TOPIC_PREFIX: must end with "\." or "-"/, 'a prefix glued to the name is refused');
+  t.throws(() => prefix('e2e_'), /must end with/);
+  t.equal(prefix(`${'a'.repeat(63)}.`), `${'a'.repeat(63)}.`, '64 characters fit');
+  t.throws(() => prefix(`${'a'.repeat(64)}.`), /KAFKA_TOPIC_PREFIX: at most 64 characters/);
+});

@@ -1,7 +1,8 @@
 /**
  * Every Kafka topic the platform uses, declared once: name (`domain.entity.event.vN`), partition
  * count, and who produces and consumes it. The broker never auto-creates a topic; `ensureTopics`
- * creates these and only these.
+ * creates these and only these. An isolated run (an end-to-end test) puts `KAFKA_TOPIC_PREFIX` in
+ * front of every name; the declarations, the catalog and the outbox rows keep the bare names.
  */
 import type { Admin } from 'kafkajs';
 
@@ -45,10 +46,13 @@ export function allTopics(): TopicDeclaration[] {
   ];
 }
 
-/** Creates missing topics; existing ones are left alone. Returns the names it created. */
-export async function ensureTopics(admin: Admin, topics: readonly TopicDeclaration[] = allTopics()): Promise<string[]> {
+/**
+ * Creates missing topics, each named `prefix + declaration name` (`KAFKA_TOPIC_PREFIX`; empty: the
+ * catalog's names); existing ones are left alone. Returns the names it created.
+ */
+export async function ensureTopics(admin: Admin, topics: readonly TopicDeclaration[] = allTopics(), prefix = ''): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((topic) => !existing.has(topic.name));
+  const missing = topics.map((topic) => ({ ...topic, name: `${prefix}${topic.name}` })).filter((topic) => !existing.has(topic.name));
   if (missing.length === 0) return [];
   await admin.createTopics({
     waitForLeaders: true,

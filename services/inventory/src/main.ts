@@ -13,11 +13,11 @@ const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = awa
 // Stock is armed only through the admin API, never as a side effect of starting.
 const reservations = new StockReservations(redis);
 
-const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'inventory' }), (r) => r.stop());
+const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'inventory', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }) }),
+  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }) }),
   (c) => c.stop(),
 );
 await consumer.start();

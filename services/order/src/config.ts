@@ -10,6 +10,7 @@ export const orderConfigSchema = z.object({
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
+  KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
   /** Requests per client per window on the order routes. */
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(50),

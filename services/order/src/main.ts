@@ -36,11 +36,11 @@ const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_UR
 const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
 
-const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order' }), (r) => r.stop());
+const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'order', groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`, kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now) }),
+  createEventConsumer({ consumer: 'order', groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now) }),
   (c) => c.stop(),
 );
 await consumer.start();

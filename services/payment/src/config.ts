@@ -10,6 +10,7 @@ export const paymentConfigSchema = z.object({
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
+  KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),

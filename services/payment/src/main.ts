@@ -14,11 +14,11 @@ const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = awa
 });
 
 // Events this service announces leave through its outbox; the order events it follows come in here.
-const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment' }), (r) => r.stop());
+const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());
 await relay.start();
 const consumer = lifecycle.add(
   'order-events-consumer',
-  createEventConsumer({ consumer: 'payment', groupId: `${config.KAFKA_GROUP_ID_PREFIX}payment`, kafka, pool: mysql, logger, metrics, handlers: createOrderEventHandlers({ now }) }),
+  createEventConsumer({ consumer: 'payment', groupId: `${config.KAFKA_GROUP_ID_PREFIX}payment`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: createOrderEventHandlers({ now }) }),
   (c) => c.stop(),
 );
 await consumer.start();

@@ -13,6 +13,7 @@ export const reconcilerConfigSchema = z.object({
   MYSQL_URL: common.MYSQL_URL,
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
+  KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
   ORDER_SCHEMA: schemaName('order_service'),
   PAYMENT_SCHEMA: schemaName('payment_service'),

@@ -1,6 +1,7 @@
 import { ConfigError, parseConfig } from '@flash-sale/config';
 import t from 'tap';
 import { reconcilerConfigSchema } from '../src/config.ts';
+import { replayTopics } from '../src/replay/order-lifecycle.replay.ts';
 
 const base = { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-sixteen+' };
 
@@ -13,4 +14,14 @@ t.test('refuses a schema name that could break out of a quoted identifier, and a
   t.throws(() => parseConfig(reconcilerConfigSchema, { ...base, ORDER_SCHEMA: 'x`; DROP' }), ConfigError);
   const { JWT_SECRET: _secret, ...withoutSecret } = base;
   t.throws(() => parseConfig(reconcilerConfigSchema, withoutSecret), /JWT_SECRET/);
+});
+
+t.test('KAFKA_TOPIC_PREFIX: empty by default; the replay reads the catalog topics behind it, overrides as given', async (t) => {
+  t.equal(parseConfig(reconcilerConfigSchema, base).KAFKA_TOPIC_PREFIX, '');
+  t.throws(() => parseConfig(reconcilerConfigSchema, { ...base, KAFKA_TOPIC_PREFIX: 'no-separator' }), /KAFKA_TOPIC_PREFIX/);
+  const prefix = parseConfig(reconcilerConfigSchema, { ...base, KAFKA_TOPIC_PREFIX: 'e2e-1a2b.' }).KAFKA_TOPIC_PREFIX;
+  const topics = replayTopics({}, prefix);
+  t.ok(topics.length > 0 && topics.every((topic) => topic.startsWith('e2e-1a2b.')), JSON.stringify(topics));
+  t.same(replayTopics({}, prefix).map((topic) => topic.slice(prefix.length)), replayTopics(), 'the same topics, prefixed');
+  t.ok(replayTopics({ 'order.created.v1': 'mirror.orders' }, prefix).includes('mirror.orders'), 'an override is the name on the broker');
 });

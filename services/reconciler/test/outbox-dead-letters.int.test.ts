@@ -1,5 +1,6 @@
 // Events that never left an outbox (relay stopped) and events a consumer gave up on, against the
 // real broker.
+import { randomUUID } from 'node:crypto';
 import { orderCancelled, prepareEvent, writeOutbox } from '@flash-sale/events';
 import { createTestKafka } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -54,4 +55,25 @@ t.test('a non-empty dead-letter topic is an anomaly and a gauge; an empty one is
   const gauge = await f.deps.metrics.deadLetters.get();
   t.same(Object.fromEntries(gauge.values.map((value) => [value.labels.topic, value.value])), { [dlq]: 2, [quarantine]: 0 });
   t.match((await f.runs('dead-letters'))[0], { anomalies_found: 2, failed: 0 });
+});
+
+t.test('with a topic prefix, a stuck row goes to the prefixed topic and keeps its logical one', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const kafka = await createTestKafka(t.teardown.bind(t));
+  const prefix = `test-${randomUUID().replaceAll('-', '').slice(0, 16)}.`;
+  const topic = await kafka.createTopic({ topic: `${prefix}${orderCancelled.topic}` });
+  const old = new Date(f.clock.now.getTime() - 11 * 60_000);
+  await writeOutbox(f.order.pool, [
+    prepareEvent(orderCancelled, { order_id: 'o-p', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' }, { source: 'order-service', tenantId: 't1', correlationId: 'o-p' }, old),
+  ]);
+
+  const run = await runJob({ ...f.deps, topicPrefix: prefix, outboxes: ['order'] }, stuckOutboxJob, 'test');
+  t.match(run, { repaired: 1, failed: 0 });
+  const [rows] = await f.order.pool.query<RowDataPacket[]>('SELECT topic, published_at FROM outbox');
+  t.same(rows.map((row) => [row.topic, row.published_at !== null]), [[orderCancelled.topic, true]], 'the row keeps the logical topic');
+  const admin = kafka.kafka.admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  t.equal(offsets.reduce((sum, p) => sum + Number(p.high), 0), 1, 'the event reached the prefixed topic');
 });

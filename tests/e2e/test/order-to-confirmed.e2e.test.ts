@@ -1,25 +1,21 @@
 /**
  * Order → payment → CONFIRMED through the real processes and the real broker: order, payment,
  * inventory and the provider simulator each run as `node services/<name>/src/main.ts` on a port
- * of their own, with uuid-named databases, a Redis database of their own and consumer groups of
- * their own (`KAFKA_GROUP_ID_PREFIX`). The order is placed with a W3C `traceparent`; its trace id
- * must then appear in the logs of order, inventory and payment.
- *
- * The topics are the platform's real ones, shared with anyone else running the services on this
- * broker. The test's groups start at the topics' current end (offsets committed before the
- * services start), so they never replay others' history, and miss nothing published afterwards.
- * Services of someone else's that run at the same time also see this test's events in their own
- * groups; those events name a sale their databases do not know.
+ * of their own, with uuid-named databases, a Redis database of their own, consumer groups of their
+ * own (`KAFKA_GROUP_ID_PREFIX`) and topics of their own (`KAFKA_TOPIC_PREFIX`: every declared
+ * topic under a uuid prefix, created before the services start and deleted after). Nobody else's
+ * services see this test's events, and the test's services see nobody else's. The order is placed
+ * with a W3C `traceparent`; its trace id must then appear in the logs of order, inventory and
+ * payment.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { platformMigrationsDir, domainTopics, ensureTopics } from '@flash-sale/events';
+import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
 import { resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import t from 'tap';
-import { commitGroupAtTopicEnds } from './support/consumer-groups.ts';
 import { claimRedisDatabase } from './support/redis-database.ts';
 import { freePort, repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
 
@@ -28,6 +24,7 @@ const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
 
 const runId = randomUUID().replaceAll('-', '').slice(0, 12);
 const groupPrefix = `e2e-${runId}-`;
+const topicPrefix = `e2e-${runId}.`;
 const jwtSecret = randomBytes(24).toString('hex');
 const webhookSecret = randomBytes(24).toString('hex');
 const tenant = 't1';
@@ -82,20 +79,18 @@ t.before(async () => {
   const redis = await claimRedisDatabase(servers.redisUrl);
   cleanups.push(() => redis.release());
 
-  // 3. Consumer groups of the test's own, committed at the current end of every topic they read.
+  // 3. Topics of the test's own (every declared one, under the prefix) and consumer groups of its
+  //    own; both start empty, so the groups read from the beginning and see only this test's events.
   const kafka = new Kafka({ clientId: `e2e-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
+  const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
   cleanups.push(async () => {
     await admin.deleteGroups(SERVICES.map((name) => `${groupPrefix}${name}`)).catch(() => undefined);
+    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
     await admin.disconnect();
   });
-  await ensureTopics(admin);
-  await Promise.all(
-    SERVICES.map((name) =>
-      commitGroupAtTopicEnds(kafka, admin, `${groupPrefix}${name}`, domainTopics.filter((topic) => topic.consumers.includes(name)).map((topic) => topic.name)),
-    ),
-  );
+  await ensureTopics(admin, allTopics(), topicPrefix);
 
   // 4. The processes. Payment and simulator point at each other, so every port is chosen first.
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
@@ -109,6 +104,7 @@ t.before(async () => {
     REDIS_URL: redis.url,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
     // Handled events are logged at debug, with their trace id.
     LOG_LEVEL: 'debug',
@@ -218,6 +214,12 @@ t.test('order → payment → CONFIRMED through the real broker, with one trace 
     ['PENDING', 'PAID', 'CONFIRMED'],
     'the history shows every step',
   );
+
+  // Each consumer subscribed to the test's own topics only.
+  for (const running of [inventory, payment, order]) {
+    const started = running.lines.find((line) => line.json?.msg === 'event consumer started')?.json?.topics as string[] | undefined;
+    t.ok(started && started.length > 0 && started.every((topic) => topic.startsWith(topicPrefix)), `${running.name} consumes only ${topicPrefix}* topics: ${JSON.stringify(started)}`);
+  }
 
   // The trace id, end to end: each service logged the events it handled under it.
   const tracedEvents = (running: ServiceProcess) =>

@@ -4,7 +4,8 @@
  *   node packages/events/src/cli/redrive.ts list    --consumer inventory [--quarantine]
  *   node packages/events/src/cli/redrive.ts redrive --consumer inventory [--quarantine] (--offset 3 --offset 7 | --all)
  *
- * Brokers come from KAFKA_BROKERS. Listing prints one JSON line per entry (without the payload
+ * Brokers come from KAFKA_BROKERS; KAFKA_TOPIC_PREFIX (if set) goes in front of the consumer's
+ * dead-letter or quarantine topic, not of an explicit --topic. Listing prints one JSON line per entry (without the payload
  * bytes, which may hold PII); redrive republishes to each entry's original topic.
  */
 import { parseArgs } from 'node:util';
@@ -29,7 +30,7 @@ if ((command !== 'list' && command !== 'redrive') || (!values.consumer && !value
   process.exit(2);
 }
 const consumer = (values.consumer ?? '') as ServiceName;
-const topic = values.topic ?? (values.quarantine ? quarantineTopic(consumer) : deadLetterTopic(consumer));
+const topic = values.topic ?? `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${values.quarantine ? quarantineTopic(consumer) : deadLetterTopic(consumer)}`;
 const kafka = new Kafka({ clientId: 'redrive-cli', brokers: brokers.split(','), logLevel: logLevel.WARN });
 const records = await readDeadLetters(kafka, topic);
 

@@ -63,6 +63,13 @@ export interface EventConsumerOptions {
   topicFor?: (eventType: string) => string;
   deadLetterTopic?: string;
   quarantineTopic?: string;
+  /**
+   * `KAFKA_TOPIC_PREFIX`, put in front of the catalog's names: the consumer subscribes to
+   * `prefix + definition.topic` and writes its dead-letter and quarantine entries to
+   * `prefix + <consumer>.consumer.….v1`. A name given above (`topicFor`, `deadLetterTopic`,
+   * `quarantineTopic`) is the topic as it is on the broker and is used as is. Empty by default.
+   */
+  topicPrefix?: string;
   /** Validates envelopes and payloads; defaults to the platform catalog. */
   registry?: EventRegistry;
   /** Partitions handled in parallel (each partition stays sequential). */
@@ -85,8 +92,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   const clock = options.clock ?? (() => new Date());
   const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 5);
   const backoff = { initialDelayMs: options.retry?.initialDelayMs ?? 200, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 };
-  const dlqTopic = options.deadLetterTopic ?? deadLetterTopic(name as ServiceName);
-  const quarantine = options.quarantineTopic ?? quarantineTopic(name as ServiceName);
+  const topicPrefix = options.topicPrefix ?? '';
+  const dlqTopic = options.deadLetterTopic ?? `${topicPrefix}${deadLetterTopic(name as ServiceName)}`;
+  const quarantine = options.quarantineTopic ?? `${topicPrefix}${quarantineTopic(name as ServiceName)}`;
   const metrics = consumerMetrics(options.metrics);
   const logger = options.logger.child({ component: 'event-consumer', consumer: name });
   // PII never reaches logs, even when a handler logs the whole event.
@@ -96,7 +104,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   for (const type of Object.keys(options.handlers)) {
     const definition = registry.get(type);
     if (!definition) throw new Error(`consumer ${name} has a handler for ${type}, which is not registered`);
-    topicByType.set(type, options.topicFor?.(type) ?? definition.topic);
+    topicByType.set(type, options.topicFor?.(type) ?? `${topicPrefix}${definition.topic}`);
   }
   const topics = [...new Set(topicByType.values())];
 

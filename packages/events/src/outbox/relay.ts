@@ -9,6 +9,8 @@
  *   for a retry blocks the later rows of its (topic, partition key) until it goes out.
  * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
  *   (`attempts`, `next_attempt_at`, `last_error` on the row).
+ * - A row holds its logical topic; `topicPrefix` (an isolated run's `KAFKA_TOPIC_PREFIX`) is put in
+ *   front of it here, when it is sent, and nowhere else on the publishing side.
  */
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
@@ -33,6 +35,11 @@ export interface OutboxRelayOptions {
   retentionMs?: number;
   /** Backoff of a row whose publish failed. */
   retry?: Partial<BackoffPolicy>;
+  /**
+   * Put in front of each row's topic when it is sent (`KAFKA_TOPIC_PREFIX`); the row itself keeps
+   * the logical name. Empty by default.
+   */
+  topicPrefix?: string;
 }
 
 export interface OutboxRelay {
@@ -55,6 +62,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const retentionMs = options.retentionMs ?? 7 * DAY_MS;
   const purgeEveryMs = Math.min(60_000, retentionMs);
   const retry: BackoffPolicy = { initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
+  const topicPrefix = options.topicPrefix ?? '';
   const logger = options.logger.child({ component: 'outbox-relay', relay: options.service });
   const metrics = relayMetrics(options.metrics);
   const label = { relay: options.service };
@@ -107,7 +115,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
     const kafkaProducer = await connectedProducer();
     let published = 0;
-    for (const [topic, group] of byTopic) {
+    for (const [logicalTopic, group] of byTopic) {
+      const topic = `${topicPrefix}${logicalTopic}`;
       const ids = group.map((row) => row.id);
       try {
         await kafkaProducer.send({ topic, acks: -1, messages: group.map(outboxMessage) });

@@ -6,6 +6,9 @@
  *   npm run replay -- inventory-stock [--tenant t1] [--sku sku-1] [--apply]
  *   npm run replay -- order-lifecycle --from-offset 0 | --from-time 2025-01-01T00:00:00Z [--apply]
  *                     [--topic <event type>=<topic> ...]
+ *
+ * KAFKA_TOPIC_PREFIX, when set, goes in front of the catalog topics the order-lifecycle replay
+ * reads; a --topic override names the topic as it is on the broker.
  */
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@flash-sale/config';
@@ -69,7 +72,7 @@ const { deps, lifecycle } = compose(config, 'reconciler-replay');
 let trusted = false;
 try {
   const output = start
-    ? await replayOrderLifecycle(deps, { from: start, apply: values.apply, topics }).then((result) => ({
+    ? await replayOrderLifecycle(deps, { from: start, apply: values.apply, topics, topicPrefix: deps.topicPrefix }).then((result) => ({
         replay_run_id: result.runId,
         applied: result.applied,
         ...result.evidence,

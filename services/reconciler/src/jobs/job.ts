@@ -42,8 +42,13 @@ export interface JobDeps {
   metrics: ReconcilerMetrics;
   now: () => Date;
   thresholds: Thresholds;
-  /** Dead-letter and quarantine topics whose depth is watched. */
+  /** Dead-letter and quarantine topics whose depth is watched (already prefixed). */
   deadLetterTopics: readonly string[];
+  /**
+   * `KAFKA_TOPIC_PREFIX`: put in front of the logical topics the reconciler reads or publishes to
+   * (outbox rows, the order-lifecycle replay). Empty: the catalog's names.
+   */
+  topicPrefix: string;
   /** Services whose outbox the reconciler watches, by schema role. */
   outboxes: readonly ('order' | 'payment' | 'inventory')[];
 }

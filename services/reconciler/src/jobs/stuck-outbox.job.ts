@@ -38,7 +38,8 @@ export const stuckOutboxJob: ReconciliationJob = {
         // One send per row, in id order: a failure stops nothing else and order per key is kept.
         for (const row of rows) {
           await tally.repair(anomaly, row.event_id, async () => {
-            await connected.send({ topic: row.topic, acks: -1, messages: [outboxMessage(row)] });
+            // The row holds the logical topic; the deployment's prefix goes in front, as in the relay.
+            await connected.send({ topic: `${deps.topicPrefix}${row.topic}`, acks: -1, messages: [outboxMessage(row)] });
             const [marked] = await deps.pool.query<ResultSetHeader>(
               `UPDATE ${outbox} SET published_at = NOW(6), last_error = NULL WHERE id = ? AND published_at IS NULL`,
               [row.id],

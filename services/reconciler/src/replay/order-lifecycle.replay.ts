@@ -27,6 +27,8 @@ export interface OrderReplayOptions {
   apply: boolean;
   /** Topic per event type, where it differs from the catalog (tests, a mirrored cluster). */
   topics?: Readonly<Record<string, string>>;
+  /** `KAFKA_TOPIC_PREFIX`, put in front of the catalog's topics; an override in `topics` is used as is. */
+  topicPrefix?: string;
   timeoutMs?: number;
 }
 
@@ -61,8 +63,10 @@ class RepairRefused extends Error {}
 
 const isStatus = (value: string): value is OrderStatus => (ORDER_STATUSES as readonly string[]).includes(value);
 
-/** The replay's topics: one per event type the projection uses, with the overrides. */
-export const replayTopics = (overrides: Readonly<Record<string, string>> = {}): string[] => [...new Set(ORDER_EVENT_RULES.map((rule) => overrides[rule.type] ?? rule.topic))];
+/** The replay's topics: one per event type the projection uses, the overrides as given, the catalog's behind the prefix. */
+export const replayTopics = (overrides: Readonly<Record<string, string>> = {}, prefix = ''): string[] => [
+  ...new Set(ORDER_EVENT_RULES.map((rule) => overrides[rule.type] ?? `${prefix}${rule.topic}`)),
+];
 
 /** Decodes one record; `undefined` for anything that is not a valid, registered event envelope. */
 function decode(value: Buffer | null, at: { topic: string; partition: number; offset: string }): ReplayedEvent | 'ignored' | undefined {
@@ -114,7 +118,7 @@ const scopeLabel = (from: ReplayStart) => ('time' in from ? `from time ${from.ti
 export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
   const t = deps.tables;
   const startedAt = deps.now();
-  const scope = await captureScope(deps.kafka, replayTopics(options.topics), options.from);
+  const scope = await captureScope(deps.kafka, replayTopics(options.topics, options.topicPrefix), options.from);
 
   let read = 0;
   let duplicates = 0;

@@ -67,6 +67,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     now,
     thresholds: defaultThresholds,
     deadLetterTopics: [],
+    topicPrefix: '',
     outboxes: ['order', 'payment', 'inventory'],
   };
 
