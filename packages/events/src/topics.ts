@@ -55,7 +55,9 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDeclarati
   const missing = topics.map((topic) => ({ ...topic, name: `${prefix}${topic.name}` })).filter((topic) => !existing.has(topic.name));
   if (missing.length === 0) return [];
   await admin.createTopics({
-    waitForLeaders: true,
+    // kafkajs's own leader wait fails on the broker's UNKNOWN_TOPIC_OR_PARTITION right after a
+    // create (it retries only LEADER_NOT_AVAILABLE); `awaitTopicLeaders` polls metadata instead.
+    waitForLeaders: false,
     topics: missing.map((topic) => ({
       topic: topic.name,
       numPartitions: topic.partitions,
@@ -63,5 +65,21 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDeclarati
       configEntries: topic.retentionMs ? [{ name: 'retention.ms', value: String(topic.retentionMs) }] : [],
     })),
   });
+  await awaitTopicLeaders(admin, missing.map((topic) => topic.name));
   return missing.map((topic) => topic.name);
+}
+
+/** Resolves once every partition of `topics` has a leader; throws after `timeoutMs`. */
+export async function awaitTopicLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      if (metadata.topics.every((topic) => topic.partitions.length > 0 && topic.partitions.every((partition) => partition.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() >= deadline) throw error;
+    }
+    if (Date.now() >= deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

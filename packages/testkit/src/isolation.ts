@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { resolveServers } from './servers.ts';
+import { waitFor } from './wait-for.ts';
 
 /** Registers cleanup; tap's `t.teardown` fits, as does node:test's `t.after`. */
 export type Teardown = (fn: () => Promise<void> | void) => void;
@@ -90,7 +91,15 @@ export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
     groupId: () => uniqueName('group'),
     createTopic: async (options = {}) => {
       const topic = options.topic ?? `test.${uniqueName('topic').replace('_', '.')}.v1`;
-      await admin.createTopics({ topics: [{ numPartitions: 1, replicationFactor: 1, ...options, topic }], waitForLeaders: true });
+      // Not kafkajs's waitForLeaders: it fails on UNKNOWN_TOPIC_OR_PARTITION right after a create.
+      await admin.createTopics({ topics: [{ numPartitions: 1, replicationFactor: 1, ...options, topic }], waitForLeaders: false });
+      await waitFor(
+        async () => {
+          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+          return metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+        },
+        { what: `leaders of topic ${topic}`, timeoutMs: 30_000, intervalMs: 100 },
+      );
       created.push(topic);
       return topic;
     },
