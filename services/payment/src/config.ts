@@ -21,6 +21,10 @@ export const paymentConfigSchema = z.object({
     .pipe(z.array(common.secret()).min(1, 'needs at least one secret')),
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
   REFUND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  /** How often the sweep looks for PENDING payments whose webhook has not arrived and asks the provider. */
+  PAYMENT_STATUS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
+  /** A PENDING payment is polled once it is this old, and then at most once per this period. */
+  PAYMENT_STATUS_POLL_AFTER_MS: z.coerce.number().int().min(0).default(120000),
 });
 
 export type PaymentConfig = z.output<typeof paymentConfigSchema>;

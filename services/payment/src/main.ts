@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
 import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
+import { createPaymentStatusSweep } from './workers/payment-status-sweep.ts';
 import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 
 const config = loadConfigOrExit(paymentConfigSchema);
@@ -26,6 +27,13 @@ await consumer.start();
 const provider = createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS });
 const refunds = lifecycle.add('refund-dispatcher', createRefundDispatcher({ pool: mysql, provider, logger, now }), (dispatcher) => dispatcher.stop());
 refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
+// A webhook that never arrives must not leave a payment PENDING forever: ask the provider.
+const statusSweep = lifecycle.add(
+  'payment-status-sweep',
+  createPaymentStatusSweep({ pool: mysql, provider, refunds, logger, metrics, now, pollAfterMs: config.PAYMENT_STATUS_POLL_AFTER_MS }),
+  (sweep) => sweep.stop(),
+);
+statusSweep.start(config.PAYMENT_STATUS_SWEEP_INTERVAL_MS);
 
 const app = await buildApp({
   logger,

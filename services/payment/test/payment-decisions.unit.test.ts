@@ -35,6 +35,15 @@ t.test('given a completed payment, when a failure arrives, then it is refused as
   t.match(decideProviderEvent(failed, { ...pending, status: 'COMPLETED' }, order), { kind: 'refuse', code: 'ILLEGAL_TRANSITION', attempted: 'FAILED' });
 });
 
+t.test('given a payment already holding the reported outcome, when it is reported again under another id, then it is a duplicate', async (t) => {
+  const completed: PaymentState = { ...pending, status: 'COMPLETED', transactionId: 'txn_1' };
+  t.match(decideProviderEvent({ ...succeeded, id: 'poll:pay_1:succeeded' }, completed, order), { kind: 'duplicate' });
+  t.match(decideProviderEvent(failed, { ...pending, status: 'FAILED' }, order), { kind: 'duplicate' });
+  const otherTransaction: ProviderEvent = { ...succeeded, data: { ...succeeded.data, transaction_id: 'txn_2' } };
+  t.match(decideProviderEvent(otherTransaction, completed, order), { kind: 'refuse', code: 'ILLEGAL_TRANSITION' }, 'another transaction is not the same fact');
+  t.match(decideProviderEvent(succeeded, { ...completed, status: 'REFUNDED' }, order), { kind: 'refuse', code: 'ILLEGAL_TRANSITION' });
+});
+
 t.test('given a pending payment, when a refund arrives, then it is refused', async (t) => {
   t.match(decideProviderEvent(refunded, pending, order), { kind: 'refuse', code: 'ILLEGAL_TRANSITION', attempted: 'REFUNDED' });
   t.match(decideProviderEvent(refunded, { ...pending, status: 'COMPLETED' }, order), { kind: 'transition', to: 'REFUNDED' });

@@ -1,6 +1,8 @@
 /**
  * What a provider event does to a payment, decided from state alone (no I/O, no clock): a
- * transition, or a refusal with a stable code that the inbox and the history record.
+ * transition, a refusal with a stable code that the inbox and the history record, or nothing at
+ * all when the payment already holds exactly the outcome the event reports (the same fact under
+ * another event id, e.g. the webhook arriving after a status poll applied its result).
  */
 import { canTransition, type PaymentStatus } from './payment-state-machine.ts';
 import type { ProviderEvent } from './provider-event.ts';
@@ -22,7 +24,8 @@ export type RefusalCode = 'ILLEGAL_TRANSITION' | 'AMOUNT_MISMATCH';
 
 export type Decision =
   | { kind: 'transition'; to: PaymentStatus; cause: string; refundOrder: boolean }
-  | { kind: 'refuse'; code: RefusalCode; attempted: PaymentStatus; detail: string };
+  | { kind: 'refuse'; code: RefusalCode; attempted: PaymentStatus; detail: string }
+  | { kind: 'duplicate'; detail: string };
 
 const targetOf = (event: ProviderEvent): PaymentStatus => {
   switch (event.type) {
@@ -51,6 +54,9 @@ export function decideProviderEvent(
       detail: `provider reported ${amount} ${currency}, order is ${order.totalMinor} ${order.currency}`,
     };
   }
+  if (reportsCurrentOutcome(event, payment)) {
+    return { kind: 'duplicate', detail: `${event.type} for a payment already ${payment.status}` };
+  }
   if (!canTransition(payment.status, attempted)) {
     return { kind: 'refuse', code: 'ILLEGAL_TRANSITION', attempted, detail: `${event.type} for a ${payment.status} payment` };
   }
@@ -60,4 +66,19 @@ export function decideProviderEvent(
     return { kind: 'transition', to: 'COMPLETED', cause: 'provider.payment.succeeded', refundOrder };
   }
   return { kind: 'transition', to: attempted, cause: `provider.${event.type}`, refundOrder: false };
+}
+
+/**
+ * A success with the transaction the payment completed with, or a failure of a failed payment.
+ * (A refund event is not matched: the refund it reports is checked where refunds are closed.)
+ */
+function reportsCurrentOutcome(event: ProviderEvent, payment: PaymentState): boolean {
+  switch (event.type) {
+    case 'payment.succeeded':
+      return payment.status === 'COMPLETED' && payment.transactionId === event.data.transaction_id;
+    case 'payment.failed':
+      return payment.status === 'FAILED';
+    case 'refund.succeeded':
+      return false;
+  }
 }

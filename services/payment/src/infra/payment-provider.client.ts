@@ -1,7 +1,7 @@
 /**
- * The payment provider's HTTP API, as its documentation describes it. Every call carries an
+ * The payment provider's HTTP API, as its documentation describes it. Every write carries an
  * `Idempotency-Key` (our payment or refund id), so retrying after a timeout never charges or
- * refunds twice.
+ * refunds twice; reading a payment is safe to repeat as it is.
  */
 import { z } from 'zod';
 
@@ -21,22 +21,52 @@ export interface PaymentProvider {
     providerPaymentId: string;
     redirectUrl: string;
   }>;
+  /** The provider's current view of a payment: how a result whose webhook never came is found. */
+  getPayment(providerPaymentId: string): Promise<ProviderPayment>;
   refundPayment(input: { providerPaymentId: string; amountMinor: number; reference: string; reason: string; idempotencyKey: string }): Promise<{
     providerRefundId: string;
   }>;
 }
 
+export interface ProviderPayment {
+  providerPaymentId: string;
+  /** 'pending', 'succeeded' or 'failed' as documented; anything else is treated as not final. */
+  status: string;
+  amountMinor: number;
+  currency: string;
+  /** Our payment id, given to the provider when the payment was opened. */
+  reference: string;
+  transactionId: string | null;
+  failureReason: string | null;
+  /** The provider's answer verbatim, kept as the evidence of a polled result. */
+  rawBody: string;
+}
+
+const providerPayment = z.object({
+  id: z.string().min(1).max(100),
+  status: z.string().min(1).max(32),
+  amount_minor: z.number().int().nonnegative(),
+  currency: z.string().length(3),
+  reference: z.string().min(1).max(100),
+  transaction_id: z.string().min(1).max(100).nullish(),
+  failure_reason: z.string().max(200).nullish(),
+});
 const createdPayment = z.object({ id: z.string().min(1).max(100), redirect_url: z.string().min(1).max(1000) });
 const createdRefund = z.object({ id: z.string().min(1).max(100) });
 
 export function createHttpPaymentProvider(options: { baseUrl: string; timeoutMs: number }): PaymentProvider {
-  const call = async <S extends z.ZodType>(path: string, body: unknown, idempotencyKey: string, schema: S): Promise<z.output<S>> => {
+  /** A POST with a body and an idempotency key, or (no write) a GET. */
+  const call = async <S extends z.ZodType>(
+    path: string,
+    write: { body: unknown; idempotencyKey: string } | null,
+    schema: S,
+  ): Promise<{ data: z.output<S>; text: string }> => {
     let response: Response;
     try {
       response = await fetch(new URL(path, options.baseUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
-        body: JSON.stringify(body),
+        ...(write
+          ? { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': write.idempotencyKey }, body: JSON.stringify(write.body) }
+          : { method: 'GET', headers: { accept: 'application/json' } }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });
     } catch (error) {
@@ -48,21 +78,41 @@ export function createHttpPaymentProvider(options: { baseUrl: string; timeoutMs:
       const retryable = response.status >= 500 || response.status === 429;
       throw new PaymentProviderError(`provider answered ${response.status}: ${text.slice(0, 200)}`, { retryable, status: response.status });
     }
-    const parsed = schema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = schema.safeParse(json);
     if (!parsed.success) throw new PaymentProviderError('provider answer not understood', { retryable: false, status: response.status });
-    return parsed.data;
+    return { data: parsed.data, text };
   };
 
   return {
     async createPayment(input) {
       const body = { amount_minor: input.amountMinor, currency: input.currency, reference: input.reference, description: input.description };
-      const created = await call('/v1/payments', body, input.idempotencyKey, createdPayment);
+      const { data: created } = await call('/v1/payments', { body, idempotencyKey: input.idempotencyKey }, createdPayment);
       return { providerPaymentId: created.id, redirectUrl: created.redirect_url };
     },
     async refundPayment(input) {
       const body = { amount_minor: input.amountMinor, reference: input.reference, reason: input.reason };
-      const created = await call(`/v1/payments/${encodeURIComponent(input.providerPaymentId)}/refunds`, body, input.idempotencyKey, createdRefund);
+      const path = `/v1/payments/${encodeURIComponent(input.providerPaymentId)}/refunds`;
+      const { data: created } = await call(path, { body, idempotencyKey: input.idempotencyKey }, createdRefund);
       return { providerRefundId: created.id };
+    },
+    async getPayment(providerPaymentId) {
+      const { data, text } = await call(`/v1/payments/${encodeURIComponent(providerPaymentId)}`, null, providerPayment);
+      return {
+        providerPaymentId: data.id,
+        status: data.status,
+        amountMinor: data.amount_minor,
+        currency: data.currency,
+        reference: data.reference,
+        transactionId: data.transaction_id ?? null,
+        failureReason: data.failure_reason ?? null,
+        rawBody: text,
+      };
     },
   };
 }

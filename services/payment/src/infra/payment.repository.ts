@@ -88,6 +88,33 @@ export async function attachProviderPayment(sql: Sql, id: string, providerPaymen
   );
 }
 
+/** A PENDING payment the provider knows of, opened before `openedBefore` and not polled since `polledBefore`. */
+export interface PendingPaymentToPoll {
+  id: string;
+  providerPaymentId: string;
+}
+
+/** Least recently polled first, so payments the provider keeps pending cannot starve the others. */
+export async function listPendingPaymentsToPoll(
+  sql: Sql,
+  options: { openedBefore: Date; polledBefore: Date; limit: number },
+): Promise<PendingPaymentToPoll[]> {
+  const [rows] = await sql.query<RowDataPacket[]>(
+    `SELECT id, provider_payment_id FROM payments
+      WHERE status = 'PENDING' AND provider_payment_id IS NOT NULL AND created_at <= ?
+        AND (status_polled_at IS NULL OR status_polled_at <= ?)
+      ORDER BY status_polled_at IS NOT NULL, status_polled_at, created_at
+      LIMIT ?`,
+    [options.openedBefore, options.polledBefore, options.limit],
+  );
+  return rows.map((row) => ({ id: String(row.id), providerPaymentId: String(row.provider_payment_id) }));
+}
+
+/** Notes that the provider was asked about a payment (whatever it answered). */
+export async function markStatusPolled(sql: Sql, id: string, now: Date): Promise<void> {
+  await sql.query('UPDATE payments SET status_polled_at = ? WHERE id = ?', [now, id]);
+}
+
 export interface Transition {
   paymentId: string;
   from: PaymentStatus;

@@ -7,6 +7,8 @@ import { isDuplicateKey, type Sql } from './sql.ts';
 
 export type InboxOutcome =
   | 'APPLIED'
+  /** Another event id reporting the outcome the payment already holds (e.g. a webhook after a poll). */
+  | 'DUPLICATE'
   | 'REFUSED_ILLEGAL_TRANSITION'
   | 'REFUSED_AMOUNT_MISMATCH'
   | 'UNKNOWN_PAYMENT'

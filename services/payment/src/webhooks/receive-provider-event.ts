@@ -2,6 +2,11 @@
  * Stores an authenticated provider event and applies it, in one transaction with the outbox
  * event it causes: either all of (inbox row, payment transition, history, outbox, refund request)
  * commit, or none does and the provider is told to retry.
+ *
+ * A result learnt by asking the provider (the status sweep, when a webhook never came) takes the
+ * same path, as an event with a deterministic id (`poll:<provider payment id>:<status>`): a second
+ * poll of it is an inbox duplicate, and the real webhook arriving later finds the payment already
+ * holding its outcome and is recorded as a duplicate, with no second effect.
  */
 import { withTransaction } from '@flash-sale/service-kit';
 import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOutbox, type PendingEvent } from '@flash-sale/events';
@@ -17,11 +22,20 @@ export interface ReceivedEvent {
   /** The parsed event, or only its id and type when the type is not one the service acts on. */
   event: ProviderEvent | { id: string; type: string; known: false };
   rawBody: string;
+  /** When the provider signed the webhook; for a polled result, when the provider was asked. */
   signedAt: Date;
+  /** How the event reached us; defaults to 'webhook'. */
+  source?: EventSource;
 }
+
+export type EventSource = 'webhook' | 'poll';
+
+/** The inbox id of a payment outcome read from the provider: the same for every poll and replica. */
+export const polledEventId = (providerPaymentId: string, providerStatus: string): string => `poll:${providerPaymentId}:${providerStatus}`;
 
 export interface ReceiveResult {
   outcome: InboxOutcome;
+  /** The event id was stored before, or the event reports the outcome the payment already holds. */
   duplicate: boolean;
   paymentId: string | null;
   /** Refunds this event created that should be sent to the provider now. */
@@ -41,11 +55,11 @@ export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, 
       receivedAt: now,
     });
     if (inserted === 'duplicate') return undefined;
-    const result = 'known' in event ? ignored() : await apply(tx, event, now);
+    const result = 'known' in event ? ignored() : await apply(tx, event, received.source ?? 'webhook', now);
     await settleInboxEntry(tx, event.id, { outcome: result.outcome, detail: result.detail, paymentId: result.paymentId, now });
     return result;
   });
-  if (stored) return { outcome: stored.outcome, duplicate: false, paymentId: stored.paymentId, refundsToSubmit: stored.refundsToSubmit };
+  if (stored) return { outcome: stored.outcome, duplicate: stored.outcome === 'DUPLICATE', paymentId: stored.paymentId, refundsToSubmit: stored.refundsToSubmit };
   const outcome = await noteDuplicateDelivery(pool, event.id);
   return { outcome: outcome ?? 'APPLIED', duplicate: true, paymentId: null, refundsToSubmit: [] };
 }
@@ -59,7 +73,7 @@ interface Applied {
 
 const ignored = (): Applied => ({ outcome: 'IGNORED_EVENT_TYPE', detail: null, paymentId: null, refundsToSubmit: [] });
 
-async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promise<Applied> {
+async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSource, now: Date): Promise<Applied> {
   // `reference` is our payment id, given to the provider when the payment was opened.
   const payment = await findPayment(tx, event.data.reference, { forUpdate: true });
   if (!payment || (payment.providerPaymentId !== null && payment.providerPaymentId !== event.data.payment_id)) {
@@ -69,6 +83,12 @@ async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promi
   if (!order) throw new Error(`payment ${payment.id} refers to order ${payment.orderId} missing from order_view`);
 
   const decision = decideProviderEvent(event, payment, order);
+  if (decision.kind === 'duplicate') {
+    // Same fact, another event id: the inbox row is the record; the payment and history stay as they are.
+    return { outcome: 'DUPLICATE', detail: decision.detail, paymentId: payment.id, refundsToSubmit: [] };
+  }
+  // A polled result says so in its history rows, next to its `poll:` event id.
+  const polled = source === 'poll' ? { source: 'poll' } : {};
   if (decision.kind === 'refuse') {
     await appendHistory(tx, {
       paymentId: payment.id,
@@ -77,7 +97,7 @@ async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promi
       accepted: false,
       cause: `refused.${decision.code.toLowerCase()}`,
       providerEventId: event.id,
-      details: { event_type: event.type, detail: decision.detail, amount_minor: event.data.amount_minor, currency: event.data.currency },
+      details: { event_type: event.type, detail: decision.detail, amount_minor: event.data.amount_minor, currency: event.data.currency, ...polled },
       now,
     });
     return { outcome: `REFUSED_${decision.code}`, detail: decision.detail, paymentId: payment.id, refundsToSubmit: [] };
@@ -85,14 +105,15 @@ async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promi
 
   const events: PendingEvent[] = [];
   const refundsToSubmit: string[] = [];
-  const base = { paymentId: payment.id, from: payment.status, cause: decision.cause, providerEventId: event.id, now };
+  const cause = source === 'poll' ? `${decision.cause}.polled` : decision.cause;
+  const base = { paymentId: payment.id, from: payment.status, cause, providerEventId: event.id, now };
   let applied: boolean;
   switch (event.type) {
     case 'payment.succeeded': {
       applied = await transitionPayment(tx, {
         ...base,
         to: 'COMPLETED',
-        details: { transaction_id: event.data.transaction_id },
+        details: { transaction_id: event.data.transaction_id, ...polled },
         set: { transactionId: event.data.transaction_id, providerPaymentId: event.data.payment_id, callbackAt: now },
       });
       events.push(
@@ -110,14 +131,14 @@ async function apply(tx: PoolConnection, event: ProviderEvent, now: Date): Promi
       applied = await transitionPayment(tx, {
         ...base,
         to: 'FAILED',
-        details: { failure_reason: event.data.failure_reason },
+        details: { failure_reason: event.data.failure_reason, ...polled },
         set: { failureReason: event.data.failure_reason, providerPaymentId: event.data.payment_id, callbackAt: now },
       });
       events.push(prepareEvent(paymentFailed, { payment_id: payment.id, order_id: payment.orderId, reason: event.data.failure_reason }, eventContext(order), now));
       break;
     }
     case 'refund.succeeded': {
-      applied = await transitionPayment(tx, { ...base, to: 'REFUNDED', details: { provider_refund_id: event.data.refund_id } });
+      applied = await transitionPayment(tx, { ...base, to: 'REFUNDED', details: { provider_refund_id: event.data.refund_id, ...polled } });
       const refund = await closeRefund(tx, payment, event.data.refund_id, now);
       events.push(
         prepareEvent(

@@ -13,6 +13,7 @@ import type mysql from 'mysql2/promise';
 import { buildApp } from '../../src/app.ts';
 import { createOrderEventHandlers } from '../../src/consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from '../../src/infra/payment-provider.client.ts';
+import { createPaymentStatusSweep } from '../../src/workers/payment-status-sweep.ts';
 import { createRefundDispatcher } from '../../src/workers/refund-dispatcher.ts';
 
 export const paymentMigrationsDir = new URL('../../migrations', import.meta.url).pathname;
@@ -57,9 +58,10 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
   const provider = createHttpPaymentProvider({ baseUrl: providerUrl, timeoutMs: 2000 });
   const logger = silent();
   const refunds = createRefundDispatcher({ pool: appPool, provider, logger, now });
+  const metrics = createMetricsRegistry('payment');
   const app = await buildApp({
     logger,
-    metrics: createMetricsRegistry('payment'),
+    metrics,
     mysql: appPool,
     redis,
     kafkaAdmin,
@@ -110,9 +112,13 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
     return response.json<{ payment_id: string; provider: { payment_id: string; redirect_url: string }; amount_minor: number; currency: string }>();
   };
 
+  /** A payment status sweep as main.ts starts it (each call is another replica, same metrics). */
+  const statusSweep = (sweepOptions: { pollAfterMs?: number } = {}) =>
+    createPaymentStatusSweep({ pool: appPool, provider, refunds, logger, metrics, now, pollAfterMs: sweepOptions.pollAfterMs ?? 0 });
+
   const query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params))[0] as T[];
 
-  return { db, app, simulator, providerUrl, webhookUrl: () => webhookTarget.url, refunds, handlers, token, orderCreated, orderEnded, openPayment, query, logger };
+  return { db, app, simulator, providerUrl, webhookUrl: () => webhookTarget.url, provider, metrics, refunds, statusSweep, handlers, token, orderCreated, orderEnded, openPayment, query, logger };
 }
 
 function orderEnvelope<P extends Record<string, unknown>>(type: string, payload: P): Envelope<P> {
