@@ -11,3 +11,4 @@ export { authPlugin, requireRole, principalOf, signToken, type Principal, type R
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
 export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime.ts';
+export { PeriodicTask } from './periodic-task.ts';

@@ -5,7 +5,7 @@
  * code path (decision, guarded transition, history, outbox event, inbox row), so two sweeps or two
  * replicas apply it once and the real webhook arriving afterwards is a recorded duplicate.
  */
-import type { Logger } from '@flash-sale/service-kit';
+import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { Counter, type Registry } from 'prom-client';
 import { providerEventSchema, type ProviderEvent } from '../domain/provider-event.ts';
@@ -66,8 +66,6 @@ export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): Pa
   const batchSize = options.batchSize ?? 50;
   const polls = getOrCreateCounter(options.metrics, 'payment_status_polls_total', 'Provider status polls of PENDING payments, by result', ['result']);
   const repairs = getOrCreateCounter(options.metrics, 'payment_status_poll_repairs_total', 'PENDING payments settled from a provider status poll (webhook missing)', ['to']);
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
 
   const pollOne = async (payment: PendingPaymentToPoll): Promise<PollResult> => {
     let answer: ProviderPayment;
@@ -116,22 +114,14 @@ export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): Pa
     return run;
   };
 
+  const schedule = new PeriodicTask('payment status sweep', sweep, logger);
   return {
     sweep,
     start(intervalMs) {
-      const tick = () => {
-        running = sweep()
-          .catch((error: unknown) => logger.error({ err: error }, 'payment status sweep failed'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, intervalMs);
-          });
-      };
-      timer = setTimeout(tick, intervalMs);
+      schedule.start(intervalMs);
     },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await schedule.stop();
     },
   };
 }

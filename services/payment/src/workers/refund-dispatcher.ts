@@ -4,7 +4,7 @@
  * the provider did not accept (down, timeout, crash between commit and call). The provider call
  * is idempotent on the refund id, so a double submit is harmless.
  */
-import type { Logger } from '@flash-sale/service-kit';
+import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { findPayment } from '../infra/payment.repository.ts';
 import { PaymentProviderError, type PaymentProvider } from '../infra/payment-provider.client.ts';
@@ -21,8 +21,6 @@ export interface RefundDispatcher {
 
 export function createRefundDispatcher(deps: { pool: Pool; provider: PaymentProvider; logger: Logger; now: () => Date }): RefundDispatcher {
   const { pool, provider, logger, now } = deps;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
   const inFlight = new Set<Promise<unknown>>();
 
   const submitOnce = async (refundId: string): Promise<'submitted' | 'failed' | 'not-due'> => {
@@ -63,23 +61,15 @@ export function createRefundDispatcher(deps: { pool: Pool; provider: PaymentProv
     return submitted;
   };
 
+  const schedule = new PeriodicTask('refund sweep', sweep, logger);
   return {
     submit,
     sweep,
     start(intervalMs) {
-      const tick = () => {
-        running = sweep()
-          .catch((error: unknown) => logger.error({ err: error }, 'refund sweep failed'))
-          .finally(() => {
-            if (timer) timer = setTimeout(tick, intervalMs);
-          });
-      };
-      timer = setTimeout(tick, intervalMs);
+      schedule.start(intervalMs);
     },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
+      await schedule.stop();
       await Promise.allSettled([...inFlight]);
     },
   };
