@@ -6,6 +6,7 @@
 import { orderCancelled, prepareEvent, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
+import type { Order } from '../domain/order.ts';
 import type { OrderCommand } from '../domain/order-status.ts';
 import { findOrder, findOwnedOrder, transitionOrder } from '../infra/order.repository.ts';
 import { illegalTransition, orderNotFound } from './order-errors.ts';
@@ -17,8 +18,9 @@ export interface Caller {
   traceId?: string;
 }
 
-export async function cancelOrder(pool: Pool, now: () => Date, caller: Caller, orderId: string, reason: string): Promise<void> {
-  await withTransaction(pool, async (tx) => {
+/** Returns the order as it stands after the cancellation. */
+export async function cancelOrder(pool: Pool, now: () => Date, caller: Caller, orderId: string, reason: string): Promise<Order> {
+  return withTransaction(pool, async (tx) => {
     const order = await findOwnedOrder(tx, orderId, caller.tenantId, caller.userId);
     if (!order) throw orderNotFound(orderId);
     const at = now();
@@ -32,6 +34,7 @@ export async function cancelOrder(pool: Pool, now: () => Date, caller: Caller, o
         at,
       ),
     ]);
+    return { ...order, status: 'CANCELLED', updatedAt: at };
   });
 }
 

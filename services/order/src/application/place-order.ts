@@ -91,7 +91,8 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     createdAt: now,
     updatedAt: now,
   };
-  const responseBody = JSON.stringify(orderResource(order));
+  const resource = orderResource(order);
+  const responseBody = JSON.stringify(resource);
   const event = prepareEvent(
     orderCreated,
     {
@@ -127,7 +128,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     // MySQL holds the record; a retry that misses Redis is answered from there.
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
-  return { status: 201, body: JSON.parse(responseBody) as unknown, replayed: false };
+  return { status: 201, body: resource, replayed: false };
 }
 
 async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): Promise<void> {

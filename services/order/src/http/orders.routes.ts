@@ -81,9 +81,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await cancelOrder(options.pool, options.now, { tenantId: principal.tenantId, userId: principal.userId, ...requestContext(request) }, request.params.id, request.body?.reason ?? 'requested');
-      const order = await findOwnedOrder(options.pool, request.params.id, principal.tenantId, principal.userId);
-      if (!order) throw orderNotFound(request.params.id);
+      const order = await cancelOrder(options.pool, options.now, { tenantId: principal.tenantId, userId: principal.userId, ...requestContext(request) }, request.params.id, request.body?.reason ?? 'requested');
       return reply.status(202).send(orderResource(order));
     },
   );
