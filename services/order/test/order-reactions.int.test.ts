@@ -89,7 +89,7 @@ t.test('the BullMQ scheduler runs the sweep by itself', async (t) => {
   const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, everyMs: 200, prefix: `${prefix}bull` });
   t.teardown(() => expiry.close());
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'EXPIRED', { what: 'the scheduled sweep', timeoutMs: 15_000 });
-  t.pass('expired by the scheduled job');
+  t.match((await orderHistory(h.db.pool, orderId)).at(-1), { from: 'PENDING', to: 'EXPIRED', cause: 'payment deadline passed' }, 'expired by the scheduled job');
 });
 
 t.test('through the real broker: a payment.completed event moves the order to PAID', async (t) => {
@@ -119,5 +119,7 @@ t.test('through the real broker: a payment.completed event moves the order to PA
   const event = completed(orderId);
   await producer.send({ topic: paymentTopic, messages: [{ key: orderId, value: JSON.stringify(event) }] });
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'PAID', { what: 'order PAID', timeoutMs: 30_000 });
-  t.pass('paid');
+  const order = await findOrder(h.db.pool, orderId);
+  t.equal(order?.paymentId, 'pay-1', 'the payment id came with the event');
+  t.match((await orderHistory(h.db.pool, orderId)).at(-1), { to: 'PAID', sourceEventId: event.id });
 });
