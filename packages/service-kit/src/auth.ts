@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, forbidden, unauthorized } from './errors.ts';
 
-export type Role = 'shopper' | 'ops';
+/** `platform-ops` acts across tenants (global queues, every tenant's books); `service` is another of our services. */
+export type Role = 'shopper' | 'ops' | 'platform-ops' | 'service';
 
 export interface Principal {
   userId: string;

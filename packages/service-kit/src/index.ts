@@ -7,6 +7,7 @@ export { mysqlReadiness, redisReadiness, kafkaReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
+export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
 export { authPlugin, requireRole, principalOf, signToken, type Principal, type Role } from './auth.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
