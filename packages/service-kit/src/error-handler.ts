@@ -8,6 +8,7 @@ export const errorHandlerPlugin = fp(
     app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
       if (error instanceof AppError) {
         if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+        if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
         return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
       }
       const fastifyError = error as FastifyError;

@@ -8,13 +8,16 @@ export class AppError extends Error {
   readonly code: string;
   readonly statusCode: number;
   readonly details: ErrorDetails;
+  /** Sent as `Retry-After` (seconds): the condition is temporary and the client should come back. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: string, statusCode: number, message: string, details: ErrorDetails = {}) {
+  constructor(code: string, statusCode: number, message: string, details: ErrorDetails = {}, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.statusCode = statusCode;
     this.details = details;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 
