@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { internalRoutes } from './http/internal.routes.ts';
 import { paymentsRoutes } from './http/payments.routes.ts';
 import { refundsRoutes } from './http/refunds.routes.ts';
 import { webhooksRoutes } from './http/webhooks.routes.ts';
@@ -42,6 +43,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
   const pool = deps.mysql;
   await app.register(paymentsRoutes, { pool, provider: deps.provider, now: deps.now });
   await app.register(refundsRoutes, { pool, refunds: deps.refunds, now: deps.now });
+  await app.register(internalRoutes, { pool, now: deps.now });
   await app.register(webhooksRoutes, {
     pool,
     refunds: deps.refunds,
