@@ -8,6 +8,8 @@ export type StockReservationErrorCode =
   | 'ORDER_NOT_FOUND'
   | 'ORDER_COMMITTED'
   | 'OVERSUBSCRIBED'
+  | 'REBUILD_IN_PROGRESS'
+  | 'REBUILD_LOCK_LOST'
   | 'UNEXPECTED_REPLY';
 
 export class StockReservationError extends Error {

@@ -1,6 +1,7 @@
 /**
- * Flash-sale stock reservations in Redis: arm, reserve, release, commit, view and rebuild, each one
- * Lua script over keys that share the sale's hash tag. See `keys.ts` for the key layout.
+ * Flash-sale stock reservations in Redis: arm, reserve, release, commit and view, each one Lua
+ * script, and a fenced, chunked rebuild (begin, stages, finish), over keys that share the sale's
+ * hash tag. See `keys.ts` for the key layout.
  */
 export {
   StockReservations,
@@ -9,8 +10,11 @@ export {
   type SaleDefinition,
   type StockView,
   type RebuildOrder,
+  type RebuildOptions,
+  type RebuildOutcome,
   type StockReservationsOptions,
 } from './stock-reservations.ts';
 export { StockReservationError, type StockReservationErrorCode } from './errors.ts';
 export { SoldOutHint } from './sold-out-hint.ts';
-export { saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
+export { saleKeys, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
+export { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from './rebuild-queue.ts';

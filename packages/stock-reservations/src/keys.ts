@@ -32,5 +32,30 @@ export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
   };
 }
 
+/** The keys of a fenced rebuild (see `rebuild-begin-7.lua`); same hash tag, same slot as the sale. */
+export type RebuildKeys = {
+  /** String: the fencing token of the rebuild in progress, with a lifetime. */
+  lock: string;
+  /** The live meta, set aside while the rebuild runs so `reserve` refuses. */
+  priorMeta: string;
+  orders: string;
+  users: string;
+  expiry: string;
+  /** Hash: held, sold units staged so far. */
+  counts: string;
+};
+
+export function rebuildKeys(keyPrefix: string, saleId: string): RebuildKeys {
+  const base = saleKeys(keyPrefix, saleId).meta.slice(0, -':meta'.length);
+  return {
+    lock: `${base}:rebuild`,
+    priorMeta: `${base}:rb:prior-meta`,
+    orders: `${base}:rb:orders`,
+    users: `${base}:rb:users`,
+    expiry: `${base}:rb:expiry`,
+    counts: `${base}:rb:counts`,
+  };
+}
+
 /** Pub/sub channel on which the scripts announce that a sold-out sale has stock again. */
 export const stockReturnedChannel = (keyPrefix: string) => `${keyPrefix}stock-returned`;

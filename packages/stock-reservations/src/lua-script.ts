@@ -39,5 +39,9 @@ export const scripts = {
   release: new LuaScript('release-stock-4.lua'),
   commit: new LuaScript('commit-stock-3.lua'),
   view: new LuaScript('view-stock-2.lua'),
-  rebuild: new LuaScript('rebuild-sale-5.lua'),
+  close: new LuaScript('close-sale-3.lua'),
+  rebuildBegin: new LuaScript('rebuild-begin-7.lua'),
+  rebuildStage: new LuaScript('rebuild-stage-5.lua'),
+  rebuildFinish: new LuaScript('rebuild-finish-11.lua'),
+  rebuildAbort: new LuaScript('rebuild-abort-7.lua'),
 };

@@ -27,4 +27,8 @@ export const ReleaseCode = {
 
 export const CommitCode = { Committed: 1, AlreadyCommitted: 0, UnknownOrder: -1, OrderReleased: -2 } as const;
 
-export const RebuildCode = { Rebuilt: 1, InvalidArgument: -8, Oversubscribed: -9 } as const;
+export const RebuildBeginCode = { Begun: 1, Busy: 0, InvalidArgument: -8 } as const;
+
+export const RebuildCode = { Rebuilt: 1, InvalidArgument: -8, Oversubscribed: -9, LockLost: -10 } as const;
+
+export const CloseCode = { Closed: 1, AlreadyClosed: 0, NotArmed: -1, Rebuilding: -2, InvalidArgument: -8 } as const;

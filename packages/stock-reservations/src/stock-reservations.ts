@@ -3,11 +3,12 @@
  * (window, per-user limit, stock) and its writes happen in one script, atomically, and each
  * operation is idempotent on the order id. MySQL holds the books; Redis is fast and rebuildable.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StockReservationError } from './errors.ts';
-import { saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
+import { rebuildKeys, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
 import { scripts } from './lua-script.ts';
-import { ArmCode, CommitCode, RebuildCode, ReleaseCode, ReserveCode } from './result-codes.ts';
+import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode } from './result-codes.ts';
 import type { SoldOutHint } from './sold-out-hint.ts';
 
 export type ReserveRefusal = 'SALE_NOT_FOUND' | 'SALE_NOT_OPEN' | 'SALE_ENDED' | 'SALE_SOLD_OUT' | 'PER_USER_LIMIT' | 'INSUFFICIENT_STOCK';
@@ -44,6 +45,18 @@ export interface RebuildOrder {
   state: 'held' | 'committed';
   holdExpiresAtMs: number;
 }
+
+export interface RebuildOptions {
+  /** Orders per Redis call (default 1,000). */
+  chunkSize?: number;
+  /** Keep holds the live keys have for orders not in the books, unexpired at this time (epoch ms). */
+  carryLiveHoldsAtMs?: number;
+  /** Lifetime of the rebuild lock, extended by every chunk (default 30 s). */
+  lockTtlMs?: number;
+}
+
+/** The rebuilt counters, the orders staged from the books and the in-flight holds carried over. */
+export type RebuildOutcome = StockView & { orders: number; carriedHolds: number };
 
 export interface StockReservationsOptions {
   /** Prepended to every key and to the pub/sub channel; tests use it for isolation. */
@@ -212,41 +225,127 @@ export class StockReservations {
     return { armedStock: int(reply[1]), available: int(reply[2]), held: int(reply[3]), sold: int(reply[4]) };
   }
 
+  /**
+   * Closes a sale's window at `nowMs` (ending it early, or settling one whose window is over) and
+   * returns its counters from the same atomic step: after this, no reservation is accepted, and
+   * `held` is every unit an open hold may still take. `null` when the sale is not armed.
+   * REBUILD_IN_PROGRESS while a rebuild has the sale's meta set aside: ask again after it.
+   */
+  async close(saleId: string, nowMs: number): Promise<(StockView & { closedNow: boolean }) | null> {
+    requireInteger('nowMs', nowMs, 0);
+    const k = this.keys(saleId);
+    const reply = tuple(await scripts.close.run(this.#redis, [k.meta, k.stock, rebuildKeys(this.#prefix, saleId).lock], [nowMs]), 4, 'close');
+    const code = int(reply[0]);
+    if (code === CloseCode.NotArmed) return null;
+    if (code === CloseCode.Rebuilding) throw new StockReservationError('REBUILD_IN_PROGRESS', 'the sale is being rebuilt; close it once the rebuild finished', { saleId });
+    if (code !== CloseCode.Closed && code !== CloseCode.AlreadyClosed) throw new StockReservationError('UNEXPECTED_REPLY', `close returned code ${code}`);
+    const [available, held, sold] = [int(reply[1]), int(reply[2]), int(reply[3])];
+    return { armedStock: available + held + sold, available, held, sold, closedNow: code === CloseCode.Closed };
+  }
+
   /** Held orders whose hold expired at or before `nowMs`, oldest first (for expiry and orphan repair). */
   async expiredHolds(saleId: string, nowMs: number, limit = 500): Promise<string[]> {
     return this.#redis.zrangebyscore(this.keys(saleId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);
   }
 
   /**
-   * Replaces a sale's keys with authoritative numbers (MySQL): its definition, armed stock, and
-   * every order that still holds or has bought units. Used after Redis lost data.
+   * Replaces a sale's keys with authoritative numbers (MySQL) after Redis lost or drifted them:
+   * its definition, armed stock, and every order that still holds or has bought units, streamed
+   * from `orders` in chunks so memory and each Redis call stay small however large the sale is.
+   *
+   * Fenced and single-flight: the begin takes the sale's rebuild lock and sets its meta aside, so
+   * `reserve` refuses with SALE_NOT_FOUND until the finish switches the staged keys in at once; a
+   * reservation is either refused or lands on the rebuilt sale, never in between. A second rebuild
+   * of the same sale meanwhile raises REBUILD_IN_PROGRESS. With `carryLiveHoldsAtMs`, holds the
+   * live keys still have for orders the books did not list (their MySQL write is in flight), and
+   * that have not expired by then, are kept; after a total loss there are none.
    */
-  async rebuild(sale: SaleDefinition & { armedAtMs: number }, orders: readonly RebuildOrder[]): Promise<StockView> {
+  async rebuild(
+    sale: SaleDefinition & { armedAtMs: number },
+    orders: Iterable<RebuildOrder> | AsyncIterable<RebuildOrder>,
+    options: RebuildOptions = {},
+  ): Promise<RebuildOutcome> {
+    const chunkSize = options.chunkSize ?? 1000;
+    const lockTtlMs = options.lockTtlMs ?? 30_000;
+    requireInteger('chunkSize', chunkSize, 1);
     const k = this.keys(sale.saleId);
-    const orderArgs = orders.flatMap((order) => [
-      order.orderId,
-      order.userId,
-      order.quantity,
-      order.state === 'held' ? 'H' : 'C',
-      order.holdExpiresAtMs,
-    ]);
-    const reply = tuple(
-      await scripts.rebuild.run(
-        this.#redis,
-        [k.meta, k.stock, k.orders, k.users, k.expiry],
-        [...saleArgs(sale, sale.armedAtMs), this.#channel, sale.saleId, ...orderArgs],
-      ),
-      4,
-      'rebuild',
-    );
+    const rb = rebuildKeys(this.#prefix, sale.saleId);
+    const token = randomUUID();
+    const lockKeys = [rb.lock, k.meta, rb.priorMeta, rb.orders, rb.users, rb.expiry, rb.counts];
+    const begun = int(await scripts.rebuildBegin.run(this.#redis, lockKeys, [token, lockTtlMs]));
+    if (begun === RebuildBeginCode.Busy) throw new StockReservationError('REBUILD_IN_PROGRESS', 'another rebuild of this sale is running', { saleId: sale.saleId });
+    if (begun !== RebuildBeginCode.Begun) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-begin returned code ${begun}`);
+
+    let staged = 0;
+    let carried = 0;
+    const stage = async (batch: RebuildOrder[], mode: 'books' | 'carry'): Promise<number> => {
+      const args: (string | number)[] = [token, lockTtlMs, mode];
+      for (const order of batch) args.push(order.orderId, order.userId, order.quantity, order.state === 'held' ? 'H' : 'C', order.holdExpiresAtMs);
+      const reply = tuple(await scripts.rebuildStage.run(this.#redis, [rb.lock, rb.orders, rb.users, rb.expiry, rb.counts], args), 2, 'rebuild-stage');
+      const code = int(reply[0]);
+      if (code === RebuildCode.LockLost) throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
+      if (code === RebuildCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused an order (invalid or listed twice)', { saleId: sale.saleId });
+      if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-stage returned code ${code}`);
+      return int(reply[1]);
+    };
+
+    let reply: unknown[];
+    try {
+      let batch: RebuildOrder[] = [];
+      for await (const order of orders) {
+        batch.push(order);
+        if (batch.length >= chunkSize) {
+          staged += await stage(batch, 'books');
+          batch = [];
+        }
+      }
+      if (batch.length > 0) staged += await stage(batch, 'books');
+      if (options.carryLiveHoldsAtMs !== undefined) {
+        for await (const holds of this.#liveHolds(k.orders, options.carryLiveHoldsAtMs, chunkSize)) carried += await stage(holds, 'carry');
+      }
+      reply = tuple(
+        await scripts.rebuildFinish.run(
+          this.#redis,
+          [rb.lock, k.meta, k.stock, k.orders, k.users, k.expiry, rb.orders, rb.users, rb.expiry, rb.counts, rb.priorMeta],
+          [token, ...saleArgs(sale, sale.armedAtMs), this.#channel, sale.saleId],
+        ),
+        4,
+        'rebuild-finish',
+      );
+    } catch (error) {
+      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token]).catch(() => undefined);
+      throw error;
+    }
     const code = int(reply[0]);
-    if (code === RebuildCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused its arguments', { saleId: sale.saleId });
+    if (code === RebuildCode.InvalidArgument) {
+      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token]);
+      throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused the sale definition', { saleId: sale.saleId });
+    }
     if (code === RebuildCode.Oversubscribed) {
       throw new StockReservationError('OVERSUBSCRIBED', 'held + sold exceed the armed stock', { saleId: sale.saleId, held: int(reply[2]), sold: int(reply[3]) });
     }
-    if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild returned code ${code}`);
+    if (code === RebuildCode.LockLost) throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
+    if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-finish returned code ${code}`);
     this.#hint?.clear(sale.saleId);
-    return { armedStock: sale.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]) };
+    return { armedStock: sale.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]), orders: staged, carriedHolds: carried };
+  }
+
+  /** Unexpired holds in a live orders hash, read with HSCAN a page at a time (never HGETALL). */
+  async *#liveHolds(ordersKey: string, nowMs: number, pageSize: number): AsyncGenerator<RebuildOrder[]> {
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.#redis.hscan(ordersKey, cursor, 'COUNT', pageSize);
+      cursor = next;
+      const holds: RebuildOrder[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const order = JSON.parse(flat[i + 1] as string) as { s?: string; q?: number | string; e?: number | string; u?: string };
+        const expiresAtMs = Number(order.e);
+        if (order.s === 'H' && expiresAtMs > nowMs && order.u) {
+          holds.push({ orderId: flat[i] as string, userId: order.u, quantity: Number(order.q), state: 'held', holdExpiresAtMs: expiresAtMs });
+        }
+      }
+      if (holds.length > 0) yield holds;
+    } while (cursor !== '0');
   }
 }
 
