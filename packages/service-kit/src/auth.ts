@@ -1,14 +1,24 @@
 /**
  * Bearer JWT (HS256) carrying who calls and for which tenant. Shoppers act on their own orders;
- * the `ops` role runs admin, refund, fulfilment and reconciliation endpoints.
+ * the `ops` role runs admin, refund, fulfilment and reconciliation endpoints of its tenant.
+ *
+ * `requireRole` is an `onRequest` hook: fastify parses and validates the body only after
+ * `onRequest`, so a caller without the role learns nothing of a route's schema (401/403 come
+ * first). The same hook charges the request to a rate budget: the verified caller's (tenant +
+ * user) once the token checks out, the client address's when it does not.
  */
 import jwt from '@fastify/jwt';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { AppError, forbidden, unauthorized } from './errors.ts';
+import { addressIdentity, defaultRateLimits, RateLimiter, type Budget, type RateLimits } from './rate-limit.ts';
 
 /** `platform-ops` acts across tenants (global queues, every tenant's books); `service` is another of our services. */
-export type Role = 'shopper' | 'ops' | 'platform-ops' | 'service';
+export const roles = ['shopper', 'ops', 'platform-ops', 'service'] as const;
+export type Role = (typeof roles)[number];
+
+const knownRoles: ReadonlySet<string> = new Set(roles);
 
 export interface Principal {
   userId: string;
@@ -19,7 +29,7 @@ export interface Principal {
 interface TokenClaims {
   sub: string;
   tenant: string;
-  roles?: Role[];
+  roles: Role[];
 }
 
 declare module '@fastify/jwt' {
@@ -33,15 +43,57 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyInstance {
+    accessControl: AccessControl;
+  }
+}
+
+export interface AuthOptions {
+  secret: string;
+  /** `JWT_ISSUER`: when set, tokens must carry this `iss` (and `signToken` puts it there). */
+  issuer?: string | undefined;
+  /** `JWT_AUDIENCE`: when set, tokens must name this `aud` (and `signToken` puts it there). */
+  audience?: string | undefined;
+  /** Budgets in Redis; without it nothing is rate limited (unit tests of the token rules). */
+  rateLimit?: { redis: Redis; service: string; keyPrefix?: string | undefined; limits?: Partial<RateLimits> | undefined };
+}
+
+interface AccessControl {
+  limiter: RateLimiter | undefined;
+  limits: RateLimits;
 }
 
 export const authPlugin = fp(
-  async (app: FastifyInstance, options: { secret: string }) => {
-    // Verified tokens are cached (until they expire): a shopper sends the same token many times.
-    await app.register(jwt, { secret: options.secret, verify: { algorithms: ['HS256'], cache: 10_000 } });
+  async (app: FastifyInstance, options: AuthOptions) => {
+    const claims = {
+      ...(options.issuer ? { iss: options.issuer } : {}),
+      ...(options.audience ? { aud: options.audience } : {}),
+    };
+    await app.register(jwt, {
+      secret: options.secret,
+      sign: claims,
+      verify: {
+        algorithms: ['HS256'],
+        // A token without an expiry would be a password that never changes. fast-jwt checks
+        // `allowedIss`/`allowedAud` only when the claim is present, so configured ones are required too.
+        requiredClaims: ['exp', ...(options.issuer ? ['iss'] : []), ...(options.audience ? ['aud'] : [])],
+        ...(options.issuer ? { allowedIss: options.issuer } : {}),
+        ...(options.audience ? { allowedAud: options.audience } : {}),
+        // Verified tokens are cached (until they expire): a shopper sends the same token many times.
+        cache: 10_000,
+      },
+    });
+    const rateLimit = options.rateLimit;
+    app.decorate('accessControl', {
+      limiter: rateLimit ? new RateLimiter({ redis: rateLimit.redis, service: rateLimit.service, ...(rateLimit.keyPrefix ? { keyPrefix: rateLimit.keyPrefix } : {}) }) : undefined,
+      limits: { ...defaultRateLimits, ...rateLimit?.limits },
+    } satisfies AccessControl);
   },
   { name: 'auth' },
 );
+
+const isRoleList = (value: unknown): value is Role[] =>
+  Array.isArray(value) && value.length > 0 && value.every((role) => typeof role === 'string' && knownRoles.has(role));
 
 async function authenticate(request: FastifyRequest): Promise<Principal> {
   if (!request.headers.authorization) throw unauthorized('missing bearer token');
@@ -54,24 +106,60 @@ async function authenticate(request: FastifyRequest): Promise<Principal> {
   if (typeof claims.sub !== 'string' || typeof claims.tenant !== 'string' || !claims.sub || !claims.tenant) {
     throw unauthorized('token lacks subject or tenant');
   }
-  const principal = { userId: claims.sub, tenantId: claims.tenant, roles: claims.roles ?? ['shopper'] };
-  request.principal = principal;
-  return principal;
+  // A string would pass `includes` as a substring match ("devops" holds "ops"): only a list of known roles is a grant.
+  if (!isRoleList(claims.roles)) throw unauthorized('token roles must be a list of known roles');
+  return { userId: claims.sub, tenantId: claims.tenant, roles: [...claims.roles] };
 }
 
-/** A preHandler that admits a caller holding `role`. */
-export const requireRole = (role: Role) => async (request: FastifyRequest) => {
-  const principal = await authenticate(request);
-  if (!principal.roles.includes(role)) throw forbidden(`requires the ${role} role`);
-};
+function accessControlOf(request: FastifyRequest): AccessControl {
+  const control = request.server.accessControl as AccessControl | undefined;
+  if (!control) throw new AppError('INTERNAL', 500, 'route is guarded but the auth plugin is not registered');
+  return control;
+}
+
+const principalIdentity = (principal: Principal) => `${encodeURIComponent(principal.tenantId)}/${encodeURIComponent(principal.userId)}`;
+
+/**
+ * An `onRequest` hook admitting a caller that holds any of `allowed`: 401 without a valid token,
+ * 429 over budget, 403 without the role. Another of our services (`service` role) is not rate
+ * limited: its calls are on behalf of many callers already limited at the edge.
+ */
+export const requireRole =
+  (...allowed: [Role, ...Role[]]) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const control = accessControlOf(request);
+    let principal: Principal;
+    try {
+      principal = await authenticate(request);
+    } catch (error) {
+      // Failed authentication is charged to the address: guessing tokens costs the guesser.
+      await control.limiter?.enforce(request, reply, 'address', addressIdentity(request), control.limits.perAddress);
+      throw error;
+    }
+    request.principal = principal;
+    if (!principal.roles.includes('service')) {
+      await control.limiter?.enforce(request, reply, 'principal', principalIdentity(principal), control.limits.perPrincipal);
+    }
+    if (!allowed.some((role) => principal.roles.includes(role))) throw forbidden(`requires the ${allowed.join(' or ')} role`);
+  };
+
+/** An `onRequest` hook for a route without bearer tokens (a provider's webhook): its own budget per client address. */
+export const limitByAddress =
+  (bucket: string, budget: Budget) =>
+  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    await accessControlOf(request).limiter?.enforce(request, reply, bucket, addressIdentity(request), budget);
+  };
 
 /** The authenticated caller; only valid behind `requireRole`. */
 export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('INTERNAL', 500, 'route has no authentication pre-handler');
+  if (!request.principal) throw new AppError('INTERNAL', 500, 'route has no authentication hook');
   return request.principal;
 }
 
-/** Signs a token: for tests, the demo and load runs; production tokens come from the identity provider. */
+/** True when the caller may act across tenants (global queues, every tenant's books). */
+export const actsAcrossTenants = (principal: Principal) => principal.roles.includes('platform-ops');
+
+/** Signs a token (with the configured `iss`/`aud`): for tests, the demo and load runs; production tokens come from the identity provider. */
 export function signToken(app: FastifyInstance, principal: Principal, expiresIn = '1h'): string {
   return app.jwt.sign({ sub: principal.userId, tenant: principal.tenantId, roles: principal.roles }, { expiresIn });
 }
