@@ -72,6 +72,36 @@ export const common = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   /** A secret has no default: production must supply it. */
   secret: () => z.string().min(16, 'must be at least 16 characters'),
+  /** When set, bearer tokens must carry this `iss`; tokens the process signs carry it. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** When set, bearer tokens must name this `aud`; tokens the process signs carry it. */
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /**
+   * A request budget (`max` per `windowMs`). Optional: unset, the service uses service-kit's
+   * `defaultRateLimits`, so the defaults live in one place.
+   */
+  rateLimitMax: () => z.coerce.number().int().positive().optional(),
+  rateLimitWindowMs: () => z.coerce.number().int().min(100).max(3_600_000).optional(),
 };
+
+/** Marks the secrets committed for local runs (`.env.example`, `infra/local/env.sh`). */
+export const LOCAL_ONLY_MARKER = 'local-only';
+
+const valuesOf = (value: unknown): string[] =>
+  typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(valuesOf) : [];
+
+/**
+ * A service schema's refinement: with `NODE_ENV=production`, no value may contain `local-only`.
+ * Every value is looked at, not only the secret fields, because a password inside `MYSQL_URL`
+ * is a secret too.
+ */
+export function refuseLocalOnlySecretsInProduction(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (config.NODE_ENV !== 'production') return;
+  for (const [name, value] of Object.entries(config)) {
+    if (valuesOf(value).some((text) => text.includes(LOCAL_ONLY_MARKER))) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `holds a ${LOCAL_ONLY_MARKER} value, which is refused when NODE_ENV=production` });
+    }
+  }
+}
 
 export { z };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, common, parseConfig, z } from '../src/index.ts';
+import { ConfigError, common, parseConfig, refuseLocalOnlySecretsInProduction, z } from '../src/index.ts';
 
 const schema = z.object({
   PORT: common.port(3001),
@@ -58,4 +58,31 @@ t.test('a topic prefix is optional, in the Kafka topic charset, ends with "." or
   t.throws(() => prefix('e2e_'), /must end with/);
   t.equal(prefix(`${'a'.repeat(63)}.`), `${'a'.repeat(63)}.`, '64 characters fit');
   t.throws(() => prefix(`${'a'.repeat(64)}.`), /KAFKA_TOPIC_PREFIX: at most 64 characters/);
+});
+
+t.test('in production, a value marked local-only is refused and named; elsewhere it is accepted', async (t) => {
+  const guarded = schema.extend({ NODE_ENV: common.NODE_ENV }).superRefine(refuseLocalOnlySecretsInProduction);
+  const local = { ...valid, JWT_SECRET: 'local-only-jwt-secret-change-me', MYSQL_URL: 'mysql://u:order-local-only@127.0.0.1:3306/order_service' };
+  t.equal(parseConfig(guarded, local).JWT_SECRET, 'local-only-jwt-secret-change-me', 'development is the default');
+  t.equal(parseConfig(guarded, { ...local, NODE_ENV: 'test' }).JWT_SECRET, 'local-only-jwt-secret-change-me');
+  const error = t.throws(() => parseConfig(guarded, { ...local, NODE_ENV: 'production' })) as ConfigError;
+  t.type(error, ConfigError);
+  t.match(error.message, /JWT_SECRET: holds a local-only value/);
+  t.match(error.message, /MYSQL_URL: holds a local-only value/, 'a password inside a URL is a secret too');
+  t.notMatch(error.message, /change-me|order-local-only/, 'the message names the variable, never the value');
+  t.equal(parseConfig(guarded, { ...valid, NODE_ENV: 'production' }).NODE_ENV, 'production', 'real secrets start');
+  const list = z.object({ NODE_ENV: common.NODE_ENV, SECRETS: z.string().transform((value) => value.split(',')) }).superRefine(refuseLocalOnlySecretsInProduction);
+  t.throws(() => parseConfig(list, { NODE_ENV: 'production', SECRETS: 'a-real-one-of-enough-length,local-only-webhook-secret-0' }), /SECRETS: holds a local-only value/, 'one local-only entry of a list is enough');
+});
+
+t.test('an issuer, an audience and rate budgets are optional', async (t) => {
+  const optional = z.object({ JWT_ISSUER: common.JWT_ISSUER, JWT_AUDIENCE: common.JWT_AUDIENCE, RATE_LIMIT_MAX: common.rateLimitMax(), RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs() });
+  t.same(parseConfig(optional, {}), {});
+  t.same(parseConfig(optional, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_MS: '1000' }), {
+    JWT_ISSUER: 'https://id.example',
+    JWT_AUDIENCE: 'flash-sale',
+    RATE_LIMIT_MAX: 20,
+    RATE_LIMIT_WINDOW_MS: 1000,
+  });
+  t.throws(() => parseConfig(optional, { RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_MS: '5' }), /RATE_LIMIT_MAX[\s\S]*RATE_LIMIT_WINDOW_MS/);
 });
