@@ -1,7 +1,8 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandlerPlugin } from './error-handler.ts';
+import { errorBody } from './errors.ts';
 import { healthPlugin, type ReadinessCheck } from './health.ts';
 import { metricsPlugin } from './metrics.ts';
 
@@ -22,6 +23,14 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
     requestIdHeader: 'x-request-id',
     bodyLimit: 256 * 1024,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // The router refuses an over-long path parameter or a malformed URL before any route runs;
+    // those refusals get the error contract too (fastify's own are a 414 in another shape).
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .send(errorBody(tooLong ? 'VALIDATION_FAILED' : 'BAD_REQUEST', tooLong ? 'a path parameter is too long' : 'malformed request URL', { context: 'params' }));
+    },
   });
   await app.register(errorHandlerPlugin);
   await app.register(healthPlugin, { checks: options.readiness });

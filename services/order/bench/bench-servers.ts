@@ -27,8 +27,8 @@ const reservations = new StockReservations(redis, { keyPrefix: prefix });
 const now = Date.now();
 const sale = (saleId: string, stock: number) =>
   reservations.arm({ saleId, tenantId: 't1', skuId: `sku-${saleId}`, stock, unitPriceMinor: 1000, currency: 'EUR', startsAtMs: now - 1000, endsAtMs: now + 3_600_000, perUserLimit: 1_000_000, holdTtlMs: 3_600_000 });
-await sale('bench-open', 100_000_000);
-await sale('bench-sold-out', 0);
+await sale('00000000-0000-4000-8000-0000000000b1', 100_000_000);
+await sale('00000000-0000-4000-8000-0000000000b0', 0);
 
 const app = await buildApp({
   logger: createLogger({ service: 'order', level: 'warn' }),

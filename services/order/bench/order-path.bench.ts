@@ -82,12 +82,12 @@ const rounds: Array<{ hello: number; accepted: number; soldOut: number; mariadb:
 
 console.log(`warm-up, then ${ROUNDS} rounds of ${SECONDS}s each (${CONNECTIONS} connections)`);
 await load(setup.helloPort, 2);
-await load(setup.orderPort, 2, { saleId: 'bench-open' });
-await load(setup.orderPort, 2, { saleId: 'bench-sold-out' });
+await load(setup.orderPort, 2, { saleId: '00000000-0000-4000-8000-0000000000b1' });
+await load(setup.orderPort, 2, { saleId: '00000000-0000-4000-8000-0000000000b0' });
 for (let round = 1; round <= ROUNDS; round += 1) {
   const hello = await load(setup.helloPort, SECONDS);
-  const accepted = await load(setup.orderPort, SECONDS, { saleId: 'bench-open' });
-  const soldOut = await load(setup.orderPort, SECONDS, { saleId: 'bench-sold-out' });
+  const accepted = await load(setup.orderPort, SECONDS, { saleId: '00000000-0000-4000-8000-0000000000b1' });
+  const soldOut = await load(setup.orderPort, SECONDS, { saleId: '00000000-0000-4000-8000-0000000000b0' });
   const mariadb = await mariadbLoop(SECONDS);
   const row = { hello: hello.rps, accepted: accepted.rps, soldOut: soldOut.rps, mariadb };
   rounds.push(row);

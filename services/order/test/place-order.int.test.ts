@@ -74,7 +74,7 @@ t.test('refusals carry stable codes: unknown sale, not open yet, ended, unauthen
   const past = await h.armSale({ startsAtMs: nowMs - 120_000, endsAtMs: nowMs - 60_000 });
   const token = h.token();
   const codeOf = async (body: unknown) => (await h.app.inject(placeOrderRequest(token, randomUUID(), body))).json().error.code;
-  t.equal(await codeOf({ sale_id: 'no-such-sale', quantity: 1 }), 'SALE_NOT_FOUND');
+  t.equal(await codeOf({ sale_id: randomUUID(), quantity: 1 }), 'SALE_NOT_FOUND');
   t.equal(await codeOf({ sale_id: future, quantity: 1 }), 'SALE_NOT_OPEN');
   t.equal(await codeOf({ sale_id: past, quantity: 1 }), 'SALE_ENDED');
   const anonymous = await h.app.inject({ method: 'POST', url: '/v1/orders', headers: { 'idempotency-key': 'k' }, payload: { sale_id: future, quantity: 1 } });

@@ -4,7 +4,8 @@ import { ORDER_STATUSES } from '../domain/order-status.ts';
 /** A client chooses a sale and a quantity, nothing else: price, status and user are the server's. */
 export const placeOrderBody = z
   .object({
-    sale_id: z.string().min(1).max(64),
+    // Sale ids are uuids (the inventory service makes them); anything else never reaches a Redis key.
+    sale_id: z.uuid(),
     quantity: z.number().int().min(1).max(100),
   })
   .strict();
@@ -15,7 +16,9 @@ export const idempotencyHeaders = z.object({
 
 export const orderIdParams = z.object({ id: z.uuid() });
 
-export const cancelBody = z.object({ reason: z.string().max(200).optional() }).strict().optional();
+/** The reason is stored in the history behind a prefix; the column holds both (migration 101). */
+export const CANCEL_REASON_MAX = 200;
+export const cancelBody = z.object({ reason: z.string().max(CANCEL_REASON_MAX).optional() }).strict().optional();
 
 export const orderResponse = z.object({
   id: z.string(),

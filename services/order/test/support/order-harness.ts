@@ -79,7 +79,7 @@ export async function orderHarness(t: Tap, overrides: Partial<OrderAppDeps> = {}
     token: (principal = {}) =>
       signToken(app, { userId: principal.userId ?? `user-${randomUUID()}`, tenantId: principal.tenantId ?? 't1', roles: principal.roles ?? ['shopper'] }),
     armSale: async (options = {}) => {
-      const saleId = `sale-${randomUUID()}`;
+      const saleId = randomUUID();
       const nowMs = clock.now.getTime();
       await reservations.arm({
         saleId,
