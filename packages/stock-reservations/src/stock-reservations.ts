@@ -243,6 +243,28 @@ export class StockReservations {
     return { armedStock: available + held + sold, available, held, sold, closedNow: code === CloseCode.Closed };
   }
 
+  /**
+   * Of `saleIds`, those whose keys are gone (no meta) with no rebuild running: Redis lost them.
+   * Two EXISTS per sale, pipelined a chunk at a time, so it is cheap enough to run every few seconds.
+   */
+  async lostSales(saleIds: readonly string[], chunkSize = 500): Promise<string[]> {
+    const lost: string[] = [];
+    for (let start = 0; start < saleIds.length; start += chunkSize) {
+      const chunk = saleIds.slice(start, start + chunkSize);
+      const pipeline = this.#redis.pipeline();
+      for (const saleId of chunk) pipeline.exists(this.keys(saleId).meta).exists(rebuildKeys(this.#prefix, saleId).lock);
+      const replies = (await pipeline.exec()) ?? [];
+      chunk.forEach((saleId, i) => {
+        const [metaError, meta] = replies[2 * i] ?? [];
+        const [lockError, lock] = replies[2 * i + 1] ?? [];
+        const failed = metaError ?? lockError;
+        if (failed) throw failed;
+        if (meta === 0 && lock === 0) lost.push(saleId);
+      });
+    }
+    return lost;
+  }
+
   /** Held orders whose hold expired at or before `nowMs`, oldest first (for expiry and orphan repair). */
   async expiredHolds(saleId: string, nowMs: number, limit = 500): Promise<string[]> {
     return this.#redis.zrangebyscore(this.keys(saleId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);

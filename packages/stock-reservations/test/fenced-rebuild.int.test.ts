@@ -128,3 +128,15 @@ t.test('books that oversell the armed stock: the rebuild is refused and the sale
   const rb = rebuildKeys(k.meta.slice(0, k.meta.indexOf('sale:')), sale.saleId);
   t.equal(await redis.exists(...Object.values(rb)), 0, 'no lock or staging left behind');
 });
+
+t.test('lostSales names the sales whose keys are gone, not those armed or being rebuilt', async (t) => {
+  const { redis, reservations, sale } = await setup(t);
+  const gone = { ...saleFixture(), armedAtMs: T0 };
+  const rebuilding = { ...saleFixture(), armedAtMs: T0 };
+  await reservations.arm(sale);
+  await reservations.arm(rebuilding);
+  const k = reservations.keys(rebuilding.saleId);
+  await redis.set(rebuildKeys(k.meta.slice(0, k.meta.indexOf('sale:')), rebuilding.saleId).lock, 'someone', 'PX', 10_000);
+  await redis.del(k.meta);
+  t.same(await reservations.lostSales([sale.saleId, gone.saleId, rebuilding.saleId], 2), [gone.saleId]);
+});
