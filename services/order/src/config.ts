@@ -1,4 +1,4 @@
-import { common, z } from '@flash-sale/config';
+import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
 
 /** The order service's whole configuration, parsed once in main.ts. */
 export const orderConfigSchema = z.object({
@@ -12,14 +12,21 @@ export const orderConfigSchema = z.object({
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
-  /** Requests per client per window on the order routes. */
-  RATE_LIMIT_MAX: z.coerce.number().int().positive().default(50),
-  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(1000),
+  JWT_ISSUER: common.JWT_ISSUER,
+  JWT_AUDIENCE: common.JWT_AUDIENCE,
+  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
+  RATE_LIMIT_MAX: common.rateLimitMax(),
+  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  /** Requests per client address per window without a valid token (missing, forged, expired). */
+  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
+  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
   /** Group commit: most orders per transaction, and transactions in flight at once. */
   ORDER_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(64),
   ORDER_BATCH_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
   /** How often the expiry sweep looks for pending orders past their deadline. */
   EXPIRY_SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(5000),
-});
+  /** The payment service, asked before an order is expired whether it was paid meanwhile. */
+  PAYMENT_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+}).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type OrderConfig = z.output<typeof orderConfigSchema>;

@@ -1,10 +1,11 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import { createMysqlPool, createRedis, listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
+import { createMysqlPool, createRedis, listenWithGracefulShutdown, ServiceClient, startServiceRuntime } from '@flash-sale/service-kit';
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
+import { HttpPaymentStatusReader } from './infra/payment-status.client.ts';
 import { startExpiryWorker } from './workers/expiry.worker.ts';
 import { orderEventHandlers } from './workers/order-event-handlers.ts';
 
@@ -33,7 +34,8 @@ const app = await buildApp({
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
 const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
-const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
+const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, caller: 'order' }));
+const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, payments, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
 
 const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());

@@ -5,11 +5,18 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { expireDueOrders } from '../src/application/expire-orders.ts';
 import { findOrder, orderHistory } from '../src/infra/order.repository.ts';
+import type { PaymentStatusReader } from '../src/infra/payment-status.client.ts';
 import { startExpiryWorker } from '../src/workers/expiry.worker.ts';
 import { orderEventHandlers } from '../src/workers/order-event-handlers.ts';
 import { orderHarness, placeOrderRequest, type OrderHarness } from './support/order-harness.ts';
 
 const logger = createLogger({ service: 'order', level: 'silent' });
+
+/** The payment service's answer for orders nobody paid (its real answers are tested in expiry-payment-check and the reconciler's race test). */
+const noPayments: PaymentStatusReader = {
+  paymentsOf: async (_tenantId, orderIds) => new Map(orderIds.map((orderId) => [orderId, { orderId, state: 'none' as const, paymentId: null, paymentStatus: null }])),
+};
+const sweep = (h: OrderHarness) => expireDueOrders({ pool: h.db.pool, now: () => h.clock.now, payments: noPayments });
 
 async function placed(h: OrderHarness): Promise<string> {
   const saleId = await h.armSale();
@@ -62,7 +69,7 @@ t.test('a payment for an expired order changes nothing; a failed payment leaves 
   await deliver(h, envelope('payment.failed.v1', orderId, { payment_id: 'pay-0', reason: 'card declined' }));
   t.equal((await findOrder(h.db.pool, orderId))?.status, 'PENDING');
   h.clock.now = new Date(h.clock.now.getTime() + 3_600_000);
-  t.same(await expireDueOrders(h.db.pool, () => h.clock.now), { checked: 1, expired: 1 });
+  t.match(await sweep(h), { checked: 1, expired: 1 });
   await deliver(h, completed(orderId));
   t.equal((await findOrder(h.db.pool, orderId))?.status, 'EXPIRED');
 });
@@ -72,9 +79,9 @@ t.test('expiry expires each order once, even when the sweep runs twice at the sa
   const first = await placed(h);
   const second = await placed(h);
   h.clock.now = new Date(h.clock.now.getTime() + 3_600_000);
-  const runs = await Promise.all([expireDueOrders(h.db.pool, () => h.clock.now), expireDueOrders(h.db.pool, () => h.clock.now)]);
+  const runs = await Promise.all([sweep(h), sweep(h)]);
   t.equal(runs[0].expired + runs[1].expired, 2);
-  t.same(await expireDueOrders(h.db.pool, () => h.clock.now), { checked: 0, expired: 0 });
+  t.match(await sweep(h), { checked: 0, expired: 0 });
   const [rows] = (await h.db.pool.query("SELECT partition_key FROM outbox WHERE event_type = 'order.expired.v1' ORDER BY partition_key")) as unknown as [Array<{ partition_key: string }>];
   t.same(rows.map((r) => r.partition_key), [first, second].sort());
 });
@@ -86,7 +93,7 @@ t.test('the BullMQ scheduler runs the sweep by itself', async (t) => {
   const { redis: bullRedis, prefix } = await createTestRedis(t.teardown.bind(t));
   const connection = bullRedis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
   t.teardown(() => connection.quit());
-  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, everyMs: 200, prefix: `${prefix}bull` });
+  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, payments: noPayments, everyMs: 200, prefix: `${prefix}bull` });
   t.teardown(() => expiry.close());
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'EXPIRED', { what: 'the scheduled sweep', timeoutMs: 15_000 });
   t.match((await orderHistory(h.db.pool, orderId)).at(-1), { from: 'PENDING', to: 'EXPIRED', cause: 'payment deadline passed' }, 'expired by the scheduled job');

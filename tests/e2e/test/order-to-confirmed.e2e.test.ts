@@ -124,7 +124,7 @@ t.before(async () => {
   }));
   processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
   processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret }));
-  processes.set('order', startService('order', ports.order, common('order')));
+  processes.set('order', startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
 
   for (const [name, running] of processes) {
     const probe = name === 'provider' ? '/health/live' : '/health/ready';

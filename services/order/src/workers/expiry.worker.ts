@@ -8,6 +8,7 @@ import type { Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { Counter, type Registry } from 'prom-client';
 import { expireDueOrders } from '../application/expire-orders.ts';
+import type { PaymentStatusReader } from '../infra/payment-status.client.ts';
 
 export const EXPIRY_QUEUE = 'order-expiry';
 const SCHEDULER_ID = 'expire-pending-orders';
@@ -18,6 +19,8 @@ export interface ExpiryWorkerOptions {
   logger: Logger;
   metrics: Registry;
   now: () => Date;
+  /** Asked before any order is expired (a COMPLETED or in-flight payment keeps it). */
+  payments: PaymentStatusReader;
   everyMs: number;
   /** BullMQ key prefix (tests isolate their queues with it). */
   prefix?: string;
@@ -31,8 +34,13 @@ export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{
   const worker = new Worker(
     EXPIRY_QUEUE,
     async () => {
-      const run = await expireDueOrders(options.pool, options.now);
-      if (run.expired > 0) options.logger.info(run, 'expired unpaid orders');
+      const run = await expireDueOrders({
+        pool: options.pool,
+        now: options.now,
+        payments: options.payments,
+        onUnverified: (tenantId, orderIds, error) => options.logger.warn({ err: error, tenant_id: tenantId, orders: orderIds.length }, 'payment service did not answer; these orders are not expired this round'),
+      });
+      if (run.expired + run.paid + run.postponed > 0) options.logger.info(run, 'expired unpaid orders');
       expiredTotal.inc(run.expired);
       return run;
     },
