@@ -30,6 +30,25 @@ export const defaultRateLimits: RateLimits = {
   perAddress: { max: 40, windowMs: 10_000 },
 };
 
+/** The rate settings every service's config names the same way (all optional; `packages/config`). */
+export interface RateLimitConfig {
+  RATE_LIMIT_MAX?: number | undefined;
+  RATE_LIMIT_WINDOW_MS?: number | undefined;
+  RATE_LIMIT_UNAUTHENTICATED_MAX?: number | undefined;
+  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS?: number | undefined;
+}
+
+/** A budget from an optional max and window, each falling back to `fallback`'s. */
+export const budget = (max: number | undefined, windowMs: number | undefined, fallback: Budget): Budget => ({
+  max: max ?? fallback.max,
+  windowMs: windowMs ?? fallback.windowMs,
+});
+
+export const rateLimitsFromConfig = (config: RateLimitConfig): RateLimits => ({
+  perPrincipal: budget(config.RATE_LIMIT_MAX, config.RATE_LIMIT_WINDOW_MS, defaultRateLimits.perPrincipal),
+  perAddress: budget(config.RATE_LIMIT_UNAUTHENTICATED_MAX, config.RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS, defaultRateLimits.perAddress),
+});
+
 export interface RateLimiterOptions {
   redis: Redis;
   /** Names the service in the key, so two services keep separate budgets on one Redis. */

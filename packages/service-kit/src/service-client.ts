@@ -15,6 +15,9 @@ export interface ServiceClientOptions {
   secret: string;
   /** This process's service name; the token's subject is `service:<caller>`. */
   caller: string;
+  /** `JWT_ISSUER` / `JWT_AUDIENCE` when configured: the callee refuses tokens without them. */
+  issuer?: string | undefined;
+  audience?: string | undefined;
   timeoutMs?: number;
 }
 
@@ -36,7 +39,13 @@ export class ServiceClient {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#caller = options.caller;
     this.#timeoutMs = options.timeoutMs ?? 2000;
-    this.#sign = createSigner({ key: options.secret, algorithm: 'HS256', expiresIn: TOKEN_LIFETIME_MS });
+    this.#sign = createSigner({
+      key: options.secret,
+      algorithm: 'HS256',
+      expiresIn: TOKEN_LIFETIME_MS,
+      ...(options.issuer ? { iss: options.issuer } : {}),
+      ...(options.audience ? { aud: options.audience } : {}),
+    });
   }
 
   /** A token for `tenantId`, reused until half its lifetime is gone. */

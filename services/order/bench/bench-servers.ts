@@ -41,7 +41,7 @@ const app = await buildApp({
   jwtSecret: 'bench-secret-of-enough-length',
   keyPrefix: prefix,
   soldOut: new SoldOutHint(),
-  rateLimit: { max: 1_000_000_000, timeWindowMs: 1000 },
+  rateLimits: { perPrincipal: { max: 1_000_000_000, windowMs: 1000 } },
 });
 await app.listen({ host: '127.0.0.1', port: 0 });
 const tokens = Array.from({ length: 1000 }, (_, i) => signToken(app, { userId: `bench-user-${i}`, tenantId: 't1', roles: ['shopper'] }, '2h'));

@@ -1,4 +1,3 @@
-import rateLimit from '@fastify/rate-limit';
 import {
   authPlugin,
   createBaseApp,
@@ -8,6 +7,7 @@ import {
   redisReadiness,
   type Logger,
   type MysqlPool,
+  type RateLimits,
 } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +28,10 @@ export interface OrderAppDeps {
   kafkaAdmin: Admin;
   now: () => Date;
   jwtSecret: string;
-  rateLimit?: { max: number; timeWindowMs: number };
+  jwtIssuer?: string | undefined;
+  jwtAudience?: string | undefined;
+  /** Per verified caller and per address without a valid token; unset parts use service-kit's defaults. */
+  rateLimits?: Partial<RateLimits>;
   batch?: { maxBatchSize: number; maxConcurrentBatches: number };
   /** Isolates Redis keys (tests). */
   keyPrefix?: string;
@@ -47,13 +50,11 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     version: '1.0.0',
     description: 'Places, reads and cancels flash-sale orders. Every refusal is {"error":{"code","message","details"}}.',
   });
-  await app.register(authPlugin, { secret: deps.jwtSecret });
-  await app.register(rateLimit, {
-    global: false,
-    redis: deps.redis,
-    nameSpace: `${deps.keyPrefix ?? ''}rate:order:`,
-    // Per caller: the bearer token when there is one, the address otherwise.
-    keyGenerator: (request) => request.headers.authorization?.slice(-43) ?? request.ip,
+  await app.register(authPlugin, {
+    secret: deps.jwtSecret,
+    issuer: deps.jwtIssuer,
+    audience: deps.jwtAudience,
+    rateLimit: { redis: deps.redis, service: 'order', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
 
   const batches = new Counter({ name: 'order_write_batches_total', help: 'Group-commit transactions by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
@@ -71,10 +72,9 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
   await app.register(orderRoutes, {
     pool: deps.mysql,
     now: deps.now,
-    rateLimit: deps.rateLimit ?? { max: 50, timeWindowMs: 1000 },
     placeOrder: {
       reservations: new StockReservations(deps.redis, deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
-      idempotency: new IdempotencyStore(deps.redis, deps.mysql, deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
+      idempotency: new IdempotencyStore(deps.redis, deps.mysql, { now: deps.now, ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}) }),
       writer,
       soldOut: deps.soldOut ?? new SoldOutHint(),
       logger: deps.logger,

@@ -1,7 +1,7 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import { createMysqlPool, createRedis, listenWithGracefulShutdown, ServiceClient, startServiceRuntime } from '@flash-sale/service-kit';
+import { createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime } from '@flash-sale/service-kit';
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
@@ -28,13 +28,15 @@ const app = await buildApp({
   now,
   jwtSecret: config.JWT_SECRET,
   soldOut,
-  rateLimit: { max: config.RATE_LIMIT_MAX, timeWindowMs: config.RATE_LIMIT_WINDOW_MS },
+  jwtIssuer: config.JWT_ISSUER,
+  jwtAudience: config.JWT_AUDIENCE,
+  rateLimits: rateLimitsFromConfig(config),
   batch: { maxBatchSize: config.ORDER_BATCH_MAX, maxConcurrentBatches: config.ORDER_BATCH_CONCURRENCY },
 });
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
 const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
-const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, caller: 'order' }));
+const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }));
 const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, payments, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
 

@@ -83,7 +83,7 @@ t.test('refusals carry stable codes: unknown sale, not open yet, ended, unauthen
 });
 
 t.test('rate limited callers get 429 in the error contract', async (t) => {
-  const h = await orderHarness(t, { rateLimit: { max: 3, timeWindowMs: 60_000 } });
+  const h = await orderHarness(t, { rateLimits: { perPrincipal: { max: 3, windowMs: 60_000 } } });
   const token = h.token();
   const statuses: number[] = [];
   for (let i = 0; i < 5; i += 1) {

@@ -14,19 +14,15 @@ export interface OrderRoutesOptions {
   placeOrder: PlaceOrderDeps;
   pool: Pool;
   now: () => Date;
-  rateLimit: { max: number; timeWindowMs: number };
 }
 
 const refusals = { 400: errorResponse, 401: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse };
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, options) => {
-  const rateLimit = { max: options.rateLimit.max, timeWindow: options.rateLimit.timeWindowMs };
-
   app.post(
     '/v1/orders',
     {
-      preHandler: requireRole('shopper'),
-      config: { rateLimit },
+      onRequest: requireRole('shopper'),
       schema: {
         summary: 'Place an order in a flash sale',
         description:
@@ -56,8 +52,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
   app.get(
     '/v1/orders/:id',
     {
-      preHandler: requireRole('shopper'),
-      config: { rateLimit },
+      onRequest: requireRole('shopper'),
       schema: { summary: 'Read an order and every status it went through', security: [{ bearer: [] }], params: orderIdParams, response: { 200: orderWithHistoryResponse, ...refusals } },
     },
     async (request) => {
@@ -75,8 +70,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
   app.post(
     '/v1/orders/:id/cancel',
     {
-      preHandler: requireRole('shopper'),
-      config: { rateLimit },
+      onRequest: requireRole('shopper'),
       schema: { summary: 'Cancel a pending order; its stock returns to the sale', security: [{ bearer: [] }], params: orderIdParams, body: cancelBody, response: { 202: orderResponse, ...refusals } },
     },
     async (request, reply) => {
@@ -90,7 +84,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     app.post(
       `/v1/orders/:id/${command}`,
       {
-        preHandler: requireRole('ops'),
+        onRequest: requireRole('ops'),
         schema: { summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`, security: [{ bearer: [] }], params: orderIdParams, response: { 204: z.null(), ...refusals } },
       },
       async (request, reply) => {

@@ -57,7 +57,7 @@ export async function orderHarness(t: Tap, overrides: Partial<OrderAppDeps> = {}
     jwtSecret: 'test-secret-of-enough-length',
     keyPrefix: prefix,
     soldOut: new SoldOutHint(),
-    rateLimit: { max: 10_000, timeWindowMs: 1000 },
+    rateLimits: { perPrincipal: { max: 10_000, windowMs: 1000 } },
   };
   const build = async (more: Partial<OrderAppDeps>) => {
     // Each app instance registers its metrics on a registry of its own.
