@@ -33,6 +33,6 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
   });
   await app.register(authPlugin, { secret: deps.jwtSecret });
-  await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now });
+  await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
   return app;
 }

@@ -74,7 +74,7 @@ t.test('inventory admin API', async (t) => {
   t.test('create a SKU and a sale, arm it twice (loaded once), read the stock view', async (t) => {
     const sku = await call('POST', '/v1/admin/skus', ops, { id: 'sku-42', name: 'Limited sneaker', stock: 150 });
     t.equal(sku.statusCode, 201, sku.body);
-    t.same(sku.json(), { id: 'sku-42', name: 'Limited sneaker', initial_stock: 150, stock: 150 });
+    t.same(sku.json(), { id: 'sku-42', name: 'Limited sneaker', initial_stock: 150, stock: 150, allocated: 0 });
     const duplicate = await call('POST', '/v1/admin/skus', ops, { id: 'sku-42', name: 'Again', stock: 1 });
     t.equal(duplicate.statusCode, 409);
     t.equal(duplicate.json().error.code, 'SKU_EXISTS');

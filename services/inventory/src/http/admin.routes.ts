@@ -1,32 +1,37 @@
 /**
- * Ops-only admin API: SKUs, flash sales, arming, and a sale's stock as Redis, the books and the
- * audit see it. Every query is scoped by the caller's tenant.
+ * Ops-only admin API: SKUs, restock, flash sales (created with their allocation, armed, ended), and
+ * a sale's stock as Redis, the books and the audit see it. Every query is scoped by the caller's
+ * tenant.
  */
-import { randomUUID } from 'node:crypto';
-import { conflict, notFound, principalOf, requireRole, type MysqlPool } from '@flash-sale/service-kit';
+import { conflict, notFound, principalOf, requireRole, type Logger, type MysqlPool } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import { armSale } from '../application/arm-sale.ts';
+import { createSale } from '../application/create-sale.ts';
+import { endSale } from '../application/end-sale.ts';
+import { restockSku } from '../application/restock-sku.ts';
 import { auditTotalsForSale } from '../infra/audit.repository.ts';
 import { reservationCountsForSale } from '../infra/reservation.repository.ts';
-import { findSale, insertSale, type FlashSale } from '../infra/sale.repository.ts';
+import { findSale, type FlashSale } from '../infra/sale.repository.ts';
 import { findSku, insertSku, type Sku } from '../infra/sku.repository.ts';
 import { isDuplicateKey } from '../infra/sql.ts';
-import { createSaleBody, createSkuBody, saleParams, skuParams } from './admin.schemas.ts';
+import { createSaleBody, createSkuBody, restockBody, restockHeaders, saleParams, skuParams } from './admin.schemas.ts';
 import { parseOrThrow } from './parse.ts';
 
 export interface AdminRoutesDeps {
   mysql: MysqlPool;
   reservations: StockReservations;
   now: () => Date;
+  logger: Logger;
 }
 
-const skuJson = (sku: Sku) => ({ id: sku.id, name: sku.name, initial_stock: sku.initialStock, stock: sku.stock });
+const skuJson = (sku: Sku) => ({ id: sku.id, name: sku.name, initial_stock: sku.initialStock, stock: sku.stock, allocated: sku.allocated });
 
 const saleJson = (sale: FlashSale) => ({
   id: sale.id,
   sku_id: sale.skuId,
   stock: sale.stock,
+  allocated: sale.allocated,
   unit_price_minor: sale.unitPriceMinor,
   currency: sale.currency,
   starts_at: sale.startsAt.toISOString(),
@@ -34,6 +39,7 @@ const saleJson = (sale: FlashSale) => ({
   per_user_limit: sale.perUserLimit,
   hold_ttl_seconds: sale.holdTtlSeconds,
   armed_at: sale.armedAt?.toISOString() ?? null,
+  ended_at: sale.endedAt?.toISOString() ?? null,
 });
 
 export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
@@ -48,7 +54,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       if (isDuplicateKey(error)) throw conflict('SKU_EXISTS', 'a SKU with this id exists', { sku_id: body.id });
       throw error;
     }
-    return reply.status(201).send(skuJson({ tenantId, id: body.id, name: body.name, initialStock: body.stock, stock: body.stock }));
+    return reply.status(201).send(skuJson({ tenantId, id: body.id, name: body.name, initialStock: body.stock, stock: body.stock, allocated: 0 }));
   });
 
   app.get('/v1/admin/skus/:skuId', opsOnly, async (request) => {
@@ -62,15 +68,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
   app.post('/v1/admin/sales', opsOnly, async (request, reply) => {
     const { tenantId } = principalOf(request);
     const body = parseOrThrow(createSaleBody, request.body, 'body');
-    const sku = await findSku(deps.mysql, tenantId, body.sku_id);
-    if (!sku) throw notFound('sku', { sku_id: body.sku_id });
-    if (body.stock > sku.stock) {
-      throw conflict('INSUFFICIENT_SKU_STOCK', 'a sale cannot offer more units than its SKU has', { sku_id: sku.id, sku_stock: sku.stock, requested: body.stock });
-    }
-    const sale: FlashSale = {
-      id: randomUUID(),
-      tenantId,
-      skuId: sku.id,
+    const sale = await createSale(deps, tenantId, {
+      skuId: body.sku_id,
       stock: body.stock,
       unitPriceMinor: body.unit_price_minor,
       currency: body.currency,
@@ -78,9 +77,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       endsAt: new Date(body.ends_at),
       perUserLimit: body.per_user_limit,
       holdTtlSeconds: body.hold_ttl_seconds,
-      armedAt: null,
-    };
-    await insertSale(deps.mysql, sale);
+    });
     return reply.status(201).send(saleJson(sale));
   });
 
@@ -97,6 +94,24 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     const { saleId } = parseOrThrow(saleParams, request.params, 'params');
     const outcome = await armSale(deps, tenantId, saleId);
     return { sale: saleJson(outcome.sale), armed: outcome.armed, redis: redisJson(outcome.view) };
+  });
+
+  // Closes the sale now and returns its unsold allocation; open holds keep their units.
+  app.post('/v1/admin/sales/:saleId/end', opsOnly, async (request) => {
+    const { tenantId } = principalOf(request);
+    const { saleId } = parseOrThrow(saleParams, request.params, 'params');
+    const outcome = await endSale(deps, tenantId, saleId);
+    return { sale: saleJson(outcome.sale), ended: outcome.ended, returned_units: outcome.returnedUnits, redis: outcome.view ? redisJson(outcome.view) : null };
+  });
+
+  app.post('/v1/admin/skus/:skuId/restock', opsOnly, async (request, reply) => {
+    const { tenantId, userId } = principalOf(request);
+    const { skuId } = parseOrThrow(skuParams, request.params, 'params');
+    const headers = parseOrThrow(restockHeaders, request.headers, 'headers');
+    const body = parseOrThrow(restockBody, request.body, 'body');
+    const outcome = await restockSku(deps, tenantId, { skuId, quantity: body.quantity, reason: body.reason, restockKey: headers['idempotency-key'], requestedBy: userId.slice(0, 64) });
+    const restock = { id: outcome.restock.id, sku_id: outcome.restock.skuId, quantity: outcome.restock.quantity, reason: outcome.restock.reason };
+    return reply.status(outcome.created ? 201 : 200).send({ restock, replayed: !outcome.created, sku: skuJson(outcome.sku) });
   });
 
   app.get('/v1/admin/sales/:saleId/stock', opsOnly, async (request) => {

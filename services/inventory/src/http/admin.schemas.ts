@@ -24,3 +24,11 @@ export const createSaleBody = z
 
 export const saleParams = z.strictObject({ saleId: z.uuid() });
 export const skuParams = z.strictObject({ skuId: z.string().regex(idPattern) });
+
+export const restockBody = z.strictObject({
+  quantity: z.number().int().min(1).max(1_000_000_000),
+  reason: z.string().trim().min(1).max(200),
+});
+
+/** A restock is idempotent on the client's key, as `POST /v1/orders` is (docs/adr/0003-idempotency-keys.md). */
+export const restockHeaders = z.object({ 'idempotency-key': z.string().regex(/^[\x21-\x7e]{1,64}$/, 'printable ASCII, at most 64 characters') });

@@ -1,18 +1,23 @@
 import type { RowDataPacket } from 'mysql2/promise';
 import type { Sql } from './sql.ts';
 
-export type AuditOperation = 'reserve' | 'decrease' | 'release' | 'refund';
+export type AuditOperation = 'reserve' | 'decrease' | 'release' | 'refund' | 'restock';
+
+/** The operations an order's stock goes through; a restock belongs to a SKU, not to a sale. */
+export type SaleAuditOperation = Exclude<AuditOperation, 'restock'>;
 
 export interface AuditEntry {
   tenantId: string;
   skuId: string;
-  saleId: string;
+  /** Null for a restock, which belongs to no sale. */
+  saleId: string | null;
   operation: AuditOperation;
   quantity: number;
   /** Signed effect on `skus.stock`. */
   stockDelta: number;
   refId: string;
-  eventId: string;
+  /** The event that caused the change; null for an ops request. */
+  eventId: string | null;
 }
 
 /** Appends one row; a second row for the same (ref, operation) fails with a duplicate key. */
@@ -23,10 +28,10 @@ export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
   );
 }
 
-export type AuditTotals = Record<AuditOperation, { rows: number; quantity: number; stockDelta: number }>;
+export type AuditTotals = Record<SaleAuditOperation, { rows: number; quantity: number; stockDelta: number }>;
 
 interface TotalsRow extends RowDataPacket {
-  operation: AuditOperation;
+  operation: SaleAuditOperation;
   row_count: string | number;
   quantity: string | number | null;
   stock_delta: string | number | null;

@@ -1,14 +1,15 @@
 /**
  * `order.created.v1`: the books catch up with the Redis hold. In the runtime's transaction (which
- * also holds the dedupe row): the order's reservation row, a guarded stock decrement, the
- * `decrease` audit row and a `stock.committed` outbox event. A late `order.created` whose order was
+ * also holds the dedupe row): the order's reservation row, a guarded stock decrement out of the
+ * sale's allocation, the `decrease` audit row and a `stock.committed` outbox event. A late `order.created` whose order was
  * already cancelled or expired finds a `released_before_created` row and decrements nothing.
  */
 import { TerminalError, followUpContext, prepareEvent, stockCommitted, writeOutbox, type EventHandler } from '@flash-sale/events';
 import { StockReservationError, type StockReservations } from '@flash-sale/stock-reservations';
+import { sellFromSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { insertReservation } from '../infra/reservation.repository.ts';
-import { decrementStock } from '../infra/sku.repository.ts';
+import { lockSaleForAllocation } from '../infra/sale.repository.ts';
 import { SOURCE, type OrderLineView } from './order-line.ts';
 
 export interface HandlerDeps {
@@ -20,6 +21,8 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
   return async (event, ctx) => {
     const line = event.payload;
     const tenantId = event.metadata.tenant_id;
+    // Sale row before reservation row, in every handler: two events of one order never deadlock.
+    await lockSaleForAllocation(ctx.tx, line.sale_id);
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -30,9 +33,10 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
       ctx.logger.info({ order_id: line.order_id, status: row.existing.status }, 'order already known to the books; nothing to decrement');
       return;
     }
-    if (!(await decrementStock(ctx.tx, tenantId, line.sku_id, line.quantity))) {
-      // Redis accepted units the books do not have (or an unknown SKU): retrying cannot help and
-      // the reconciler must look at it, so the event goes to the dead-letter topic at once.
+    if (!(await sellFromSale(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity }))) {
+      // Redis accepted units the books do not have, or that another sale's allocation holds (or an
+      // unknown SKU): retrying cannot help, so the event goes to the dead-letter topic at once and
+      // the reconciler's `paid-unconfirmable` job refunds the order if it gets paid.
       throw new TerminalError(`books lack ${line.quantity} unit(s) of sku ${line.sku_id} for order ${line.order_id}`);
     }
     await appendAudit(ctx.tx, {

@@ -4,9 +4,10 @@
  * the guarded `committed → refunded` transition.
  */
 import { RetryableError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { lockReservation, transitionReservation } from '../infra/reservation.repository.ts';
-import { incrementStock } from '../infra/sku.repository.ts';
+import { lockSaleForAllocation } from '../infra/sale.repository.ts';
 import type { HandlerDeps } from './order-created.handler.ts';
 import { SOURCE, type OrderRefundedView } from './order-line.ts';
 
@@ -14,6 +15,8 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
   return async (event, ctx) => {
     const refund = event.payload;
     const tenantId = event.metadata.tenant_id;
+    // Sale row before reservation row, in every handler: two events of one order never deadlock.
+    await lockSaleForAllocation(ctx.tx, refund.sale_id);
     const existing = await lockReservation(ctx.tx, refund.order_id);
     if (!existing) {
       // Topics are not ordered against each other: the creation may still be on its way.
@@ -27,7 +30,7 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
       throw new Error(`reservation ${refund.order_id} left 'committed' while locked`);
     }
     const quantity = existing.quantity;
-    if (refund.restock) await incrementStock(ctx.tx, tenantId, existing.skuId, quantity);
+    if (refund.restock) await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity });
     await appendAudit(ctx.tx, {
       tenantId,
       skuId: existing.skuId,

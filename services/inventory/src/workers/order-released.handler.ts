@@ -8,9 +8,10 @@
  * In both first cases the Redis hold (or sale) is released too, and `stock.released` is emitted.
  */
 import { TerminalError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { releaseUncommittedHold, returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { insertReservation, transitionReservation } from '../infra/reservation.repository.ts';
-import { incrementStock } from '../infra/sku.repository.ts';
+import { lockSaleForAllocation } from '../infra/sale.repository.ts';
 import type { HandlerDeps } from './order-created.handler.ts';
 import { SOURCE, type OrderLineView } from './order-line.ts';
 
@@ -18,6 +19,9 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
   return async (event, ctx) => {
     const line = event.payload;
     const tenantId = event.metadata.tenant_id;
+    // The sale's row first, as every allocation change does: ending the sale reads its Redis holds
+    // under this lock, so it sees this hold either still open or already released, never half-way.
+    await lockSaleForAllocation(ctx.tx, line.sale_id);
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -38,7 +42,7 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
       if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', 'released', reason))) {
         throw new Error(`reservation ${line.order_id} left 'committed' while locked`);
       }
-      await incrementStock(ctx.tx, tenantId, existing.skuId, quantity);
+      await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity });
       await appendAudit(ctx.tx, {
         tenantId,
         skuId: existing.skuId,
@@ -56,6 +60,8 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
     // Last, so a failing SQL statement leaves Redis untouched; a Redis failure rolls the books back
     // and the runtime retries the whole event (the release is idempotent).
     const released = await deps.reservations.release({ saleId: line.sale_id, orderId: line.order_id, reason, restock: true });
+    // Only a hold Redis really gave back was counted in an ended sale's kept allocation.
+    if (row.inserted && released.released) await releaseUncommittedHold(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity });
     ctx.logger.info({ order_id: line.order_id, quantity, redis_released: released.released }, 'order stock released');
   };
 }
