@@ -8,7 +8,7 @@ import { StockReservations } from '@flash-sale/stock-reservations';
 import type { ReconcilerConfig } from './config.ts';
 import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
 import { tables } from './infra/schemas.ts';
-import type { JobDeps } from './jobs/job.ts';
+import { defaultThresholds, type JobDeps } from './jobs/job.ts';
 
 export interface Composition {
   deps: JobDeps;
@@ -37,6 +37,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
       expiryGraceMs: config.EXPIRY_GRACE_MS,
       orphanHoldGraceMs: config.ORPHAN_HOLD_GRACE_MS,
       stockReturnGraceMs: config.STOCK_RETURN_GRACE_MS,
+      paymentInFlightMaxMs: defaultThresholds.paymentInFlightMaxMs,
     },
     deadLetterTopics: consumers.flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)]).map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,

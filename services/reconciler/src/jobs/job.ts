@@ -22,6 +22,11 @@ export interface Thresholds {
   orphanHoldGraceMs: number;
   /** A terminal order whose stock is still out this long after its last change is compensated. */
   stockReturnGraceMs: number;
+  /**
+   * A PENDING payment younger than this is in flight and keeps its order from expiring; the same
+   * bound as the payment service's internal read (`DEFAULT_IN_FLIGHT_MAX_MS`, 10 min).
+   */
+  paymentInFlightMaxMs: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -30,6 +35,7 @@ export const defaultThresholds: Thresholds = {
   expiryGraceMs: 60_000,
   orphanHoldGraceMs: 2 * 60_000,
   stockReturnGraceMs: 2 * 60_000,
+  paymentInFlightMaxMs: 10 * 60_000,
 };
 
 export interface JobDeps {
