@@ -5,7 +5,9 @@ import {
   mysqlReadiness,
   redisReadiness,
   type Logger,
+  type Budget,
   type MysqlPool,
+  type RateLimits,
 } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -27,10 +29,21 @@ export interface PaymentAppDeps {
   provider: PaymentProvider;
   refunds: RefundDispatcher;
   jwtSecret: string;
+  jwtIssuer?: string | undefined;
+  jwtAudience?: string | undefined;
+  /** Per verified caller and per address without a valid token; unset parts use service-kit's defaults. */
+  rateLimits?: Partial<RateLimits>;
+  /** Webhook deliveries per provider address; a flash sale's payments arrive from one address. */
+  webhookRateLimit?: Budget;
+  /** Isolates Redis keys (tests). */
+  keyPrefix?: string;
   webhookSecrets: readonly string[];
   webhookToleranceSeconds: number;
   now: () => Date;
 }
+
+/** Every payment of a sale is confirmed from the provider's few addresses, retries included: a budget for a sale's peak, not a shopper's. */
+export const defaultWebhookRateLimit: Budget = { max: 1000, windowMs: 1000 };
 
 /** The payment service as a fastify instance; it never listens (main.ts and tests decide that). */
 export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
@@ -39,7 +52,12 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
   });
-  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(authPlugin, {
+    secret: deps.jwtSecret,
+    issuer: deps.jwtIssuer,
+    audience: deps.jwtAudience,
+    rateLimit: { redis: deps.redis, service: 'payment', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+  });
   const pool = deps.mysql;
   await app.register(paymentsRoutes, { pool, provider: deps.provider, now: deps.now });
   await app.register(refundsRoutes, { pool, refunds: deps.refunds, now: deps.now });
@@ -49,6 +67,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     refunds: deps.refunds,
     secrets: deps.webhookSecrets,
     toleranceSeconds: deps.webhookToleranceSeconds,
+    rateLimit: deps.webhookRateLimit ?? defaultWebhookRateLimit,
     now: deps.now,
   });
   return app;

@@ -1,4 +1,4 @@
-import { common, z } from '@flash-sale/config';
+import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
 
 /** The payment service's whole configuration, parsed once in main.ts. */
 export const paymentConfigSchema = z.object({
@@ -12,6 +12,17 @@ export const paymentConfigSchema = z.object({
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
+  JWT_ISSUER: common.JWT_ISSUER,
+  JWT_AUDIENCE: common.JWT_AUDIENCE,
+  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
+  RATE_LIMIT_MAX: common.rateLimitMax(),
+  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  /** Requests per client address per window without a valid token (missing, forged, expired). */
+  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
+  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
+  /** Webhook deliveries per provider address per window (the provider retries on 429). */
+  WEBHOOK_RATE_LIMIT_MAX: common.rateLimitMax(),
+  WEBHOOK_RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Comma-separated; every listed secret is accepted, so a rotation adds the new one first and drops the old one later. */
@@ -25,6 +36,6 @@ export const paymentConfigSchema = z.object({
   PAYMENT_STATUS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
   /** A PENDING payment is polled once it is this old, and then at most once per this period. */
   PAYMENT_STATUS_POLL_AFTER_MS: z.coerce.number().int().min(0).default(120000),
-});
+}).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type PaymentConfig = z.output<typeof paymentConfigSchema>;

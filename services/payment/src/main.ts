@@ -1,8 +1,8 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import { listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
-import { buildApp } from './app.ts';
+import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
+import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
 import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
@@ -24,6 +24,10 @@ const consumer = lifecycle.add(
 );
 await consumer.start();
 
+// Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
+const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) => task.stop());
+retention.start(RETENTION_PURGE_INTERVAL_MS);
+
 const provider = createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS });
 const refunds = lifecycle.add('refund-dispatcher', createRefundDispatcher({ pool: mysql, provider, logger, now }), (dispatcher) => dispatcher.stop());
 refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
@@ -44,6 +48,10 @@ const app = await buildApp({
   provider,
   refunds,
   jwtSecret: config.JWT_SECRET,
+  jwtIssuer: config.JWT_ISSUER,
+  jwtAudience: config.JWT_AUDIENCE,
+  rateLimits: rateLimitsFromConfig(config),
+  webhookRateLimit: budget(config.WEBHOOK_RATE_LIMIT_MAX, config.WEBHOOK_RATE_LIMIT_WINDOW_MS, defaultWebhookRateLimit),
   webhookSecrets: config.PAYMENT_WEBHOOK_SECRETS,
   webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
   now,

@@ -1,6 +1,5 @@
 /** Shopper routes: open the payment of an order; read a payment and its history. */
-import { AppError, notFound, principalOf, requireRole } from '@flash-sale/service-kit';
-import type { FastifyRequest } from 'fastify';
+import { notFound, principalOf, requireRole } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import { findPayment, listHistory } from '../infra/payment.repository.ts';
@@ -15,19 +14,10 @@ const idParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' } },
 } as const;
 
-const shopperOrOps = async (request: FastifyRequest) => {
-  try {
-    await requireRole('shopper')(request);
-  } catch (error) {
-    if (!(error instanceof AppError) || error.code !== 'FORBIDDEN') throw error;
-    await requireRole('ops')(request);
-  }
-};
-
 export async function paymentsRoutes(app: FastifyInstance, deps: { pool: Pool; provider: PaymentProvider; now: () => Date }) {
   app.post<{ Params: { id: string } }>(
     '/v1/orders/:id/payments',
-    { schema: { params: idParams }, preHandler: requireRole('shopper') },
+    { schema: { params: idParams }, onRequest: requireRole('shopper') },
     async (request, reply) => {
       const { payment, created } = await openPayment(deps, principalOf(request), request.params.id);
       return reply.status(created ? 201 : 200).send(presentPayment(payment));
@@ -35,7 +25,7 @@ export async function paymentsRoutes(app: FastifyInstance, deps: { pool: Pool; p
   );
 
   // The owner sees their payment; ops see any payment of their tenant, with its full history.
-  app.get<{ Params: { id: string } }>('/v1/payments/:id', { schema: { params: idParams }, preHandler: shopperOrOps }, async (request) => {
+  app.get<{ Params: { id: string } }>('/v1/payments/:id', { schema: { params: idParams }, onRequest: requireRole('shopper', 'ops') }, async (request) => {
     const principal = principalOf(request);
     const payment = await findPayment(deps.pool, request.params.id);
     const visible = payment && payment.tenantId === principal.tenantId && (payment.userId === principal.userId || principal.roles.includes('ops'));

@@ -10,7 +10,7 @@ export async function refundsRoutes(app: FastifyInstance, deps: { pool: Pool; re
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
     '/v1/payments/:id/refund',
     {
-      preHandler: requireRole('ops'),
+      onRequest: requireRole('ops'),
       schema: {
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
         body: {

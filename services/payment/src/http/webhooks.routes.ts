@@ -2,7 +2,7 @@
  * The provider's webhook inbox. Its own plugin scope, because JSON must reach the handler as the
  * raw bytes that were signed, not as a parsed and re-serialisable object.
  */
-import { AppError, unavailable } from '@flash-sale/service-kit';
+import { AppError, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
@@ -17,6 +17,8 @@ export interface WebhookRouteDeps {
   secrets: readonly string[];
   toleranceSeconds: number;
   now: () => Date;
+  /** Per provider address: a budget of its own, apart from the bearer-token routes'. */
+  rateLimit: Budget;
 }
 
 const envelopeOnly = z.object({ id: z.string().min(1).max(100), type: z.string().min(1).max(64) });
@@ -42,7 +44,7 @@ export async function webhooksRoutes(app: FastifyInstance, deps: WebhookRouteDep
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post('/v1/webhooks/provider', async (request, reply) => {
+  app.post('/v1/webhooks/provider', { onRequest: limitByAddress('webhook', deps.rateLimit) }, async (request, reply) => {
     const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const header = request.headers['provider-signature'];
     const check = verifyProviderSignature({

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type mysql from 'mysql2/promise';
-import { buildApp } from '../../src/app.ts';
+import { buildApp, type PaymentAppDeps } from '../../src/app.ts';
 import { createOrderEventHandlers } from '../../src/consumers/order-events.handlers.ts';
 import { createHttpPaymentProvider } from '../../src/infra/payment-provider.client.ts';
 import { createPaymentStatusSweep } from '../../src/workers/payment-status-sweep.ts';
@@ -28,11 +28,14 @@ export interface HarnessOptions {
   appPool?: (databaseUrl: string) => mysql.Pool;
   retry?: { baseMs: number; maxMs: number; maxAttempts: number };
   simulatorSecret?: string;
+  /** Budgets for the tests of rate limiting; the defaults otherwise. */
+  rateLimits?: PaymentAppDeps['rateLimits'];
+  webhookRateLimit?: PaymentAppDeps['webhookRateLimit'];
 }
 
 export async function createPaymentHarness(teardown: Teardown, options: HarnessOptions = {}) {
   const db = await createTestDatabase(teardown, { migrationsDirs: [platformMigrationsDir, paymentMigrationsDir] });
-  const { redis } = await createTestRedis(teardown);
+  const { redis, prefix } = await createTestRedis(teardown);
   const servers = await resolveServers();
   // Only the readiness probe would use it; it is never connected here.
   const kafkaAdmin = new Kafka({ clientId: 'payment-test', brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
@@ -71,6 +74,9 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
     webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET],
     webhookToleranceSeconds: 300,
     now,
+    keyPrefix: prefix,
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.webhookRateLimit ? { webhookRateLimit: options.webhookRateLimit } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   teardown(async () => {
