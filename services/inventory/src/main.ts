@@ -1,7 +1,7 @@
 // Composition root of the inventory service: config, clients, app, consumer, relay, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import { listenWithGracefulShutdown, startServiceRuntime } from '@flash-sale/service-kit';
+import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { listenWithGracefulShutdown, startServiceRuntime, PeriodicTask, rateLimitsFromConfig } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { inventoryConfigSchema } from './config.ts';
@@ -22,5 +22,21 @@ const consumer = lifecycle.add(
 );
 await consumer.start();
 
-const app = await buildApp({ logger, metrics, mysql, redis, kafkaAdmin, reservations, jwtSecret: config.JWT_SECRET, now });
+// Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
+const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) => task.stop());
+retention.start(RETENTION_PURGE_INTERVAL_MS);
+
+const app = await buildApp({
+  logger,
+  metrics,
+  mysql,
+  redis,
+  kafkaAdmin,
+  reservations,
+  jwtSecret: config.JWT_SECRET,
+  jwtIssuer: config.JWT_ISSUER,
+  jwtAudience: config.JWT_AUDIENCE,
+  rateLimits: rateLimitsFromConfig(config),
+  now,
+});
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

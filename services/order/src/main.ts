@@ -1,10 +1,11 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { createEventConsumer, createOutboxRelay, registry } from '@flash-sale/events';
-import { createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime } from '@flash-sale/service-kit';
+import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
+import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { HttpPaymentStatusReader } from './infra/payment-status.client.ts';
 import { startExpiryWorker } from './workers/expiry.worker.ts';
 import { orderEventHandlers } from './workers/order-event-handlers.ts';
@@ -48,5 +49,14 @@ const consumer = lifecycle.add(
   (c) => c.stop(),
 );
 await consumer.start();
+
+// Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
+const idempotencyRecords = new IdempotencyStore(redis, mysql, { now });
+const purgeExpired = async () => {
+  await purgeConsumerDedupe(mysql, { now });
+  await idempotencyRecords.purgeExpired();
+};
+const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe and Idempotency-Key purge', purgeExpired, logger), (task) => task.stop());
+retention.start(RETENTION_PURGE_INTERVAL_MS);
 
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { purgeExpiredRows, type PurgeOptions } from '@flash-sale/events';
 import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
@@ -40,13 +41,15 @@ export class IdempotencyStore {
   readonly #redis: Redis & Commands;
   readonly #pool: Pool;
   readonly #prefix: string;
+  readonly #now: () => Date;
 
-  constructor(redis: Redis, pool: Pool, options: { keyPrefix?: string } = {}) {
+  constructor(redis: Redis, pool: Pool, options: { keyPrefix?: string; now?: () => Date } = {}) {
     redis.defineCommand('idempotencyBegin', { numberOfKeys: 1, lua: BEGIN });
     redis.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE });
     this.#redis = redis as Redis & Commands;
     this.#pool = pool;
     this.#prefix = options.keyPrefix ?? '';
+    this.#now = options.now ?? (() => new Date());
   }
 
   #redisKey(scope: IdempotencyScope): string {
@@ -86,13 +89,32 @@ export class IdempotencyStore {
     await this.#redis.del(this.#redisKey(scope));
   }
 
-  /** The committed record, for when Redis lost it and MySQL refused a second order for the key. */
+  /**
+   * The committed record, for when Redis lost it and MySQL refused a second order for the key.
+   * An expired record is no record: its row is removed, so the client's retry may use the key
+   * afresh instead of replaying a response older than the promised 24 hours.
+   */
   async committed(scope: IdempotencyScope): Promise<{ requestHash: string; status: number; body: string } | null> {
+    const now = this.#now();
     const [rows] = await this.#pool.query<RowDataPacket[]>(
-      'SELECT request_hash, response_status, response_body FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ?',
-      [scope.tenantId, scope.userId, scope.key],
+      'SELECT request_hash, response_status, response_body, expires_at > ? AS live FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ?',
+      [now, scope.tenantId, scope.userId, scope.key],
     );
     const row = rows[0];
-    return row ? { requestHash: String(row.request_hash), status: Number(row.response_status), body: String(row.response_body) } : null;
+    if (!row) return null;
+    if (Number(row.live) !== 1) {
+      await this.#pool.query('DELETE FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ? AND expires_at <= ?', [scope.tenantId, scope.userId, scope.key, now]);
+      return null;
+    }
+    return { requestHash: String(row.request_hash), status: Number(row.response_status), body: String(row.response_body) };
+  }
+
+  /** Deletes expired records in bounded batches; run periodically (main.ts). */
+  async purgeExpired(options: PurgeOptions = {}): Promise<number> {
+    return purgeExpiredRows(
+      this.#pool,
+      { table: 'idempotency_keys', keyColumns: ['tenant_id', 'user_id', 'idem_key'], expiryColumn: 'expires_at', before: this.#now() },
+      options,
+    );
   }
 }
