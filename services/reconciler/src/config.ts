@@ -26,6 +26,8 @@ export const reconcilerConfigSchema = z.object({
   STOCK_RETURN_GRACE_MS: ms(2 * 60_000),
   /** How often each scheduled job runs (the daily Redis rebuild keeps its own schedule). */
   RECONCILE_EVERY_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often armed live sales are checked for lost Redis keys (then rebuilt without an operator). */
+  SALE_LOSS_DETECT_EVERY_MS: z.coerce.number().int().min(500).default(3000),
   /** Set to false to serve the ops API without running the schedules (e.g. a second replica for ops). */
   SCHEDULES_ENABLED: z
     .enum(['true', 'false'])

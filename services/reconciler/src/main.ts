@@ -6,6 +6,7 @@ import { compose } from './composition.ts';
 import { reconcilerConfigSchema } from './config.ts';
 import { jobs } from './jobs/registry.ts';
 import { startReconciliationScheduler } from './workers/reconciliation.scheduler.ts';
+import { startSaleRecovery } from './workers/sale-recovery.worker.ts';
 
 const config = loadConfigOrExit(reconcilerConfigSchema);
 const { deps, lifecycle } = compose(config, 'reconciler');
@@ -18,5 +19,8 @@ const scheduler = config.SCHEDULES_ENABLED
   ? lifecycle.add('scheduler', await startReconciliationScheduler({ connection: bullConnection, deps, jobs, everyMs: config.RECONCILE_EVERY_MS }), (s) => s.close())
   : undefined;
 
-const app = await buildApp({ jobs: deps, kafkaAdmin, jwtSecret: config.JWT_SECRET, queues: scheduler ? [scheduler.queue] : [] });
+// Runs even with SCHEDULES_ENABLED=false: a lost sale must come back without an operator.
+const saleRecovery = lifecycle.add('sale-recovery', await startSaleRecovery({ connection: bullConnection, deps, detectEveryMs: config.SALE_LOSS_DETECT_EVERY_MS }), (r) => r.close());
+
+const app = await buildApp({ jobs: deps, kafkaAdmin, jwtSecret: config.JWT_SECRET, queues: scheduler ? [scheduler.queue, saleRecovery.queue] : [saleRecovery.queue] });
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

@@ -1,15 +1,18 @@
 /**
- * Rebuilds one armed sale's Redis keys from MySQL. Holds Redis still has for orders MySQL does not
- * know yet, and that have not expired, are kept: they are orders whose MySQL write is in flight
- * (dropping them would let their units be sold twice); the orphan-hold job releases the ones whose
- * write failed. After a total Redis loss there are none, and MySQL alone decides.
+ * Rebuilds one armed sale's Redis keys from MySQL through the fenced, chunked rebuild of
+ * `@flash-sale/stock-reservations`: the books are streamed a page at a time, and holds Redis still
+ * has for orders MySQL does not know yet, and that have not expired, are carried over (their MySQL
+ * write is in flight; dropping them would let their units be sold twice; the orphan-hold job
+ * releases the ones whose write failed). After a total Redis loss there are none, and MySQL alone
+ * decides. Reservations are refused while it runs and land on the rebuilt sale after, never in
+ * between; a second rebuild of the same sale meanwhile is refused (REBUILD_IN_PROGRESS).
  */
 import type { Logger } from '@flash-sale/service-kit';
-import type { RebuildOrder, StockReservations, StockView } from '@flash-sale/stock-reservations';
+import { StockReservationError, type RebuildOutcome, type StockReservations } from '@flash-sale/stock-reservations';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
 import type { Tables } from '../infra/schemas.ts';
-import { unitsOutOfSale, type ArmedSale } from './sale-books.ts';
+import { armedSales, unitsOutOfSale, type ArmedSale } from './sale-books.ts';
 
 export interface RebuildDeps {
   pool: Pool;
@@ -20,29 +23,19 @@ export interface RebuildDeps {
   now: () => Date;
 }
 
-interface RedisOrder {
-  s: string;
-  q: number | string;
-  e: number | string;
-  u: string;
+export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<RebuildOutcome> {
+  const startedMs = Date.now();
+  const outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), { carryLiveHoldsAtMs: deps.now().getTime() });
+  deps.logger.warn({ sale_id: sale.saleId, ...outcome, took_ms: Date.now() - startedMs }, 'sale rebuilt in Redis from MySQL');
+  return outcome;
 }
 
-export async function inFlightHolds(redis: Redis, reservations: StockReservations, saleId: string, known: ReadonlySet<string>, nowMs: number): Promise<RebuildOrder[]> {
-  const entries = await redis.hgetall(reservations.keys(saleId).orders);
-  const holds: RebuildOrder[] = [];
-  for (const [orderId, raw] of Object.entries(entries)) {
-    if (known.has(orderId)) continue;
-    const order = JSON.parse(raw) as RedisOrder;
-    const expiresAtMs = Number(order.e);
-    if (order.s === 'H' && expiresAtMs > nowMs) holds.push({ orderId, userId: order.u, quantity: Number(order.q), state: 'held', holdExpiresAtMs: expiresAtMs });
-  }
-  return holds;
-}
+/** Another process is rebuilding this sale right now: not a failure, nothing for this one to do. */
+export const isRebuildInProgress = (error: unknown) => error instanceof StockReservationError && error.code === 'REBUILD_IN_PROGRESS';
 
-export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<StockView> {
-  const fromBooks = await unitsOutOfSale(deps.pool, deps.tables, sale.saleId);
-  const inFlight = await inFlightHolds(deps.redis, deps.reservations, sale.saleId, new Set(fromBooks.map((order) => order.orderId)), deps.now().getTime());
-  const view = await deps.reservations.rebuild(sale, [...fromBooks, ...inFlight]);
-  deps.logger.warn({ sale_id: sale.saleId, orders: fromBooks.length, in_flight_holds: inFlight.length, ...view }, 'sale rebuilt in Redis from MySQL');
-  return view;
+/** Armed sales that have not ended (optionally one of them) whose Redis keys are gone with no rebuild running. */
+export async function lostLiveSales(deps: RebuildDeps, saleId?: string): Promise<{ live: number; lost: ArmedSale[] }> {
+  const live = await armedSales(deps.pool, deps.tables, { ...(saleId === undefined ? {} : { saleId }), liveAt: deps.now() });
+  const lost = new Set(await deps.reservations.lostSales(live.map((sale) => sale.saleId)));
+  return { live: live.length, lost: live.filter((sale) => lost.has(sale.saleId)) };
 }

@@ -1,31 +1,40 @@
 /**
- * The one command for "Redis lost everything": rebuilds every armed sale that has not ended and
- * whose keys are gone, from MySQL, holds of PENDING orders included, so the sale goes on without
- * selling a unit twice. A sale whose keys exist is left alone: re-seeding a live sale from the
- * books would race its in-flight reservations (the anti-pattern CONVENTIONS.md warns about).
+ * "Redis lost everything", as a job: rebuilds every armed, not yet ended sale whose keys are gone
+ * (and that no one is rebuilding), from MySQL, holds of PENDING orders included, so the sale goes
+ * on without selling a unit twice. A sale whose keys exist is left alone here; a drifted one is
+ * the stock check's business. The reconciler's sale-recovery worker runs it for one sale within
+ * seconds of a loss (see `workers/sale-recovery.worker.ts`); `npm run reconcile -- redis-rebuild`
+ * runs it for all of them now.
  */
-import { rebuildSale } from '../application/rebuild-sale.ts';
-import { armedSales } from '../application/sale-books.ts';
+import { isRebuildInProgress, lostLiveSales, rebuildSale } from '../application/rebuild-sale.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
+
+async function rebuildLost(deps: JobDeps, saleId?: string) {
+  const tally = new Tally(deps.logger);
+  const { live, lost } = await lostLiveSales(deps, saleId);
+  tally.checked += live;
+  for (const sale of lost) {
+    tally.found('redis_sale_lost', sale.saleId);
+    await tally.repair('redis_sale_lost', sale.saleId, async () => {
+      try {
+        await rebuildSale(deps, sale);
+        return true;
+      } catch (error) {
+        if (isRebuildInProgress(error)) return false;
+        throw error;
+      }
+    });
+  }
+  return tally.outcome();
+}
 
 export const redisRebuildJob: ReconciliationJob = {
   name: 'redis-rebuild',
-  description: 'Rebuild every armed, not yet ended sale in Redis from MySQL (after Redis lost its data)',
-  // On demand only in practice; the schedule is long so a forgotten sale is still caught.
+  description: 'Rebuild every armed, not yet ended sale whose Redis keys are gone, from MySQL (after Redis lost its data)',
+  // The sale-recovery worker catches a loss within seconds; this schedule is the backstop.
   everyMs: 24 * 3600_000,
-  async run(deps: JobDeps) {
-    const tally = new Tally(deps.logger);
-    const nowMs = deps.now().getTime();
-    for (const sale of await armedSales(deps.pool, deps.tables)) {
-      if (sale.endsAtMs <= nowMs) continue;
-      tally.checked += 1;
-      if ((await deps.reservations.view(sale.saleId)) !== null) continue;
-      tally.found('redis_sale_lost', sale.saleId);
-      await tally.repair('redis_sale_lost', sale.saleId, async () => {
-        await rebuildSale(deps, sale);
-        return true;
-      });
-    }
-    return tally.outcome();
-  },
+  run: (deps: JobDeps) => rebuildLost(deps),
 };
+
+/** The same job for one sale (a rebuild asked for by the order service or the detector). */
+export const redisRebuildOfSale = (saleId: string): ReconciliationJob => ({ ...redisRebuildJob, run: (deps: JobDeps) => rebuildLost(deps, saleId) });

@@ -2,11 +2,13 @@
  * Per armed sale, Redis must hold available + held + sold = armed stock; per SKU, MySQL stock must
  * equal initial stock plus the fold of `inventory_audit` (the authoritative history). A sale whose
  * Redis keys are gone (Redis lost its data) is detected here, said loudly, and rebuilt from MySQL;
- * a drifted counter is rebuilt the same way; drifted MySQL stock is set back to the fold with a
- * guarded update (the audit is the truth, the stock column its projection).
+ * a drifted counter is rebuilt the same way, live sale or not: the rebuild is fenced (reservations
+ * are refused while it runs and land on the rebuilt sale after, holds in flight are carried over),
+ * so no hold taken meanwhile is lost. Drifted MySQL stock is set back to the fold with a guarded
+ * update (the audit is the truth, the stock column its projection).
  */
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { rebuildSale } from '../application/rebuild-sale.ts';
+import { isRebuildInProgress, rebuildSale } from '../application/rebuild-sale.ts';
 import { armedSales } from '../application/sale-books.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
@@ -29,6 +31,7 @@ export const stockDriftJob: ReconciliationJob = {
       tally.checked += 1;
       const view = await deps.reservations.view(sale.saleId);
       let anomaly: string | undefined;
+      if (!view && (await deps.reservations.lostSales([sale.saleId])).length === 0) continue; // being rebuilt right now
       if (!view) {
         anomaly = 'redis_sale_lost';
         lost += 1;
@@ -40,8 +43,13 @@ export const stockDriftJob: ReconciliationJob = {
       if (!anomaly) continue;
       tally.found(anomaly, sale.saleId);
       await tally.repair(anomaly, sale.saleId, async () => {
-        await rebuildSale(deps, sale);
-        return true;
+        try {
+          await rebuildSale(deps, sale);
+          return true;
+        } catch (error) {
+          if (isRebuildInProgress(error)) return false;
+          throw error;
+        }
       });
     }
     deps.metrics.redisSalesLost.set(lost);

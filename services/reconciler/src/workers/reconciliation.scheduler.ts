@@ -1,8 +1,11 @@
 /**
- * Every job on a BullMQ job scheduler, registered idempotently at start (`upsertJobScheduler`), so
- * each replica may register and one replica takes each run. A job that crashes is retried by
- * BullMQ; its crash is on record in `reconciliation_runs` either way.
+ * Every job on a BullMQ job scheduler, registered idempotently (`upsertJobScheduler`), so each
+ * replica may register and one replica takes each run. The schedulers live in Redis, so a Redis
+ * that lost its data loses them too: a local timer checks every few seconds that each still exists
+ * and re-creates the missing ones. A job that crashes is retried by BullMQ; its crash is on record
+ * in `reconciliation_runs` either way.
  */
+import { PeriodicTask } from '@flash-sale/service-kit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { runJob } from '../application/run-job.ts';
 import type { JobDeps, ReconciliationJob } from '../jobs/job.ts';
@@ -17,20 +20,37 @@ export interface SchedulerOptions {
   everyMs?: number;
   /** BullMQ key prefix (tests isolate their queues with it). */
   prefix?: string;
+  /** How often the schedulers are checked and re-created when missing (default 5 s). */
+  ensureEveryMs?: number;
 }
 
 export interface ReconciliationScheduler {
   queue: Queue;
+  /** Re-creates the schedulers that are missing now; returns their names. */
+  ensureSchedulers(): Promise<string[]>;
   close(): Promise<void>;
 }
 
 export async function startReconciliationScheduler(options: SchedulerOptions): Promise<ReconciliationScheduler> {
   const prefix = options.prefix ?? 'bull';
   const queue = new Queue(RECONCILIATION_QUEUE, { connection: options.connection, prefix });
-  for (const job of options.jobs) {
+  const upsert = (job: ReconciliationJob) => {
     const every = options.everyMs && job.everyMs <= 3600_000 ? options.everyMs : job.everyMs;
-    await queue.upsertJobScheduler(job.name, { every }, { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } });
-  }
+    return queue.upsertJobScheduler(job.name, { every }, { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } });
+  };
+  for (const job of options.jobs) await upsert(job);
+  const ensureSchedulers = async () => {
+    const recreated: string[] = [];
+    for (const job of options.jobs) {
+      if (await queue.getJobScheduler(job.name)) continue;
+      await upsert(job);
+      recreated.push(job.name);
+    }
+    if (recreated.length > 0) options.deps.logger.warn({ schedulers: recreated }, 'reconciliation schedulers were missing from Redis; re-created');
+    return recreated;
+  };
+  const guard = new PeriodicTask('reconciliation-scheduler-guard', ensureSchedulers, options.deps.logger);
+  guard.start(options.ensureEveryMs ?? 5000);
   const byName = new Map(options.jobs.map((job) => [job.name, job]));
   // One run at a time: repairs of different jobs may touch the same order.
   const worker = new Worker(
@@ -46,7 +66,9 @@ export async function startReconciliationScheduler(options: SchedulerOptions): P
   worker.on('failed', (job, error) => options.deps.logger.error({ err: error, job: job?.name }, 'scheduled reconciliation failed'));
   return {
     queue,
+    ensureSchedulers,
     close: async () => {
+      await guard.stop();
       await worker.close();
       await queue.close();
     },
