@@ -6,6 +6,7 @@ import {
   redisReadiness,
   type Logger,
   type MysqlPool,
+  type RateLimits,
 } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +23,12 @@ export interface InventoryAppDeps {
   kafkaAdmin: Admin;
   reservations: StockReservations;
   jwtSecret: string;
+  jwtIssuer?: string | undefined;
+  jwtAudience?: string | undefined;
+  /** Per verified caller and per address without a valid token; unset parts use service-kit's defaults. */
+  rateLimits?: Partial<RateLimits>;
+  /** Isolates Redis keys (tests). */
+  keyPrefix?: string;
   now: () => Date;
 }
 
@@ -32,7 +39,12 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
   });
-  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(authPlugin, {
+    secret: deps.jwtSecret,
+    issuer: deps.jwtIssuer,
+    audience: deps.jwtAudience,
+    rateLimit: { redis: deps.redis, service: 'inventory', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+  });
   await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
   return app;
 }

@@ -1,4 +1,4 @@
-import { common, z } from '@flash-sale/config';
+import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
 
 /** The inventory service's whole configuration, parsed once in main.ts. */
 export const inventoryConfigSchema = z.object({
@@ -12,6 +12,14 @@ export const inventoryConfigSchema = z.object({
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
-});
+  JWT_ISSUER: common.JWT_ISSUER,
+  JWT_AUDIENCE: common.JWT_AUDIENCE,
+  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
+  RATE_LIMIT_MAX: common.rateLimitMax(),
+  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  /** Requests per client address per window without a valid token (missing, forged, expired). */
+  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
+  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
+}).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type InventoryConfig = z.output<typeof inventoryConfigSchema>;

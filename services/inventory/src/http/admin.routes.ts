@@ -43,7 +43,7 @@ const saleJson = (sale: FlashSale) => ({
 });
 
 export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): Promise<void> {
-  const opsOnly = { preHandler: requireRole('ops') };
+  const opsOnly = { onRequest: requireRole('ops') };
 
   app.post('/v1/admin/skus', opsOnly, async (request, reply) => {
     const { tenantId } = principalOf(request);
