@@ -14,6 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
+import { internalOrderRoutes } from './http/internal.routes.ts';
 import { orderRoutes } from './http/orders.routes.ts';
 import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { OrderBatchWriter } from './infra/order-batch-writer.ts';
@@ -69,6 +70,7 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     },
   });
 
+  await app.register(internalOrderRoutes, { pool: deps.mysql });
   await app.register(orderRoutes, {
     pool: deps.mysql,
     now: deps.now,

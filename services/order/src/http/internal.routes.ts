@@ -1,0 +1,58 @@
+/**
+ * Reads for our own services (`service` role, within the tenant the caller's token names). The
+ * payment service asks here for an order its Kafka-fed view has not seen yet, so a shopper who
+ * pays right after ordering is never told that a real order does not exist.
+ */
+import { principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Pool } from 'mysql2/promise';
+import { z } from 'zod';
+import { orderNotFound } from '../application/order-errors.ts';
+import { ORDER_STATUSES } from '../domain/order-status.ts';
+import { findOrder } from '../infra/order.repository.ts';
+import { errorResponse, orderIdParams } from './order.schemas.ts';
+
+/** What another service may know of an order: who owns it, what it costs, where it stands. */
+export const internalOrderResponse = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  user_id: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  total_minor: z.number().int(),
+  currency: z.string(),
+  expires_at: z.string(),
+  created_at: z.string(),
+});
+
+export type InternalOrder = z.output<typeof internalOrderResponse>;
+
+export const internalOrderRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async (app, options) => {
+  app.get(
+    '/v1/internal/orders/:id',
+    {
+      onRequest: requireRole('service'),
+      schema: {
+        summary: 'Service read: an order of the calling tenant',
+        security: [{ bearer: [] }],
+        params: orderIdParams,
+        response: { 200: internalOrderResponse, 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 429: errorResponse },
+      },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const order = await findOrder(options.pool, request.params.id);
+      // Another tenant's order does not exist for this caller.
+      if (!order || order.tenantId !== tenantId) throw orderNotFound(request.params.id);
+      return {
+        id: order.id,
+        tenant_id: order.tenantId,
+        user_id: order.userId,
+        status: order.status,
+        total_minor: order.totalMinor,
+        currency: order.currency,
+        expires_at: order.expiresAt.toISOString(),
+        created_at: order.createdAt.toISOString(),
+      };
+    },
+  );
+};
