@@ -4,10 +4,17 @@
  * sent as one statement batch (one round trip). Each request's promise settles only after the
  * transaction holding its rows committed. If a batch fails, its orders are retried one per
  * transaction so that one bad order (say, a reused Idempotency-Key) cannot sink its neighbours.
+ *
+ * A COMMIT can succeed while its acknowledgement is lost (the connection dies after the server
+ * committed). Reporting failure then would make the caller release the hold of an order that
+ * exists. So when the connection failed after the batch was sent, the writer asks MySQL, on
+ * another connection, which of the batch's orders exist before it reports anything; those that do
+ * are successes. The question is a locking read: it waits for the lost transaction to finish
+ * (commit or rollback) instead of racing it.
  */
 import { writeOutboxSql, type PendingEvent } from '@flash-sale/events';
 import type { Logger } from '@flash-sale/service-kit';
-import mysql, { type Pool, type PoolConnection } from 'mysql2/promise';
+import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Order } from '../domain/order.ts';
 
 export interface NewOrder {
@@ -66,42 +73,88 @@ export class OrderBatchWriter {
   }
 
   async #commit(batch: Queued[]): Promise<void> {
-    try {
-      await this.#insert(batch.map((queued) => queued.item));
-      this.#options.onBatch?.(batch.length, true);
+    const first = await this.#attempt(batch.map((queued) => queued.item));
+    this.#options.onBatch?.(batch.length, first.ok);
+    if (first.ok) {
       for (const queued of batch) queued.resolve();
       return;
-    } catch (error) {
-      this.#options.onBatch?.(batch.length, false);
-      if (batch.length === 1) {
-        batch[0]?.reject(translate(error));
-        return;
-      }
-      this.#options.logger.warn({ err: error, size: batch.length }, 'order batch failed; retrying its orders one by one');
     }
+    const rest: Queued[] = [];
     for (const queued of batch) {
+      if (first.committed.has(queued.item.order.id)) queued.resolve();
+      else rest.push(queued);
+    }
+    if (rest.length === 0) return;
+    if (batch.length === 1) {
+      rest[0]?.reject(translate(first.error));
+      return;
+    }
+    this.#options.logger.warn({ err: first.error, size: batch.length, committed: batch.length - rest.length }, 'order batch failed; retrying its orders one by one');
+    for (const queued of rest) {
+      const alone = await this.#attempt([queued.item]);
+      if (alone.ok || alone.committed.has(queued.item.order.id)) queued.resolve();
+      else queued.reject(translate(alone.error));
+    }
+  }
+
+  /** One transaction; on failure, the orders of it that MySQL nevertheless holds. */
+  async #attempt(items: NewOrder[]): Promise<{ ok: true } | { ok: false; error: unknown; committed: ReadonlySet<string> }> {
+    try {
+      await this.#insert(items);
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof BatchSentError)) return { ok: false, error, committed: new Set() };
+      const ids = items.map((item) => item.order.id);
       try {
-        await this.#insert([queued.item]);
-        queued.resolve();
-      } catch (error) {
-        queued.reject(translate(error));
+        const committed = await this.#existingOrders(ids);
+        if (committed.size > 0) this.#options.logger.warn({ err: error.cause, committed: committed.size, size: ids.length }, 'order batch committed but its acknowledgement was lost; reported as written');
+        return { ok: false, error: error.cause, committed };
+      } catch (readError) {
+        this.#options.logger.error({ err: readError, size: ids.length }, 'could not learn whether a batch whose connection died was committed; reported as failed');
+        return { ok: false, error: error.cause, committed: new Set() };
       }
+    }
+  }
+
+  /** Which of these orders exist, once any transaction still writing them has ended. */
+  async #existingOrders(ids: readonly string[]): Promise<Set<string>> {
+    const connection = await this.#options.pool.getConnection();
+    try {
+      // A bounded wait: a transaction the server still runs holds these rows' locks until it ends.
+      await connection.query('SET SESSION innodb_lock_wait_timeout = 5');
+      const [rows] = await connection.query<RowDataPacket[]>('SELECT id FROM orders WHERE id IN (?) LOCK IN SHARE MODE', [ids]);
+      await connection.query('SET SESSION innodb_lock_wait_timeout = DEFAULT');
+      connection.release();
+      return new Set(rows.map((row) => String(row.id)));
+    } catch (error) {
+      connection.destroy();
+      throw error;
     }
   }
 
   async #insert(items: NewOrder[]): Promise<void> {
     const sql = ['START TRANSACTION', ...insertStatements(items), 'COMMIT'].join(';\n');
-    let connection: PoolConnection | undefined;
+    // No connection, nothing sent: a plain failure.
+    const connection: PoolConnection = await this.#options.pool.getConnection();
     try {
-      connection = await this.#options.pool.getConnection();
       await connection.query(sql);
     } catch (error) {
-      // A failed statement leaves the batch's transaction open on the connection.
-      if (connection) await connection.query('ROLLBACK').catch(() => connection?.destroy());
-      throw error;
+      // A statement the server refused stops the batch before COMMIT and leaves the transaction open.
+      // Any other failure (the connection died) may have happened after the server committed.
+      const refusedStatement = typeof (error as { sqlState?: unknown }).sqlState === 'string' && (error as { fatal?: boolean }).fatal !== true;
+      await connection.query('ROLLBACK').catch(() => connection.destroy());
+      throw refusedStatement ? error : new BatchSentError(error);
     } finally {
-      connection?.release();
+      connection.release();
     }
+  }
+}
+
+/** The batch reached the server and the connection failed before its outcome came back. */
+class BatchSentError extends Error {
+  constructor(cause: unknown) {
+    super('connection failed after the order batch was sent', { cause });
+    this.name = 'BatchSentError';
   }
 }
 
