@@ -8,10 +8,12 @@ import mysql from 'mysql2/promise';
 
 const env = (name: string) => {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} must be set (source infra/local/env.sh)`);
+  if (!value) throw new Error(`${name} must be set (npm run demo sets it from infra/local/env.sh)`);
   return value;
 };
-const urls = { order: 'http://127.0.0.1:3001', payment: 'http://127.0.0.1:3002', inventory: 'http://127.0.0.1:3003', provider: 'http://127.0.0.1:3005' };
+// The ports infra/local/env.sh sets (and `npm start` runs the services on).
+const local = (portVariable: string) => `http://127.0.0.1:${env(portVariable)}`;
+const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inventory: local('INVENTORY_PORT'), provider: local('PROVIDER_SIM_PORT') };
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 100);
 const tenant = 't1';
@@ -43,8 +45,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`timed out waiting for ${what}`);
 }
 
+// `npm start` launches the demo beside services that are still starting, hence the long default.
+const READY_TIMEOUT_MS = Number(process.env.DEMO_READY_TIMEOUT_MS ?? 180_000);
 for (const [name, base] of Object.entries(urls)) {
-  await until(`${name} to be ready`, async () => ((await fetch(`${base}/health/${name === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), 180_000);
+  await until(`${name} at ${base} to be ready`, async () => ((await fetch(`${base}/health/${name === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), READY_TIMEOUT_MS);
 }
 log('all services ready');
 

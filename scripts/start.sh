@@ -9,14 +9,14 @@ ensure_dependencies
 cd "$REPO_ROOT"
 bash infra/local/stack.sh up
 
-service() { # <service> <port>: the command line of one service with its own database user
-  printf 'env PORT=%s MYSQL_URL=%s node services/%s/src/main.ts' "$2" "$(service_mysql_url "$1")" "$1"
+service() { # <service> <port> <mysql url>: the command line of one service with its own database user
+  printf 'env PORT=%s MYSQL_URL=%s node services/%s/src/main.ts' "$2" "$3" "$1"
 }
 
 exec concurrently --names order,payment,inventory,reconciler,provider,demo --prefix-colors blue,magenta,green,red,cyan,yellow \
-  "$(service order 3001)" \
-  "$(service payment 3002)" \
-  "$(service inventory 3003)" \
-  "$(service reconciler 3004)" \
-  "env PORT=3005 node services/provider-sim/src/main.ts" \
+  "$(service order "$ORDER_PORT" "$ORDER_MYSQL_URL")" \
+  "$(service payment "$PAYMENT_PORT" "$PAYMENT_MYSQL_URL")" \
+  "$(service inventory "$INVENTORY_PORT" "$INVENTORY_MYSQL_URL")" \
+  "$(service reconciler "$RECONCILER_PORT" "$RECONCILER_MYSQL_URL")" \
+  "env PORT=$PROVIDER_SIM_PORT node services/provider-sim/src/main.ts" \
   "node scripts/demo.ts"

@@ -53,10 +53,13 @@ ensure_dependencies() {
     return 0
   fi
   log "installing dependencies with pnpm $PNPM_VERSION"
+  # Without a TTY pnpm refuses to replace a node_modules made with other settings (another store,
+  # a hand-run install); replacing it is what this step is for.
+  local flags=(--reporter=append-only --config.confirm-modules-purge=false)
   if [ -f "$lock" ]; then
-    (cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=append-only >&2)
+    (cd "$REPO_ROOT" && pnpm install --frozen-lockfile "${flags[@]}" >&2)
   else
-    (cd "$REPO_ROOT" && pnpm install --reporter=append-only >&2)
+    (cd "$REPO_ROOT" && pnpm install "${flags[@]}" >&2)
   fi
   touch "$stamp"
 }
