@@ -1,4 +1,4 @@
-import { authPlugin, createBaseApp, docsPlugin, kafkaReadiness, mysqlReadiness, redisReadiness } from '@flash-sale/service-kit';
+import { authPlugin, createBaseApp, docsPlugin, kafkaReadiness, mysqlReadiness, redisReadiness, type RateLimits } from '@flash-sale/service-kit';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
@@ -10,6 +10,12 @@ export interface ReconcilerAppDeps {
   jobs: JobDeps;
   kafkaAdmin: Admin;
   jwtSecret: string;
+  jwtIssuer?: string | undefined;
+  jwtAudience?: string | undefined;
+  /** Per verified caller and per address without a valid token; unset parts use service-kit's defaults. */
+  rateLimits?: Partial<RateLimits>;
+  /** Isolates Redis keys (tests). */
+  keyPrefix?: string;
   /** Queues shown on bull-board (the scheduler's; none when schedules are off). */
   queues: readonly Queue[];
 }
@@ -24,9 +30,14 @@ export async function buildApp(deps: ReconcilerAppDeps): Promise<FastifyInstance
   await app.register(docsPlugin, {
     title: 'Reconciler',
     version: '1.0.0',
-    description: 'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops role only.',
+    description: 'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops act within their tenant; platform-ops across tenants and on the queues.',
   });
-  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(authPlugin, {
+    secret: deps.jwtSecret,
+    issuer: deps.jwtIssuer,
+    audience: deps.jwtAudience,
+    rateLimit: { redis: deps.jobs.redis, service: 'reconciler', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+  });
   await app.register(opsRoutes, deps.jobs);
   if (deps.queues.length > 0) await bullBoard(app, { queues: deps.queues });
   return app;

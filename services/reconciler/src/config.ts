@@ -1,4 +1,4 @@
-import { common, z } from '@flash-sale/config';
+import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const schemaName = (fallback: string) => z.string().regex(/^[A-Za-z0-9_]+$/).default(fallback);
@@ -15,6 +15,14 @@ export const reconcilerConfigSchema = z.object({
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   JWT_SECRET: common.secret(),
+  JWT_ISSUER: common.JWT_ISSUER,
+  JWT_AUDIENCE: common.JWT_AUDIENCE,
+  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
+  RATE_LIMIT_MAX: common.rateLimitMax(),
+  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  /** Requests per client address per window without a valid token (missing, forged, expired). */
+  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
+  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
   ORDER_SCHEMA: schemaName('order_service'),
   PAYMENT_SCHEMA: schemaName('payment_service'),
   INVENTORY_SCHEMA: schemaName('inventory_service'),
@@ -33,6 +41,6 @@ export const reconcilerConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
-});
+}).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type ReconcilerConfig = z.output<typeof reconcilerConfigSchema>;

@@ -1,6 +1,6 @@
 // Composition root of the reconciler: config, clients, schedules, ops app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
-import { createRedis, listenWithGracefulShutdown } from '@flash-sale/service-kit';
+import { createRedis, listenWithGracefulShutdown, rateLimitsFromConfig } from '@flash-sale/service-kit';
 import { buildApp } from './app.ts';
 import { compose } from './composition.ts';
 import { reconcilerConfigSchema } from './config.ts';
@@ -22,5 +22,13 @@ const scheduler = config.SCHEDULES_ENABLED
 // Runs even with SCHEDULES_ENABLED=false: a lost sale must come back without an operator.
 const saleRecovery = lifecycle.add('sale-recovery', await startSaleRecovery({ connection: bullConnection, deps, detectEveryMs: config.SALE_LOSS_DETECT_EVERY_MS }), (r) => r.close());
 
-const app = await buildApp({ jobs: deps, kafkaAdmin, jwtSecret: config.JWT_SECRET, queues: scheduler ? [scheduler.queue, saleRecovery.queue] : [saleRecovery.queue] });
+const app = await buildApp({
+  jobs: deps,
+  kafkaAdmin,
+  jwtSecret: config.JWT_SECRET,
+  jwtIssuer: config.JWT_ISSUER,
+  jwtAudience: config.JWT_AUDIENCE,
+  rateLimits: rateLimitsFromConfig(config),
+  queues: scheduler ? [scheduler.queue, saleRecovery.queue] : [saleRecovery.queue],
+});
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

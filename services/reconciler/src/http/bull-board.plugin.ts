@@ -1,4 +1,7 @@
-/** bull-board over the reconciliation queue at /ops/queues, behind the ops role like the rest of ops. */
+/**
+ * bull-board over the reconciliation queue at /ops/queues. The queues serve every tenant (pausing
+ * one stops every tenant's repairs), so only `platform-ops` may open it.
+ */
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
@@ -13,7 +16,7 @@ export async function bullBoard(app: FastifyInstance, options: { queues: readonl
   serverAdapter.setBasePath(BULL_BOARD_PATH);
   createBullBoard({ queues: options.queues.map((queue) => new BullMQAdapter(queue, { readOnlyMode: false })), serverAdapter });
   await app.register(async (scope) => {
-    scope.addHook('onRequest', requireRole('ops'));
+    scope.addHook('onRequest', requireRole('platform-ops'));
     await scope.register(serverAdapter.registerPlugin(), { prefix: BULL_BOARD_PATH });
   });
 }

@@ -1,12 +1,14 @@
 /**
  * Ops API: run a reconciliation job now (its evidence row in the answer), read recent runs and
- * replays, and trace one order through every schema. Ops role only.
+ * replays, and trace one order through every schema. `ops` act within their tenant: they see their
+ * tenant's sample ids and orders only; `platform-ops` see every tenant's.
  */
-import { notFound, principalOf, requireRole, validationFailed } from '@flash-sale/service-kit';
+import { actsAcrossTenants, notFound, principalOf, requireRole, validationFailed } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { traceOrder } from '../application/order-trace.ts';
 import { runJob } from '../application/run-job.ts';
+import { scopeRuns } from '../application/tenant-scope.ts';
 import { recentRuns } from '../infra/run.repository.ts';
 import type { JobDeps } from '../jobs/job.ts';
 import { findJob, jobNames } from '../jobs/registry.ts';
@@ -22,26 +24,29 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, context: string):
 }
 
 export async function opsRoutes(app: FastifyInstance, deps: JobDeps): Promise<void> {
-  const opsOnly = { preHandler: requireRole('ops') };
+  const opsOnly = { onRequest: requireRole('ops', 'platform-ops') };
 
   app.post('/v1/ops/reconciliation/:job', opsOnly, async (request) => {
     const { job: name } = parse(jobParams, request.params, 'params');
     const job = findJob(name);
     if (!job) throw notFound('reconciliation job', { job: name, jobs: jobNames });
     const run = await runJob(deps, job, 'http');
-    return { run };
+    const [scoped] = await scopeRuns(deps, principalOf(request), [run]);
+    return { run: scoped };
   });
 
   app.get('/v1/ops/reconciliation/runs', opsOnly, async (request) => {
     const query = parse(runsQuery, request.query, 'querystring');
-    return { runs: await recentRuns(deps.pool, query.job ? { job: query.job, limit: query.limit } : { limit: query.limit }) };
+    const runs = await recentRuns(deps.pool, query.job ? { job: query.job, limit: query.limit } : { limit: query.limit });
+    return { runs: await scopeRuns(deps, principalOf(request), runs) };
   });
 
   app.get('/v1/ops/orders/:id/trace', opsOnly, async (request) => {
     const { id } = parse(orderParams, request.params, 'params');
     const trace = await traceOrder(deps, id);
     // Ops act within their tenant: another tenant's order does not exist for them.
-    if (!trace || trace.order.tenant_id !== principalOf(request).tenantId) throw notFound('order', { order_id: id });
+    const principal = principalOf(request);
+    if (!trace || (trace.order.tenant_id !== principal.tenantId && !actsAcrossTenants(principal))) throw notFound('order', { order_id: id });
     return trace;
   });
 }

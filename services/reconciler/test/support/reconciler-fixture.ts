@@ -29,7 +29,7 @@ export interface Fixture {
   redis: Redis;
   reservations: StockReservations;
   clock: { now: Date };
-  seedSale(input?: { stock?: number; perUserLimit?: number; holdTtlSeconds?: number }): Promise<SeededSale>;
+  seedSale(input?: { stock?: number; perUserLimit?: number; holdTtlSeconds?: number; tenantId?: string }): Promise<SeededSale>;
   placeOrder(sale: SeededSale, input?: { userId?: string; quantity?: number }): Promise<string>;
   commitStock(sale: SeededSale, orderId: string): Promise<void>;
   setOrderStatus(orderId: string, status: string, cause?: string): Promise<void>;
@@ -81,7 +81,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     reservations,
     clock,
     async seedSale(input = {}) {
-      const sale = { saleId: randomUUID(), skuId: `sku-${randomUUID().slice(0, 8)}`, tenantId: 't1', stock: input.stock ?? 10, holdTtlMs: (input.holdTtlSeconds ?? 600) * 1000 };
+      const sale = { saleId: randomUUID(), skuId: `sku-${randomUUID().slice(0, 8)}`, tenantId: input.tenantId ?? 't1', stock: input.stock ?? 10, holdTtlMs: (input.holdTtlSeconds ?? 600) * 1000 };
       const startsAt = new Date(clock.now.getTime() - 60_000);
       const endsAt = new Date(clock.now.getTime() + 3600_000);
       await inventory.pool.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock) VALUES (?, ?, ?, ?, ?)', [sale.tenantId, sale.skuId, 'test sku', sale.stock, sale.stock]);
