@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { internalOrderRoutes } from './http/internal.routes.ts';
+import type { PlaceOrderDeps } from './application/place-order.ts';
 import { orderRoutes } from './http/orders.routes.ts';
 import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { OrderBatchWriter } from './infra/order-batch-writer.ts';
@@ -37,6 +38,8 @@ export interface OrderAppDeps {
   /** Isolates Redis keys (tests). */
   keyPrefix?: string;
   soldOut?: SoldOutHint;
+  /** Tells a sale Redis lost (503 SALE_RECOVERING, rebuild asked for) from one that does not exist (404). */
+  sales?: PlaceOrderDeps['sales'];
 }
 
 /** The order service as a fastify instance; it never listens (main.ts and tests decide that). */
@@ -81,6 +84,7 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
       soldOut: deps.soldOut ?? new SoldOutHint(),
       logger: deps.logger,
       now: deps.now,
+      ...(deps.sales ? { sales: deps.sales } : {}),
     },
   });
   return app;

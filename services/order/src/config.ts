@@ -27,6 +27,8 @@ export const orderConfigSchema = z.object({
   EXPIRY_SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(5000),
   /** The payment service, asked before an order is expired whether it was paid meanwhile. */
   PAYMENT_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+  /** The inventory service, asked whether a sale Redis does not know is armed (then it is being restored, not missing). */
+  INVENTORY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3003'),
 }).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type OrderConfig = z.output<typeof orderConfigSchema>;

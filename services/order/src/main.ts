@@ -2,11 +2,13 @@
 import { loadConfigOrExit } from '@flash-sale/config';
 import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
-import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
+import { SALE_REBUILD_QUEUE, SoldOutHint, stockReturnedChannel, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
+import { Queue } from 'bullmq';
 import { buildApp } from './app.ts';
 import { orderConfigSchema } from './config.ts';
 import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { HttpPaymentStatusReader } from './infra/payment-status.client.ts';
+import { QueueSaleRebuildRequester, SaleDirectory } from './infra/sale-directory.ts';
 import { startExpiryWorker } from './workers/expiry.worker.ts';
 import { orderEventHandlers } from './workers/order-event-handlers.ts';
 
@@ -19,6 +21,16 @@ const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_UR
 const soldOut = new SoldOutHint();
 await soldOut.listen(subscriber, stockReturnedChannel(''));
 
+// "Sale not found" from Redis for a sale the books know: asked of inventory, rebuilt by the reconciler.
+const rebuildQueueConnection = lifecycle.add('redis-sale-rebuild', createRedis(config.REDIS_URL, { enableAutoPipelining: false }), (client) => client.quit());
+const rebuildQueue = lifecycle.add('sale-rebuild-queue', new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: rebuildQueueConnection }), (queue) => queue.close());
+const sales = {
+  directory: new SaleDirectory({
+    inventory: new ServiceClient({ baseUrl: config.INVENTORY_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }),
+  }),
+  rebuilds: new QueueSaleRebuildRequester(rebuildQueue),
+};
+
 const app = await buildApp({
   logger,
   metrics,
@@ -29,6 +41,7 @@ const app = await buildApp({
   now,
   jwtSecret: config.JWT_SECRET,
   soldOut,
+  sales,
   jwtIssuer: config.JWT_ISSUER,
   jwtAudience: config.JWT_AUDIENCE,
   rateLimits: rateLimitsFromConfig(config),

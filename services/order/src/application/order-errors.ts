@@ -24,4 +24,10 @@ export const idempotencyInFlight = () =>
 export const orderNotFound = (orderId: string) => new AppError('ORDER_NOT_FOUND', 404, 'order not found', { order_id: orderId });
 export const illegalTransition = (orderId: string, status: string, command: string) =>
   new AppError('ORDER_TRANSITION_REFUSED', 409, `an order in status ${status} cannot be ${command}ed`, { order_id: orderId, status, command });
+/** Seconds a buyer is told to wait while a sale's Redis keys are rebuilt from the books. */
+export const SALE_RECOVERING_RETRY_AFTER_SECONDS = 2;
+export const saleRecovering = (saleId: string) =>
+  new AppError('SALE_RECOVERING', 503, 'the sale is being restored after a storage failure; retry shortly with the same Idempotency-Key', { sale_id: saleId }, {
+    retryAfterSeconds: SALE_RECOVERING_RETRY_AFTER_SECONDS,
+  });
 export const ordersUnavailable = () => new AppError('SERVICE_UNAVAILABLE', 503, 'orders cannot be accepted right now; retry with the same Idempotency-Key');

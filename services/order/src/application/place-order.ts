@@ -11,7 +11,8 @@ import type { SoldOutHint, StockReservations } from '@flash-sale/stock-reservati
 import { orderResource, type Order } from '../domain/order.ts';
 import { DuplicateIdempotencyKeyError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
 import { IDEMPOTENCY_RETENTION_MS, requestHash, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
-import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused } from './order-errors.ts';
+import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
+import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused, saleRecovering } from './order-errors.ts';
 
 export interface PlaceOrderDeps {
   reservations: StockReservations;
@@ -20,6 +21,12 @@ export interface PlaceOrderDeps {
   soldOut: SoldOutHint;
   logger: Logger;
   now: () => Date;
+  /**
+   * Asked when Redis says "sale not found": a sale the books know as armed and not ended lost its
+   * Redis keys (or is being rebuilt), so the buyer gets 503 SALE_RECOVERING and a rebuild is asked
+   * for. Without it, "not found" is taken as it comes (404).
+   */
+  sales?: { directory: SaleDirectory; rebuilds: SaleRebuildRequester };
 }
 
 export interface PlaceOrderInput {
@@ -71,6 +78,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   if (!reservation.ok) {
     if (reservation.code === 'SALE_SOLD_OUT') deps.soldOut.markSoldOut(saleId);
     await deps.idempotency.abandon(scope);
+    if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
     throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
   }
 
@@ -129,6 +137,17 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
   return { status: 201, body: resource, replayed: false };
+}
+
+/** Throws SALE_RECOVERING when the books know the sale as armed and live; returns when it is truly unknown here. */
+async function refuseUnlessRecovering(deps: PlaceOrderDeps, sales: NonNullable<PlaceOrderDeps['sales']>, tenantId: string, saleId: string, now: Date): Promise<void> {
+  const sale = await sales.directory.lookup(tenantId, saleId);
+  if (!sale?.armed || sale.endsAtMs <= now.getTime()) return;
+  await sales.rebuilds.ask({ sale_id: saleId, tenant_id: tenantId, requested_by: 'order-service' }).catch((error: unknown) => {
+    // The reconciler's detector finds the sale within seconds anyway; the buyer is told to retry either way.
+    deps.logger.warn({ err: error, sale_id: saleId }, 'could not ask for a sale rebuild');
+  });
+  throw saleRecovering(saleId);
 }
 
 async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): Promise<void> {

@@ -1,10 +1,12 @@
 /**
  * Durable, scheduled expiry: a BullMQ job scheduler (registered idempotently, so every replica
  * may call this) runs the sweep every few seconds; one replica takes each run. Redis key-expiry
- * notifications are never used: they are lost while a process is disconnected.
+ * notifications are never used: they are lost while a process is disconnected. The scheduler
+ * itself lives in Redis, so a local timer checks that it still exists and re-creates it when Redis
+ * lost it (a flush, a failover to an empty replica).
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import type { Logger } from '@flash-sale/service-kit';
+import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { Counter, type Registry } from 'prom-client';
 import { expireDueOrders } from '../application/expire-orders.ts';
@@ -24,13 +26,26 @@ export interface ExpiryWorkerOptions {
   everyMs: number;
   /** BullMQ key prefix (tests isolate their queues with it). */
   prefix?: string;
+  /** How often the scheduler is checked and re-created when missing (default 5 s). */
+  ensureEveryMs?: number;
 }
 
 export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{ queue: Queue; worker: Worker; close: () => Promise<void> }> {
   const expiredTotal = new Counter({ name: 'order_expired_total', help: 'Orders expired by the sweep', registers: [options.metrics] });
   const prefix = options.prefix ?? 'bull';
   const queue = new Queue(EXPIRY_QUEUE, { connection: options.connection, prefix });
-  await queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
+  const upsert = () => queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
+  await upsert();
+  const guard = new PeriodicTask(
+    'expiry-scheduler-guard',
+    async () => {
+      if (await queue.getJobScheduler(SCHEDULER_ID)) return;
+      await upsert();
+      options.logger.warn({ scheduler: SCHEDULER_ID }, 'expiry scheduler was missing from Redis; re-created');
+    },
+    options.logger,
+  );
+  guard.start(options.ensureEveryMs ?? 5000);
   const worker = new Worker(
     EXPIRY_QUEUE,
     async () => {
@@ -51,6 +66,7 @@ export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{
     queue,
     worker,
     close: async () => {
+      await guard.stop();
       await worker.close();
       await queue.close();
     },
