@@ -1,6 +1,7 @@
 /** Every reconciliation job by name: the scheduler, the CLI and the ops endpoint share this list. */
 import { deadLettersJob } from './dead-letters.job.ts';
 import type { ReconciliationJob } from './job.ts';
+import { orderBooksJob } from './order-books.job.ts';
 import { orphanHoldsJob } from './orphan-holds.job.ts';
 import { overduePendingJob } from './overdue-pending.job.ts';
 import { paidOrderPendingJob } from './paid-order-pending.job.ts';
@@ -18,6 +19,7 @@ export const jobs: readonly ReconciliationJob[] = [
   unreturnedStockJob,
   deadLettersJob,
   redisRebuildJob,
+  orderBooksJob,
 ];
 
 export const jobNames = jobs.map((job) => job.name);
