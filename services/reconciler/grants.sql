@@ -24,3 +24,8 @@ GRANT INSERT, UPDATE (published_at, last_error) ON `{inventory}`.`outbox` TO {us
 -- Stuck payment events are published by the reconciler and marked; payments themselves are never
 -- written by it (money moves only through the provider's webhooks).
 GRANT UPDATE (published_at, last_error) ON `{payment}`.`outbox` TO {user};
+
+-- Refund of a paid order inventory refused (paid-unconfirmable): a REQUESTED refund and its history
+-- row, as the payment service writes its automatic ones; its refund sweep sends it to the provider.
+GRANT INSERT ON `{payment}`.`refunds` TO {user};
+GRANT INSERT ON `{payment}`.`payment_status_history` TO {user};

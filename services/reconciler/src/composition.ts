@@ -38,6 +38,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
       orphanHoldGraceMs: config.ORPHAN_HOLD_GRACE_MS,
       stockReturnGraceMs: config.STOCK_RETURN_GRACE_MS,
       paymentInFlightMaxMs: defaultThresholds.paymentInFlightMaxMs,
+      unconfirmableAfterMs: defaultThresholds.unconfirmableAfterMs,
     },
     deadLetterTopics: consumers.flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)]).map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,

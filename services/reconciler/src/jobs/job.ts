@@ -27,6 +27,11 @@ export interface Thresholds {
    * bound as the payment service's internal read (`DEFAULT_IN_FLIGHT_MAX_MS`, 10 min).
    */
   paymentInFlightMaxMs: number;
+  /**
+   * A paid order whose `order.created` went out this long ago and still has no reservation in the
+   * inventory books was refused there (dead-lettered): it can never be confirmed and is refunded.
+   */
+  unconfirmableAfterMs: number;
 }
 
 export const defaultThresholds: Thresholds = {
@@ -36,6 +41,7 @@ export const defaultThresholds: Thresholds = {
   orphanHoldGraceMs: 2 * 60_000,
   stockReturnGraceMs: 2 * 60_000,
   paymentInFlightMaxMs: 10 * 60_000,
+  unconfirmableAfterMs: 15 * 60_000,
 };
 
 export interface JobDeps {

@@ -5,6 +5,7 @@ import { orderBooksJob } from './order-books.job.ts';
 import { orphanHoldsJob } from './orphan-holds.job.ts';
 import { overduePendingJob } from './overdue-pending.job.ts';
 import { paidOrderPendingJob } from './paid-order-pending.job.ts';
+import { paidUnconfirmableJob } from './paid-unconfirmable.job.ts';
 import { redisRebuildJob } from './redis-rebuild.job.ts';
 import { stockDriftJob } from './stock-drift.job.ts';
 import { stuckOutboxJob } from './stuck-outbox.job.ts';
@@ -20,6 +21,7 @@ export const jobs: readonly ReconciliationJob[] = [
   deadLettersJob,
   redisRebuildJob,
   orderBooksJob,
+  paidUnconfirmableJob,
 ];
 
 export const jobNames = jobs.map((job) => job.name);

@@ -1,0 +1,162 @@
+// Paid orders that inventory refused (their `order.created` was dead-lettered, so the books never
+// got a reservation): found after the grace period, fenced in the books and refunded, once.
+import { randomUUID } from 'node:crypto';
+import { orderCreated, prepareEvent, writeOutbox } from '@flash-sale/events';
+import { resolveServers, uniqueName } from '@flash-sale/testkit';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import t from 'tap';
+import { runJob } from '../src/application/run-job.ts';
+import { applyGrants } from '../src/infra/grants.ts';
+import { paidUnconfirmableJob } from '../src/jobs/paid-unconfirmable.job.ts';
+import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
+
+async function completePayment(f: Fixture, orderId: string): Promise<string> {
+  const paymentId = randomUUID();
+  await f.payment.pool.query(
+    "INSERT INTO payments (id, order_id, tenant_id, user_id, amount_minor, currency, status, transaction_id, created_at, updated_at) VALUES (?, ?, 't1', 'u', 1000, 'EUR', 'COMPLETED', ?, ?, ?)",
+    [paymentId, orderId, `tx-${paymentId}`, f.clock.now, f.clock.now],
+  );
+  return paymentId;
+}
+
+/** The order service's `order.created` in its outbox, published (or not yet) by its relay. */
+async function orderCreatedInOutbox(f: Fixture, sale: SeededSale, orderId: string, published: boolean): Promise<void> {
+  const payload = {
+    order_id: orderId,
+    sale_id: sale.saleId,
+    sku_id: sale.skuId,
+    quantity: 1,
+    user_id: 'u',
+    unit_price_minor: 1000,
+    total_minor: 1000,
+    currency: 'EUR',
+    expires_at: new Date(f.clock.now.getTime() + sale.holdTtlMs).toISOString(),
+  };
+  await writeOutbox(f.order.pool, [prepareEvent(orderCreated, payload, { source: 'order', tenantId: sale.tenantId, correlationId: orderId }, f.clock.now)]);
+  if (published) await f.order.pool.query("UPDATE outbox SET published_at = ? WHERE partition_key = ? AND event_type = 'order.created.v1'", [f.clock.now, orderId]);
+}
+
+t.test('a PAID order whose order.created inventory dead-lettered: after the grace period its payment gets one automatic refund, the books are fenced, and the run names it', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 10 });
+
+  // Refused by inventory: published, paid, and the books never got a reservation.
+  const refused = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, refused, true);
+  const refusedPayment = await completePayment(f, refused);
+  await f.setOrderStatus(refused, 'PAID', 'payment completed');
+  // Refused too, and its payment completed while the order stayed PENDING.
+  const refusedPending = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, refusedPending, true);
+  const refusedPendingPayment = await completePayment(f, refusedPending);
+  // Healthy: inventory committed it.
+  const confirmable = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, confirmable, true);
+  await f.commitStock(sale, confirmable);
+  await completePayment(f, confirmable);
+  await f.setOrderStatus(confirmable, 'PAID', 'payment completed');
+  // Not seen by inventory yet: its event is still in the order outbox (the stuck-outbox job's case).
+  const unpublished = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, unpublished, false);
+  await completePayment(f, unpublished);
+  await f.setOrderStatus(unpublished, 'PAID', 'payment completed');
+
+  const early = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  t.equal(early.anomaliesFound, 0, 'within the grace period a lagging consumer is not an anomaly');
+
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+  // Placed after the others: still within its grace period when the job runs.
+  const recent = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, recent, true);
+  await completePayment(f, recent);
+  await f.setOrderStatus(recent, 'PAID', 'payment completed');
+
+  const run = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  t.same(run.anomalies, { paid_order_refused_by_inventory: 2 });
+  t.match(run, { checked: 2, repaired: 2, failed: 0, outcome: 'completed' });
+  t.same([...run.sampleIds].sort(), [refused, refusedPending].sort(), 'the run names exactly the refused orders');
+  const [row] = (await f.runs('paid-unconfirmable')).slice(-1);
+  t.match(row, { anomalies_found: 2, repaired: 2, outcome: 'completed' });
+  t.same([...(row?.sample_ids as string[])].sort(), [refused, refusedPending].sort(), 'the evidence row names them');
+
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT payment_id, order_id, amount_minor, status, initiated_by, requested_by FROM refunds ORDER BY order_id');
+  t.same(
+    refunds.map((refund) => [refund.payment_id, refund.order_id, Number(refund.amount_minor), refund.status, refund.initiated_by, refund.requested_by]).sort(),
+    [
+      [refusedPayment, refused, 1000, 'REQUESTED', 'automatic', 'reconciler'],
+      [refusedPendingPayment, refusedPending, 1000, 'REQUESTED', 'automatic', 'reconciler'],
+    ].sort(),
+    'one REQUESTED refund per refused payment, for the sweep to submit; none for the others',
+  );
+  const [history] = await f.payment.pool.query<RowDataPacket[]>("SELECT payment_id, from_status, to_status, details FROM payment_status_history WHERE cause = 'refund.requested.automatic'");
+  t.equal(history.length, 2, 'each refund request is in the payment history');
+  t.match(JSON.parse(String(history.find((entry) => entry.payment_id === refusedPayment)?.details)), { order_id: refused, requested_by: 'reconciler:paid-unconfirmable' });
+
+  const [fences] = await f.inventory.pool.query<RowDataPacket[]>('SELECT order_id, status, release_reason FROM stock_reservations WHERE order_id IN (?, ?)', [refused, refusedPending]);
+  t.same(
+    fences.map((fence) => [fence.status, fence.release_reason]),
+    [
+      ['released_before_created', 'unconfirmable'],
+      ['released_before_created', 'unconfirmable'],
+    ],
+    'a redriven order.created finds the order released and decrements nothing',
+  );
+  const [stock] = await f.inventory.pool.query<RowDataPacket[]>('SELECT stock FROM skus WHERE id = ?', [sale.skuId]);
+  t.equal(Number(stock[0]?.stock), 9, 'the books keep only the confirmable order');
+
+  const again = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  t.match(again, { anomaliesFound: 0, repaired: 0, failed: 0 }, 'a second run does nothing more');
+  const [count] = await f.payment.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM refunds');
+  t.equal(Number(count[0]?.n), 2, 'still one refund per payment');
+});
+
+t.test('a refused order whose payment is already being refunded is left to that refund: no second refund', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3 });
+  const orderId = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, orderId, true);
+  const paymentId = await completePayment(f, orderId);
+  await f.setOrderStatus(orderId, 'PAID', 'payment completed');
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+  await f.payment.pool.query(
+    "INSERT INTO refunds (id, payment_id, order_id, tenant_id, amount_minor, currency, reason, initiated_by, requested_by, status, created_at) VALUES (?, ?, ?, 't1', 1000, 'EUR', 'ops decided', 'ops', 'ops-1', 'REQUESTED', ?)",
+    [randomUUID(), paymentId, orderId, f.clock.now],
+  );
+  const run = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  t.equal(run.anomaliesFound, 0, 'not an anomaly: its refund is under way');
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT initiated_by FROM refunds WHERE payment_id = ?', [paymentId]);
+  t.same(refunds.map((refund) => refund.initiated_by), ['ops']);
+});
+
+t.test('the reconciler database user can do this repair with exactly what grants.sql gives it', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3 });
+  const orderId = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, orderId, true);
+  await completePayment(f, orderId);
+  await f.setOrderStatus(orderId, 'PAID', 'payment completed');
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+
+  // Provisioned as prepare.ts does it (ADR 0004): its own schema, then grants.sql on the others.
+  const servers = await resolveServers();
+  const user = uniqueName('rc_user');
+  const password = randomUUID();
+  const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
+  await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
+  const url = new URL(f.reconciler.url);
+  url.username = user;
+  url.password = password;
+  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 2, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  t.teardown(async () => {
+    await pool.end();
+    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
+    await admin.end();
+  });
+  await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${f.reconciler.name}\`.* TO '${user}'@'%'`);
+  await applyGrants(admin, { user, host: '%', schemas: f.deps.tables.schemas });
+
+  const run = await runJob({ ...f.deps, pool }, paidUnconfirmableJob, 'test');
+  t.match(run, { anomaliesFound: 1, repaired: 1, failed: 0, outcome: 'completed' });
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT status FROM refunds WHERE order_id = ?', [orderId]);
+  t.same(refunds.map((refund) => refund.status), ['REQUESTED']);
+});
