@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { adminRoutes } from './http/admin.routes.ts';
+import { internalRoutes } from './http/internal.routes.ts';
 
 export interface InventoryAppDeps {
   logger: Logger;
@@ -46,5 +47,6 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     rateLimit: { redis: deps.redis, service: 'inventory', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
+  await app.register(internalRoutes, { mysql: deps.mysql });
   return app;
 }
