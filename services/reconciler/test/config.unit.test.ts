@@ -25,3 +25,19 @@ t.test('KAFKA_TOPIC_PREFIX: empty by default; the replay reads the catalog topic
   t.same(replayTopics({}, prefix).map((topic) => topic.slice(prefix.length)), replayTopics(), 'the same topics, prefixed');
   t.ok(replayTopics({ 'order.created.v1': 'mirror.orders' }, prefix).includes('mirror.orders'), 'an override is the name on the broker');
 });
+
+t.test('with NODE_ENV=production the reconciler service refuses the committed local-only secrets, naming each variable and never its value', async (t) => {
+  const local = { MYSQL_URL: 'mysql://reconciler_svc:reconciler-local-only@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'local-only-jwt-secret-change-me' };
+  t.ok(parseConfig(reconcilerConfigSchema, local), 'a laptop starts with them');
+  const error = t.throws(() => parseConfig(reconcilerConfigSchema, { ...local, NODE_ENV: 'production' })) as ConfigError;
+  t.type(error, ConfigError);
+  for (const name of ['MYSQL_URL', 'JWT_SECRET']) t.match(error.message, new RegExp(`${name}: holds a local-only value`), name);
+  t.notMatch(error.message, /change-me|webhook-secret|reconciler-local-only/);
+  t.ok(parseConfig(reconcilerConfigSchema, { ...local, NODE_ENV: 'production', MYSQL_URL: 'mysql://reconciler_svc:Vq3x9LmT2pZr@db.internal:3306/reconciler_service', JWT_SECRET: 'Vq3x9LmT2pZr8sYw4nKd' }), 'real secrets start');
+});
+
+t.test('the reconciler service takes an optional JWT issuer and audience', async (t) => {
+  const config = parseConfig(reconcilerConfigSchema, { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-enough-length', JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale' });
+  t.match(config, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale' });
+  t.match(parseConfig(reconcilerConfigSchema, { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-enough-length' }), { JWT_ISSUER: undefined, JWT_AUDIENCE: undefined });
+});
