@@ -22,7 +22,9 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
     loggerInstance,
     requestIdHeader: 'x-request-id',
     bodyLimit: 256 * 1024,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // No type coercion: a number or an array where a string is meant is a 400, not silently
+    // turned into "42" or its first element (fastify's default coerces).
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: false } },
     // The router refuses an over-long path parameter or a malformed URL before any route runs;
     // those refusals get the error contract too (fastify's own are a 414 in another shape).
     frameworkErrors: (error, _request, reply) => {

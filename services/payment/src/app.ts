@@ -17,6 +17,7 @@ import { internalRoutes } from './http/internal.routes.ts';
 import { paymentsRoutes } from './http/payments.routes.ts';
 import { refundsRoutes } from './http/refunds.routes.ts';
 import { webhooksRoutes } from './http/webhooks.routes.ts';
+import type { OrderDirectory } from './infra/order-service.client.ts';
 import type { PaymentProvider } from './infra/payment-provider.client.ts';
 import type { RefundDispatcher } from './workers/refund-dispatcher.ts';
 
@@ -27,6 +28,8 @@ export interface PaymentAppDeps {
   redis: Redis;
   kafkaAdmin: Admin;
   provider: PaymentProvider;
+  /** The order service, for orders the Kafka-fed view has not seen yet. */
+  orders: OrderDirectory;
   refunds: RefundDispatcher;
   jwtSecret: string;
   jwtIssuer?: string | undefined;
@@ -59,7 +62,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     rateLimit: { redis: deps.redis, service: 'payment', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   const pool = deps.mysql;
-  await app.register(paymentsRoutes, { pool, provider: deps.provider, now: deps.now });
+  await app.register(paymentsRoutes, { pool, provider: deps.provider, orders: deps.orders, now: deps.now });
   await app.register(refundsRoutes, { pool, refunds: deps.refunds, now: deps.now });
   await app.register(internalRoutes, { pool, now: deps.now });
   await app.register(webhooksRoutes, {

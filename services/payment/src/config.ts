@@ -23,6 +23,8 @@ export const paymentConfigSchema = z.object({
   /** Webhook deliveries per provider address per window (the provider retries on 429). */
   WEBHOOK_RATE_LIMIT_MAX: common.rateLimitMax(),
   WEBHOOK_RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  /** The order service, asked about an order the Kafka-fed view has not seen yet. */
+  ORDER_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3001'),
   PAYMENT_PROVIDER_URL: z.url({ protocol: /^https?$/ }),
   PAYMENT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(60000).default(5000),
   /** Comma-separated; every listed secret is accepted, so a rotation adds the new one first and drops the old one later. */

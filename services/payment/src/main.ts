@@ -1,10 +1,11 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
-import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
+import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';
 import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
 import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
+import { createOrderServiceDirectory } from './infra/order-service.client.ts';
 import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
 import { createPaymentStatusSweep } from './workers/payment-status-sweep.ts';
 import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
@@ -28,6 +29,7 @@ await consumer.start();
 const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) => task.stop());
 retention.start(RETENTION_PURGE_INTERVAL_MS);
 
+const orders = createOrderServiceDirectory(new ServiceClient({ baseUrl: config.ORDER_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'payment' }));
 const provider = createHttpPaymentProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PAYMENT_PROVIDER_TIMEOUT_MS });
 const refunds = lifecycle.add('refund-dispatcher', createRefundDispatcher({ pool: mysql, provider, logger, now }), (dispatcher) => dispatcher.stop());
 refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
@@ -46,6 +48,7 @@ const app = await buildApp({
   redis,
   kafkaAdmin,
   provider,
+  orders,
   refunds,
   jwtSecret: config.JWT_SECRET,
   jwtIssuer: config.JWT_ISSUER,

@@ -20,6 +20,7 @@ serviceProbeSuite(t, {
       redis,
       kafkaAdmin,
       provider,
+      orders: { lookup: async () => ({ kind: 'unreachable', reason: 'probes only' }) },
       refunds: createRefundDispatcher({ pool: mysql, provider, logger, now: () => new Date() }),
       jwtSecret: 'test-jwt-secret-0123456789',
       webhookSecrets: ['test-webhook-secret-current'],

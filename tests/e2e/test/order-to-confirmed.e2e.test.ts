@@ -123,7 +123,7 @@ t.before(async () => {
     PROVIDER_RETRY_MAX_MS: '1000',
   }));
   processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
-  processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret }));
+  processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
   processes.set('order', startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
 
   for (const [name, running] of processes) {

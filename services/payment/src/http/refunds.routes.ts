@@ -5,6 +5,7 @@ import type { Pool } from 'mysql2/promise';
 import { requestOpsRefund } from '../use-cases/request-ops-refund.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
 import { presentRefund } from './payment.presenter.ts';
+import { uuidParams } from './payments.routes.ts';
 
 export async function refundsRoutes(app: FastifyInstance, deps: { pool: Pool; refunds: RefundDispatcher; now: () => Date }) {
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
@@ -12,7 +13,7 @@ export async function refundsRoutes(app: FastifyInstance, deps: { pool: Pool; re
     {
       onRequest: requireRole('ops'),
       schema: {
-        params: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } },
+        params: uuidParams,
         body: {
           type: 'object',
           required: ['reason'],

@@ -17,7 +17,8 @@ export interface OrderView {
 }
 
 export interface NewOrderView extends Omit<OrderView, 'status'> {
-  eventId: string;
+  /** NULL when the row was learned from the order service rather than from an event. */
+  eventId: string | null;
 }
 
 export async function insertOrderView(sql: Sql, order: NewOrderView, now: Date): Promise<void> {
@@ -31,7 +32,7 @@ export async function insertOrderView(sql: Sql, order: NewOrderView, now: Date):
 }
 
 /** PENDING -> CANCELLED | EXPIRED; false when the order was unknown or had already ended. */
-export async function endOrderView(sql: Sql, orderId: string, status: 'CANCELLED' | 'EXPIRED', eventId: string, now: Date): Promise<boolean> {
+export async function endOrderView(sql: Sql, orderId: string, status: 'CANCELLED' | 'EXPIRED', eventId: string | null, now: Date): Promise<boolean> {
   const [result] = await sql.query(
     `UPDATE order_view SET status = ?, last_event_id = ?, updated_at = ? WHERE order_id = ? AND status = 'PENDING'`,
     [status, eventId, now, orderId],

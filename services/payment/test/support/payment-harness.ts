@@ -31,6 +31,8 @@ export interface HarnessOptions {
   /** Budgets for the tests of rate limiting; the defaults otherwise. */
   rateLimits?: PaymentAppDeps['rateLimits'];
   webhookRateLimit?: PaymentAppDeps['webhookRateLimit'];
+  /** The order service as the payment service asks it; by default one that never answers. */
+  orders?: PaymentAppDeps['orders'];
 }
 
 export async function createPaymentHarness(teardown: Teardown, options: HarnessOptions = {}) {
@@ -69,6 +71,7 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
     redis,
     kafkaAdmin,
     provider,
+    orders: options.orders ?? { lookup: async () => ({ kind: 'unreachable', reason: 'no order service in this test' }) },
     refunds,
     jwtSecret: 'test-jwt-secret-0123456789',
     webhookSecrets: [WEBHOOK_SECRET, OLD_WEBHOOK_SECRET],
@@ -92,7 +95,7 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
   /** Delivers order.created to the payment service's handler, in a real transaction. */
   const orderCreated = async (order: { orderId?: string; userId?: string; totalMinor?: number; currency?: string; expiresAt?: Date } = {}) => {
     const event = orderEnvelope('order.created.v1', {
-      order_id: order.orderId ?? `ord-${randomUUID().slice(0, 8)}`,
+      order_id: order.orderId ?? randomUUID(),
       sale_id: 'sale-1',
       sku_id: 'sku-1',
       quantity: 1,
