@@ -1,0 +1,255 @@
+/**
+ * Redis loses everything in the middle of a sale, with real buyers: the order, inventory and
+ * reconciler processes run as `node services/<name>/src/main.ts` against uuid-named databases,
+ * uuid-prefixed Kafka topics and consumer groups, and a redis-server of this test's own (never the
+ * shared one), which the test FLUSHALLs once the sale is under way. Nobody restarts anything and
+ * nobody calls an ops endpoint: the sale must come back by itself.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
+import { migrateDatabase } from '@flash-sale/migrate';
+import { resolveServers, waitFor } from '@flash-sale/testkit';
+import { createSigner } from 'fast-jwt';
+import { Kafka, logLevel } from 'kafkajs';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import t from 'tap';
+import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
+import { freePort, repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+
+type Schema = 'order' | 'payment' | 'inventory' | 'reconciler';
+const SCHEMAS: readonly Schema[] = ['order', 'payment', 'inventory', 'reconciler'];
+
+const runId = randomUUID().replaceAll('-', '').slice(0, 12);
+const groupPrefix = `e2e-${runId}-`;
+const topicPrefix = `e2e-${runId}.`;
+const jwtSecret = randomBytes(24).toString('hex');
+const tenant = 't1';
+const sign = createSigner({ key: jwtSecret, expiresIn: 600_000 });
+const token = (sub: string, roles: string[]) => sign({ sub, tenant, roles });
+
+const STOCK = 300;
+const PER_USER_LIMIT = 2;
+const EARLY_BUYERS = 60; // each buys its limit (2 units) before the wipe
+
+const cleanups: Array<() => Promise<void>> = [];
+const databases = new Map<Schema, string>();
+const processes = new Map<'order' | 'inventory' | 'reconciler', ServiceProcess>();
+let redis: PrivateRedis;
+let adminUrl = '';
+
+interface Answer {
+  status: number;
+  code: string | undefined;
+  retryAfter: string | null;
+  at: number;
+  units: number;
+}
+
+async function placeOrder(base: string, buyer: string, saleId: string, quantity: number, idempotencyKey: string): Promise<Answer> {
+  const response = await fetch(`${base}/v1/orders`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token(buyer, ['shopper'])}`, 'idempotency-key': idempotencyKey },
+    body: JSON.stringify({ sale_id: saleId, quantity }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string } };
+  return { status: response.status, code: body.error?.code, retryAfter: response.headers.get('retry-after'), at: Date.now(), units: quantity };
+}
+
+/** One buyer's attempt: retried with the same key while the service says to come back (503). */
+async function buy(base: string, buyer: string, saleId: string, quantity: number, log: Answer[]): Promise<Answer> {
+  const key = randomUUID();
+  for (;;) {
+    const answer = await placeOrder(base, buyer, saleId, quantity, key);
+    log.push(answer);
+    if (answer.status !== 503) return answer;
+    // Retry-After says 2 s; a test buyer comes back sooner to see the exact moment the sale resumes.
+    await sleep(150);
+  }
+}
+
+const service = (name: 'order' | 'inventory' | 'reconciler') => {
+  const found = processes.get(name);
+  if (!found) throw new Error(`${name} is not running`);
+  return found;
+};
+
+t.before(async () => {
+  const servers = await resolveServers();
+  adminUrl = servers.mysqlAdminUrl;
+
+  for (const name of SCHEMAS) {
+    const database = `e2e_${name}_${runId}`;
+    cleanups.push(async () => {
+      const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
+      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+      await admin.end();
+    });
+    await migrateDatabase({ adminUrl: servers.mysqlAdminUrl, database, migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${name}/migrations`] });
+    databases.set(name, database);
+  }
+
+  redis = await startPrivateRedis();
+  cleanups.push(() => redis.stop());
+
+  const kafka = new Kafka({ clientId: `e2e-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
+  cleanups.push(async () => {
+    await admin.deleteGroups(['order', 'inventory'].map((name) => `${groupPrefix}${name}`)).catch(() => undefined);
+    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  await ensureTopics(admin, allTopics(), topicPrefix);
+
+  const ports = { order: await freePort(), inventory: await freePort(), reconciler: await freePort() };
+  const mysqlUrl = (name: Schema) => {
+    const url = new URL(servers.mysqlAdminUrl);
+    url.pathname = `/${databases.get(name)}`;
+    return url.toString();
+  };
+  const common = (name: Schema) => ({
+    MYSQL_URL: mysqlUrl(name),
+    REDIS_URL: redis.url,
+    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    KAFKA_GROUP_ID_PREFIX: groupPrefix,
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    JWT_SECRET: jwtSecret,
+    LOG_LEVEL: 'info',
+  });
+  cleanups.unshift(async () => {
+    for (const running of [...processes.values()].reverse()) await running.stop();
+  });
+  processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
+  processes.set('order', startService('order', ports.order, { ...common('order'), INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`, RATE_LIMIT_MAX: '1000' }));
+  processes.set(
+    'reconciler',
+    startService('reconciler', ports.reconciler, {
+      ...common('reconciler'),
+      ORDER_SCHEMA: databases.get('order') ?? '',
+      PAYMENT_SCHEMA: databases.get('payment') ?? '',
+      INVENTORY_SCHEMA: databases.get('inventory') ?? '',
+    }),
+  );
+  for (const [name, running] of processes) {
+    await waitFor(async () => (await fetch(`${running.url}/health/ready`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
+    });
+  }
+});
+
+t.teardown(async () => {
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error('e2e cleanup failed:', error);
+    }
+  }
+});
+
+t.test('Redis wiped mid-sale: the sale resumes by itself within 10 s, no buyer gets a 404, per-user limits hold for earlier buyers, and exactly its stock is sold', async (t) => {
+  const inventory = service('inventory');
+  const order = service('order');
+  const ops = token(`ops-${runId}`, ['ops']);
+  const admin = async (path: string, body?: unknown) => {
+    const response = await fetch(`${inventory.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ops}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+  };
+  const skuId = `e2e-sku-${runId}`;
+  t.equal((await admin('/v1/admin/skus', { id: skuId, name: 'Wipe-proof sneaker', stock: STOCK })).status, 201);
+  const now = Date.now();
+  const created = await admin('/v1/admin/sales', {
+    sku_id: skuId,
+    stock: STOCK,
+    unit_price_minor: 4999,
+    currency: 'EUR',
+    starts_at: new Date(now - 60_000).toISOString(),
+    ends_at: new Date(now + 3_600_000).toISOString(),
+    per_user_limit: PER_USER_LIMIT,
+    hold_ttl_seconds: 600,
+  });
+  t.equal(created.status, 201, JSON.stringify(created.json));
+  const saleId = String(created.json.id);
+  t.equal((await admin(`/v1/admin/sales/${saleId}/arm`)).status, 200);
+
+  const log: Answer[] = [];
+  // 1. Early buyers take their whole allowance: 120 units.
+  const early = Array.from({ length: EARLY_BUYERS }, (_, i) => `early-${runId}-${i}`);
+  const earlyAnswers = await Promise.all(early.map((buyer) => buy(order.url, buyer, saleId, PER_USER_LIMIT, log)));
+  t.ok(earlyAnswers.every((answer) => answer.status === 201), 'every early buyer got its two units');
+
+  // 2. New buyers keep coming, one unit each, 24 at a time; Redis is wiped once a few more sold.
+  const newcomers = Array.from({ length: STOCK }, (_, i) => `new-${runId}-${i}`);
+  let next = 0;
+  let wipedAt = 0;
+  const soldAfterWipe: Answer[] = [];
+  const newcomerAnswers: Answer[] = [];
+  const wiped = (async () => {
+    await waitFor(() => newcomerAnswers.filter((answer) => answer.status === 201).length >= 10, { timeoutMs: 30_000, intervalMs: 5, what: 'the sale to be under way' });
+    wipedAt = Date.now();
+    await redis.client.flushall();
+  })();
+  const workers = Array.from({ length: 24 }, async () => {
+    while (next < newcomers.length) {
+      const buyer = newcomers[next++]!;
+      const answer = await buy(order.url, buyer, saleId, 1, log);
+      newcomerAnswers.push(answer);
+      if (wipedAt && answer.status === 201) soldAfterWipe.push(answer);
+      if (answer.status === 409 && answer.code === 'SALE_SOLD_OUT') break;
+    }
+  });
+  // Early buyers come back after the wipe for more: their past orders must still count.
+  const earlyAgain = (async () => {
+    await wiped;
+    return Promise.all(early.map((buyer) => buy(order.url, buyer, saleId, 1, log)));
+  })();
+  await Promise.all([...workers, wiped]);
+  const earlyRetries = await earlyAgain;
+
+  const byStatus = log.reduce<Record<string, number>>((counts, answer) => {
+    const label = `${answer.status}${answer.code ? ` ${answer.code}` : ''}`;
+    counts[label] = (counts[label] ?? 0) + 1;
+    return counts;
+  }, {});
+  t.comment(`answers: ${JSON.stringify(byStatus)}`);
+
+  t.ok(wipedAt > 0, 'Redis was wiped mid-sale');
+  t.equal(log.filter((answer) => answer.status === 404).length, 0, 'no buyer was ever told the sale does not exist');
+  const unavailable = log.filter((answer) => answer.status === 503);
+  t.ok(unavailable.every((answer) => answer.code === 'SALE_RECOVERING' && answer.retryAfter !== null), `every 503 is SALE_RECOVERING with Retry-After: ${JSON.stringify([...new Set(unavailable.map((answer) => answer.code))])}`);
+  const firstSale = soldAfterWipe.map((answer) => answer.at).sort((a, b) => a - b)[0];
+  t.ok(firstSale !== undefined, 'the sale sold again after the wipe');
+  const resumedInMs = (firstSale ?? Infinity) - wipedAt;
+  t.comment(`resumed ${resumedInMs} ms after FLUSHALL; ${unavailable.length} answers were 503 SALE_RECOVERING`);
+  t.ok(resumedInMs <= 10_000, `resumed within 10 s (${resumedInMs} ms)`);
+  t.ok(
+    earlyRetries.every((answer) => answer.status === 409 && answer.code === 'PER_USER_LIMIT'),
+    `early buyers are held to their limit after the wipe: ${JSON.stringify([...new Set(earlyRetries.map((answer) => `${answer.status} ${answer.code}`))])}`,
+  );
+
+  const accepted = log.filter((answer) => answer.status === 201);
+  const unitsAccepted = accepted.reduce((sum, answer) => sum + answer.units, 0);
+  t.equal(unitsAccepted, STOCK, 'the 201s add up to exactly the stock');
+  const books = await mysql.createConnection({ uri: adminUrl });
+  t.teardown(() => books.end());
+  const [rows] = await books.query<RowDataPacket[]>(
+    `SELECT COUNT(*) AS orders, COALESCE(SUM(quantity), 0) AS units, COUNT(DISTINCT user_id) AS buyers FROM \`${databases.get('order')}\`.orders WHERE sale_id = ?`,
+    [saleId],
+  );
+  t.same({ orders: Number(rows[0]?.orders), units: Number(rows[0]?.units) }, { orders: accepted.length, units: STOCK }, 'MySQL holds one order per 201 and exactly the stock');
+  const [overLimit] = await books.query<RowDataPacket[]>(
+    `SELECT user_id, SUM(quantity) AS units FROM \`${databases.get('order')}\`.orders WHERE sale_id = ? GROUP BY user_id HAVING SUM(quantity) > ?`,
+    [saleId, PER_USER_LIMIT],
+  );
+  t.same(overLimit, [], 'no buyer holds more than the per-user limit');
+  const view = await fetch(`${inventory.url}/v1/admin/sales/${saleId}/stock`, { headers: { authorization: `Bearer ${ops}` } }).then((response) => response.json() as Promise<{ redis: { available: number; held: number; sold: number } | null }>);
+  t.match(view.redis, { available: 0 }, 'Redis agrees: nothing left');
+  const reconciler = service('reconciler');
+  t.ok(reconciler.lines.some((line) => line.json?.msg === 'sale rebuilt in Redis from MySQL' && line.json.sale_id === saleId), 'the reconciler rebuilt the sale and said so');
+});
