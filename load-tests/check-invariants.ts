@@ -4,7 +4,7 @@
 //
 //   node load-tests/check-invariants.ts <sale-id> [k6-summary.json]
 //
-// Env: MYSQL_ADMIN_URL, JWT_SECRET (required); INVENTORY_URL, ORDER_DB (default order_service),
+// Env: MYSQL_ADMIN_URL, JWT_SECRET (required); JWT_ISSUER, JWT_AUDIENCE (when the services check them); INVENTORY_URL, ORDER_DB (default order_service),
 // TENANT, SETTLE_TIMEOUT_MS (how long the books may take to catch up).
 import { readFile } from 'node:fs/promises';
 import { createSigner } from 'fast-jwt';
@@ -22,7 +22,7 @@ const orderDb = env('ORDER_DB', 'order_service');
 if (!/^[A-Za-z0-9_]+$/.test(orderDb)) throw new Error(`unsafe database name ${orderDb}`);
 const tenant = env('TENANT', 't1');
 const settleTimeoutMs = Number(env('SETTLE_TIMEOUT_MS', '60000'));
-const ops = createSigner({ key: env('JWT_SECRET'), expiresIn: 600_000 })({ sub: 'load-test-ops', tenant, roles: ['ops'] });
+const ops = createSigner({ key: env('JWT_SECRET'), expiresIn: 600_000, ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}), ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}) })({ sub: 'load-test-ops', tenant, roles: ['ops'] });
 
 interface StockView {
   sale_stock: number;

@@ -4,7 +4,7 @@
 // does after a timeout, and must get the first answer back. Run through `load-tests/run.sh`, which
 // creates and arms the sale and checks the invariants afterwards.
 //
-// Env: ORDER_URL, SALE_ID, JWT_SECRET (required); TENANT, RATE (per second), DURATION, PRE_VUS,
+// Env: ORDER_URL, SALE_ID, JWT_SECRET (required); JWT_ISSUER, JWT_AUDIENCE (when the services check them); TENANT, RATE (per second), DURATION, PRE_VUS,
 // MAX_VUS, RETRY_SHARE (0..1), P95_MS, MAX_DROPPED, RUN_ID, SUMMARY_FILE.
 import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
@@ -22,6 +22,9 @@ const ORDER_URL = __ENV.ORDER_URL || 'http://127.0.0.1:3001';
 const SALE_ID = required('SALE_ID');
 const JWT_SECRET = required('JWT_SECRET');
 const TENANT = __ENV.TENANT || 't1';
+// When the services are configured with them, tokens must carry the issuer and audience.
+const JWT_ISSUER = __ENV.JWT_ISSUER || '';
+const JWT_AUDIENCE = __ENV.JWT_AUDIENCE || '';
 const RATE = Number(__ENV.RATE || 200);
 const DURATION = __ENV.DURATION || '20s';
 const RETRY_SHARE = Number(__ENV.RETRY_SHARE || 0.1);
@@ -65,7 +68,9 @@ const JWT_HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
 function shopperToken(sub) {
   const now = Math.floor(Date.now() / 1000);
-  const claims = b64url(JSON.stringify({ sub, tenant: TENANT, roles: ['shopper'], iat: now, exp: now + 3600 }));
+  const claims = b64url(
+    JSON.stringify({ sub, tenant: TENANT, roles: ['shopper'], iat: now, exp: now + 3600, ...(JWT_ISSUER ? { iss: JWT_ISSUER } : {}), ...(JWT_AUDIENCE ? { aud: JWT_AUDIENCE } : {}) }),
+  );
   const signature = crypto.hmac('sha256', JWT_SECRET, `${JWT_HEADER}.${claims}`, 'base64rawurl');
   return `${JWT_HEADER}.${claims}.${signature}`;
 }

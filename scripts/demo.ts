@@ -17,7 +17,8 @@ const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inven
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 100);
 const tenant = 't1';
-const sign = createSigner({ key: env('JWT_SECRET'), expiresIn: 3_600_000 });
+// The services refuse tokens without the issuer and audience when those are configured.
+const sign = createSigner({ key: env('JWT_SECRET'), expiresIn: 3_600_000, ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}), ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}) });
 const token = (userId: string, roles: string[] = ['shopper']) => sign({ sub: userId, tenant, roles });
 const opsToken = token('demo-ops', ['ops']);
 
