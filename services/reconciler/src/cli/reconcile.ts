@@ -1,7 +1,8 @@
 /**
  * `npm run reconcile -- <job>|all|list`: runs reconciliation jobs in this process and prints each
  * run's evidence row as a JSON line. Exit code 1 when a run crashed or a repair failed.
- * `npm run reconcile -- redis-rebuild` is the one command after Redis lost its data.
+ * `npm run reconcile -- redis-rebuild` rebuilds every sale Redis lost at once; the running
+ * reconciler does it by itself within seconds (docs/adr/0006-redis-loss-recovery.md).
  */
 import { loadConfigOrExit } from '@flash-sale/config';
 import { runJob } from '../application/run-job.ts';
