@@ -16,7 +16,9 @@ GRANT INSERT, UPDATE (published_at, last_error) ON `{order}`.`outbox` TO {user};
 
 -- Stock repairs (release, refund, drift back to the audit fold): the reservation's transition, the
 -- stock column, the append-only audit (INSERT only) and stock.released in the inventory outbox.
-GRANT UPDATE (stock) ON `{inventory}`.`skus` TO {user};
+GRANT UPDATE (stock, allocated) ON `{inventory}`.`skus` TO {user};
+-- A sale's allocation follows the units a repair gives back (docs/adr/0005-sale-allocations.md).
+GRANT UPDATE (allocated) ON `{inventory}`.`flash_sales` TO {user};
 GRANT INSERT, UPDATE (status, release_reason, released_at, refunded_at) ON `{inventory}`.`stock_reservations` TO {user};
 GRANT INSERT ON `{inventory}`.`inventory_audit` TO {user};
 GRANT INSERT, UPDATE (published_at, last_error) ON `{inventory}`.`outbox` TO {user};

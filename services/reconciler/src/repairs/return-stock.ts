@@ -45,7 +45,15 @@ export async function returnStock(
   restock: boolean,
 ): Promise<ReturnOutcome> {
   const t = deps.tables;
+  let redisReleased = false;
   const books = await withTransaction(deps.pool, async (tx) => {
+    // The sale's row first, as the inventory consumers take it: its allocation may change below
+    // (docs/adr/0005-sale-allocations.md), and one lock order means no deadlock with them.
+    const [sales] = await tx.query<RowDataPacket[]>(
+      `SELECT allocated, ended_at FROM ${t.inventory('flash_sales')} WHERE id = ? AND tenant_id = ? AND sku_id = ? FOR UPDATE`,
+      [line.saleId, line.tenantId, line.skuId],
+    );
+    const sale = sales[0] ? { allocated: Number(sales[0].allocated), live: sales[0].ended_at === null } : undefined;
     const [rows] = await tx.query<ReservationRow[]>(
       `SELECT sale_id, sku_id, quantity, status FROM ${t.inventory('stock_reservations')} WHERE order_id = ? FOR UPDATE`,
       [line.orderId],
@@ -60,7 +68,18 @@ export async function returnStock(
          VALUES (?, ?, ?, ?, ?, 'released_before_created', ?, CURRENT_TIMESTAMP(6))`,
         [line.orderId, line.tenantId, line.saleId, line.skuId, line.quantity, reason],
       );
-      return inserted.affectedRows === 1;
+      if (inserted.affectedRows !== 1) return false;
+      // An ended sale kept allocation for this hold only; released under the sale's lock, the hold
+      // gives it back to the SKU as the inventory consumer does, instead of leaking it.
+      if (sale && !sale.live) {
+        redisReleased = (await deps.reservations.release({ saleId: line.saleId, orderId: line.orderId, reason: `reconciler:${reason}`, restock: true })).released;
+        const units = redisReleased ? Math.min(line.quantity, sale.allocated) : 0;
+        if (units > 0) {
+          await tx.query(`UPDATE ${t.inventory('flash_sales')} SET allocated = allocated - ? WHERE id = ?`, [units, line.saleId]);
+          await tx.query(`UPDATE ${t.inventory('skus')} SET allocated = allocated - ? WHERE tenant_id = ? AND id = ?`, [units, line.tenantId, line.skuId]);
+        }
+      }
+      return true;
     }
     if (row.status !== 'committed') return false;
     const to = reason === 'refunded' ? 'refunded' : 'released';
@@ -79,7 +98,15 @@ export async function returnStock(
       at,
     );
     if (restock) {
-      await tx.query(`UPDATE ${t.inventory('skus')} SET stock = stock + ? WHERE tenant_id = ? AND id = ?`, [quantity, line.tenantId, row.sku_id]);
+      // Back in a live sale's Redis stock, the units can be sold again: they rejoin its allocation.
+      const toAllocation = sale?.live && row.sale_id === line.saleId && row.sku_id === line.skuId ? quantity : 0;
+      await tx.query(`UPDATE ${t.inventory('skus')} SET stock = stock + ?, allocated = allocated + ? WHERE tenant_id = ? AND id = ?`, [
+        quantity,
+        toAllocation,
+        line.tenantId,
+        row.sku_id,
+      ]);
+      if (toAllocation > 0) await tx.query(`UPDATE ${t.inventory('flash_sales')} SET allocated = allocated + ? WHERE id = ?`, [toAllocation, line.saleId]);
     }
     await tx.query(
       `INSERT INTO ${t.inventory('inventory_audit')} (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -91,5 +118,5 @@ export async function returnStock(
   if (!restock) return { books, redis: false };
   // After the commit: a Redis failure leaves the books right and the next run releases Redis.
   const released = await deps.reservations.release({ saleId: line.saleId, orderId: line.orderId, reason: `reconciler:${reason}`, restock: true });
-  return { books, redis: released.released };
+  return { books, redis: redisReleased || released.released };
 }
