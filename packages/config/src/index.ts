@@ -43,6 +43,9 @@ const url = (protocols: readonly string[]) =>
     }
   }, `must be a URL with scheme ${protocols.join(' or ')}`);
 
+/** `NAME=` (as compose files and env files write an unset optional value) means unset. */
+const unsetWhenEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 /** Fragments shared by every service's schema; each service composes its own. */
 export const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -73,15 +76,15 @@ export const common = {
   /** A secret has no default: production must supply it. */
   secret: () => z.string().min(16, 'must be at least 16 characters'),
   /** When set, bearer tokens must carry this `iss`; tokens the process signs carry it. */
-  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_ISSUER: unsetWhenEmpty(z.string().min(1).optional()),
   /** When set, bearer tokens must name this `aud`; tokens the process signs carry it. */
-  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_AUDIENCE: unsetWhenEmpty(z.string().min(1).optional()),
   /**
    * A request budget (`max` per `windowMs`). Optional: unset, the service uses service-kit's
    * `defaultRateLimits`, so the defaults live in one place.
    */
-  rateLimitMax: () => z.coerce.number().int().positive().optional(),
-  rateLimitWindowMs: () => z.coerce.number().int().min(100).max(3_600_000).optional(),
+  rateLimitMax: () => unsetWhenEmpty(z.coerce.number().int().positive().optional()),
+  rateLimitWindowMs: () => unsetWhenEmpty(z.coerce.number().int().min(100).max(3_600_000).optional()),
 };
 
 /** Marks the secrets committed for local runs (`.env.example`, `infra/local/env.sh`). */

@@ -78,6 +78,7 @@ t.test('in production, a value marked local-only is refused and named; elsewhere
 t.test('an issuer, an audience and rate budgets are optional', async (t) => {
   const optional = z.object({ JWT_ISSUER: common.JWT_ISSUER, JWT_AUDIENCE: common.JWT_AUDIENCE, RATE_LIMIT_MAX: common.rateLimitMax(), RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs() });
   t.same(parseConfig(optional, {}), {});
+  t.same(parseConfig(optional, { JWT_ISSUER: '', JWT_AUDIENCE: '', RATE_LIMIT_MAX: '', RATE_LIMIT_WINDOW_MS: '' }), {}, 'an empty value is unset');
   t.same(parseConfig(optional, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_MS: '1000' }), {
     JWT_ISSUER: 'https://id.example',
     JWT_AUDIENCE: 'flash-sale',
