@@ -95,6 +95,11 @@ export const authPlugin = fp(
 const isRoleList = (value: unknown): value is Role[] =>
   Array.isArray(value) && value.length > 0 && value.every((role) => typeof role === 'string' && knownRoles.has(role));
 
+/** Tenant ids: letters, digits, `.`, `_`, `-`; at most 64 (the width of every tenant_id column). */
+export const tenantIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+/** Subjects also carry `:` (`service:<name>`) and `@`; never braces, spaces or quotes. */
+const subjectPattern = /^[A-Za-z0-9._:@-]{1,64}$/;
+
 async function authenticate(request: FastifyRequest): Promise<Principal> {
   if (!request.headers.authorization) throw unauthorized('missing bearer token');
   let claims: TokenClaims;
@@ -106,6 +111,8 @@ async function authenticate(request: FastifyRequest): Promise<Principal> {
   if (typeof claims.sub !== 'string' || typeof claims.tenant !== 'string' || !claims.sub || !claims.tenant) {
     throw unauthorized('token lacks subject or tenant');
   }
+  // Both end up in SQL, Redis keys (hash tags) and logs: only plain ids are accepted.
+  if (!tenantIdPattern.test(claims.tenant) || !subjectPattern.test(claims.sub)) throw unauthorized('token subject or tenant is not a valid id');
   // A string would pass `includes` as a substring match ("devops" holds "ops"): only a list of known roles is a grant.
   if (!isRoleList(claims.roles)) throw unauthorized('token roles must be a list of known roles');
   return { userId: claims.sub, tenantId: claims.tenant, roles: [...claims.roles] };

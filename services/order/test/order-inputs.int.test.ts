@@ -103,3 +103,14 @@ t.test('ids that are not ids are refused with 400 VALIDATION_FAILED before anyth
   }
   t.same((await h.redis.keys(`${h.prefix}*`)).filter((key) => !key.includes('rate:')), [], 'nothing but rate counters reached Redis');
 });
+
+t.test('a token whose tenant or subject is not a plain id is refused with 401 before anything runs', async (t) => {
+  const h = await orderHarness(t);
+  const saleId = await h.armSale();
+  for (const principal of [{ tenantId: '{t1}' }, { tenantId: 't 1' }, { tenantId: 'x'.repeat(65) }, { userId: 'a}b' }, { userId: 'a b' }]) {
+    const response = await h.app.inject(placeOrderRequest(h.token(principal), randomUUID(), { sale_id: saleId, quantity: 1 }));
+    t.equal(response.statusCode, 401, JSON.stringify(principal).slice(0, 40));
+    t.equal(response.json().error.code, 'UNAUTHORIZED');
+  }
+  t.equal((await h.reservations.view(saleId))?.available, 100, 'no stock was held');
+});

@@ -13,9 +13,11 @@ import { recentRuns } from '../infra/run.repository.ts';
 import type { JobDeps } from '../jobs/job.ts';
 import { findJob, jobNames } from '../jobs/registry.ts';
 
-const jobParams = z.object({ job: z.string().min(1).max(64) });
-const orderParams = z.object({ id: z.string().min(1).max(64) });
-const runsQuery = z.object({ job: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
+// Job names are kebab-case words; order ids are the order service's uuids.
+const jobName = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a job name: lower-case letters, digits and -');
+const jobParams = z.object({ job: jobName });
+const orderParams = z.object({ id: z.uuid() });
+const runsQuery = z.object({ job: jobName.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, context: string): z.output<S> {
   const result = schema.safeParse(value ?? {});
