@@ -4,7 +4,8 @@
  *
  * - `payment.completed` → PAID, and CONFIRMED at once if the stock is already committed.
  *   A payment for an order already EXPIRED or CANCELLED changes nothing here: the payment
- *   service refunds it (it knows the order's fate from the same order events).
+ *   service refunds it (it knows the order's fate from the same order events). An order already
+ *   PAID (the expiry sweep asked the payment service first) is left as it is.
  * - `stock.committed` → marks the stock committed; a PAID order becomes CONFIRMED.
  * - `payment.failed` → no transition: the order stays PENDING so the shopper may pay again
  *   before `expires_at`; expiry or cancellation then returns its stock.
@@ -40,7 +41,12 @@ export function orderEventHandlers(now: () => Date): Record<string, EventHandler
       set: { paymentId: event.payload.payment_id },
     });
     if (!result.ok) {
-      ctx.logger.warn({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order that cannot be paid; the payment service refunds it');
+      if (result.current === 'EXPIRED' || result.current === 'CANCELLED') {
+        ctx.logger.warn({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order that cannot be paid; the payment service refunds it');
+      } else {
+        // The expiry sweep or the reconciler asked the payment service and applied this payment first.
+        ctx.logger.info({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order already past PENDING; nothing to do');
+      }
       return;
     }
     await confirmIfReady(ctx, event.payload.order_id, event.id, at);
