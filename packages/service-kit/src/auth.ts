@@ -15,10 +15,10 @@ import { AppError, forbidden, unauthorized } from './errors.ts';
 import { addressIdentity, defaultRateLimits, RateLimiter, type Budget, type RateLimits } from './rate-limit.ts';
 
 /** `platform-ops` acts across tenants (global queues, every tenant's books); `service` is another of our services. */
-export const roles = ['shopper', 'ops', 'platform-ops', 'service'] as const;
-export type Role = (typeof roles)[number];
+export const roleNames = ['shopper', 'ops', 'platform-ops', 'service'] as const;
+export type Role = (typeof roleNames)[number];
 
-const knownRoles: ReadonlySet<string> = new Set(roles);
+const knownRoles: ReadonlySet<string> = new Set(roleNames);
 
 export interface Principal {
   userId: string;

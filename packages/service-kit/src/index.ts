@@ -8,7 +8,7 @@ export { createLogger, loggerOptions, type Logger, type LoggerSettings } from '.
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
-export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roles, type AuthOptions, type Principal, type Role } from './auth.ts';
+export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, type AuthOptions, type Principal, type Role } from './auth.ts';
 export { RateLimiter, budget, defaultRateLimits, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
