@@ -1,4 +1,5 @@
 import { createMetricsRegistry, signToken } from '@flash-sale/service-kit';
+import { rebuildKeys } from '@flash-sale/stock-reservations';
 import type { Admin } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
@@ -169,6 +170,27 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     t.match(state, { stock: 7, allocated: 6, salesAllocated: 6 });
     t.equal(state.folded, state.stock);
     t.equal((await call('POST', '/v1/admin/sales', ops, saleBody(skuId, 1))).statusCode, 201, 'the expired hold’s unit is free again');
+  });
+
+  t.test('a sale whose Redis keys are being rebuilt or are gone is not ended: 503 with Retry-After, then 409 SALE_NEEDS_REBUILD, its allocation untouched', async (t) => {
+    now = new Date(T0.getTime() + 5000);
+    const skuId = await newSku(3);
+    const sale = await newSale(skuId, 3);
+    const lock = rebuildKeys(env.prefix, sale.saleId).lock;
+    await env.redis.set(lock, 'a-rebuild-in-progress', 'PX', 60_000);
+    const rebuilding = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
+    t.equal(rebuilding.statusCode, 503);
+    t.equal(rebuilding.headers['retry-after'], '1');
+    t.equal(rebuilding.json().error.code, 'SALE_REBUILDING');
+    await env.redis.del(lock);
+
+    await env.redis.del(...Object.values(env.reservations.keys(sale.saleId)));
+    const lost = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
+    t.equal(lost.statusCode, 409);
+    t.equal(lost.json().error.code, 'SALE_NEEDS_REBUILD');
+    t.match(await books(skuId), { allocated: 3, salesAllocated: 3 });
+    const [row] = await env.pool.query<RowDataPacket[]>('SELECT ended_at FROM flash_sales WHERE id = ?', [sale.saleId]);
+    t.equal(row[0]!.ended_at, null, 'still live in the books');
   });
 
   t.test('a sale whose window has passed stops counting its unsold units when the next sale of its SKU is created', async (t) => {
