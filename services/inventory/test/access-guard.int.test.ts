@@ -36,6 +36,8 @@ t.test('a shopper posting garbage to every admin route of the inventory service 
     ['GET', '/v1/admin/sales/%7Bbad%7D'],
     ['POST', '/v1/admin/sales/%7Bbad%7D/arm'],
     ['GET', '/v1/admin/sales/%7Bbad%7D/stock'],
+    ['POST', '/v1/admin/sales/%7Bbad%7D/end'],
+    ['POST', '/v1/admin/skus/%7Bbad%7D/restock'],
   ];
   for (const [method, url] of routes) {
     const response = await app.inject({ method, url, headers: shopper, ...(method === 'POST' ? { payload: { stock: 'lots', extra: true } } : {}) });
