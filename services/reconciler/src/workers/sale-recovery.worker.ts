@@ -24,6 +24,8 @@ export interface SaleRecoveryOptions {
   detectEveryMs: number;
   /** BullMQ key prefix (tests isolate their queues with it). */
   prefix?: string;
+  /** How long the detector leaves a sale whose rebuild failed before asking again (default 60 s). */
+  retryFailedAfterMs?: number;
 }
 
 export interface SaleRecovery {
@@ -51,11 +53,19 @@ export async function startSaleRecovery(options: SaleRecoveryOptions): Promise<S
     },
     { connection: options.connection, prefix, concurrency: 1 },
   );
-  worker.on('failed', (job, error) => deps.logger.error({ err: error, sale_id: job?.data.sale_id }, 'sale rebuild failed'));
+  // A rebuild that failed (books that oversell need a person) is asked for again after a pause,
+  // not on every detector tick: each try leaves a run row and an alert already.
+  const failedAtMs = new Map<string, number>();
+  worker.on('failed', (job, error) => {
+    deps.logger.error({ err: error, sale_id: job?.data.sale_id }, 'sale rebuild failed');
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) failedAtMs.set(job.data.sale_id, Date.now());
+  });
 
   const detect = async () => {
     const { lost } = await lostLiveSales(deps);
     for (const sale of lost) {
+      if ((failedAtMs.get(sale.saleId) ?? 0) > Date.now() - (options.retryFailedAfterMs ?? 60_000)) continue;
+      failedAtMs.delete(sale.saleId);
       deps.logger.error({ sale_id: sale.saleId }, 'armed live sale has no Redis keys: Redis lost its data; asking for a rebuild');
       await queue.add('rebuild', { sale_id: sale.saleId, tenant_id: sale.tenantId, requested_by: 'reconciler-detector' }, rebuildJobOptions(sale.saleId));
     }
