@@ -53,6 +53,11 @@ export interface RebuildOptions {
   carryLiveHoldsAtMs?: number;
   /** Lifetime of the rebuild lock, extended by every chunk (default 30 s). */
   lockTtlMs?: number;
+  /**
+   * Reads the sale's definition again once the lock is held, for the finish to write: a change
+   * made before the fence (a sale ended meanwhile) is then not overwritten with the older one.
+   */
+  rereadSale?: () => Promise<SaleDefinition & { armedAtMs: number }>;
 }
 
 /** The rebuilt counters, the orders staged from the books and the in-flight holds carried over. */
@@ -312,7 +317,12 @@ export class StockReservations {
     };
 
     let reply: unknown[];
+    let definition = sale;
     try {
+      if (options.rereadSale) {
+        definition = await options.rereadSale();
+        if (definition.saleId !== sale.saleId) throw new StockReservationError('INVALID_ARGUMENT', 'rereadSale returned another sale', { saleId: sale.saleId });
+      }
       let batch: RebuildOrder[] = [];
       for await (const order of orders) {
         batch.push(order);
@@ -329,7 +339,7 @@ export class StockReservations {
         await scripts.rebuildFinish.run(
           this.#redis,
           [rb.lock, k.meta, k.stock, k.orders, k.users, k.expiry, rb.orders, rb.users, rb.expiry, rb.counts, rb.priorMeta],
-          [token, ...saleArgs(sale, sale.armedAtMs), this.#channel, sale.saleId],
+          [token, ...saleArgs(definition, definition.armedAtMs), this.#channel, sale.saleId],
         ),
         4,
         'rebuild-finish',
@@ -349,7 +359,7 @@ export class StockReservations {
     if (code === RebuildCode.LockLost) throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
     if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-finish returned code ${code}`);
     this.#hint?.clear(sale.saleId);
-    return { armedStock: sale.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]), orders: staged, carriedHolds: carried };
+    return { armedStock: definition.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]), orders: staged, carriedHolds: carried };
   }
 
   /** Unexpired holds in a live orders hash, read with HSCAN a page at a time (never HGETALL). */

@@ -145,3 +145,12 @@ t.test('lostSales names the sales whose keys are gone, not those armed or being 
   await redis.del(k.meta);
   t.same(await reservations.lostSales([sale.saleId, gone.saleId, rebuilding.saleId], 2), [gone.saleId]);
 });
+
+t.test('the sale definition is read again once the fence is up, so a sale ended before it is not reopened by the rebuild', async (t) => {
+  const { reservations, sale } = await setup(t, { stock: 10 });
+  await reservations.arm(sale);
+  // Read before the fence: still open. Ended meanwhile (its window closed at T0 + 1).
+  const ended = { ...sale, endsAtMs: T0 + 1 };
+  t.match(await reservations.rebuild(sale, [], { rereadSale: async () => ended }), { available: 10 });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'late', userId: 'u', quantity: 1, nowMs: T0 + 5 }), { ok: false, code: 'SALE_ENDED' });
+});

@@ -25,7 +25,15 @@ export interface RebuildDeps {
 
 export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<RebuildOutcome> {
   const startedMs = Date.now();
-  const outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), { carryLiveHoldsAtMs: deps.now().getTime() });
+  const outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), {
+    carryLiveHoldsAtMs: deps.now().getTime(),
+    // An ops "end sale" committed between the first read and the fence must win.
+    rereadSale: async () => {
+      const [current] = await armedSales(deps.pool, deps.tables, { saleId: sale.saleId });
+      if (!current) throw new Error(`sale ${sale.saleId} is no longer armed in the books`);
+      return current;
+    },
+  });
   deps.logger.warn({ sale_id: sale.saleId, ...outcome, took_ms: Date.now() - startedMs }, 'sale rebuilt in Redis from MySQL');
   return outcome;
 }
