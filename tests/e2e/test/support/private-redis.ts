@@ -3,7 +3,6 @@
  * shared server is never touched. No persistence; stopped (and its data gone) after the test.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { freePort } from './service-process.ts';
 
@@ -21,10 +20,22 @@ export async function startPrivateRedis(binary = process.env.REDIS_SERVER_BIN ??
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const exited = once(child, 'exit');
+  // Not events.once: it rejects on 'error', which is reported below instead.
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failedToStart = new Promise<never>((_, reject) =>
+    child.once('error', (error) => reject(new Error(`cannot start ${binary} (set REDIS_SERVER_BIN to a redis-server binary): ${error.message}`))),
+  );
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 3, retryStrategy: (attempt) => (attempt > 50 ? null : 100) });
-  await client.ping();
+  // Refused connects while the server starts (and after it stopped) are expected; commands report real failures.
+  client.on('error', () => undefined);
+  try {
+    await Promise.race([client.ping(), failedToStart]);
+  } catch (error) {
+    client.disconnect();
+    process.off('exit', killOnExit);
+    throw error;
+  }
   return {
     url,
     client,
