@@ -1,5 +1,6 @@
 import { ServiceClient } from '@flash-sale/service-kit';
 import { randomUUID } from 'node:crypto';
+import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
@@ -24,7 +25,12 @@ t.test('a service reads an order of the tenant its token names; shoppers, other 
     currency: placed.currency,
     expires_at: placed.expires_at,
     created_at: placed.created_at,
+    trace_id: read.json().trace_id,
   });
+  // The trace the order's own order.created carries, so the asking service can continue it.
+  const [events] = await h.db.pool.query<RowDataPacket[]>("SELECT JSON_VALUE(envelope, '$.trace_id') AS trace_id FROM outbox WHERE partition_key = ? AND event_type = 'order.created.v1'", [placed.id]);
+  t.match(read.json().trace_id, /^[0-9a-f]{32}$/);
+  t.equal(read.json().trace_id, events[0]?.trace_id, 'the trace id is the one order.created carries');
 
   const otherTenant = await h.app.inject({ method: 'GET', url: `/v1/internal/orders/${placed.id}`, headers: asService('t2') });
   t.equal(otherTenant.statusCode, 404, 'another tenant sees no such order');

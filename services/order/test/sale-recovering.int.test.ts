@@ -90,18 +90,21 @@ t.test('a sale the books know as armed and live but Redis lost: 503 SALE_RECOVER
   t.equal(retried.statusCode, 201, 'the same Idempotency-Key goes through once the sale is back');
 });
 
-t.test('a sale the books do not know, or that has ended, or is not armed, is 404 SALE_NOT_FOUND, and unknown ids are cached too', async (t) => {
+t.test('a sale the books do not know, or that is not armed, is 404 SALE_NOT_FOUND; one that ended is 409 SALE_ENDED; unknown ids are cached too', async (t) => {
   const h = await setup(t);
   const ended = randomUUID();
   const unarmed = randomUUID();
   h.stub.sales.set(ended, { armed: true, startsAt: new Date(h.clock.now.getTime() - 7_200_000), endsAt: new Date(h.clock.now.getTime() - 1) });
   h.stub.sales.set(unarmed, { armed: false, startsAt: new Date(h.clock.now.getTime() - 60_000), endsAt: new Date(h.clock.now.getTime() + 3_600_000) });
   const unknown = randomUUID();
-  for (const saleId of [unknown, unknown, unknown, ended, unarmed]) {
+  for (const saleId of [unknown, unknown, unknown, unarmed]) {
     const answer = await h.app.inject(placeOrderRequest(h.token(), randomUUID(), { sale_id: saleId, quantity: 1 }));
     t.equal(answer.statusCode, 404);
     t.match(answer.json(), { error: { code: 'SALE_NOT_FOUND' } });
   }
+  const afterEnd = await h.app.inject(placeOrderRequest(h.token(), randomUUID(), { sale_id: ended, quantity: 1 }));
+  t.equal(afterEnd.statusCode, 409, 'a sale that ended is not "not found"');
+  t.match(afterEnd.json(), { error: { code: 'SALE_ENDED' } });
   t.equal(h.stub.calls.length, 3, 'one inventory call per sale id');
   t.equal(await h.queue.count(), 0, 'no rebuild asked for');
 });

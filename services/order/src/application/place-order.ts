@@ -142,7 +142,9 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 /** Throws SALE_RECOVERING when the books know the sale as armed and live; returns when it is truly unknown here. */
 async function refuseUnlessRecovering(deps: PlaceOrderDeps, sales: NonNullable<PlaceOrderDeps['sales']>, tenantId: string, saleId: string, now: Date): Promise<void> {
   const sale = await sales.directory.lookup(tenantId, saleId);
-  if (!sale?.armed || sale.endsAtMs <= now.getTime()) return;
+  if (!sale?.armed) return;
+  // Its Redis keys are gone because it ended (or was ended early): say so rather than "not found".
+  if (sale.endsAtMs <= now.getTime()) throw reserveRefused('SALE_ENDED', { sale_id: saleId, remaining: 0 });
   await sales.rebuilds.ask({ sale_id: saleId, tenant_id: tenantId, requested_by: 'order-service' }).catch((error: unknown) => {
     // The reconciler's detector finds the sale within seconds anyway; the buyer is told to retry either way.
     deps.logger.warn({ err: error, sale_id: saleId }, 'could not ask for a sale rebuild');

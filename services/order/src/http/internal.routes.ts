@@ -9,7 +9,7 @@ import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { orderNotFound } from '../application/order-errors.ts';
 import { ORDER_STATUSES } from '../domain/order-status.ts';
-import { findOrder } from '../infra/order.repository.ts';
+import { findOrder, orderTraceId } from '../infra/order.repository.ts';
 import { errorResponse, orderIdParams } from './order.schemas.ts';
 
 /** What another service may know of an order: who owns it, what it costs, where it stands. */
@@ -22,6 +22,8 @@ export const internalOrderResponse = z.object({
   currency: z.string(),
   expires_at: z.string(),
   created_at: z.string(),
+  /** The trace its `order.created` started, so work another service does for the order joins it. */
+  trace_id: z.string().nullable(),
 });
 
 export type InternalOrder = z.output<typeof internalOrderResponse>;
@@ -52,6 +54,7 @@ export const internalOrderRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async 
         currency: order.currency,
         expires_at: order.expiresAt.toISOString(),
         created_at: order.createdAt.toISOString(),
+        trace_id: await orderTraceId(options.pool, order.id),
       };
     },
   );

@@ -167,8 +167,8 @@ function translate(error: unknown): unknown {
 }
 
 function insertStatements(items: NewOrder[]): string[] {
-  const orders = items.map(({ order: o }) => [
-    o.id, o.tenantId, o.userId, o.saleId, o.skuId, o.quantity, o.unitPriceMinor, o.totalMinor, o.currency, o.status, 0, o.expiresAt, o.createdAt, o.updatedAt,
+  const orders = items.map(({ order: o, event }) => [
+    o.id, o.tenantId, o.userId, o.saleId, o.skuId, o.quantity, o.unitPriceMinor, o.totalMinor, o.currency, o.status, 0, o.expiresAt, o.createdAt, o.updatedAt, event.envelope.trace_id,
   ]);
   const lines = items.map(({ order: o }) => [o.id, 1, o.skuId, o.quantity, o.unitPriceMinor]);
   const history = items.map(({ order: o }) => [o.id, null, o.status, 'order placed', null, o.createdAt]);
@@ -177,7 +177,7 @@ function insertStatements(items: NewOrder[]): string[] {
   ]);
   return [
     mysql.format(
-      'INSERT INTO orders (id, tenant_id, user_id, sale_id, sku_id, quantity, unit_price_minor, total_minor, currency, status, stock_committed, expires_at, created_at, updated_at) VALUES ?',
+      'INSERT INTO orders (id, tenant_id, user_id, sale_id, sku_id, quantity, unit_price_minor, total_minor, currency, status, stock_committed, expires_at, created_at, updated_at, trace_id) VALUES ?',
       [orders],
     ),
     mysql.format('INSERT INTO order_items (order_id, line_no, sku_id, quantity, unit_price_minor) VALUES ?', [lines]),

@@ -53,6 +53,13 @@ export async function findOrder(db: Executor, orderId: string, options: { forUpd
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
+/** The trace id the order's `order.created` started, or null for an order placed before it was kept. */
+export async function orderTraceId(db: Executor, orderId: string): Promise<string | null> {
+  const [rows] = await db.query<RowDataPacket[]>('SELECT trace_id FROM orders WHERE id = ?', [orderId]);
+  const traceId: unknown = rows[0]?.trace_id;
+  return typeof traceId === 'string' && traceId ? traceId : null;
+}
+
 /** An order as its owner may see it: another user's or tenant's order does not exist for them. */
 export async function findOwnedOrder(db: Executor, orderId: string, tenantId: string, userId: string): Promise<Order | null> {
   const [rows] = await db.query<OrderRow[]>('SELECT * FROM orders WHERE id = ? AND tenant_id = ? AND user_id = ?', [orderId, tenantId, userId]);

@@ -14,6 +14,7 @@ const answerSchema = z.object({
   total_minor: z.number().int().nonnegative(),
   currency: z.string().length(3),
   expires_at: z.iso.datetime({ offset: true }),
+  trace_id: z.string().regex(/^[0-9a-f]{32}$/).nullish(),
 });
 
 export interface KnownOrder {
@@ -25,6 +26,8 @@ export interface KnownOrder {
   totalMinor: number;
   currency: string;
   expiresAt: Date;
+  /** The trace the order started (its `order.created`), when the order service still has it. */
+  traceId: string | null;
 }
 
 export type OrderLookup =
@@ -64,6 +67,7 @@ export function createOrderServiceDirectory(client: ServiceClient): OrderDirecto
           totalMinor: order.total_minor,
           currency: order.currency,
           expiresAt: new Date(order.expires_at),
+          traceId: order.trace_id ?? null,
         },
       };
     },

@@ -113,8 +113,8 @@ async function learnOrder(deps: OpenPaymentDeps, principal: Principal, orderId: 
         totalMinor: order.totalMinor,
         currency: order.currency,
         expiresAt: order.expiresAt,
-        // The order's own trace travels only in its events; this payment continues the request's.
-        traceId: traceId ?? randomBytes(16).toString('hex'),
+        // The order's trace, as order.created would have brought it; else the request's.
+        traceId: order.traceId ?? traceId ?? randomBytes(16).toString('hex'),
         eventId: null,
       },
       at,
