@@ -34,7 +34,8 @@ node packages/events/src/cli/schema-gate.ts
 turbo run typecheck lint --concurrency=2 --output-logs=errors-only
 test_log="$(mktemp)"
 set +e
-turbo run test --concurrency=2 --output-logs=full 2>&1 | tee "$test_log"
+# --continue: one failing package must not stop the others mid-run (turbo interrupts them otherwise).
+turbo run test --concurrency=2 --continue --output-logs=full 2>&1 | tee "$test_log"
 test_status=${PIPESTATUS[0]}
 set -e
 # One closing line over every package's tap summary ("# { total: N, pass: N, fail: N }").

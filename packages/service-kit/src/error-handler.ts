@@ -7,7 +7,10 @@ export const errorHandlerPlugin = fp(
   async (app: FastifyInstance) => {
     app.setErrorHandler((error: FastifyError | AppError | Error, request, reply) => {
       if (error instanceof AppError) {
-        if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+        // A 5xx that names when to retry is a known, passing state (a sale being rebuilt): one
+        // line per request at error level would bury the real failures during a stampede.
+        if (error.statusCode >= 500 && error.retryAfterSeconds !== undefined) request.log.debug({ code: error.code }, 'request refused until retry-after');
+        else if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
         if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
         return reply.status(error.statusCode).send(errorBody(error.code, error.message, error.details));
       }
