@@ -85,7 +85,7 @@ function documentedCommands(): string[] {
 function stranger(command: string, env: Record<string, string> = {}): Outcome {
   const result = spawnSync('bash', ['-c', command], {
     cwd: root,
-    env: { HOME: process.env.HOME ?? '/root', PATH: '/usr/local/bin:/usr/bin:/bin', ...env },
+    env: { HOME: process.env.HOME ?? '/root', PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...env },
     encoding: 'utf8',
     timeout: 240_000,
   });
