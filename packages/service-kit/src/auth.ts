@@ -84,8 +84,11 @@ export const authPlugin = fp(
       },
     });
     const rateLimit = options.rateLimit;
+    const limiter = rateLimit ? new RateLimiter({ redis: rateLimit.redis, service: rateLimit.service, ...(rateLimit.keyPrefix ? { keyPrefix: rateLimit.keyPrefix } : {}) }) : undefined;
+    // Requests admitted on the local count reach Redis in batches: the last batch goes before Redis is closed.
+    if (limiter) app.addHook('onClose', async () => limiter.close());
     app.decorate('accessControl', {
-      limiter: rateLimit ? new RateLimiter({ redis: rateLimit.redis, service: rateLimit.service, ...(rateLimit.keyPrefix ? { keyPrefix: rateLimit.keyPrefix } : {}) }) : undefined,
+      limiter,
       limits: { ...defaultRateLimits, ...rateLimit?.limits },
     } satisfies AccessControl);
   },
