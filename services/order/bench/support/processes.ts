@@ -1,0 +1,169 @@
+/**
+ * The processes a bench run starts and what it reads of them: a node process per system under
+ * test (its logs to a file, so writing them costs what it costs in production and nothing reads
+ * them on the hot path), its memory from /proc, its V8 heap from its own /metrics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+
+export interface Memory {
+  /** VmRSS now and the process's peak (VmHWM), in MiB. */
+  rssMb: number;
+  peakRssMb: number;
+}
+
+export interface BenchProcess {
+  name: string;
+  pid: number;
+  url: string;
+  logFile: string;
+  /** Peak RSS and heap seen by `sample()` (VmHWM is read too, so the peak between samples counts). */
+  peakRssMb: number;
+  peakHeapUsedMb: number;
+  sample(): Promise<{ rssMb: number; heapUsedMb: number | undefined }>;
+  stop(): Promise<void>;
+}
+
+/** A port nothing listens on right now (the OS picks it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+export function readMemory(pid: number): Memory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+  return { rssMb: kib('VmRSS') / 1024, peakRssMb: kib('VmHWM') / 1024 };
+}
+
+/** A Prometheus text exposition as `name{labels}` → value (labels as written, sorted by the client). */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const text = await response.text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+/** Sum of every series of `name` whose labels contain all of `labels` (`key="value"` pairs). */
+export function sumSeries(metrics: Map<string, number>, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const [series, value] of metrics) {
+    if (series !== name && !series.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([key, wanted]) => series.includes(`${key}="${wanted}"`))) total += value;
+  }
+  return total;
+}
+
+export function startProcess(options: { name: string; script: string; port: number; env: Record<string, string>; logDir: string; ipc?: boolean }): {
+  process: BenchProcess;
+  child: ChildProcess;
+} {
+  const logFile = `${options.logDir}/${options.name}.log`;
+  const log = openSync(logFile, 'a');
+  const child = spawn(process.execPath, [options.script], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', HOST: '127.0.0.1', PORT: String(options.port), ...options.env },
+    stdio: ['ignore', log, log, ...(options.ipc ? (['ipc'] as const) : [])],
+  });
+  // A bench stopped by Ctrl-C or a crash takes its servers along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${options.port}`;
+  const running: BenchProcess = {
+    name: options.name,
+    pid: child.pid ?? 0,
+    url,
+    logFile,
+    peakRssMb: 0,
+    peakHeapUsedMb: 0,
+    async sample() {
+      const memory = readMemory(running.pid);
+      running.peakRssMb = Math.max(running.peakRssMb, memory.peakRssMb, memory.rssMb);
+      let heapUsedMb: number | undefined;
+      try {
+        heapUsedMb = sumSeries(await scrapeMetrics(url), 'nodejs_heap_size_used_bytes') / 1024 / 1024;
+        running.peakHeapUsedMb = Math.max(running.peakHeapUsedMb, heapUsedMb);
+      } catch {
+        heapUsedMb = undefined;
+      }
+      return { rssMb: memory.rssMb, heapUsedMb };
+    },
+    async stop() {
+      process.off('exit', killOnExit);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  return { process: running, child };
+}
+
+/** Polls `url` until it answers 200, or throws with the tail of the process's log. */
+export async function waitUntilReady(running: BenchProcess, path: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${running.url}${path}`, { signal: AbortSignal.timeout(2000) })).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      const tail = readFileSync(running.logFile, 'utf8').split('\n').slice(-20).join('\n');
+      throw new Error(`${running.name} did not answer ${path} within ${timeoutMs} ms; its log ends:\n${tail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/**
+ * Shopper tokens signed as the identity provider would (HS256, `exp` required by the services),
+ * one distinct user each. Signed here, once, so no signing happens during a measured run.
+ */
+export function signShopperTokens(options: { secret: string; count: number; tenant: string; runId: string; issuer?: string; audience?: string }): string[] {
+  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const now = Math.floor(Date.now() / 1000);
+  return Array.from({ length: options.count }, (_, i) => {
+    const claims = base64url(
+      JSON.stringify({
+        sub: `bench-${options.runId}-${i}`,
+        tenant: options.tenant,
+        roles: ['shopper'],
+        iat: now,
+        exp: now + 4 * 3600,
+        ...(options.issuer ? { iss: options.issuer } : {}),
+        ...(options.audience ? { aud: options.audience } : {}),
+      }),
+    );
+    const signature = createHmac('sha256', options.secret).update(`${header}.${claims}`).digest('base64url');
+    return `${header}.${claims}.${signature}`;
+  });
+}
+
+export function signOpsToken(secret: string, tenant: string): string {
+  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const now = Math.floor(Date.now() / 1000);
+  const claims = base64url(JSON.stringify({ sub: 'bench-ops', tenant, roles: ['ops'], iat: now, exp: now + 4 * 3600 }));
+  return `${header}.${claims}.${createHmac('sha256', secret).update(`${header}.${claims}`).digest('base64url')}`;
+}
