@@ -3,6 +3,8 @@
 set -euo pipefail
 # shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+# Debian puts server binaries (mariadbd) in /usr/sbin, which a non-root user's PATH lacks.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 
 log() { printf '[stack:%s] %s\n' "${COMPONENT:-stack}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
