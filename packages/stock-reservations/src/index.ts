@@ -15,6 +15,6 @@ export {
   type StockReservationsOptions,
 } from './stock-reservations.ts';
 export { StockReservationError, type StockReservationErrorCode } from './errors.ts';
-export { SoldOutHint } from './sold-out-hint.ts';
+export { SoldOutHint, type SoldOutBuyers, type SoldOutHintOptions } from './sold-out-hint.ts';
 export { saleKeys, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
 export { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from './rebuild-queue.ts';

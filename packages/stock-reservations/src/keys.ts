@@ -14,6 +14,11 @@ export type SaleKeys = {
   users: string;
   /** Sorted set: order ids still held, scored by hold expiry (ms), for expiry and orphan repair. */
   expiry: string;
+  /**
+   * Set: every user who ever held units of the sale (never shrinks; a rebuild leaves it alone).
+   * With `users`, it tells a process which buyers of a sold-out sale may still replay a 201.
+   */
+  buyers: string;
 };
 
 const HASH_TAG_BREAKERS = /[{}]/;
@@ -29,6 +34,7 @@ export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
     orders: `${base}:orders`,
     users: `${base}:users`,
     expiry: `${base}:expiry`,
+    buyers: `${base}:buyers`,
   };
 }
 

@@ -32,3 +32,5 @@ export const RebuildBeginCode = { Begun: 1, Busy: 0, InvalidArgument: -8 } as co
 export const RebuildCode = { Rebuilt: 1, InvalidArgument: -8, Oversubscribed: -9, LockLost: -10 } as const;
 
 export const CloseCode = { Closed: 1, AlreadyClosed: 0, NotArmed: -1, Rebuilding: -2, InvalidArgument: -8 } as const;
+
+export const SoldOutBuyersCode = { NotSoldOut: 0, Unchanged: 1, TooMany: 2, Listed: 3 } as const;

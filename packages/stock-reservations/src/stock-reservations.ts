@@ -8,8 +8,8 @@ import type { Redis } from 'ioredis';
 import { StockReservationError } from './errors.ts';
 import { rebuildKeys, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
 import { scripts } from './lua-script.ts';
-import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode } from './result-codes.ts';
-import type { SoldOutHint } from './sold-out-hint.ts';
+import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode, SoldOutBuyersCode } from './result-codes.ts';
+import type { SoldOutBuyers, SoldOutHint } from './sold-out-hint.ts';
 
 export type ReserveRefusal = 'SALE_NOT_FOUND' | 'SALE_NOT_OPEN' | 'SALE_ENDED' | 'SALE_SOLD_OUT' | 'PER_USER_LIMIT' | 'INSUFFICIENT_STOCK';
 
@@ -146,7 +146,7 @@ export class StockReservations {
     const reply = tuple(
       await scripts.reserve.run(
         this.#redis,
-        [k.meta, k.stock, k.orders, k.users, k.expiry],
+        [k.meta, k.stock, k.orders, k.users, k.expiry, k.buyers],
         [input.orderId, input.userId, input.quantity, input.nowMs, input.tenantId],
       ),
       7,
@@ -175,6 +175,25 @@ export class StockReservations {
     if (!refusal) throw new StockReservationError('UNEXPECTED_REPLY', `reserve returned code ${code}`);
     if (refusal === 'SALE_SOLD_OUT') this.#hint?.markSoldOut(input.saleId);
     return { ok: false, code: refusal, remaining };
+  }
+
+  /**
+   * Who may still have an order in a sale that is sold out right now (see `sold-out-buyers-4.lua`):
+   * `unchanged` when `knownVersion` is current, `too-many` above `maxBuyers`, `not-sold-out` when
+   * units are available or the sale is not armed here.
+   */
+  async soldOutBuyers(saleId: string, knownVersion: string, maxBuyers: number): Promise<SoldOutBuyers> {
+    const k = this.keys(saleId);
+    const reply = await scripts.soldOutBuyers.run(this.#redis, [k.meta, k.stock, k.users, k.buyers], [knownVersion, maxBuyers]);
+    if (!Array.isArray(reply) || reply.length < 3) throw new StockReservationError('UNEXPECTED_REPLY', 'sold-out-buyers returned an unexpected reply', { reply });
+    const code = int(reply[0]);
+    const tenantId = str(reply[1]);
+    const version = str(reply[2]);
+    if (code === SoldOutBuyersCode.NotSoldOut) return { kind: 'not-sold-out' };
+    if (code === SoldOutBuyersCode.Unchanged) return { kind: 'unchanged', tenantId, version };
+    if (code === SoldOutBuyersCode.TooMany) return { kind: 'too-many', tenantId, version };
+    if (code !== SoldOutBuyersCode.Listed) throw new StockReservationError('UNEXPECTED_REPLY', `sold-out-buyers returned code ${code}`);
+    return { kind: 'listed', tenantId, version, userIds: (reply as unknown[]).slice(3).map(str) };
   }
 
   /**

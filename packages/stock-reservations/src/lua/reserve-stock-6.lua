@@ -9,6 +9,7 @@
   KEYS[3] orders hash          sale:{<saleId>}:orders  order id -> JSON {s=state H|C|R, q, e, u}
   KEYS[4] per-user units hash  sale:{<saleId>}:users   user id -> units held + sold
   KEYS[5] hold expiry zset     sale:{<saleId>}:expiry  held order ids scored by expiry (ms)
+  KEYS[6] buyers set           sale:{<saleId>}:buyers  every user who ever held units here
 
   ARGV[1] order id
   ARGV[2] user id
@@ -62,4 +63,6 @@ redis.call('HINCRBY', KEYS[2], 'held', qty)
 redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({ s = 'H', q = qty, e = expiresAt, u = ARGV[2] }))
 redis.call('HINCRBY', KEYS[4], ARGV[2], qty)
 redis.call('ZADD', KEYS[5], expiresAt, ARGV[1])
+-- Kept when the hold is released, so a buyer whose order later expired still replays its 201.
+redis.call('SADD', KEYS[6], ARGV[2])
 return { 1, available - qty, tonumber(expiresAt), price, currency, sku, tenant }

@@ -45,10 +45,13 @@ export interface PlaceOrderResult {
 }
 
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  const saleId = input.body.sale_id;
+  // Known sold out, and this buyer never held units there: no order of theirs to replay and
+  // nothing Lua would grant, so the refusal needs no Redis call at all.
+  if (deps.soldOut.refusesAtOnce(saleId, input.tenantId, input.userId)) throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
+
   const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey };
   const hash = requestHash({ sale_id: input.body.sale_id, quantity: input.body.quantity });
-
-  const saleId = input.body.sale_id;
   const now = deps.now();
   // Known sold out: one look at the key (a retry of an accepted order must still replay its 201),
   // then the refusal, without claiming anything or asking the Lua script.
@@ -57,7 +60,10 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   if (claim.kind === 'completed') return { status: claim.status, body: JSON.parse(claim.body) as unknown, replayed: true };
   if (claim.kind === 'mismatch') throw idempotencyKeyReused();
   if (claim.kind === 'in_flight') throw idempotencyInFlight();
-  if (soldOutHint) throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId });
+  if (soldOutHint) {
+    learnSoldOutBuyers(deps, saleId);
+    throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
+  }
 
   const orderId = randomUUID();
   let reservation;
@@ -76,7 +82,10 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     throw ordersUnavailable();
   }
   if (!reservation.ok) {
-    if (reservation.code === 'SALE_SOLD_OUT') deps.soldOut.markSoldOut(saleId);
+    if (reservation.code === 'SALE_SOLD_OUT') {
+      deps.soldOut.markSoldOut(saleId);
+      learnSoldOutBuyers(deps, saleId);
+    }
     await deps.idempotency.abandon(scope);
     if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
     throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
@@ -137,6 +146,14 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
   return { status: 201, body: resource, replayed: false };
+}
+
+/** In the background: the requests that follow are refused at once once the buyers are known. */
+function learnSoldOutBuyers(deps: PlaceOrderDeps, saleId: string): void {
+  deps.soldOut.learnBuyers(saleId, (version, max) => deps.reservations.soldOutBuyers(saleId, version, max)).catch((error: unknown) => {
+    // Without the list the hint still refuses after one idempotency look; nothing is lost.
+    deps.logger.warn({ err: error, sale_id: saleId }, 'could not read the buyers of a sold-out sale');
+  });
 }
 
 /** Throws SALE_RECOVERING when the books know the sale as armed and live; returns when it is truly unknown here. */
