@@ -68,7 +68,9 @@ export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    // A loaded broker may still answer NOT_LEADER_FOR_PARTITION for a topic created moments ago,
+    // after its metadata already named the leader: a retriable answer, asked again.
+    const offsets = await waitFor(() => admin.fetchTopicOffsets(topic), { timeoutMs: 30_000, intervalMs: 200, what: `offsets of ${topic}` });
     return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
   } finally {
     await admin.disconnect();
