@@ -10,9 +10,20 @@ const refusals: Record<ReserveRefusal, { status: number; message: string }> = {
   PER_USER_LIMIT: { status: 409, message: 'this order would exceed the per-user limit of the sale' },
 };
 
+/**
+ * A refusal is an answer, not a fault: a 4xx is never logged with its stack. Thrown from deep in
+ * fastify's hooks by a sold-out stampede, capturing that stack cost about as much as the rest of
+ * the refusal, so it is not captured.
+ */
 export const reserveRefused = (code: ReserveRefusal, details: Record<string, unknown>) => {
   const { status, message } = refusals[code];
-  return new AppError(code, status, message, details);
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new AppError(code, status, message, details);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
 };
 
 export const idempotencyKeyMissing = () =>
