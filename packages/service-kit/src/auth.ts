@@ -61,6 +61,8 @@ export interface AuthOptions {
 interface AccessControl {
   limiter: RateLimiter | undefined;
   limits: RateLimits;
+  /** Authorization header -> the principal it verified to, until the token expires. */
+  verified: Map<string, { principal: Principal; expiresAtMs: number }>;
 }
 
 export const authPlugin = fp(
@@ -90,6 +92,7 @@ export const authPlugin = fp(
     app.decorate('accessControl', {
       limiter,
       limits: { ...defaultRateLimits, ...rateLimit?.limits },
+      verified: new Map(),
     } satisfies AccessControl);
   },
   { name: 'auth' },
@@ -103,14 +106,40 @@ export const tenantIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
 /** Subjects also carry `:` (`service:<name>`) and `@`; never braces, spaces or quotes. */
 const subjectPattern = /^[A-Za-z0-9._:@-]{1,64}$/;
 
-async function authenticate(request: FastifyRequest): Promise<Principal> {
-  if (!request.headers.authorization) throw unauthorized('missing bearer token');
-  let claims: TokenClaims;
+/** Most verified Authorization headers kept per app; the oldest goes first. */
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * A shopper sends the same token many times. Even with fast-jwt's own cache, decoding and hashing
+ * it again took about a tenth of a sold-out refusal, so the principal a header verified to is kept
+ * until the token's `exp`. Only successes are kept; a refused header is checked every time.
+ */
+async function authenticate(request: FastifyRequest, control: AccessControl): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (!header) throw unauthorized('missing bearer token');
+  const cached = control.verified.get(header);
+  if (cached) {
+    if (Date.now() < cached.expiresAtMs) return { ...cached.principal, roles: [...cached.principal.roles] };
+    control.verified.delete(header);
+  }
+  let claims: TokenClaims & { exp?: unknown };
   try {
     claims = await request.jwtVerify<TokenClaims>();
   } catch {
     throw unauthorized('invalid or expired bearer token');
   }
+  const principal = principalFrom(claims);
+  if (typeof claims.exp === 'number') {
+    if (control.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = control.verified.keys().next();
+      if (!oldest.done) control.verified.delete(oldest.value);
+    }
+    control.verified.set(header, { principal, expiresAtMs: claims.exp * 1000 });
+  }
+  return { ...principal, roles: [...principal.roles] };
+}
+
+function principalFrom(claims: TokenClaims): Principal {
   if (typeof claims.sub !== 'string' || typeof claims.tenant !== 'string' || !claims.sub || !claims.tenant) {
     throw unauthorized('token lacks subject or tenant');
   }
@@ -140,7 +169,7 @@ export const requireRole =
     const control = accessControlOf(request);
     let principal: Principal;
     try {
-      principal = await authenticate(request);
+      principal = await authenticate(request, control);
     } catch (error) {
       // Failed authentication is charged to the address: guessing tokens costs the guesser.
       await control.limiter?.enforce(request, reply, 'address', addressIdentity(request), control.limits.perAddress);
