@@ -194,7 +194,7 @@ const redisUrl = await startPrivateRedis();
 const tokens = signShopperTokens({ secret: jwtSecret, count: TOKENS, tenant: 't1', runId });
 const tokensFile = `${workDir}/tokens.txt`;
 writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
-say(`bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target`}; wrk -t${THREADS} -c${CONNECTIONS}, ${TOKENS} shopper tokens; logs in ${workDir}`);
+say(`bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min, wrk -t${THREADS} -c${SOAK_CONNECTIONS}` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target, wrk -t${THREADS} -c${CONNECTIONS}`}; ${TOKENS} shopper tokens; logs in ${workDir}`);
 
 const peaks = new Map<string, { rssMb: number; heapMb: number }>();
 const recordPeaks = (processes: BenchProcess[], suffix = '') => {
@@ -417,16 +417,20 @@ async function runSoak() {
   running = false;
   await sampler;
   const drained = await drainMs(system);
+  // Once the backlog is worked off: what each process keeps when idle again.
+  const idle = new Map<string, number | undefined>();
+  for (const service of system.processes) idle.set(service.name, (await service.sample().catch(() => undefined))?.heapUsedMb);
   recordPeaks(system.processes);
 
   // Heap used swings with each collection: the median over a window says more than one reading.
   const windowMedian = (name: string, from: number, to: number) => median(samples.filter((s) => s.name === name && s.at >= from && s.at <= to && s.heapMb !== undefined).map((s) => s.heapMb ?? 0));
-  const heap: Record<string, { after_1_min_mb: number | null; at_end_mb: number | null; growth_pct: number | null }> = {};
+  const heap: Record<string, { after_1_min_mb: number | null; at_end_mb: number | null; growth_pct: number | null; idle_after_drain_mb: number | null }> = {};
   for (const service of system.processes) {
     const early = windowMedian(service.name, 45, 75);
     const late = windowMedian(service.name, seconds - 30, seconds + 5);
-    heap[service.name] = { after_1_min_mb: round(early, 1), at_end_mb: round(late, 1), growth_pct: round(((late - early) / early) * 100, 1) };
-    say(`  ${service.name}: heap used ${early.toFixed(1)} MB after 1 min, ${late.toFixed(1)} MB at the end; peak RSS ${service.peakRssMb.toFixed(0)} MB`);
+    const idleMb = idle.get(service.name) ?? Number.NaN;
+    heap[service.name] = { after_1_min_mb: round(early, 1), at_end_mb: round(late, 1), growth_pct: round(((late - early) / early) * 100, 1), idle_after_drain_mb: round(idleMb, 1) };
+    say(`  ${service.name}: heap used ${early.toFixed(1)} MB after 1 min, ${late.toFixed(1)} MB at the end, ${idleMb.toFixed(1)} MB idle after the drain; peak RSS ${service.peakRssMb.toFixed(0)} MB`);
   }
   say(`  ${result.perSecond.toFixed(0)} answers/s ${JSON.stringify(statuses)}; pipeline drained ${(drained / 1000).toFixed(1)} s after`);
   if (seconds < 90) say('  note: a soak shorter than 90 s has no one-minute window apart from its end; use SOAK_MINUTES >= 2');
