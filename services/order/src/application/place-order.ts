@@ -141,8 +141,11 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     throw ordersUnavailable();
   }
 
-  await deps.idempotency.complete(scope, hash, 201, responseBody).catch((error: unknown) => {
-    // MySQL holds the record; a retry that misses Redis is answered from there.
+  // Not awaited: the order is durable and MySQL holds its record, so the 201 need not wait for
+  // Redis. The command is queued on this process's connection before the answer leaves, so a
+  // retry through this process finds it; one through another process meanwhile gets 409 (in
+  // flight, retry) at worst, and if Redis never takes it the retry is answered from MySQL.
+  void deps.idempotency.complete(scope, hash, 201, responseBody).catch((error: unknown) => {
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
   return { status: 201, body: resource, replayed: false };
