@@ -42,6 +42,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
     },
     deadLetterTopics: consumers.flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)]).map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    consumerGroupPrefix: config.KAFKA_GROUP_ID_PREFIX,
     outboxes: consumers,
   };
   return { deps, logger, lifecycle };

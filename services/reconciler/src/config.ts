@@ -14,6 +14,8 @@ export const reconcilerConfigSchema = z.object({
   REDIS_URL: common.REDIS_URL,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
+  /** The services' consumer group prefix (their groups are `<prefix><service>`). */
+  KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   JWT_SECRET: common.secret(),
   JWT_ISSUER: common.JWT_ISSUER,
   JWT_AUDIENCE: common.JWT_AUDIENCE,

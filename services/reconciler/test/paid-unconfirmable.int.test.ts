@@ -1,14 +1,49 @@
 // Paid orders that inventory refused (their `order.created` was dead-lettered, so the books never
-// got a reservation): found after the grace period, fenced in the books and refunded, once.
+// got a reservation): found after the grace period, fenced in the books and refunded, once; and
+// only once the broker shows inventory's consumer read past the event (a consumer that is down
+// has not refused anything).
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { resolveServers, uniqueName } from '@flash-sale/testkit';
+import { createTestKafka, resolveServers, uniqueName } from '@flash-sale/testkit';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
 import { applyGrants } from '../src/infra/grants.ts';
 import { paidUnconfirmableJob } from '../src/jobs/paid-unconfirmable.job.ts';
+import type { JobDeps } from '../src/jobs/job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
+
+type Tap = { teardown: (fn: () => unknown) => void };
+
+/**
+ * Inventory's consumer as the broker records it, on a topic and group of this test's own: the
+ * relay publishes `order.created`, and `readAll` commits the group past everything published (as
+ * inventory does after applying or dead-lettering each event).
+ */
+async function inventoryConsumer(t: Tap, f: Fixture): Promise<{ deps: JobDeps; publish: (...orderIds: string[]) => Promise<void>; readAll: () => Promise<void> }> {
+  const { kafka, createTopic } = await createTestKafka(t.teardown.bind(t));
+  const topicPrefix = `${uniqueName('pu')}.`;
+  const consumerGroupPrefix = `${uniqueName('pu')}-`;
+  const topic = await createTopic({ topic: `${topicPrefix}${orderCreated.topic}` });
+  const producer = kafka.producer();
+  await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  t.teardown(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+  return {
+    deps: { ...f.deps, kafka, topicPrefix, consumerGroupPrefix },
+    publish: async (...orderIds) => {
+      await producer.send({ topic, messages: orderIds.map((orderId) => ({ key: orderId, value: JSON.stringify({ order_id: orderId }) })) });
+    },
+    readAll: async () => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId: `${consumerGroupPrefix}inventory`, topic, partitions: ends.map(({ partition, high }) => ({ partition, offset: high })) });
+    },
+  };
+}
 
 async function completePayment(f: Fixture, orderId: string): Promise<string> {
   const paymentId = randomUUID();
@@ -36,7 +71,7 @@ async function orderCreatedInOutbox(f: Fixture, sale: SeededSale, orderId: strin
   if (published) await f.order.pool.query("UPDATE outbox SET published_at = ? WHERE partition_key = ? AND event_type = 'order.created.v1'", [f.clock.now, orderId]);
 }
 
-t.test('a PAID order whose order.created inventory dead-lettered: after the grace period its payment gets one automatic refund, the books are fenced, and the run names it', async (t) => {
+t.test('a PAID order whose order.created inventory dead-lettered: once the grace period passed and the broker shows inventory read past the event, its payment gets one automatic refund, the books are fenced, and the run names it; before that it is only reported', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 10 });
 
@@ -61,7 +96,10 @@ t.test('a PAID order whose order.created inventory dead-lettered: after the grac
   await completePayment(f, unpublished);
   await f.setOrderStatus(unpublished, 'PAID', 'payment completed');
 
-  const early = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(refused, refusedPending, confirmable);
+
+  const early = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
   t.equal(early.anomaliesFound, 0, 'within the grace period a lagging consumer is not an anomaly');
 
   advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
@@ -70,8 +108,17 @@ t.test('a PAID order whose order.created inventory dead-lettered: after the grac
   await orderCreatedInOutbox(f, sale, recent, true);
   await completePayment(f, recent);
   await f.setOrderStatus(recent, 'PAID', 'payment completed');
+  await inventory.publish(recent);
 
-  const run = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  // Inventory's consumer has not read those events (down, or behind): nothing is refunded, both are reported.
+  const waiting = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
+  t.same(waiting.anomalies, { paid_order_awaiting_inventory: 2 }, 'reported, not repaired, while inventory has not read the events');
+  t.match(waiting, { repaired: 0, failed: 0 });
+  const [none] = await f.payment.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM refunds');
+  t.equal(Number(none[0]?.n), 0, 'no refund while the consumer has not read the events');
+
+  await inventory.readAll();
+  const run = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
   t.same(run.anomalies, { paid_order_refused_by_inventory: 2 });
   t.match(run, { checked: 2, repaired: 2, failed: 0, outcome: 'completed' });
   t.same([...run.sampleIds].sort(), [refused, refusedPending].sort(), 'the run names exactly the refused orders');
@@ -104,7 +151,7 @@ t.test('a PAID order whose order.created inventory dead-lettered: after the grac
   const [stock] = await f.inventory.pool.query<RowDataPacket[]>('SELECT stock FROM skus WHERE id = ?', [sale.skuId]);
   t.equal(Number(stock[0]?.stock), 9, 'the books keep only the confirmable order');
 
-  const again = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  const again = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
   t.match(again, { anomaliesFound: 0, repaired: 0, failed: 0 }, 'a second run does nothing more');
   const [count] = await f.payment.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM refunds');
   t.equal(Number(count[0]?.n), 2, 'still one refund per payment');
@@ -122,7 +169,10 @@ t.test('a refused order whose payment is already being refunded is left to that 
     "INSERT INTO refunds (id, payment_id, order_id, tenant_id, amount_minor, currency, reason, initiated_by, requested_by, status, created_at) VALUES (?, ?, ?, 't1', 1000, 'EUR', 'ops decided', 'ops', 'ops-1', 'REQUESTED', ?)",
     [randomUUID(), paymentId, orderId, f.clock.now],
   );
-  const run = await runJob(f.deps, paidUnconfirmableJob, 'test');
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(orderId);
+  await inventory.readAll();
+  const run = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
   t.equal(run.anomaliesFound, 0, 'not an anomaly: its refund is under way');
   const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT initiated_by FROM refunds WHERE payment_id = ?', [paymentId]);
   t.same(refunds.map((refund) => refund.initiated_by), ['ops']);
@@ -155,7 +205,10 @@ t.test('the reconciler database user can do this repair with exactly what grants
   await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${f.reconciler.name}\`.* TO '${user}'@'%'`);
   await applyGrants(admin, { user, host: '%', schemas: f.deps.tables.schemas });
 
-  const run = await runJob({ ...f.deps, pool }, paidUnconfirmableJob, 'test');
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(orderId);
+  await inventory.readAll();
+  const run = await runJob({ ...inventory.deps, pool }, paidUnconfirmableJob, 'test');
   t.match(run, { anomaliesFound: 1, repaired: 1, failed: 0, outcome: 'completed' });
   const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT status FROM refunds WHERE order_id = ?', [orderId]);
   t.same(refunds.map((refund) => refund.status), ['REQUESTED']);

@@ -61,6 +61,11 @@ export interface JobDeps {
    * (outbox rows, the order-lifecycle replay). Empty: the catalog's names.
    */
   topicPrefix: string;
+  /**
+   * `KAFKA_GROUP_ID_PREFIX` of the services: their consumer groups are `<prefix><service>`. Read
+   * to prove how far a service's consumer got before acting on what it did not do.
+   */
+  consumerGroupPrefix: string;
   /** Services whose outbox the reconciler watches, by schema role. */
   outboxes: readonly ('order' | 'payment' | 'inventory')[];
 }

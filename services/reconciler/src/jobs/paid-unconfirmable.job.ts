@@ -2,8 +2,11 @@
  * Paid orders that can never be CONFIRMED: the shopper paid (order PAID, or PENDING with a COMPLETED
  * payment), but inventory refused the order's `order.created` (dead-lettered: the books lacked the
  * units) so no reservation will ever exist and `stock.committed` never comes. Found as: the event
- * left the order outbox, and `unconfirmableAfterMs` after the order was placed the inventory books
- * still have no row for it, and nobody has refunded the payment yet.
+ * left the order outbox, `unconfirmableAfterMs` after the order was placed the inventory books
+ * still have no row for it, nobody has refunded the payment yet, AND the broker proves inventory's
+ * consumer group read past the event (`infra/consumer-progress.ts`). Without that proof (inventory
+ * down or behind) the order is reported as `paid_order_awaiting_inventory` and left alone: a
+ * consumer that has not read an event has not refused it.
  *
  * The repair, in one transaction across the schemas:
  * - fences the books: a `released_before_created` reservation (reason `unconfirmable`), so a
@@ -16,8 +19,11 @@
  * The run's sample ids name the orders; each repair is logged with its payment and refund.
  */
 import { randomUUID } from 'node:crypto';
+import { orderCreated } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { consumerProgress } from '../infra/consumer-progress.ts';
+import { utc } from '../infra/sql.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 interface Row extends RowDataPacket {
@@ -30,9 +36,14 @@ interface Row extends RowDataPacket {
   payment_id: string;
   amount_minor: number | string;
   currency: string;
+  /** When the order service's relay published `order.created`; null once its outbox row was purged. */
+  published_at: string | null;
 }
 
 const ANOMALY = 'paid_order_refused_by_inventory';
+const AWAITING = 'paid_order_awaiting_inventory';
+/** Broker and database clocks differ a little; the proof asks about a moment safely after the publish. */
+const CLOCK_SKEW_MS = 5_000;
 const REASON = 'order refused by inventory; it can never be confirmed';
 
 export const paidUnconfirmableJob: ReconciliationJob = {
@@ -45,7 +56,8 @@ export const paidUnconfirmableJob: ReconciliationJob = {
     const cutoff = new Date(deps.now().getTime() - deps.thresholds.unconfirmableAfterMs);
     const [rows] = await deps.pool.query<Row[]>(
       `SELECT o.id AS order_id, o.tenant_id, o.sale_id, o.sku_id, o.quantity, o.status AS order_status,
-              p.id AS payment_id, p.amount_minor, p.currency
+              p.id AS payment_id, p.amount_minor, p.currency,
+              (SELECT MAX(x.published_at) FROM ${t.order('outbox')} x WHERE x.partition_key = o.id AND x.event_type = 'order.created.v1') AS published_at
          FROM ${t.order('orders')} o
          JOIN ${t.payment('payments')} p ON p.order_id = o.id AND p.status = 'COMPLETED'
         WHERE o.status IN ('PAID', 'PENDING') AND o.stock_committed = 0 AND o.created_at <= ?
@@ -57,40 +69,59 @@ export const paidUnconfirmableJob: ReconciliationJob = {
       [cutoff],
     );
     tally.checked = rows.length;
-    for (const row of rows) {
-      tally.found(ANOMALY, row.order_id);
-      await tally.repair(ANOMALY, row.order_id, () =>
-        withTransaction(deps.pool, async (tx) => {
-          const [fenced] = await tx.query<ResultSetHeader>(
-            `INSERT IGNORE INTO ${t.inventory('stock_reservations')} (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, released_at)
-             VALUES (?, ?, ?, ?, ?, 'released_before_created', 'unconfirmable', CURRENT_TIMESTAMP(6))`,
-            [row.order_id, row.tenant_id, row.sale_id, row.sku_id, Number(row.quantity)],
-          );
-          // A row appeared since the read: inventory took the order after all, so it is confirmable.
-          if (fenced.affectedRows !== 1) return false;
-
-          const at = deps.now();
-          const refundId = randomUUID();
-          const [requested] = await tx.query<ResultSetHeader>(
-            `INSERT IGNORE INTO ${t.payment('refunds')} (id, payment_id, order_id, tenant_id, amount_minor, currency, reason, initiated_by, requested_by, status, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'automatic', 'reconciler', 'REQUESTED', ?)`,
-            [refundId, row.payment_id, row.order_id, row.tenant_id, row.amount_minor, row.currency, REASON, at],
-          );
-          // Someone refunded it in between (ops, or the payment service): the fence alone is the repair.
-          if (requested.affectedRows !== 1) return true;
-          await tx.query(
-            `INSERT INTO ${t.payment('payment_status_history')} (payment_id, from_status, to_status, accepted, cause, provider_event_id, details, created_at)
-             VALUES (?, 'COMPLETED', 'COMPLETED', 1, 'refund.requested.automatic', NULL, ?, ?)`,
-            [row.payment_id, JSON.stringify({ refund_id: refundId, reason: REASON, requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id }), at],
-          );
-          deps.logger.warn(
-            { order_id: row.order_id, order_status: row.order_status, payment_id: row.payment_id, refund_id: refundId, sale_id: row.sale_id, quantity: Number(row.quantity) },
-            'paid order refused by inventory: books fenced, refund requested',
-          );
-          return true;
-        }),
-      );
+    if (rows.length === 0) return tally.outcome();
+    const inventory = await consumerProgress(deps.kafka, `${deps.consumerGroupPrefix}inventory`, `${deps.topicPrefix}${orderCreated.topic}`);
+    try {
+      for (const row of rows) {
+        // A purged outbox row was published at least the relay's retention (days) ago; the cutoff is a safe bound then.
+        const publishedAt = utc(row.published_at) ?? cutoff;
+        if (!(await inventory.readPast(new Date(publishedAt.getTime() + CLOCK_SKEW_MS)))) {
+          tally.found(AWAITING, row.order_id);
+          deps.logger.warn({ order_id: row.order_id, published_at: publishedAt.toISOString() }, 'paid order without a reservation, but inventory has not read its order.created yet; not refunded');
+          continue;
+        }
+        await refuse(deps, tally, row);
+      }
+    } finally {
+      await inventory.close();
     }
     return tally.outcome();
   },
 };
+
+/** Fences the books and requests the refund, in one transaction across the schemas. */
+async function refuse(deps: JobDeps, tally: Tally, row: Row): Promise<void> {
+  const t = deps.tables;
+  tally.found(ANOMALY, row.order_id);
+  await tally.repair(ANOMALY, row.order_id, () =>
+    withTransaction(deps.pool, async (tx) => {
+      const [fenced] = await tx.query<ResultSetHeader>(
+        `INSERT IGNORE INTO ${t.inventory('stock_reservations')} (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, released_at)
+         VALUES (?, ?, ?, ?, ?, 'released_before_created', 'unconfirmable', CURRENT_TIMESTAMP(6))`,
+        [row.order_id, row.tenant_id, row.sale_id, row.sku_id, Number(row.quantity)],
+      );
+      // A row appeared since the read: inventory took the order after all, so it is confirmable.
+      if (fenced.affectedRows !== 1) return false;
+
+      const at = deps.now();
+      const refundId = randomUUID();
+      const [requested] = await tx.query<ResultSetHeader>(
+        `INSERT IGNORE INTO ${t.payment('refunds')} (id, payment_id, order_id, tenant_id, amount_minor, currency, reason, initiated_by, requested_by, status, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'automatic', 'reconciler', 'REQUESTED', ?)`,
+        [refundId, row.payment_id, row.order_id, row.tenant_id, row.amount_minor, row.currency, REASON, at],
+      );
+      // Someone refunded it in between (ops, or the payment service): the fence alone is the repair.
+      if (requested.affectedRows !== 1) return true;
+      await tx.query(
+        `INSERT INTO ${t.payment('payment_status_history')} (payment_id, from_status, to_status, accepted, cause, provider_event_id, details, created_at)
+         VALUES (?, 'COMPLETED', 'COMPLETED', 1, 'refund.requested.automatic', NULL, ?, ?)`,
+        [row.payment_id, JSON.stringify({ refund_id: refundId, reason: REASON, requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id }), at],
+      );
+      deps.logger.warn(
+        { order_id: row.order_id, order_status: row.order_status, payment_id: row.payment_id, refund_id: refundId, sale_id: row.sale_id, quantity: Number(row.quantity) },
+        'paid order refused by inventory: books fenced, refund requested',
+      );
+      return true;
+    }),
+  );
+}

@@ -68,6 +68,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     thresholds: defaultThresholds,
     deadLetterTopics: [],
     topicPrefix: '',
+    consumerGroupPrefix: '',
     outboxes: ['order', 'payment', 'inventory'],
   };
 
