@@ -7,6 +7,8 @@ export {
   StockReservations,
   type ReserveRefusal,
   type ReserveResult,
+  type ReserveIdempotency,
+  type IdempotencyKeySeen,
   type SaleDefinition,
   type StockView,
   type RebuildOrder,
@@ -16,5 +18,5 @@ export {
 } from './stock-reservations.ts';
 export { StockReservationError, type StockReservationErrorCode } from './errors.ts';
 export { SoldOutHint, type SoldOutBuyers, type SoldOutHintOptions } from './sold-out-hint.ts';
-export { saleKeys, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
+export { saleKeys, saleIdempotencyKey, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
 export { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from './rebuild-queue.ts';

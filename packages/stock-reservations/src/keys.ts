@@ -38,6 +38,15 @@ export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
   };
 }
 
+/**
+ * An Idempotency-Key record that `reserve` claims together with the units: it lives under the
+ * sale's hash tag, so one script reaches both. `scope` names the caller and the key (no braces).
+ */
+export function saleIdempotencyKey(keyPrefix: string, saleId: string, scope: string): string {
+  if (HASH_TAG_BREAKERS.test(scope)) throw new Error('an idempotency scope must be free of braces');
+  return `${saleKeys(keyPrefix, saleId).meta.slice(0, -':meta'.length)}:idem:${scope}`;
+}
+
 /** The keys of a fenced rebuild (see `rebuild-begin-7.lua`); same hash tag, same slot as the sale. */
 export type RebuildKeys = {
   /** String: the fencing token of the rebuild in progress, with a lifetime. */

@@ -35,7 +35,7 @@ export class LuaScript {
 /** Loaded once per process; the files are part of the package. */
 export const scripts = {
   arm: new LuaScript('arm-sale-2.lua'),
-  reserve: new LuaScript('reserve-stock-6.lua'),
+  reserve: new LuaScript('reserve-stock-7.lua'),
   soldOutBuyers: new LuaScript('sold-out-buyers-4.lua'),
   release: new LuaScript('release-stock-4.lua'),
   commit: new LuaScript('commit-stock-3.lua'),

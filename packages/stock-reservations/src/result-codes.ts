@@ -13,6 +13,9 @@ export const ReserveCode = {
   InsufficientStock: -6,
   OrderReleased: -7,
   InvalidArgument: -8,
+  IdempotencyKeyMismatch: -9,
+  IdempotencyKeyInFlight: -10,
+  IdempotencyKeyCompleted: -11,
 } as const;
 
 export const ArmCode = { Armed: 1, AlreadyArmed: 0, InvalidArgument: -8 } as const;

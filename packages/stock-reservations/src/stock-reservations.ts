@@ -13,9 +13,20 @@ import type { SoldOutBuyers, SoldOutHint } from './sold-out-hint.ts';
 
 export type ReserveRefusal = 'SALE_NOT_FOUND' | 'SALE_NOT_OPEN' | 'SALE_ENDED' | 'SALE_SOLD_OUT' | 'PER_USER_LIMIT' | 'INSUFFICIENT_STOCK';
 
+/** How an earlier request with the same Idempotency-Key stands (then nothing was reserved). */
+export type IdempotencyKeySeen = { kind: 'mismatch' } | { kind: 'in_flight' } | { kind: 'completed'; status: number; body: string };
+
+/** The Idempotency-Key record `reserve` claims with the units (`saleIdempotencyKey`). */
+export interface ReserveIdempotency {
+  key: string;
+  requestHash: string;
+  inFlightTtlMs: number;
+}
+
 export type ReserveResult =
   | { ok: true; replayed: boolean; holdExpiresAtMs: number; remaining: number; unitPriceMinor: number; currency: string; skuId: string; tenantId: string }
-  | { ok: false; code: ReserveRefusal; remaining: number };
+  | { ok: false; code: ReserveRefusal; remaining: number }
+  | { ok: false; code: 'IDEMPOTENCY_KEY_SEEN'; seen: IdempotencyKeySeen };
 
 export interface SaleDefinition {
   saleId: string;
@@ -93,6 +104,16 @@ function tuple(reply: unknown, length: number, script: string): unknown[] {
   return reply as unknown[];
 }
 
+/** The reserve script's answers about an Idempotency-Key seen before; undefined for any other reply. */
+function idempotencySeen(reply: unknown): IdempotencyKeySeen | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const code = int(reply[0]);
+  if (code === ReserveCode.IdempotencyKeyMismatch) return { kind: 'mismatch' };
+  if (code === ReserveCode.IdempotencyKeyInFlight) return { kind: 'in_flight' };
+  if (code === ReserveCode.IdempotencyKeyCompleted) return { kind: 'completed', status: int(reply[1]), body: str(reply[2]) };
+  return undefined;
+}
+
 const int = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
 const str = (value: unknown): string => (typeof value === 'string' ? value : String(value));
 
@@ -139,19 +160,34 @@ export class StockReservations {
     return { armed: code === ArmCode.Armed };
   }
 
-  async reserve(input: { saleId: string; tenantId: string; orderId: string; userId: string; quantity: number; nowMs: number }): Promise<ReserveResult> {
+  /**
+   * Takes units for an order. With `idempotency`, the key's record is claimed in the same step
+   * (only when units are taken), or an earlier request with the key answers instead.
+   */
+  async reserve(input: {
+    saleId: string;
+    tenantId: string;
+    orderId: string;
+    userId: string;
+    quantity: number;
+    nowMs: number;
+    idempotency?: ReserveIdempotency;
+  }): Promise<ReserveResult> {
     requireInteger('quantity', input.quantity, 1);
     if (this.#hint?.isSoldOut(input.saleId)) return { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 };
     const k = this.keys(input.saleId);
-    const reply = tuple(
-      await scripts.reserve.run(
-        this.#redis,
-        [k.meta, k.stock, k.orders, k.users, k.expiry, k.buyers],
-        [input.orderId, input.userId, input.quantity, input.nowMs, input.tenantId],
-      ),
-      7,
-      'reserve',
+    const idempotency = input.idempotency;
+    if (idempotency && !idempotency.key.startsWith(k.meta.slice(0, -':meta'.length))) {
+      throw new StockReservationError('INVALID_ARGUMENT', 'the idempotency record must live under the sale (saleIdempotencyKey)', { saleId: input.saleId });
+    }
+    const raw = await scripts.reserve.run(
+      this.#redis,
+      [k.meta, k.stock, k.orders, k.users, k.expiry, k.buyers, idempotency?.key ?? k.meta],
+      [input.orderId, input.userId, input.quantity, input.nowMs, input.tenantId, idempotency?.requestHash ?? '', idempotency?.inFlightTtlMs ?? 0],
     );
+    const seen = idempotencySeen(raw);
+    if (seen) return { ok: false, code: 'IDEMPOTENCY_KEY_SEEN', seen };
+    const reply = tuple(raw, 7, 'reserve');
     const code = int(reply[0]);
     const remaining = int(reply[1]);
     if (code === ReserveCode.Reserved || code === ReserveCode.Replayed) {

@@ -31,7 +31,7 @@ t.test('an expired Idempotency-Key is never replayed from MySQL: the key starts 
   // 25 hours later Redis has long dropped the record (its TTL is the same 24 h); MySQL still has
   // the row because no purge ran yet.
   h.clock.now = new Date(h.clock.now.getTime() + 25 * HOUR_MS);
-  for (const key of await h.redis.keys(`${h.prefix}idem:*`)) await h.redis.del(key);
+  for (const key of await h.redis.keys(`${h.prefix}sale:*:idem:*`)) await h.redis.del(key);
 
   const responses = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {

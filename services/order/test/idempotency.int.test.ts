@@ -71,7 +71,7 @@ t.test('Idempotency-Key rules (IETF draft)', async (t) => {
     const key = randomUUID();
     const first = await h.app.inject(placeOrderRequest(token, key, body));
     const before = (await h.reservations.view(saleId))?.available;
-    const idemKeys = await h.redis.keys(`${h.prefix}idem:*`);
+    const idemKeys = await h.redis.keys(`${h.prefix}sale:*:idem:*`);
     await h.redis.del(...idemKeys);
     const replay = await h.app.inject(placeOrderRequest(token, key, body));
     t.equal(replay.statusCode, 201);

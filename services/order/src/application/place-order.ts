@@ -1,6 +1,6 @@
 /**
- * The request path of a flash-sale order: claim the Idempotency-Key → reserve in Redis (Lua
- * decides: window, per-user limit, stock) → group-committed MySQL write (order PENDING, item,
+ * The request path of a flash-sale order: claim the Idempotency-Key and reserve, in one Redis Lua
+ * script (it decides: earlier request with the key, window, per-user limit, stock) → group-committed MySQL write (order PENDING, item,
  * history, outbox `order.created`, idempotency record) → 201. A failed MySQL write releases the
  * hold at once; if that fails too, the hold is left for reconciliation and logged.
  */
@@ -10,7 +10,7 @@ import type { Logger } from '@flash-sale/service-kit';
 import type { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import { orderResource, type Order } from '../domain/order.ts';
 import { DuplicateIdempotencyKeyError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
-import { IDEMPOTENCY_RETENTION_MS, requestHash, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
+import { IDEMPOTENCY_RETENTION_MS, IN_FLIGHT_TTL_MS, requestHash, type ClaimOutcome, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
 import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
 import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused, saleRecovering } from './order-errors.ts';
 
@@ -50,21 +50,19 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   // nothing Lua would grant, so the refusal needs no Redis call at all.
   if (deps.soldOut.refusesAtOnce(saleId, input.tenantId, input.userId)) throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
 
-  const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey };
+  const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey, saleId };
   const hash = requestHash({ sale_id: input.body.sale_id, quantity: input.body.quantity });
   const now = deps.now();
   // Known sold out: one look at the key (a retry of an accepted order must still replay its 201),
   // then the refusal, without claiming anything or asking the Lua script.
-  const soldOutHint = deps.soldOut.isSoldOut(saleId);
-  const claim = soldOutHint ? await deps.idempotency.peek(scope, hash) : await deps.idempotency.claim(scope, hash);
-  if (claim.kind === 'completed') return { status: claim.status, body: JSON.parse(claim.body) as unknown, replayed: true };
-  if (claim.kind === 'mismatch') throw idempotencyKeyReused();
-  if (claim.kind === 'in_flight') throw idempotencyInFlight();
-  if (soldOutHint) {
+  if (deps.soldOut.isSoldOut(saleId)) {
+    const seen = await deps.idempotency.peek(scope, hash);
+    if (seen.kind !== 'claimed') return answerSeen(seen);
     learnSoldOutBuyers(deps, saleId);
     throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
   }
 
+  // One script claims the key and takes the units, or says why not; a refusal leaves the key free.
   const orderId = randomUUID();
   let reservation;
   try {
@@ -75,18 +73,20 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       userId: input.userId,
       quantity: input.body.quantity,
       nowMs: now.getTime(),
+      idempotency: { key: deps.idempotency.recordKey(scope), requestHash: hash, inFlightTtlMs: IN_FLIGHT_TTL_MS },
     });
   } catch (error) {
     deps.logger.error({ err: error, sale_id: saleId }, 'stock reservation failed');
+    // The reply may have been lost after the script claimed the key: free it for the retry.
     await deps.idempotency.abandon(scope).catch(() => undefined);
     throw ordersUnavailable();
   }
   if (!reservation.ok) {
+    if (reservation.code === 'IDEMPOTENCY_KEY_SEEN') return answerSeen(reservation.seen);
     if (reservation.code === 'SALE_SOLD_OUT') {
       deps.soldOut.markSoldOut(saleId);
       learnSoldOutBuyers(deps, saleId);
     }
-    await deps.idempotency.abandon(scope);
     if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
     throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
   }
@@ -151,6 +151,13 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   return { status: 201, body: resource, replayed: false };
 }
 
+/** An earlier request with the same key answers: its response again, or why not. */
+function answerSeen(seen: Exclude<ClaimOutcome, { kind: 'claimed' }>): PlaceOrderResult {
+  if (seen.kind === 'mismatch') throw idempotencyKeyReused();
+  if (seen.kind === 'in_flight') throw idempotencyInFlight();
+  return { status: seen.status, body: JSON.parse(seen.body) as unknown, replayed: true };
+}
+
 /** In the background: the requests that follow are refused at once once the buyers are known. */
 function learnSoldOutBuyers(deps: PlaceOrderDeps, saleId: string): void {
   deps.soldOut.learnBuyers(saleId, (version, max) => deps.reservations.soldOutBuyers(saleId, version, max)).catch((error: unknown) => {
@@ -188,7 +195,12 @@ async function replayCommitted(deps: PlaceOrderDeps, scope: IdempotencyScope, ha
     await deps.idempotency.abandon(scope).catch(() => undefined);
     throw ordersUnavailable();
   }
-  if (record.requestHash !== hash) throw idempotencyKeyReused();
+  if (record.requestHash !== hash) {
+    // The key's first order was for another sale (its Redis record sits under that sale): free
+    // this sale's claim so a retry is refused the same way, not told to wait.
+    await deps.idempotency.abandon(scope).catch(() => undefined);
+    throw idempotencyKeyReused();
+  }
   await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
   return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
 }

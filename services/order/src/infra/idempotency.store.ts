@@ -8,11 +8,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { purgeExpiredRows, type PurgeOptions } from '@flash-sale/events';
+import { saleIdempotencyKey } from '@flash-sale/stock-reservations';
 import type { Redis } from 'ioredis';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
-const IN_FLIGHT_TTL_MS = 30_000;
+/** A claim's lifetime while its request runs: a crashed request frees the key after it. */
+export const IN_FLIGHT_TTL_MS = 30_000;
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
 const BEGIN = lua('idempotency-begin-1.lua');
@@ -28,6 +30,12 @@ export interface IdempotencyScope {
   tenantId: string;
   userId: string;
   key: string;
+  /**
+   * The sale the request is for: the Redis record lives under the sale's hash tag, so the
+   * reservation script claims it in the same step. A key reused for another sale is therefore
+   * not seen in Redis; MySQL's unique key on (tenant, user, key) refuses the second order.
+   */
+  saleId: string;
 }
 
 export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
@@ -52,22 +60,22 @@ export class IdempotencyStore {
     this.#now = options.now ?? (() => new Date());
   }
 
-  #redisKey(scope: IdempotencyScope): string {
+  /** The Redis record of a key; `StockReservations.reserve` claims it together with the units. */
+  recordKey(scope: IdempotencyScope): string {
     const digest = createHash('sha256').update(scope.key).digest('hex').slice(0, 32);
-    return `${this.#prefix}idem:{${scope.tenantId}:${scope.userId}}:${digest}`;
+    return saleIdempotencyKey(this.#prefix, scope.saleId, `${scope.tenantId}:${scope.userId}:${digest}`);
   }
 
-  async claim(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
-    return this.#begin(scope, hash, 'claim');
-  }
-
-  /** Like `claim` but leaves a free key free (`claimed` then means "nothing recorded"). */
+  /**
+   * How an earlier request with the key stands, leaving a free key free (`claimed` then means
+   * "nothing recorded"); the claim itself is made by the reservation script.
+   */
   async peek(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
     return this.#begin(scope, hash, 'peek');
   }
 
   async #begin(scope: IdempotencyScope, hash: string, mode: 'claim' | 'peek'): Promise<ClaimOutcome> {
-    const [code, status, body] = await this.#redis.idempotencyBegin(this.#redisKey(scope), hash, IN_FLIGHT_TTL_MS, mode);
+    const [code, status, body] = await this.#redis.idempotencyBegin(this.recordKey(scope), hash, IN_FLIGHT_TTL_MS, mode);
     switch (code) {
       case 1:
         return { kind: 'claimed' };
@@ -81,12 +89,12 @@ export class IdempotencyStore {
   }
 
   async complete(scope: IdempotencyScope, hash: string, status: number, body: string): Promise<void> {
-    await this.#redis.idempotencyComplete(this.#redisKey(scope), hash, status, body, IDEMPOTENCY_RETENTION_MS);
+    await this.#redis.idempotencyComplete(this.recordKey(scope), hash, status, body, IDEMPOTENCY_RETENTION_MS);
   }
 
   /** Frees a claim whose request had no effect, so a retry may try again. */
   async abandon(scope: IdempotencyScope): Promise<void> {
-    await this.#redis.del(this.#redisKey(scope));
+    await this.#redis.del(this.recordKey(scope));
   }
 
   /**
