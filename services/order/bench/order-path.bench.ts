@@ -20,6 +20,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, resolveServers } from '@flash-sale/testkit';
+import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { vegeta, wrk, type OpenModelResult, type WrkResult, type WrkTarget } from './support/load-generators.ts';
 import { freePort, repoRoot, scrapeMetrics, signShopperTokens, startProcess, waitUntilReady, type BenchProcess } from './support/processes.ts';
@@ -90,7 +91,6 @@ async function startPrivateRedis(): Promise<string> {
   });
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
-  const { Redis } = await import('ioredis');
   for (;;) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
