@@ -417,7 +417,7 @@ async function runSoak() {
   running = false;
   await sampler;
   const drained = await drainMs(system);
-  // Once the backlog is worked off: what each process keeps when idle again.
+  // Once the backlog is worked off (or drainMs gave up): what each process keeps when idle again.
   const idle = new Map<string, number | undefined>();
   for (const service of system.processes) idle.set(service.name, (await service.sample().catch(() => undefined))?.heapUsedMb);
   recordPeaks(system.processes);
@@ -430,9 +430,11 @@ async function runSoak() {
     const late = windowMedian(service.name, seconds - 30, seconds + 5);
     const idleMb = idle.get(service.name) ?? Number.NaN;
     heap[service.name] = { after_1_min_mb: round(early, 1), at_end_mb: round(late, 1), growth_pct: round(((late - early) / early) * 100, 1), idle_after_drain_mb: round(idleMb, 1) };
-    say(`  ${service.name}: heap used ${early.toFixed(1)} MB after 1 min, ${late.toFixed(1)} MB at the end, ${idleMb.toFixed(1)} MB idle after the drain; peak RSS ${service.peakRssMb.toFixed(0)} MB`);
+    say(
+      `  ${service.name}: heap used ${early.toFixed(1)} MB after 1 min, ${late.toFixed(1)} MB at the end, ${idleMb.toFixed(1)} MB ${Number.isFinite(drained) ? 'idle after the drain' : 'when the drain wait gave up'}; peak RSS ${service.peakRssMb.toFixed(0)} MB`,
+    );
   }
-  say(`  ${result.perSecond.toFixed(0)} answers/s ${JSON.stringify(statuses)}; pipeline drained ${(drained / 1000).toFixed(1)} s after`);
+  say(`  ${result.perSecond.toFixed(0)} answers/s ${JSON.stringify(statuses)}; ${Number.isFinite(drained) ? `pipeline drained ${(drained / 1000).toFixed(1)} s after` : 'pipeline still not drained 120 s after'}`);
   if (seconds < 90) say('  note: a soak shorter than 90 s has no one-minute window apart from its end; use SOAK_MINUTES >= 2');
   console.log(
     JSON.stringify({
