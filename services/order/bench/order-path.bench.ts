@@ -16,7 +16,7 @@
 // order to nine sold-out refusals), V8 heap after one minute and at the end.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, resolveServers } from '@flash-sale/testkit';
@@ -194,18 +194,23 @@ const redisUrl = await startPrivateRedis();
 const tokens = signShopperTokens({ secret: jwtSecret, count: TOKENS, tenant: 't1', runId });
 const tokensFile = `${workDir}/tokens.txt`;
 writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
-say(`bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min, wrk -t${THREADS} -c${SOAK_CONNECTIONS}` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target, wrk -t${THREADS} -c${CONNECTIONS}`}; ${TOKENS} shopper tokens; logs in ${workDir}`);
+say(`bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min, wrk -t${THREADS} -c${SOAK_CONNECTIONS}` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target, wrk -t${THREADS} -c${CONNECTIONS}`}; ${TOKENS} shopper tokens; logs in ${workDir} (removed after a clean run unless BENCH_KEEP_LOGS=1)`);
 
 const peaks = new Map<string, { rssMb: number; heapMb: number }>();
 const recordPeaks = (processes: BenchProcess[], suffix = '') => {
   for (const running of processes) peaks.set(`${running.name}${suffix}`, { rssMb: running.peakRssMb, heapMb: running.peakHeapUsedMb });
 };
 
+let finished = false;
 try {
   if (soak) await runSoak();
   else await runBench();
+  finished = true;
 } finally {
   await runCleanups();
+  // A soak's logs run to tens of MB: kept only when something went wrong, or when asked for.
+  if (finished && process.env.BENCH_KEEP_LOGS !== '1') rmSync(workDir, { recursive: true, force: true });
+  else console.error(`bench logs kept in ${workDir}`);
 }
 
 async function runBench() {
