@@ -85,6 +85,22 @@ export const common = {
    */
   rateLimitMax: () => unsetWhenEmpty(z.coerce.number().int().positive().optional()),
   rateLimitWindowMs: () => unsetWhenEmpty(z.coerce.number().int().min(100).max(3_600_000).optional()),
+  /**
+   * What every service checks of its callers (ADR 0007), spread into its schema: the token's
+   * secret and optional issuer and audience, and the request budgets per verified caller and per
+   * address without a valid token.
+   */
+  accessGuard: () => ({
+    JWT_SECRET: common.secret(),
+    JWT_ISSUER: common.JWT_ISSUER,
+    JWT_AUDIENCE: common.JWT_AUDIENCE,
+    /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
+    RATE_LIMIT_MAX: common.rateLimitMax(),
+    RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+    /** Requests per client address per window without a valid token (missing, forged, expired). */
+    RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
+    RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
+  }),
 };
 
 /** Marks the secrets committed for local runs (`.env.example`, `infra/local/env.sh`). */

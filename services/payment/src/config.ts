@@ -11,15 +11,7 @@ export const paymentConfigSchema = z.object({
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
-  JWT_SECRET: common.secret(),
-  JWT_ISSUER: common.JWT_ISSUER,
-  JWT_AUDIENCE: common.JWT_AUDIENCE,
-  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
-  RATE_LIMIT_MAX: common.rateLimitMax(),
-  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
-  /** Requests per client address per window without a valid token (missing, forged, expired). */
-  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
-  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
+  ...common.accessGuard(),
   /** Webhook deliveries per provider address per window (the provider retries on 429). */
   WEBHOOK_RATE_LIMIT_MAX: common.rateLimitMax(),
   WEBHOOK_RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),

@@ -16,15 +16,7 @@ export const reconcilerConfigSchema = z.object({
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   /** The services' consumer group prefix (their groups are `<prefix><service>`). */
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
-  JWT_SECRET: common.secret(),
-  JWT_ISSUER: common.JWT_ISSUER,
-  JWT_AUDIENCE: common.JWT_AUDIENCE,
-  /** Requests per verified caller (tenant + user) per window; unset: service-kit's defaults. */
-  RATE_LIMIT_MAX: common.rateLimitMax(),
-  RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
-  /** Requests per client address per window without a valid token (missing, forged, expired). */
-  RATE_LIMIT_UNAUTHENTICATED_MAX: common.rateLimitMax(),
-  RATE_LIMIT_UNAUTHENTICATED_WINDOW_MS: common.rateLimitWindowMs(),
+  ...common.accessGuard(),
   ORDER_SCHEMA: schemaName('order_service'),
   PAYMENT_SCHEMA: schemaName('payment_service'),
   INVENTORY_SCHEMA: schemaName('inventory_service'),
