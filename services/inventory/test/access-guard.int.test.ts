@@ -1,27 +1,12 @@
 // Who may call the admin API, how often, and in which order the checks run; budgets live in real Redis under the test's key prefix.
-import { createMetricsRegistry, signToken, type RateLimits } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { signToken, type RateLimits } from '@flash-sale/service-kit';
 import { randomBytes, randomUUID } from 'node:crypto';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
-import { TENANT, createInventoryEnv } from './fixtures/inventory-env.ts';
+import { TENANT, createInventoryEnv, inventoryApp } from './fixtures/inventory-env.ts';
 
 const build = async (t: { teardown: (fn: () => unknown) => void }, rateLimits?: Partial<RateLimits>) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
-  const app = await buildApp({
-    logger: env.logger,
-    metrics: createMetricsRegistry('inventory'),
-    mysql: env.pool,
-    redis: env.redis,
-    kafkaAdmin: {} as Admin,
-    reservations: env.reservations,
-    jwtSecret: 'access-guard-test-secret-0123456789',
-    keyPrefix: env.prefix,
-    ...(rateLimits ? { rateLimits } : {}),
-    now: () => new Date(),
-  });
-  t.teardown(() => app.close());
-  await app.ready();
+  const app = await inventoryApp(t.teardown.bind(t), env, { ...(rateLimits ? { rateLimits } : {}), now: () => new Date() });
   const bearer = (userId: string, roles: ('shopper' | 'ops')[]) => ({ authorization: `Bearer ${signToken(app, { userId, tenantId: TENANT, roles })}` });
   return { app, bearer };
 };

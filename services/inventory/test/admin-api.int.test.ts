@@ -1,25 +1,11 @@
-import { createMetricsRegistry, signToken } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { signToken } from '@flash-sale/service-kit';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
-import { T0, TENANT, createInventoryEnv } from './fixtures/inventory-env.ts';
+import { T0, TENANT, createInventoryEnv, inventoryApp } from './fixtures/inventory-env.ts';
 
 t.test('inventory admin API', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   let now = new Date(T0.getTime() - 3600_000);
-  const app = await buildApp({
-    logger: env.logger,
-    metrics: createMetricsRegistry('inventory'),
-    mysql: env.pool,
-    redis: env.redis,
-    // The admin routes never touch Kafka; only the readiness probe would.
-    kafkaAdmin: {} as Admin,
-    reservations: env.reservations,
-    jwtSecret: 'admin-api-test-secret-0123456789',
-    now: () => now,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
+  const app = await inventoryApp(t.teardown.bind(t), env, { now: () => now });
   const ops = `Bearer ${signToken(app, { userId: 'ops-1', tenantId: TENANT, roles: ['ops'] })}`;
   const otherTenantOps = `Bearer ${signToken(app, { userId: 'ops-2', tenantId: 't2', roles: ['ops'] })}`;
   const shopper = `Bearer ${signToken(app, { userId: 'u1', tenantId: TENANT, roles: ['shopper'] })}`;

@@ -1,24 +1,10 @@
-import { createMetricsRegistry, signToken } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { signToken } from '@flash-sale/service-kit';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
-import { T0, TENANT, createInventoryEnv } from './fixtures/inventory-env.ts';
+import { T0, TENANT, createInventoryEnv, inventoryApp } from './fixtures/inventory-env.ts';
 
 t.test('ids that are not ids are refused with 400 VALIDATION_FAILED on every inventory route; wrong types in bodies too', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
-  const app = await buildApp({
-    logger: env.logger,
-    metrics: createMetricsRegistry('inventory'),
-    mysql: env.pool,
-    redis: env.redis,
-    // The admin routes never touch Kafka; only the readiness probe would.
-    kafkaAdmin: {} as Admin,
-    reservations: env.reservations,
-    jwtSecret: 'admin-ids-test-secret-0123456789',
-    now: () => T0,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
+  const app = await inventoryApp(t.teardown.bind(t), env);
   const ops = { authorization: `Bearer ${signToken(app, { userId: 'ops-1', tenantId: TENANT, roles: ['ops'] })}` };
 
   const badIds = ['{x}', 'a}b', '{', 'has space', 'x'.repeat(500)];

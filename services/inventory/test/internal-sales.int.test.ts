@@ -1,27 +1,12 @@
 // GET /v1/internal/sales/:saleId: the books' view of a sale, for other services only, per tenant.
 import { randomUUID } from 'node:crypto';
-import { createMetricsRegistry, signToken } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { signToken } from '@flash-sale/service-kit';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
-import { T0, TENANT, createInventoryEnv, seedArmedSale } from './fixtures/inventory-env.ts';
+import { T0, TENANT, createInventoryEnv, inventoryApp, seedArmedSale } from './fixtures/inventory-env.ts';
 
 t.test('a service reads whether a sale of its tenant is armed and when it runs; anyone else is refused and other tenants see nothing', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
-  const app = await buildApp({
-    logger: env.logger,
-    metrics: createMetricsRegistry('inventory'),
-    mysql: env.pool,
-    redis: env.redis,
-    // These routes never touch Kafka; only the readiness probe would.
-    kafkaAdmin: {} as Admin,
-    reservations: env.reservations,
-    jwtSecret: 'internal-sales-test-secret-0123456789',
-    keyPrefix: env.prefix,
-    now: () => T0,
-  });
-  t.teardown(() => app.close());
-  await app.ready();
+  const app = await inventoryApp(t.teardown.bind(t), env);
   const as = (tenantId: string, roles: string[]) => ({ authorization: `Bearer ${signToken(app, { userId: 'service:order', tenantId, roles: roles as ['service'] })}` });
   const read = (saleId: string, headers?: Record<string, string>) => app.inject({ method: 'GET', url: `/v1/internal/sales/${saleId}`, ...(headers ? { headers } : {}) });
 

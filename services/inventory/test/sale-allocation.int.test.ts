@@ -1,31 +1,18 @@
-import { createMetricsRegistry, signToken } from '@flash-sale/service-kit';
+import { signToken } from '@flash-sale/service-kit';
 import { rebuildKeys } from '@flash-sale/stock-reservations';
-import type { Admin } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { buildApp } from '../src/app.ts';
 import { inventoryHandlers } from '../src/workers/inventory-handlers.ts';
-import { T0, TENANT, applyInTransaction, createInventoryEnv, events } from './fixtures/inventory-env.ts';
+import { T0, TENANT, applyInTransaction, createInventoryEnv, inventoryApp, events } from './fixtures/inventory-env.ts';
 
 t.test('sale allocations against real MySQL and Redis', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   let now = new Date(T0.getTime() - 60_000);
-  const app = await buildApp({
-    logger: env.logger,
-    metrics: createMetricsRegistry('inventory'),
-    mysql: env.pool,
-    redis: env.redis,
-    // The admin routes never touch Kafka; only the readiness probe would.
-    kafkaAdmin: {} as Admin,
-    reservations: env.reservations,
-    jwtSecret: 'sale-allocation-test-secret-0123456789',
+  const app = await inventoryApp(t.teardown.bind(t), env, {
     // One ops user drives every request here; the per-caller budget is not what these tests check.
     rateLimits: { perPrincipal: { max: 100_000, windowMs: 60_000 } },
-    keyPrefix: env.prefix,
     now: () => now,
   });
-  t.teardown(() => app.close());
-  await app.ready();
   const handlers = inventoryHandlers({ reservations: env.reservations, now: () => now });
   const deliver = (type: string, event: Parameters<typeof applyInTransaction>[3]) => applyInTransaction(env.pool, env.logger, handlers[type]!, event);
 
