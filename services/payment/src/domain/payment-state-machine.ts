@@ -1,5 +1,5 @@
 /**
- * The payment state machine (MISSION.md), as data: PENDING -> COMPLETED | FAILED,
+ * The payment state machine (docs/recovery-contracts.md, payment flow), as data: PENDING -> COMPLETED | FAILED,
  * COMPLETED -> REFUNDED. The database write is guarded with the same table, so a transition the
  * machine refuses is also refused by the UPDATE itself.
  */
