@@ -18,16 +18,8 @@ export interface CreateSaleDeps {
   logger: Logger;
 }
 
-export interface NewSale {
-  skuId: string;
-  stock: number;
-  unitPriceMinor: number;
-  currency: string;
-  startsAt: Date;
-  endsAt: Date;
-  perUserLimit: number;
-  holdTtlSeconds: number;
-}
+/** What ops choose for a sale; the rest of its row is derived here. */
+export type NewSale = Pick<FlashSale, 'skuId' | 'stock' | 'unitPriceMinor' | 'currency' | 'startsAt' | 'endsAt' | 'perUserLimit' | 'holdTtlSeconds'>;
 
 export async function createSale(deps: CreateSaleDeps, tenantId: string, input: NewSale): Promise<FlashSale> {
   const sku = await findSku(deps.mysql, tenantId, input.skuId);
@@ -45,21 +37,7 @@ export async function createSale(deps: CreateSaleDeps, tenantId: string, input: 
     }
   }
 
-  const sale: FlashSale = {
-    id: randomUUID(),
-    tenantId,
-    skuId: sku.id,
-    stock: input.stock,
-    allocated: input.stock,
-    unitPriceMinor: input.unitPriceMinor,
-    currency: input.currency,
-    startsAt: input.startsAt,
-    endsAt: input.endsAt,
-    perUserLimit: input.perUserLimit,
-    holdTtlSeconds: input.holdTtlSeconds,
-    armedAt: null,
-    endedAt: null,
-  };
+  const sale: FlashSale = { ...input, id: randomUUID(), tenantId, skuId: sku.id, allocated: input.stock, armedAt: null, endedAt: null };
   await withTransaction(deps.mysql, async (tx) => {
     if (!(await allocateUnits(tx, tenantId, sku.id, input.stock))) {
       const current = (await findSku(tx, tenantId, sku.id)) ?? sku;
