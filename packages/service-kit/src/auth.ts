@@ -81,8 +81,8 @@ export const authPlugin = fp(
         requiredClaims: ['exp', ...(options.issuer ? ['iss'] : []), ...(options.audience ? ['aud'] : [])],
         ...(options.issuer ? { allowedIss: options.issuer } : {}),
         ...(options.audience ? { allowedAud: options.audience } : {}),
-        // Verified tokens are cached (until they expire): a shopper sends the same token many times.
-        cache: 10_000,
+        // No fast-jwt cache: `authenticate` keeps what a header verified to until its `exp`, so a
+        // second cache would only hash every first sight of a token and hold a copy of each.
       },
     });
     const rateLimit = options.rateLimit;
@@ -112,7 +112,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 /**
  * A shopper sends the same token many times. Even with fast-jwt's own cache, decoding and hashing
  * it again took about a tenth of a sold-out refusal, so the principal a header verified to is kept
- * until the token's `exp`. Only successes are kept; a refused header is checked every time.
+ * here (instead of fast-jwt's cache) until the token's `exp`. Only successes are kept; a refused
+ * header is checked every time (and charged to the address's budget).
  */
 async function authenticate(request: FastifyRequest, control: AccessControl): Promise<Principal> {
   const header = request.headers.authorization;
