@@ -3,38 +3,18 @@
 // user and repair each schema, while every write outside the grants is refused by the server.
 import { randomUUID } from 'node:crypto';
 import { paymentCompleted, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { createTestKafka, resolveServers, uniqueName } from '@flash-sale/testkit';
-import mysql, { type RowDataPacket } from 'mysql2/promise';
-import t, { type Test } from 'tap';
+import { createTestKafka } from '@flash-sale/testkit';
+import type { RowDataPacket } from 'mysql2/promise';
+import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { applyGrants, grantStatements } from '../src/infra/grants.ts';
+import { grantStatements } from '../src/infra/grants.ts';
 import type { JobDeps } from '../src/jobs/job.ts';
 import { overduePendingJob } from '../src/jobs/overdue-pending.job.ts';
 import { paidOrderPendingJob } from '../src/jobs/paid-order-pending.job.ts';
 import { stuckOutboxJob } from '../src/jobs/stuck-outbox.job.ts';
 import { replayInventoryStock } from '../src/replay/inventory-stock.replay.ts';
-import { advance, createFixture, type Fixture } from './support/reconciler-fixture.ts';
-
-/** A reconciler user provisioned as infra/local/mariadb.sh and prepare.ts do it; dropped after the test. */
-async function reconcilerUser(t: Test, f: Fixture): Promise<{ pool: mysql.Pool; grants: number }> {
-  const servers = await resolveServers();
-  const user = uniqueName('rc_user');
-  const password = randomUUID();
-  const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
-  await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
-  const url = new URL(f.reconciler.url);
-  url.username = user;
-  url.password = password;
-  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 5, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
-  t.teardown(async () => {
-    await pool.end();
-    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
-    await admin.end();
-  });
-  await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${f.reconciler.name}\`.* TO '${user}'@'%'`);
-  const grants = await applyGrants(admin, { user, host: '%', schemas: f.deps.tables.schemas });
-  return { pool, grants };
-}
+import { advance, createFixture } from './support/reconciler-fixture.ts';
+import { reconcilerUser } from './support/reconciler-user.ts';
 
 const refusal = (work: Promise<unknown>): Promise<unknown> =>
   work.then(

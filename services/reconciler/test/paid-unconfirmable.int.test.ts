@@ -4,14 +4,14 @@
 // has not refused anything).
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { createTestKafka, resolveServers, uniqueName } from '@flash-sale/testkit';
-import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { createTestKafka, uniqueName } from '@flash-sale/testkit';
+import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { applyGrants } from '../src/infra/grants.ts';
 import { paidUnconfirmableJob } from '../src/jobs/paid-unconfirmable.job.ts';
 import type { JobDeps } from '../src/jobs/job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
+import { reconcilerUser } from './support/reconciler-user.ts';
 
 type Tap = { teardown: (fn: () => unknown) => void };
 
@@ -187,23 +187,7 @@ t.test('the reconciler database user can do this repair with exactly what grants
   await f.setOrderStatus(orderId, 'PAID', 'payment completed');
   advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
 
-  // Provisioned as prepare.ts does it (ADR 0004): its own schema, then grants.sql on the others.
-  const servers = await resolveServers();
-  const user = uniqueName('rc_user');
-  const password = randomUUID();
-  const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
-  await admin.query(`CREATE USER '${user}'@'%' IDENTIFIED BY ?`, [password]);
-  const url = new URL(f.reconciler.url);
-  url.username = user;
-  url.password = password;
-  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 2, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
-  t.teardown(async () => {
-    await pool.end();
-    await admin.query(`DROP USER IF EXISTS '${user}'@'%'`);
-    await admin.end();
-  });
-  await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${f.reconciler.name}\`.* TO '${user}'@'%'`);
-  await applyGrants(admin, { user, host: '%', schemas: f.deps.tables.schemas });
+  const { pool } = await reconcilerUser(t, f);
 
   const inventory = await inventoryConsumer(t, f);
   await inventory.publish(orderId);
