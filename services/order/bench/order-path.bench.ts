@@ -19,11 +19,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { platformMigrationsDir } from '@flash-sale/events';
-import { createTestDatabase, resolveServers } from '@flash-sale/testkit';
+import { createTestDatabase, freePort, resolveServers } from '@flash-sale/testkit';
 import { Redis } from 'ioredis';
 import mysql from 'mysql2/promise';
 import { vegeta, wrk, type OpenModelResult, type WrkResult, type WrkTarget } from './support/load-generators.ts';
-import { freePort, repoRoot, scrapeMetrics, signShopperTokens, startProcess, waitUntilReady, type BenchProcess } from './support/processes.ts';
+import { repoRoot, scrapeMetrics, signShopperTokens, startProcess, waitUntilReady, type BenchProcess } from './support/processes.ts';
 import { startWholeSystem, type WholeSystem } from './support/whole-system.ts';
 
 const soak = process.argv.includes('--soak');

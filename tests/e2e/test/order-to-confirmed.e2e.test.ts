@@ -11,13 +11,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { resolveServers, waitFor } from '@flash-sale/testkit';
+import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import t from 'tap';
 import { claimRedisDatabase } from './support/redis-database.ts';
-import { freePort, repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+import { repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];

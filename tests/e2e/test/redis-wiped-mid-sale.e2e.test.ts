@@ -9,13 +9,13 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { resolveServers, waitFor } from '@flash-sale/testkit';
+import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
-import { freePort, repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+import { repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
 
 type Schema = 'order' | 'payment' | 'inventory' | 'reconciler';
 const SCHEMAS: readonly Schema[] = ['order', 'payment', 'inventory', 'reconciler'];

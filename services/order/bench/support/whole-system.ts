@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { allTopics, ensureTopics, outboxLag, platformMigrationsDir } from '@flash-sale/events';
-import { createTestDatabase, type Servers, type TestDatabase } from '@flash-sale/testkit';
+import { createTestDatabase, freePort, type Servers, type TestDatabase } from '@flash-sale/testkit';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { freePort, repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './processes.ts';
+import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './processes.ts';
 
 type Cleanup = () => Promise<void> | void;
 type ServiceName = 'order' | 'inventory' | 'payment' | 'reconciler';

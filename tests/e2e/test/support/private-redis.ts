@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from './service-process.ts';
+import { freePort } from '@flash-sale/testkit';
 
 export interface PrivateRedis {
   url: string;

@@ -3,8 +3,6 @@
  * stdout line kept so a test can read the service's pino JSON logs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -22,18 +20,6 @@ export interface ServiceProcess {
   /** The last lines, stdout and stderr, for a failure message. */
   tail(count?: number): string;
   stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
-  return address.port;
 }
 
 export function startService(name: string, port: number, env: Record<string, string>): ServiceProcess {
