@@ -22,7 +22,7 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
     const line = event.payload;
     const tenantId = event.metadata.tenant_id;
     // Sale row before reservation row, in every handler: two events of one order never deadlock.
-    await lockSaleForAllocation(ctx.tx, line.sale_id);
+    const sale = await lockSaleForAllocation(ctx.tx, line.sale_id);
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -33,7 +33,7 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
       ctx.logger.info({ order_id: line.order_id, status: row.existing.status }, 'order already known to the books; nothing to decrement');
       return;
     }
-    if (!(await sellFromSale(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity }))) {
+    if (!(await sellFromSale(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity }, sale))) {
       // Redis accepted units the books do not have, or that another sale's allocation holds (or an
       // unknown SKU): retrying cannot help, so the event goes to the dead-letter topic at once and
       // the reconciler's `paid-unconfirmable` job refunds the order if it gets paid.

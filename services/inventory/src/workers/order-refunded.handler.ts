@@ -16,7 +16,7 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
     const refund = event.payload;
     const tenantId = event.metadata.tenant_id;
     // Sale row before reservation row, in every handler: two events of one order never deadlock.
-    await lockSaleForAllocation(ctx.tx, refund.sale_id);
+    const sale = await lockSaleForAllocation(ctx.tx, refund.sale_id);
     const existing = await lockReservation(ctx.tx, refund.order_id);
     if (!existing) {
       // Topics are not ordered against each other: the creation may still be on its way.
@@ -30,7 +30,7 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
       throw new Error(`reservation ${refund.order_id} left 'committed' while locked`);
     }
     const quantity = existing.quantity;
-    if (refund.restock) await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity });
+    if (refund.restock) await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity }, sale);
     await appendAudit(ctx.tx, {
       tenantId,
       skuId: existing.skuId,

@@ -21,7 +21,7 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
     const tenantId = event.metadata.tenant_id;
     // The sale's row first, as every allocation change does: ending the sale reads its Redis holds
     // under this lock, so it sees this hold either still open or already released, never half-way.
-    await lockSaleForAllocation(ctx.tx, line.sale_id);
+    const sale = await lockSaleForAllocation(ctx.tx, line.sale_id);
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -42,7 +42,7 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
       if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', 'released', reason))) {
         throw new Error(`reservation ${line.order_id} left 'committed' while locked`);
       }
-      await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity });
+      await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity }, sale);
       await appendAudit(ctx.tx, {
         tenantId,
         skuId: existing.skuId,
@@ -61,7 +61,7 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
     // and the runtime retries the whole event (the release is idempotent).
     const released = await deps.reservations.release({ saleId: line.sale_id, orderId: line.order_id, reason, restock: true });
     // Only a hold Redis really gave back was counted in an ended sale's kept allocation.
-    if (row.inserted && released.released) await releaseUncommittedHold(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity });
+    if (row.inserted && released.released) await releaseUncommittedHold(ctx.tx, { tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity }, sale);
     ctx.logger.info({ order_id: line.order_id, quantity, redis_released: released.released }, 'order stock released');
   };
 }
