@@ -17,7 +17,7 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
 export const IN_FLIGHT_TTL_MS = 30_000;
 
 const lua = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
-const BEGIN = lua('idempotency-begin-1.lua');
+const PEEK = lua('idempotency-peek-1.lua');
 const COMPLETE = lua('idempotency-complete-1.lua');
 
 export type ClaimOutcome =
@@ -41,7 +41,7 @@ export interface IdempotencyScope {
 export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 type Commands = {
-  idempotencyBegin(key: string, hash: string, ttlMs: number, mode: 'claim' | 'peek'): Promise<[number, string?, string?]>;
+  idempotencyPeek(key: string, hash: string): Promise<[number, string?, string?]>;
   idempotencyComplete(key: string, hash: string, status: number, body: string, retentionMs: number): Promise<number>;
 };
 
@@ -52,7 +52,7 @@ export class IdempotencyStore {
   readonly #now: () => Date;
 
   constructor(redis: Redis, pool: Pool, options: { keyPrefix?: string; now?: () => Date } = {}) {
-    redis.defineCommand('idempotencyBegin', { numberOfKeys: 1, lua: BEGIN });
+    redis.defineCommand('idempotencyPeek', { numberOfKeys: 1, lua: PEEK });
     redis.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE });
     this.#redis = redis as Redis & Commands;
     this.#pool = pool;
@@ -71,11 +71,7 @@ export class IdempotencyStore {
    * "nothing recorded"); the claim itself is made by the reservation script.
    */
   async peek(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
-    return this.#begin(scope, hash, 'peek');
-  }
-
-  async #begin(scope: IdempotencyScope, hash: string, mode: 'claim' | 'peek'): Promise<ClaimOutcome> {
-    const [code, status, body] = await this.#redis.idempotencyBegin(this.recordKey(scope), hash, IN_FLIGHT_TTL_MS, mode);
+    const [code, status, body] = await this.#redis.idempotencyPeek(this.recordKey(scope), hash);
     switch (code) {
       case 1:
         return { kind: 'claimed' };
