@@ -9,15 +9,12 @@
  * payment.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
-import { migrateDatabase } from '@flash-sale/migrate';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
-import { Kafka, logLevel } from 'kafkajs';
-import mysql from 'mysql2/promise';
 import t from 'tap';
 import { claimRedisDatabase } from './support/redis-database.ts';
-import { repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+import { startService, type ServiceProcess } from './support/service-process.ts';
+import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
@@ -31,7 +28,7 @@ const tenant = 't1';
 const sign = createSigner({ key: jwtSecret, expiresIn: 600_000 });
 const token = (sub: string, roles: string[]) => sign({ sub, tenant, roles });
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanup[] = [];
 const databases = new Map<Service, string>();
 const processes = new Map<Service | 'provider', ServiceProcess>();
 
@@ -60,20 +57,7 @@ t.before(async () => {
   const servers = await resolveServers();
 
   // 1. A database per service: platform tables plus the service's own migrations.
-  for (const name of SERVICES) {
-    const database = `e2e_${name}_${runId}`;
-    cleanups.push(async () => {
-      const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
-    });
-    await migrateDatabase({
-      adminUrl: servers.mysqlAdminUrl,
-      database,
-      migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${name}/migrations`],
-    });
-    databases.set(name, database);
-  }
+  for (const name of SERVICES) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
 
   // 2. A Redis database of the test's own, flushed before and after.
   const redis = await claimRedisDatabase(servers.redisUrl);
@@ -81,16 +65,7 @@ t.before(async () => {
 
   // 3. Topics of the test's own (every declared one, under the prefix) and consumer groups of its
   //    own; both start empty, so the groups read from the beginning and see only this test's events.
-  const kafka = new Kafka({ clientId: `e2e-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
-  cleanups.push(async () => {
-    await admin.deleteGroups(SERVICES.map((name) => `${groupPrefix}${name}`)).catch(() => undefined);
-    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  await ensureTopics(admin, allTopics(), topicPrefix);
+  await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
 
   // 4. The processes. Payment and simulator point at each other, so every port is chosen first.
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
@@ -126,23 +101,10 @@ t.before(async () => {
   processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
   processes.set('order', startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
 
-  for (const [name, running] of processes) {
-    const probe = name === 'provider' ? '/health/live' : '/health/ready';
-    await waitFor(async () => (await fetch(`${running.url}${probe}`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
-    });
-  }
+  await waitUntilReady(processes, (name) => (name === 'provider' ? '/health/live' : '/health/ready'));
 });
 
-t.teardown(async () => {
-  for (const cleanup of cleanups) {
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error('e2e cleanup failed:', error);
-    }
-  }
-});
+t.teardown(() => runCleanups(cleanups));
 
 t.test('order → payment → CONFIRMED through the real broker, with one trace id across order, inventory and payment logs', async (t) => {
   const ops = token(`ops-${runId}`, ['ops']);

@@ -7,15 +7,13 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
-import { migrateDatabase } from '@flash-sale/migrate';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
-import { Kafka, logLevel } from 'kafkajs';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
-import { repoRoot, startService, type ServiceProcess } from './support/service-process.ts';
+import { startService, type ServiceProcess } from './support/service-process.ts';
+import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
 type Schema = 'order' | 'payment' | 'inventory' | 'reconciler';
 const SCHEMAS: readonly Schema[] = ['order', 'payment', 'inventory', 'reconciler'];
@@ -32,7 +30,7 @@ const STOCK = 300;
 const PER_USER_LIMIT = 2;
 const EARLY_BUYERS = 60; // each buys its limit (2 units) before the wipe
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: Cleanup[] = [];
 const databases = new Map<Schema, string>();
 const processes = new Map<'order' | 'inventory' | 'reconciler', ServiceProcess>();
 let redis: PrivateRedis;
@@ -80,30 +78,12 @@ t.before(async () => {
   const servers = await resolveServers();
   adminUrl = servers.mysqlAdminUrl;
 
-  for (const name of SCHEMAS) {
-    const database = `e2e_${name}_${runId}`;
-    cleanups.push(async () => {
-      const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
-      await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
-      await admin.end();
-    });
-    await migrateDatabase({ adminUrl: servers.mysqlAdminUrl, database, migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${name}/migrations`] });
-    databases.set(name, database);
-  }
+  for (const name of SCHEMAS) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
 
   redis = await startPrivateRedis();
   cleanups.push(() => redis.stop());
 
-  const kafka = new Kafka({ clientId: `e2e-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
-  cleanups.push(async () => {
-    await admin.deleteGroups(['order', 'inventory'].map((name) => `${groupPrefix}${name}`)).catch(() => undefined);
-    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  await ensureTopics(admin, allTopics(), topicPrefix);
+  await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: ['order', 'inventory'] }, cleanups);
 
   const ports = { order: await freePort(), inventory: await freePort(), reconciler: await freePort() };
   const mysqlUrl = (name: Schema) => {
@@ -134,22 +114,10 @@ t.before(async () => {
       INVENTORY_SCHEMA: databases.get('inventory') ?? '',
     }),
   );
-  for (const [name, running] of processes) {
-    await waitFor(async () => (await fetch(`${running.url}/health/ready`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
-    });
-  }
+  await waitUntilReady(processes);
 });
 
-t.teardown(async () => {
-  for (const cleanup of cleanups) {
-    try {
-      await cleanup();
-    } catch (error) {
-      console.error('e2e cleanup failed:', error);
-    }
-  }
-});
+t.teardown(() => runCleanups(cleanups));
 
 t.test('Redis wiped mid-sale: the sale resumes by itself within 10 s, no buyer gets a 404, per-user limits hold for earlier buyers, and exactly its stock is sold', async (t) => {
   const inventory = service('inventory');

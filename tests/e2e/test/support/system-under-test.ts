@@ -1,0 +1,63 @@
+/**
+ * The pieces every e2e test sets up around its service processes: a migrated uuid-named database
+ * per schema, every declared Kafka topic under the test's prefix, readiness of the processes, and
+ * a teardown that runs each clean-up even when one fails.
+ */
+import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
+import { migrateDatabase } from '@flash-sale/migrate';
+import { waitFor } from '@flash-sale/testkit';
+import { Kafka, logLevel } from 'kafkajs';
+import mysql from 'mysql2/promise';
+import { repoRoot, type ServiceProcess } from './service-process.ts';
+
+export type Cleanup = () => Promise<void>;
+
+/** `e2e_<schema>_<runId>` with platform tables plus the schema's own migrations; dropped by a clean-up. */
+export async function migratedDatabase(adminUrl: string, schema: string, runId: string, cleanups: Cleanup[]): Promise<string> {
+  const database = `e2e_${schema}_${runId}`;
+  cleanups.push(async () => {
+    const admin = await mysql.createConnection({ uri: adminUrl });
+    await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
+    await admin.end();
+  });
+  await migrateDatabase({ adminUrl, database, migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${schema}/migrations`] });
+  return database;
+}
+
+/**
+ * Every declared topic under `topicPrefix`, created now; a clean-up deletes them and the consumer
+ * groups `<groupPrefix><group>`. Both start empty, so the groups read from the beginning and see
+ * only this test's events.
+ */
+export async function ownTopics(options: { brokers: string[]; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] }, cleanups: Cleanup[]): Promise<void> {
+  const kafka = new Kafka({ clientId: `e2e-${options.runId}`, brokers: options.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topics = allTopics().map((topic) => `${options.topicPrefix}${topic.name}`);
+  cleanups.push(async () => {
+    await admin.deleteGroups(options.groups.map((name) => `${options.groupPrefix}${name}`)).catch(() => undefined);
+    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
+    await admin.disconnect();
+  });
+  await ensureTopics(admin, allTopics(), options.topicPrefix);
+}
+
+/** Waits for each process's probe to answer 200; a failure carries the tail of that process's output. */
+export async function waitUntilReady(processes: ReadonlyMap<string, ServiceProcess>, probe: (name: string) => string = () => '/health/ready'): Promise<void> {
+  for (const [name, running] of processes) {
+    await waitFor(async () => (await fetch(`${running.url}${probe(name)}`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
+    });
+  }
+}
+
+/** Runs every clean-up in order; one that fails is reported and the rest still run. */
+export async function runCleanups(cleanups: readonly Cleanup[]): Promise<void> {
+  for (const cleanup of cleanups) {
+    try {
+      await cleanup();
+    } catch (error) {
+      console.error('e2e cleanup failed:', error);
+    }
+  }
+}
