@@ -34,27 +34,12 @@ export async function openPayment(
   context: { traceId?: string | undefined } = {},
 ): Promise<{ payment: Payment; created: boolean }> {
   const { pool, provider, now } = deps;
-  if (!(await findOrderView(pool, orderId))) await learnOrder(deps, principal, orderId, context.traceId);
-  const opened = await withTransaction(pool, async (tx) => {
-    // The order row lock serialises concurrent attempts for the same order.
-    const order = await findOrderView(tx, orderId, { forUpdate: true });
-    // Another tenant's or user's order is reported as absent, not as forbidden: no existence leak.
-    if (!order || order.tenantId !== principal.tenantId || order.userId !== principal.userId) throw notFound('order', { order_id: orderId });
-    const live = await findLivePaymentOfOrder(tx, orderId);
-    if (live?.status === 'COMPLETED') throw conflict('ORDER_ALREADY_PAID', 'the order is already paid', { order_id: orderId, payment_id: live.id });
-    if (order.status !== 'PENDING' || order.expiresAt.getTime() <= now().getTime()) {
-      throw conflict('ORDER_NOT_PAYABLE', 'the order can no longer be paid', { order_id: orderId, status: order.status });
-    }
-    if (live) return { paymentId: live.id, created: false };
-    const id = randomUUID();
-    await insertPayment(
-      tx,
-      { id, orderId, tenantId: order.tenantId, userId: order.userId, amountMinor: order.totalMinor, currency: order.currency },
-      'shopper.opened',
-      now(),
-    );
-    return { paymentId: id, created: true };
-  });
+  let opened = await openOrResume(deps, principal, orderId);
+  if (opened === 'order-not-in-view') {
+    await learnOrder(deps, principal, orderId, context.traceId);
+    opened = await openOrResume(deps, principal, orderId);
+    if (opened === 'order-not-in-view') throw notFound('order', { order_id: orderId });
+  }
 
   let payment = await findPayment(pool, opened.paymentId);
   if (!payment) throw new Error(`payment ${opened.paymentId} vanished after commit`);
@@ -78,6 +63,34 @@ export async function openPayment(
     payment = (await findPayment(pool, payment.id)) ?? payment;
   }
   return { payment, created: opened.created };
+}
+
+/**
+ * The payment row of the order, opened or resumed, in one transaction under the order row's lock;
+ * 'order-not-in-view' when the Kafka-fed view has no such order (yet).
+ */
+async function openOrResume(deps: OpenPaymentDeps, principal: Principal, orderId: string): Promise<{ paymentId: string; created: boolean } | 'order-not-in-view'> {
+  return withTransaction(deps.pool, async (tx) => {
+    // The order row lock serialises concurrent attempts for the same order.
+    const order = await findOrderView(tx, orderId, { forUpdate: true });
+    if (!order) return 'order-not-in-view';
+    // Another tenant's or user's order is reported as absent, not as forbidden: no existence leak.
+    if (order.tenantId !== principal.tenantId || order.userId !== principal.userId) throw notFound('order', { order_id: orderId });
+    const live = await findLivePaymentOfOrder(tx, orderId);
+    if (live?.status === 'COMPLETED') throw conflict('ORDER_ALREADY_PAID', 'the order is already paid', { order_id: orderId, payment_id: live.id });
+    if (order.status !== 'PENDING' || order.expiresAt.getTime() <= deps.now().getTime()) {
+      throw conflict('ORDER_NOT_PAYABLE', 'the order can no longer be paid', { order_id: orderId, status: order.status });
+    }
+    if (live) return { paymentId: live.id, created: false };
+    const id = randomUUID();
+    await insertPayment(
+      tx,
+      { id, orderId, tenantId: order.tenantId, userId: order.userId, amountMinor: order.totalMinor, currency: order.currency },
+      'shopper.opened',
+      deps.now(),
+    );
+    return { paymentId: id, created: true };
+  });
 }
 
 /**
