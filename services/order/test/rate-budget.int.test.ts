@@ -1,16 +1,10 @@
 // The request budgets of service-kit's RateLimiter against the real Redis (own key prefix): what is
 // decided in the process, what reaches Redis, and how far two processes can drift from a budget.
 import { RateLimiter } from '@flash-sale/service-kit';
-import { createTestRedis } from '@flash-sale/testkit';
+import { createTestRedis, waitFor } from '@flash-sale/testkit';
 import t from 'tap';
 
-const until = async (condition: () => Promise<boolean>, timeoutMs = 2000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
+const until = (condition: () => Promise<boolean>, what: string) => waitFor(condition, { timeoutMs: 2000, intervalMs: 5, what });
 
 t.test('requests well inside a budget are admitted without a Redis round trip each, and reach the shared count in one batch', async (t) => {
   const { redis, prefix } = await createTestRedis(t.teardown.bind(t));
@@ -22,7 +16,7 @@ t.test('requests well inside a budget are admitted without a Redis round trip ea
   t.ok(decisions.every((decision) => decision.allowed));
   t.same(decisions.map((decision) => decision.remaining), [99, 98, 97, 96, 95, 94, 93, 92, 91, 90]);
   t.equal(await redis.get(`${prefix}rate:order:principal:calm`), null, 'no request waited for Redis');
-  await until(async () => (await redis.get(`${prefix}rate:order:principal:calm`)) === '10');
+  await until(async () => (await redis.get(`${prefix}rate:order:principal:calm`)) === '10', 'the batch to reach Redis');
   const ttl = await redis.pttl(`${prefix}rate:order:principal:calm`);
   t.ok(ttl > 0 && ttl <= 60_000, 'the shared window has its expiry');
 });
@@ -48,7 +42,7 @@ t.test('two processes sharing one Redis admit at most the budget plus half of it
   let admitted = 0;
   for (let i = 0; i < 200; i += 1) if ((await (i % 2 === 0 ? first : second).take('principal', 'spread', budget)).allowed) admitted += 1;
   t.ok(admitted >= 40 && admitted <= 60, `admitted ${admitted} of a budget of 40 (tolerance: + 1 × localShare × 40)`);
-  await until(async () => Number(await redis.get(`${prefix}rate:order:principal:spread`)) >= admitted);
+  await until(async () => Number(await redis.get(`${prefix}rate:order:principal:spread`)) >= admitted, 'every admitted request to reach Redis');
   const after = await Promise.all([first.take('principal', 'spread', budget), second.take('principal', 'spread', budget)]);
   t.same(after.map((decision) => decision.allowed), [false, false]);
 });
