@@ -65,8 +65,13 @@ t.test('bull-board and its pause button are for platform-ops only; a tenant ops 
     ['PUT', `/ops/queues/api/queues/${queue.name}/pause`],
     ['PUT', '/ops/queues/api/queues/pause'],
   ] as const) {
-    t.equal((await app.inject({ method, url, headers: ops })).statusCode, 403, `${method} ${url}`);
+    const refused = await app.inject({ method, url, headers: ops });
+    t.equal(refused.statusCode, 403, `${method} ${url}`);
+    t.same(refused.json(), { error: { code: 'FORBIDDEN', message: 'requires the platform-ops role', details: {} } }, `${method} ${url} refused in the error contract`);
   }
+  const anonymous = await app.inject({ method: 'GET', url: '/ops/queues/api/queues' });
+  t.equal(anonymous.statusCode, 401);
+  t.match(anonymous.json(), { error: { code: 'UNAUTHORIZED' } }, 'no token: 401 in the error contract');
   t.equal(await queue.isPaused(), false, 'the queue still runs');
   t.equal((await app.inject({ method: 'GET', url: '/ops/queues/api/queues', headers: platform })).statusCode, 200);
   t.equal((await app.inject({ method: 'PUT', url: `/ops/queues/api/queues/${queue.name}/pause`, headers: platform })).statusCode, 200);
