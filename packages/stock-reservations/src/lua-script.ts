@@ -1,6 +1,8 @@
 /**
  * A Lua script file run by EVALSHA, falling back to EVAL (which also caches it) when the server
- * does not know the script yet: after a restart, a failover or a SCRIPT FLUSH.
+ * does not know the script yet: after a restart, a failover or a SCRIPT FLUSH. A line
+ * `-- @include <file>.lua` is replaced by that file from `lua/includes/` (Redis scripts cannot
+ * load one another), so two scripts can share a fragment and each still runs as one source.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -17,7 +19,9 @@ export class LuaScript {
     if (!match?.[1] || !match[2]) throw new Error(`Lua script file ${fileName} must be named <name>-<numKeys>.lua`);
     this.name = match[1];
     this.numberOfKeys = Number(match[2]);
-    this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8');
+    this.source = readFileSync(new URL(`./lua/${fileName}`, import.meta.url), 'utf8').replace(/^-- @include ([a-z-]+\.lua)$/gm, (_line, include: string) =>
+      readFileSync(new URL(`./lua/includes/${include}`, import.meta.url), 'utf8'),
+    );
     this.sha = createHash('sha1').update(this.source).digest('hex');
   }
 

@@ -127,6 +127,7 @@ t.test('books that oversell the armed stock: the rebuild is refused and the sale
   const books: RebuildOrder[] = Array.from({ length: 4 }, (_, i) => ({ orderId: `b-${i}`, userId: `u-${i}`, quantity: 1, state: 'committed', holdExpiresAtMs: T0 }));
   await t.rejects(reservations.rebuild(sale, books), { code: 'OVERSUBSCRIBED' });
   await t.rejects(reservations.rebuild(sale, [books[0]!, books[0]!]), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(reservations.rebuild({ ...sale, endsAtMs: sale.startsAtMs }, books.slice(0, 1)), { code: 'INVALID_ARGUMENT' }, 'the finish refuses a definition arm would refuse');
   t.same(await reservations.view(sale.saleId), { armedStock: 3, available: 2, held: 1, sold: 0 }, 'meta put back, counters untouched');
   t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'y', userId: 'u2', quantity: 1, nowMs: T0 }), { ok: true });
   const k = reservations.keys(sale.saleId);

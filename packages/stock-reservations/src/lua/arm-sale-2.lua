@@ -22,26 +22,13 @@
    0 already armed (nothing written)
   -8 invalid argument (nothing written)
 ]]
-local stock = tonumber(ARGV[3])
-local price = tonumber(ARGV[4])
-local startsAt = tonumber(ARGV[6])
-local endsAt = tonumber(ARGV[7])
-local limit = tonumber(ARGV[8])
-local ttl = tonumber(ARGV[9])
-local now = tonumber(ARGV[10])
-if not stock or stock < 0 or stock % 1 ~= 0 or not price or price < 0 or not startsAt or not endsAt
-  or endsAt <= startsAt or not limit or limit < 1 or not ttl or ttl < 1 or not now
-  or ARGV[1] == '' or ARGV[2] == '' or ARGV[5] == '' then
-  return -8
-end
+-- @include sale-definition.lua
+if not saleDefinitionValid(1) then return -8 end
 
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
 
-redis.call('HSET', KEYS[1],
-  'tenant_id', ARGV[1], 'sku_id', ARGV[2], 'armed_stock', ARGV[3], 'unit_price_minor', ARGV[4],
-  'currency', ARGV[5], 'starts_at_ms', ARGV[6], 'ends_at_ms', ARGV[7], 'per_user_limit', ARGV[8],
-  'hold_ttl_ms', ARGV[9], 'armed_at_ms', ARGV[10])
+writeSaleMeta(KEYS[1], 1)
 redis.call('HSET', KEYS[2], 'available', ARGV[3], 'held', 0, 'sold', 0)
 return 1

@@ -29,18 +29,9 @@
   -9 held + sold exceed the armed stock (live keys untouched, set-aside meta restored, lock freed)
   -10 the lock is not ours any more (nothing written)
 ]]
+-- @include sale-definition.lua
+if not saleDefinitionValid(2) then return { -8, 0, 0, 0 } end
 local armed = tonumber(ARGV[4])
-local price = tonumber(ARGV[5])
-local startsAt = tonumber(ARGV[7])
-local endsAt = tonumber(ARGV[8])
-local limit = tonumber(ARGV[9])
-local ttl = tonumber(ARGV[10])
-local armedAt = tonumber(ARGV[11])
-if not armed or armed < 0 or armed % 1 ~= 0 or not price or price < 0 or not startsAt or not endsAt
-  or endsAt <= startsAt or not limit or limit < 1 or not ttl or ttl < 1 or not armedAt
-  or ARGV[2] == '' or ARGV[3] == '' or ARGV[6] == '' then
-  return { -8, 0, 0, 0 }
-end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -10, 0, 0, 0 } end
 
 local counts = redis.call('HMGET', KEYS[10], 'held', 'sold')
@@ -62,10 +53,7 @@ for _, pair in ipairs(pairs_) do
   end
 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[10], KEYS[11])
-redis.call('HSET', KEYS[2],
-  'tenant_id', ARGV[2], 'sku_id', ARGV[3], 'armed_stock', ARGV[4], 'unit_price_minor', ARGV[5],
-  'currency', ARGV[6], 'starts_at_ms', ARGV[7], 'ends_at_ms', ARGV[8], 'per_user_limit', ARGV[9],
-  'hold_ttl_ms', ARGV[10], 'armed_at_ms', ARGV[11])
+writeSaleMeta(KEYS[2], 2)
 local available = armed - held - sold
 redis.call('HSET', KEYS[3], 'available', available, 'held', held, 'sold', sold)
 redis.call('DEL', KEYS[1])
