@@ -43,11 +43,12 @@ export async function expireDueOrders(deps: ExpiryDeps, limit = 500): Promise<Ex
   const due = await findExpiredPending(pool, now(), limit);
   const run: ExpiryRun = { checked: due.length, expired: 0, paid: 0, postponed: 0, unverified: 0 };
 
+  // The sweep's one read already holds each order; the guarded transition refuses any that moved since.
   const byTenant = new Map<string, Order[]>();
-  for (const orderId of due) {
-    const order = await findOrder(pool, orderId);
-    if (order?.status !== 'PENDING') continue;
-    byTenant.set(order.tenantId, [...(byTenant.get(order.tenantId) ?? []), order]);
+  for (const order of due) {
+    const orders = byTenant.get(order.tenantId);
+    if (orders) orders.push(order);
+    else byTenant.set(order.tenantId, [order]);
   }
 
   for (const [tenantId, orders] of byTenant) {

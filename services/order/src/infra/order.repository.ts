@@ -117,7 +117,7 @@ export async function markStockCommitted(tx: PoolConnection, orderId: string, no
 }
 
 /** Pending orders whose payment deadline passed, oldest first. */
-export async function findExpiredPending(db: Executor, now: Date, limit: number): Promise<string[]> {
-  const [rows] = await db.query<RowDataPacket[]>("SELECT id FROM orders WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [now, limit]);
-  return rows.map((row) => String(row.id));
+export async function findExpiredPending(db: Executor, now: Date, limit: number): Promise<Order[]> {
+  const [rows] = await db.query<OrderRow[]>("SELECT * FROM orders WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [now, limit]);
+  return rows.map(toOrder);
 }
