@@ -23,23 +23,30 @@ export interface RebuildDeps {
   now: () => Date;
 }
 
-export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<RebuildOutcome> {
+/** Another process is rebuilding this sale right now: not a failure, nothing for this one to do. */
+const isRebuildInProgress = (error: unknown) => error instanceof StockReservationError && error.code === 'REBUILD_IN_PROGRESS';
+
+/** The rebuilt counters, or null when another process is rebuilding the sale right now. */
+export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<RebuildOutcome | null> {
   const startedMs = Date.now();
-  const outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), {
-    carryLiveHoldsAtMs: deps.now().getTime(),
-    // An ops "end sale" committed between the first read and the fence must win.
-    rereadSale: async () => {
-      const [current] = await armedSales(deps.pool, deps.tables, { saleId: sale.saleId });
-      if (!current) throw new Error(`sale ${sale.saleId} is no longer armed in the books`);
-      return current;
-    },
-  });
+  let outcome: RebuildOutcome;
+  try {
+    outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), {
+      carryLiveHoldsAtMs: deps.now().getTime(),
+      // An ops "end sale" committed between the first read and the fence must win.
+      rereadSale: async () => {
+        const [current] = await armedSales(deps.pool, deps.tables, { saleId: sale.saleId });
+        if (!current) throw new Error(`sale ${sale.saleId} is no longer armed in the books`);
+        return current;
+      },
+    });
+  } catch (error) {
+    if (isRebuildInProgress(error)) return null;
+    throw error;
+  }
   deps.logger.warn({ sale_id: sale.saleId, ...outcome, took_ms: Date.now() - startedMs }, 'sale rebuilt in Redis from MySQL');
   return outcome;
 }
-
-/** Another process is rebuilding this sale right now: not a failure, nothing for this one to do. */
-export const isRebuildInProgress = (error: unknown) => error instanceof StockReservationError && error.code === 'REBUILD_IN_PROGRESS';
 
 /** Armed sales that have not ended (optionally one of them) whose Redis keys are gone with no rebuild running. */
 export async function lostLiveSales(deps: RebuildDeps, saleId?: string): Promise<{ live: number; lost: ArmedSale[] }> {

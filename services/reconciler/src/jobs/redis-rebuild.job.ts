@@ -6,7 +6,7 @@
  * seconds of a loss (see `workers/sale-recovery.worker.ts`); `npm run reconcile -- redis-rebuild`
  * runs it for all of them now.
  */
-import { isRebuildInProgress, lostLiveSales, rebuildSale } from '../application/rebuild-sale.ts';
+import { lostLiveSales, rebuildSale } from '../application/rebuild-sale.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 async function rebuildLost(deps: JobDeps, saleId?: string) {
@@ -15,15 +15,7 @@ async function rebuildLost(deps: JobDeps, saleId?: string) {
   tally.checked += live;
   for (const sale of lost) {
     tally.found('redis_sale_lost', sale.saleId);
-    await tally.repair('redis_sale_lost', sale.saleId, async () => {
-      try {
-        await rebuildSale(deps, sale);
-        return true;
-      } catch (error) {
-        if (isRebuildInProgress(error)) return false;
-        throw error;
-      }
-    });
+    await tally.repair('redis_sale_lost', sale.saleId, async () => (await rebuildSale(deps, sale)) !== null);
   }
   return tally.outcome();
 }

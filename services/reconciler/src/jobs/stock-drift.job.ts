@@ -8,7 +8,7 @@
  * update (the audit is the truth, the stock column its projection).
  */
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { isRebuildInProgress, rebuildSale } from '../application/rebuild-sale.ts';
+import { rebuildSale } from '../application/rebuild-sale.ts';
 import { armedSales } from '../application/sale-books.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
@@ -42,15 +42,7 @@ export const stockDriftJob: ReconciliationJob = {
       }
       if (!anomaly) continue;
       tally.found(anomaly, sale.saleId);
-      await tally.repair(anomaly, sale.saleId, async () => {
-        try {
-          await rebuildSale(deps, sale);
-          return true;
-        } catch (error) {
-          if (isRebuildInProgress(error)) return false;
-          throw error;
-        }
-      });
+      await tally.repair(anomaly, sale.saleId, async () => (await rebuildSale(deps, sale)) !== null);
     }
     deps.metrics.redisSalesLost.set(lost);
 
