@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ServiceClient } from '@flash-sale/service-kit';
 import t from 'tap';
+import { DEFAULT_IN_FLIGHT_MAX_MS } from '../src/http/internal.routes.ts';
 import { createPaymentHarness, TENANT } from './support/payment-harness.ts';
 
 const JWT_SECRET = 'test-jwt-secret-0123456789';
@@ -20,10 +21,10 @@ t.test('the payment service tells a service caller whether an order is paid, has
     "INSERT INTO payments (id, order_id, tenant_id, user_id, amount_minor, currency, status, transaction_id) VALUES (?, ?, ?, ?, 4999, 'EUR', 'COMPLETED', ?)",
     [paymentId, paid.order_id, TENANT, paid.user_id, `tx-${paymentId}`],
   );
-  // A provider that never answered: opened 11 minutes ago, still PENDING.
+  // A provider that never answered: opened a minute past the in-flight bound, still PENDING.
   const abandoned = await h.orderCreated();
   const stale = await h.openPayment(abandoned.order_id, abandoned.user_id);
-  await h.db.pool.query('UPDATE payments SET created_at = ? WHERE id = ?', [new Date(Date.now() - 11 * 60_000), stale.payment_id]);
+  await h.db.pool.query('UPDATE payments SET created_at = ? WHERE id = ?', [new Date(Date.now() - DEFAULT_IN_FLIGHT_MAX_MS - 60_000), stale.payment_id]);
   const unpaid = await h.orderCreated();
 
   const one = await client.get(`/v1/internal/orders/${paid.order_id}/payment`, TENANT);
