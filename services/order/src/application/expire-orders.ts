@@ -16,7 +16,7 @@ import { orderExpired, prepareEvent, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import type { Order } from '../domain/order.ts';
-import { findExpiredPending, findOrder, transitionOrder } from '../infra/order.repository.ts';
+import { confirmIfReady, findExpiredPending, findOrder, transitionOrder } from '../infra/order.repository.ts';
 import type { OrderPaymentStatus, PaymentStatusReader } from '../infra/payment-status.client.ts';
 
 export interface ExpiryRun {
@@ -107,10 +107,7 @@ async function payFromPaymentService(pool: Pool, now: () => Date, orderId: strin
       set: { paymentId },
     });
     if (!result.ok) return false;
-    const order = await findOrder(tx, orderId, { forUpdate: true });
-    if (order?.status === 'PAID' && order.stockCommitted) {
-      await transitionOrder(tx, { orderId, command: 'confirm', cause: 'paid and stock committed', now: at });
-    }
+    await confirmIfReady(tx, { orderId, now: at });
     return true;
   });
 }

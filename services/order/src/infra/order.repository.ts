@@ -116,6 +116,14 @@ export async function markStockCommitted(tx: PoolConnection, orderId: string, no
   return result.affectedRows === 1;
 }
 
+/** A PAID order whose stock is committed becomes CONFIRMED; whoever makes the second of the two true calls this. */
+export async function confirmIfReady(tx: PoolConnection, input: { orderId: string; now: Date; sourceEventId?: string | null }): Promise<void> {
+  const order = await findOrder(tx, input.orderId, { forUpdate: true });
+  if (order?.status === 'PAID' && order.stockCommitted) {
+    await transitionOrder(tx, { orderId: input.orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: input.sourceEventId ?? null, now: input.now });
+  }
+}
+
 /** Pending orders whose payment deadline passed, oldest first. */
 export async function findExpiredPending(db: Executor, now: Date, limit: number): Promise<Order[]> {
   const [rows] = await db.query<OrderRow[]>("SELECT * FROM orders WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [now, limit]);

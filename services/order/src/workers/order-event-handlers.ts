@@ -11,9 +11,9 @@
  *   before `expires_at`; expiry or cancellation then returns its stock.
  * - `payment.refunded` → REFUNDED and `order.refunded` (restock only before shipment).
  */
-import { followUpContext, orderRefunded, prepareEvent, writeOutbox, type Envelope, type EventHandler, type HandlerContext } from '@flash-sale/events';
+import { followUpContext, orderRefunded, prepareEvent, writeOutbox, type Envelope, type EventHandler } from '@flash-sale/events';
 import { restocksOnRefund } from '../domain/order-status.ts';
-import { findOrder, markStockCommitted, transitionOrder } from '../infra/order.repository.ts';
+import { confirmIfReady, findOrder, markStockCommitted, transitionOrder } from '../infra/order.repository.ts';
 
 interface PaymentCompleted { payment_id: string; order_id: string; amount_minor: number; currency: string; transaction_id: string }
 interface PaymentFailed { payment_id: string; order_id: string; reason: string }
@@ -21,13 +21,6 @@ interface PaymentRefunded { payment_id: string; order_id: string; refund_id: str
 interface StockCommitted { order_id: string }
 
 const SOURCE = 'order-service';
-
-async function confirmIfReady(ctx: HandlerContext, orderId: string, eventId: string, now: Date): Promise<void> {
-  const order = await findOrder(ctx.tx, orderId, { forUpdate: true });
-  if (order?.status === 'PAID' && order.stockCommitted) {
-    await transitionOrder(ctx.tx, { orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: eventId, now });
-  }
-}
 
 export function orderEventHandlers(now: () => Date): Record<string, EventHandler> {
   const paymentCompleted: EventHandler<PaymentCompleted> = async (event, ctx) => {
@@ -49,13 +42,13 @@ export function orderEventHandlers(now: () => Date): Record<string, EventHandler
       }
       return;
     }
-    await confirmIfReady(ctx, event.payload.order_id, event.id, at);
+    await confirmIfReady(ctx.tx, { orderId: event.payload.order_id, sourceEventId: event.id, now: at });
   };
 
   const stockCommitted: EventHandler<StockCommitted> = async (event, ctx) => {
     const at = now();
     await markStockCommitted(ctx.tx, event.payload.order_id, at);
-    await confirmIfReady(ctx, event.payload.order_id, event.id, at);
+    await confirmIfReady(ctx.tx, { orderId: event.payload.order_id, sourceEventId: event.id, now: at });
   };
 
   const paymentFailed: EventHandler<PaymentFailed> = async (event, ctx) => {
