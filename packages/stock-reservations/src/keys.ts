@@ -23,11 +23,16 @@ export type SaleKeys = {
 
 const HASH_TAG_BREAKERS = /[{}]/;
 
-export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
+/** `<prefix>sale:{<saleId>}`: every key of the sale starts with it, so all share one slot. */
+export function saleKeyBase(keyPrefix: string, saleId: string): string {
   // A brace inside the id would change which part Redis hashes and split the sale across slots.
   if (!saleId || HASH_TAG_BREAKERS.test(saleId)) throw new Error(`sale id ${JSON.stringify(saleId)} must be non-empty and free of braces`);
   if (HASH_TAG_BREAKERS.test(keyPrefix)) throw new Error('key prefix must be free of braces');
-  const base = `${keyPrefix}sale:{${saleId}}`;
+  return `${keyPrefix}sale:{${saleId}}`;
+}
+
+export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
+  const base = saleKeyBase(keyPrefix, saleId);
   return {
     meta: `${base}:meta`,
     stock: `${base}:stock`,
@@ -44,7 +49,7 @@ export function saleKeys(keyPrefix: string, saleId: string): SaleKeys {
  */
 export function saleIdempotencyKey(keyPrefix: string, saleId: string, scope: string): string {
   if (HASH_TAG_BREAKERS.test(scope)) throw new Error('an idempotency scope must be free of braces');
-  return `${saleKeys(keyPrefix, saleId).meta.slice(0, -':meta'.length)}:idem:${scope}`;
+  return `${saleKeyBase(keyPrefix, saleId)}:idem:${scope}`;
 }
 
 /** The keys of a fenced rebuild (see `rebuild-begin-7.lua`); same hash tag, same slot as the sale. */
@@ -61,7 +66,7 @@ export type RebuildKeys = {
 };
 
 export function rebuildKeys(keyPrefix: string, saleId: string): RebuildKeys {
-  const base = saleKeys(keyPrefix, saleId).meta.slice(0, -':meta'.length);
+  const base = saleKeyBase(keyPrefix, saleId);
   return {
     lock: `${base}:rebuild`,
     priorMeta: `${base}:rb:prior-meta`,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StockReservationError } from './errors.ts';
-import { rebuildKeys, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
+import { rebuildKeys, saleKeyBase, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
 import { scripts } from './lua-script.ts';
 import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode, SoldOutBuyersCode } from './result-codes.ts';
 import type { SoldOutBuyers, SoldOutHint } from './sold-out-hint.ts';
@@ -177,7 +177,7 @@ export class StockReservations {
     if (this.#hint?.isSoldOut(input.saleId)) return { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 };
     const k = this.keys(input.saleId);
     const idempotency = input.idempotency;
-    if (idempotency && !idempotency.key.startsWith(k.meta.slice(0, -':meta'.length))) {
+    if (idempotency && !idempotency.key.startsWith(`${saleKeyBase(this.#prefix, input.saleId)}:`)) {
       throw new StockReservationError('INVALID_ARGUMENT', 'the idempotency record must live under the sale (saleIdempotencyKey)', { saleId: input.saleId });
     }
     const raw = await scripts.reserve.run(
