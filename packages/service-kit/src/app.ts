@@ -37,9 +37,12 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
         .send(errorBody(tooLong ? 'VALIDATION_FAILED' : 'BAD_REQUEST', tooLong ? 'a path parameter is too long' : 'malformed request URL', { context: 'params' }));
     },
   });
-  app.addHook('onResponse', async (request, reply) => {
-    if (options.logger.isLevelEnabled('debug')) request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
-  });
+  // Hooked only when debug is on at start: otherwise every request would run a hook that logs nothing.
+  if (options.logger.isLevelEnabled('debug')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.debug({ method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
+    });
+  }
   await app.register(errorHandlerPlugin);
   await app.register(healthPlugin, { checks: options.readiness });
   await app.register(metricsPlugin, { registry: options.metrics });
