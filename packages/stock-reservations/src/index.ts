@@ -14,6 +14,7 @@ export {
   type RebuildOrder,
   type RebuildOptions,
   type RebuildOutcome,
+  type OrderRecord,
   type StockReservationsOptions,
 } from './stock-reservations.ts';
 export { StockReservationError, type StockReservationErrorCode } from './errors.ts';

@@ -74,6 +74,25 @@ export interface RebuildOptions {
 /** The rebuilt counters, the orders staged from the books and the in-flight holds carried over. */
 export type RebuildOutcome = StockView & { orders: number; carriedHolds: number };
 
+/** One order as the sale's `orders` hash records it (see `orderRecords`). */
+export interface OrderRecord {
+  orderId: string;
+  state: 'H' | 'C' | 'R' | 'unreadable';
+  userId: string;
+  quantity: number;
+  holdExpiresAtMs: number;
+}
+
+function orderRecord(orderId: string, raw: string): OrderRecord {
+  try {
+    const order = JSON.parse(raw) as { s?: unknown; q?: unknown; e?: unknown; u?: unknown };
+    const state = order.s === 'H' || order.s === 'C' || order.s === 'R' ? order.s : 'unreadable';
+    return { orderId, state, userId: typeof order.u === 'string' ? order.u : '', quantity: Number(order.q), holdExpiresAtMs: Number(order.e) };
+  } catch {
+    return { orderId, state: 'unreadable', userId: '', quantity: 0, holdExpiresAtMs: 0 };
+  }
+}
+
 export interface StockReservationsOptions {
   /** Prepended to every key and to the pub/sub channel; tests use it for isolation. */
   keyPrefix?: string;
@@ -388,7 +407,7 @@ export class StockReservations {
       }
       if (batch.length > 0) staged += await stage(batch, 'books');
       if (options.carryLiveHoldsAtMs !== undefined) {
-        for await (const holds of this.#liveHolds(k.orders, options.carryLiveHoldsAtMs, chunkSize)) carried += await stage(holds, 'carry');
+        for await (const holds of this.#liveHolds(sale.saleId, options.carryLiveHoldsAtMs, chunkSize)) carried += await stage(holds, 'carry');
       }
       reply = tuple(
         await scripts.rebuildFinish.run(
@@ -417,22 +436,32 @@ export class StockReservations {
     return { armedStock: definition.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]), orders: staged, carriedHolds: carried };
   }
 
-  /** Unexpired holds in a live orders hash, read with HSCAN a page at a time (never HGETALL). */
-  async *#liveHolds(ordersKey: string, nowMs: number, pageSize: number): AsyncGenerator<RebuildOrder[]> {
+  /**
+   * The sale's order records as Redis has them, read with HSCAN a page at a time (never HGETALL):
+   * for repairs that compare them with the books. `state` is H held, C committed, R released, or
+   * `unreadable` for a record that does not parse.
+   */
+  async *orderRecords(saleId: string, pageSize = 1000): AsyncGenerator<OrderRecord[]> {
+    const key = this.keys(saleId).orders;
     let cursor = '0';
     do {
-      const [next, flat] = await this.#redis.hscan(ordersKey, cursor, 'COUNT', pageSize);
+      const [next, flat] = await this.#redis.hscan(key, cursor, 'COUNT', pageSize);
       cursor = next;
+      const page: OrderRecord[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) page.push(orderRecord(flat[i] as string, flat[i + 1] as string));
+      if (page.length > 0) yield page;
+    } while (cursor !== '0');
+  }
+
+  /** Unexpired holds in the live orders hash, a page at a time. */
+  async *#liveHolds(saleId: string, nowMs: number, pageSize: number): AsyncGenerator<RebuildOrder[]> {
+    for await (const page of this.orderRecords(saleId, pageSize)) {
       const holds: RebuildOrder[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const order = JSON.parse(flat[i + 1] as string) as { s?: string; q?: number | string; e?: number | string; u?: string };
-        const expiresAtMs = Number(order.e);
-        if (order.s === 'H' && expiresAtMs > nowMs && order.u) {
-          holds.push({ orderId: flat[i] as string, userId: order.u, quantity: Number(order.q), state: 'held', holdExpiresAtMs: expiresAtMs });
-        }
+      for (const { orderId, state, userId, quantity, holdExpiresAtMs } of page) {
+        if (state === 'H' && holdExpiresAtMs > nowMs && userId) holds.push({ orderId, userId, quantity, state: 'held', holdExpiresAtMs });
       }
       if (holds.length > 0) yield holds;
-    } while (cursor !== '0');
+    }
   }
 }
 

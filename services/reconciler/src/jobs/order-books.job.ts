@@ -14,9 +14,10 @@
  * Holds with no order at all belong to `orphan-holds`; stock of finished orders still counted out
  * in the books belongs to `unreturned-stock`.
  *
- * A sale may hold 100,000 orders: the hash is read with HSCAN in chunks, and each chunk is
- * compared with one MySQL query, so memory stays bounded by the chunk size.
+ * A sale may hold 100,000 orders: the hash is read in chunks (`StockReservations.orderRecords`),
+ * and each chunk is compared with one MySQL query, so memory stays bounded by the chunk size.
  */
+import type { OrderRecord } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';
 import { armedSales } from '../application/sale-books.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
@@ -26,12 +27,6 @@ export const ORDER_BOOKS_CHUNK = 1000;
 
 const LIVE = new Set(['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
 const FINISHED_UNSOLD = new Set(['CANCELLED', 'EXPIRED']);
-
-interface RedisOrder {
-  orderId: string;
-  /** H held, C committed (sold), R released. */
-  state: string;
-}
 
 interface BooksRow extends RowDataPacket {
   id: string;
@@ -53,29 +48,13 @@ export const orderBooksJob: ReconciliationJob = {
     const tally = new Tally(deps.logger);
     const settledBefore = new Date(deps.now().getTime() - deps.thresholds.stockReturnGraceMs);
     for (const sale of await armedSales(deps.pool, deps.tables)) {
-      const key = deps.reservations.keys(sale.saleId).orders;
-      let cursor = '0';
-      do {
-        const [next, flat] = await deps.redis.hscan(key, cursor, 'COUNT', ORDER_BOOKS_CHUNK);
-        cursor = next;
-        const chunk: RedisOrder[] = [];
-        for (let i = 0; i + 1 < flat.length; i += 2) chunk.push({ orderId: flat[i] as string, state: stateOf(flat[i + 1] as string) });
-        await compareChunk(deps, tally, sale.saleId, chunk, settledBefore);
-      } while (cursor !== '0');
+      for await (const chunk of deps.reservations.orderRecords(sale.saleId, ORDER_BOOKS_CHUNK)) await compareChunk(deps, tally, sale.saleId, chunk, settledBefore);
     }
     return tally.outcome();
   },
 };
 
-function stateOf(raw: string): string {
-  try {
-    return String((JSON.parse(raw) as { s?: unknown }).s);
-  } catch {
-    return 'unreadable';
-  }
-}
-
-async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: readonly RedisOrder[], settledBefore: Date): Promise<void> {
+async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: readonly OrderRecord[], settledBefore: Date): Promise<void> {
   if (chunk.length === 0) return;
   const t = deps.tables;
   tally.checked += chunk.length;
