@@ -3,3 +3,4 @@ export { createTestDatabase, createTestRedis, createTestKafka, uniqueName, type 
 export { waitFor } from './wait-for.ts';
 export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-probes.ts';
 export { freePort } from './free-port.ts';
+export { startNodeProcess, type NodeProcess } from './node-process.ts';

@@ -3,10 +3,11 @@
  * test (its logs to a file, so writing them costs what it costs in production and nothing reads
  * them on the hot path), its memory from /proc, its V8 heap from its own /metrics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { startNodeProcess } from '@flash-sale/testkit';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -63,16 +64,14 @@ export function startProcess(options: { name: string; script: string; port: numb
 } {
   const logFile = `${options.logDir}/${options.name}.log`;
   const log = openSync(logFile, 'a');
-  const child = spawn(process.execPath, [options.script], {
+  const node = startNodeProcess({
+    script: options.script,
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', HOST: '127.0.0.1', PORT: String(options.port), ...options.env },
+    port: options.port,
+    env: { NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...options.env },
     stdio: ['ignore', log, log, ...(options.ipc ? (['ipc'] as const) : [])],
   });
-  // A bench stopped by Ctrl-C or a crash takes its servers along.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${options.port}`;
+  const { child, url } = node;
   const running: BenchProcess = {
     name: options.name,
     pid: child.pid ?? 0,
@@ -92,14 +91,7 @@ export function startProcess(options: { name: string; script: string; port: numb
       }
       return { rssMb: memory.rssMb, heapUsedMb };
     },
-    async stop() {
-      process.off('exit', killOnExit);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: node.stop,
   };
   return { process: running, child };
 }
