@@ -115,33 +115,30 @@ export async function waitUntilReady(running: BenchProcess, path: string, timeou
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 
-/**
- * Shopper tokens signed as the identity provider would (HS256, `exp` required by the services),
- * one distinct user each. Signed here, once, so no signing happens during a measured run.
- */
-export function signShopperTokens(options: { secret: string; count: number; tenant: string; runId: string; issuer?: string; audience?: string }): string[] {
+/** An HS256 JWT of `claims`, signed as the identity provider would, valid for four hours. */
+function signHs256(secret: string, claims: Record<string, unknown>): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
   const now = Math.floor(Date.now() / 1000);
-  return Array.from({ length: options.count }, (_, i) => {
-    const claims = base64url(
-      JSON.stringify({
-        sub: `bench-${options.runId}-${i}`,
-        tenant: options.tenant,
-        roles: ['shopper'],
-        iat: now,
-        exp: now + 4 * 3600,
-        ...(options.issuer ? { iss: options.issuer } : {}),
-        ...(options.audience ? { aud: options.audience } : {}),
-      }),
-    );
-    const signature = createHmac('sha256', options.secret).update(`${header}.${claims}`).digest('base64url');
-    return `${header}.${claims}.${signature}`;
-  });
+  const payload = base64url(JSON.stringify({ ...claims, iat: now, exp: now + 4 * 3600 }));
+  return `${header}.${payload}.${createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url')}`;
+}
+
+/**
+ * Shopper tokens (`exp` is required by the services), one distinct user each. Signed here, once,
+ * so no signing happens during a measured run.
+ */
+export function signShopperTokens(options: { secret: string; count: number; tenant: string; runId: string; issuer?: string; audience?: string }): string[] {
+  return Array.from({ length: options.count }, (_, i) =>
+    signHs256(options.secret, {
+      sub: `bench-${options.runId}-${i}`,
+      tenant: options.tenant,
+      roles: ['shopper'],
+      ...(options.issuer ? { iss: options.issuer } : {}),
+      ...(options.audience ? { aud: options.audience } : {}),
+    }),
+  );
 }
 
 export function signOpsToken(secret: string, tenant: string): string {
-  const header = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const now = Math.floor(Date.now() / 1000);
-  const claims = base64url(JSON.stringify({ sub: 'bench-ops', tenant, roles: ['ops'], iat: now, exp: now + 4 * 3600 }));
-  return `${header}.${claims}.${createHmac('sha256', secret).update(`${header}.${claims}`).digest('base64url')}`;
+  return signHs256(secret, { sub: 'bench-ops', tenant, roles: ['ops'] });
 }
