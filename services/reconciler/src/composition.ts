@@ -20,10 +20,18 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
   const logger = createLogger({ service: name, level: config.LOG_LEVEL, redact: eventRegistry.redactionPaths() });
   const lifecycle = new Lifecycle(logger);
   const pool = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL, { connectionLimit: 10 }), (p) => p.end());
+  // One small pool per service database: the jobs run one at a time and read in bounded pages.
+  const servicePool = (service: string, url: string) => lifecycle.add(`mysql-${service}`, createMysqlPool(url, { connectionLimit: 4 }), (p) => p.end());
+  const databases = {
+    order: servicePool('order', config.RECONCILER_ORDER_MYSQL_URL),
+    payment: servicePool('payment', config.RECONCILER_PAYMENT_MYSQL_URL),
+    inventory: servicePool('inventory', config.RECONCILER_INVENTORY_MYSQL_URL),
+  };
   const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
   const consumers = ['order', 'payment', 'inventory'] as const;
   const deps: JobDeps = {
     pool,
+    databases,
     tables: tables({ order: config.ORDER_SCHEMA, payment: config.PAYMENT_SCHEMA, inventory: config.INVENTORY_SCHEMA }),
     redis,
     reservations: new StockReservations(redis),

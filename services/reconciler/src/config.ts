@@ -2,6 +2,14 @@ import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/confi
 
 const ms = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const schemaName = (fallback: string) => z.string().regex(/^[A-Za-z0-9_]+$/).default(fallback);
+const serviceDatabaseUrl = common.MYSQL_URL.optional();
+
+/** `base` (a mysql:// URL) pointed at another database on the same server, same credentials. */
+const withDatabase = (base: string, database: string): string => {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+};
 
 /** The reconciler's whole configuration, parsed once in main.ts and the CLIs. */
 export const reconcilerConfigSchema = z.object({
@@ -9,14 +17,23 @@ export const reconcilerConfigSchema = z.object({
   LOG_LEVEL: common.LOG_LEVEL,
   HOST: common.HOST,
   PORT: common.port(3004),
-  /** The reconciler's own schema and user; the user also holds the cross-schema grants (ADR 0004). */
+  /** The reconciler's own schema (runs, replay evidence). */
   MYSQL_URL: common.MYSQL_URL,
+  /**
+   * One connection per service database, each only ever used for that service's tables (ADR 0008).
+   * Unset: today's single server, `MYSQL_URL`'s user and host with the `*_SCHEMA` database.
+   */
+  RECONCILER_ORDER_MYSQL_URL: serviceDatabaseUrl,
+  RECONCILER_PAYMENT_MYSQL_URL: serviceDatabaseUrl,
+  RECONCILER_INVENTORY_MYSQL_URL: serviceDatabaseUrl,
   REDIS_URL: common.REDIS_URL,
+  REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   /** The services' consumer group prefix (their groups are `<prefix><service>`). */
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   ...common.accessGuard(),
+  /** Only used to derive the service URLs above when they are not set. */
   ORDER_SCHEMA: schemaName('order_service'),
   PAYMENT_SCHEMA: schemaName('payment_service'),
   INVENTORY_SCHEMA: schemaName('inventory_service'),
@@ -35,6 +52,13 @@ export const reconcilerConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
-}).superRefine(refuseLocalOnlySecretsInProduction);
+})
+  .superRefine(refuseLocalOnlySecretsInProduction)
+  .transform((config) => ({
+    ...config,
+    RECONCILER_ORDER_MYSQL_URL: config.RECONCILER_ORDER_MYSQL_URL ?? withDatabase(config.MYSQL_URL, config.ORDER_SCHEMA),
+    RECONCILER_PAYMENT_MYSQL_URL: config.RECONCILER_PAYMENT_MYSQL_URL ?? withDatabase(config.MYSQL_URL, config.PAYMENT_SCHEMA),
+    RECONCILER_INVENTORY_MYSQL_URL: config.RECONCILER_INVENTORY_MYSQL_URL ?? withDatabase(config.MYSQL_URL, config.INVENTORY_SCHEMA),
+  }));
 
 export type ReconcilerConfig = z.output<typeof reconcilerConfigSchema>;

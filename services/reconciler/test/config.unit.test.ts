@@ -41,3 +41,17 @@ t.test('the reconciler service takes an optional JWT issuer and audience', async
   t.match(config, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale' });
   t.match(parseConfig(reconcilerConfigSchema, { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-enough-length' }), { JWT_ISSUER: undefined, JWT_AUDIENCE: undefined });
 });
+
+t.test('each service database has its own URL; unset, it is MYSQL_URL’s server and user on that service’s schema', async (t) => {
+  const derived = parseConfig(reconcilerConfigSchema, { ...base, ORDER_SCHEMA: 'o_db' });
+  t.equal(derived.RECONCILER_ORDER_MYSQL_URL, 'mysql://u:p@127.0.0.1:3306/o_db');
+  t.equal(derived.RECONCILER_PAYMENT_MYSQL_URL, 'mysql://u:p@127.0.0.1:3306/payment_service');
+  t.equal(derived.RECONCILER_INVENTORY_MYSQL_URL, 'mysql://u:p@127.0.0.1:3306/inventory_service');
+  const split = parseConfig(reconcilerConfigSchema, { ...base, RECONCILER_ORDER_MYSQL_URL: 'mysql://reconciler:x@order-db:3306/order_service' });
+  t.equal(split.RECONCILER_ORDER_MYSQL_URL, 'mysql://reconciler:x@order-db:3306/order_service', 'a set URL wins');
+  t.throws(() => parseConfig(reconcilerConfigSchema, { ...base, RECONCILER_PAYMENT_MYSQL_URL: 'http://payment-db/payment_service' }), /RECONCILER_PAYMENT_MYSQL_URL/);
+  const error = t.throws(() =>
+    parseConfig(reconcilerConfigSchema, { ...base, JWT_SECRET: 'Vq3x9LmT2pZr8sYw4nKd', NODE_ENV: 'production', RECONCILER_INVENTORY_MYSQL_URL: 'mysql://reconciler:reconciler-local-only@inventory-db:3306/inventory_service' }),
+  ) as ConfigError;
+  t.match(error.message, /RECONCILER_INVENTORY_MYSQL_URL: holds a local-only value/, 'a local-only password is refused in production there too');
+});

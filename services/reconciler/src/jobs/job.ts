@@ -10,6 +10,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { ReconcilerMetrics } from '../infra/reconciler-metrics.ts';
 import type { Tables } from '../infra/schemas.ts';
+import type { ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface Thresholds {
   /** A COMPLETED payment whose order is still PENDING this long is repaired (seed 002: 5 min). */
@@ -45,8 +46,11 @@ export const defaultThresholds: Thresholds = {
 };
 
 export interface JobDeps {
+  /** The reconciler's own schema: run and replay evidence. */
   pool: Pool;
   tables: Tables;
+  /** Each service's database through its own connection (ADR 0008); never joined with another. */
+  databases: ServiceDatabases;
   redis: Redis;
   reservations: StockReservations;
   kafka: Kafka;

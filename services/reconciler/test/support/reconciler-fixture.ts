@@ -58,6 +58,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
   const reservations = new StockReservations(redis, { keyPrefix: prefix, nowMs: () => clock.now.getTime() });
   const deps: JobDeps = {
     pool: reconciler.pool,
+    databases: { order: order.pool, payment: payment.pool, inventory: inventory.pool },
     tables: tables({ order: order.name, payment: payment.name, inventory: inventory.name }),
     redis,
     reservations,
