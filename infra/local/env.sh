@@ -14,24 +14,99 @@ export KAFKA_PORT="${KAFKA_PORT:-9092}"
 export KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 export KAFKA_VERSION="${KAFKA_VERSION:-$(sed -n 's/^kafka=//p' "$REPO_ROOT/.tool-versions.env")}"
 
+# Topology: `single` (one MariaDB, one Redis, one Kafka broker) or `cluster` (a Redis Cluster of 3
+# masters + 3 replicas, three Kafka brokers, one MariaDB server per service; README "Cluster
+# topology"). The cluster's ports collide with nothing above, so both can run side by side.
+export STACK_TOPOLOGY="${STACK_TOPOLOGY:-single}"
+case "$STACK_TOPOLOGY" in
+  single | cluster) ;;
+  *) echo "STACK_TOPOLOGY must be single or cluster, not '$STACK_TOPOLOGY'" >&2; return 2 2>/dev/null || exit 2 ;;
+esac
+# A value already in the environment wins, so a shell that sourced this file for one topology would
+# keep that topology's addresses when asked for the other; the addresses derived here are dropped
+# and derived again for the topology asked for.
+if [ -n "${STACK_ENV_TOPOLOGY:-}" ] && [ "$STACK_ENV_TOPOLOGY" != "$STACK_TOPOLOGY" ]; then
+  unset MYSQL_ADMIN_URL REDIS_URL REDIS_CLUSTER_NODES KAFKA_BROKERS \
+    ORDER_MYSQL_URL PAYMENT_MYSQL_URL INVENTORY_MYSQL_URL RECONCILER_MYSQL_URL \
+    ORDER_MYSQL_ADMIN_URL PAYMENT_MYSQL_ADMIN_URL INVENTORY_MYSQL_ADMIN_URL RECONCILER_MYSQL_ADMIN_URL \
+    RECONCILER_ORDER_MYSQL_URL RECONCILER_PAYMENT_MYSQL_URL RECONCILER_INVENTORY_MYSQL_URL
+fi
+export STACK_ENV_TOPOLOGY="$STACK_TOPOLOGY"
+# Cluster ports: six Redis nodes from REDIS_CLUSTER_BASE_PORT, three brokers from
+# KAFKA_CLUSTER_BASE_PORT (their controllers from KAFKA_CLUSTER_CONTROLLER_BASE_PORT), and one
+# MariaDB server per service.
+export REDIS_CLUSTER_BASE_PORT="${REDIS_CLUSTER_BASE_PORT:-7001}"
+export KAFKA_CLUSTER_BASE_PORT="${KAFKA_CLUSTER_BASE_PORT:-19192}"
+export KAFKA_CLUSTER_CONTROLLER_BASE_PORT="${KAFKA_CLUSTER_CONTROLLER_BASE_PORT:-19292}"
+export ORDER_MYSQL_PORT="${ORDER_MYSQL_PORT:-13307}" PAYMENT_MYSQL_PORT="${PAYMENT_MYSQL_PORT:-13308}"
+export INVENTORY_MYSQL_PORT="${INVENTORY_MYSQL_PORT:-13309}" RECONCILER_MYSQL_PORT="${RECONCILER_MYSQL_PORT:-13310}"
+redis_cluster_ports() { local i; for i in 0 1 2 3 4 5; do echo $((REDIS_CLUSTER_BASE_PORT + i)); done; }
+kafka_cluster_nodes() { echo 1 2 3; }
+kafka_cluster_broker_port() { echo $((KAFKA_CLUSTER_BASE_PORT + $1 - 1)); }
+kafka_cluster_controller_port() { echo $((KAFKA_CLUSTER_CONTROLLER_BASE_PORT + $1 - 1)); }
+if [ "$STACK_TOPOLOGY" = cluster ]; then
+  export REDIS_CLUSTER_NODES="${REDIS_CLUSTER_NODES:-$(for p in $(redis_cluster_ports); do printf '%s:%s,' "$STACK_HOST" "$p"; done | sed 's/,$//')}"
+  # Clients that take one address get the first node: a plain client sees MOVED, never the single Redis.
+  stack_redis_url="redis://$STACK_HOST:$REDIS_CLUSTER_BASE_PORT"
+  stack_kafka_brokers="$(for n in $(kafka_cluster_nodes); do printf '%s:%s,' "$STACK_HOST" "$(kafka_cluster_broker_port "$n")"; done | sed 's/,$//')"
+  # Test databases and other admin work without a service of its own go to the order service's server.
+  stack_admin_port="$ORDER_MYSQL_PORT"
+else
+  stack_redis_url="redis://$STACK_HOST:$REDIS_PORT"
+  stack_kafka_brokers="$STACK_HOST:$KAFKA_PORT"
+  stack_admin_port="$MYSQL_PORT"
+fi
+
 # Local-only development credentials; production supplies its own through the environment.
 export MYSQL_ADMIN_USER="${MYSQL_ADMIN_USER:-flashsale_admin}"
 export MYSQL_ADMIN_PASSWORD="${MYSQL_ADMIN_PASSWORD:-admin-local-only}"
-export MYSQL_ADMIN_URL="${MYSQL_ADMIN_URL:-mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$MYSQL_PORT}"
-export REDIS_URL="${REDIS_URL:-redis://$STACK_HOST:$REDIS_PORT}"
-export KAFKA_BROKERS="${KAFKA_BROKERS:-$STACK_HOST:$KAFKA_PORT}"
+export MYSQL_ADMIN_URL="${MYSQL_ADMIN_URL:-mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$stack_admin_port}"
+export REDIS_URL="${REDIS_URL:-$stack_redis_url}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-$stack_kafka_brokers}"
 
 # service name -> database, user, password (local-only)
 STACK_SERVICES="order payment inventory reconciler"
 service_db() { case "$1" in reconciler) echo "reconciler_service" ;; *) echo "${1}_service" ;; esac; }
 service_user() { echo "${1}_svc"; }
 service_password() { echo "${1}-local-only"; }
-service_mysql_url() { echo "mysql://$(service_user "$1"):$(service_password "$1")@$STACK_HOST:$MYSQL_PORT/$(service_db "$1")"; }
+# The server holding a service's schema: the one MariaDB on single, the service's own on cluster.
+service_mysql_port() {
+  if [ "$STACK_TOPOLOGY" = cluster ]; then
+    case "$1" in order) echo "$ORDER_MYSQL_PORT" ;; payment) echo "$PAYMENT_MYSQL_PORT" ;; inventory) echo "$INVENTORY_MYSQL_PORT" ;; reconciler) echo "$RECONCILER_MYSQL_PORT" ;; esac
+  else
+    echo "$MYSQL_PORT"
+  fi
+}
+service_mysql_url() { echo "mysql://$(service_user "$1"):$(service_password "$1")@$STACK_HOST:$(service_mysql_port "$1")/$(service_db "$1")"; }
+# Admin (migrations) on a service's server; on single that is MYSQL_ADMIN_URL, wherever it points.
+service_admin_url() {
+  if [ "$STACK_TOPOLOGY" = cluster ]; then echo "mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$(service_mysql_port "$1")"; else echo "$MYSQL_ADMIN_URL"; fi
+}
+# On cluster the reconciler has a user of its own on each service's server, with another password
+# on each, so no credential opens more than one server.
+reconciler_password_on() { echo "reconciler-on-$1-local-only"; }
 # Each service process reads MYSQL_URL; `npm start` and the CLIs pass it from these.
 export ORDER_MYSQL_URL="${ORDER_MYSQL_URL:-$(service_mysql_url order)}"
 export PAYMENT_MYSQL_URL="${PAYMENT_MYSQL_URL:-$(service_mysql_url payment)}"
 export INVENTORY_MYSQL_URL="${INVENTORY_MYSQL_URL:-$(service_mysql_url inventory)}"
 export RECONCILER_MYSQL_URL="${RECONCILER_MYSQL_URL:-$(service_mysql_url reconciler)}"
+export ORDER_MYSQL_ADMIN_URL="${ORDER_MYSQL_ADMIN_URL:-$(service_admin_url order)}"
+export PAYMENT_MYSQL_ADMIN_URL="${PAYMENT_MYSQL_ADMIN_URL:-$(service_admin_url payment)}"
+export INVENTORY_MYSQL_ADMIN_URL="${INVENTORY_MYSQL_ADMIN_URL:-$(service_admin_url inventory)}"
+export RECONCILER_MYSQL_ADMIN_URL="${RECONCILER_MYSQL_ADMIN_URL:-$(service_admin_url reconciler)}"
+# The reconciler reads (and repairs through guarded writes) each service's database through a
+# connection of its own: on single its user on that schema of the one server (grants.sql), on
+# cluster its user on that service's server.
+reconciler_mysql_url() {
+  if [ "$STACK_TOPOLOGY" = cluster ]; then
+    echo "mysql://$(service_user reconciler):$(reconciler_password_on "$1")@$STACK_HOST:$(service_mysql_port "$1")/$(service_db "$1")"
+  else
+    echo "${RECONCILER_MYSQL_URL%/*}/$(service_db "$1")"
+  fi
+}
+export RECONCILER_ORDER_MYSQL_URL="${RECONCILER_ORDER_MYSQL_URL:-$(reconciler_mysql_url order)}"
+export RECONCILER_PAYMENT_MYSQL_URL="${RECONCILER_PAYMENT_MYSQL_URL:-$(reconciler_mysql_url payment)}"
+export RECONCILER_INVENTORY_MYSQL_URL="${RECONCILER_INVENTORY_MYSQL_URL:-$(reconciler_mysql_url inventory)}"
 
 # Ports of the services `npm start` runs, and where the demo, load runs and CLIs find them.
 export ORDER_PORT="${ORDER_PORT:-3001}" PAYMENT_PORT="${PAYMENT_PORT:-3002}" INVENTORY_PORT="${INVENTORY_PORT:-3003}"
