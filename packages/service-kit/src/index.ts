@@ -12,5 +12,6 @@ export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants
 export { RateLimiter, budget, defaultRateLimits, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
+export { errorResponse, errorResponses, bearerRefusals } from './route-schemas.ts';
 export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime.ts';
 export { PeriodicTask } from './periodic-task.ts';
