@@ -86,5 +86,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop_ours kafka ;;
   status) status ;;
-  *) die "usage: $0 start|stop|status" ;;
+  fetch) fetch_jars ;; # the cluster's brokers (kafka-cluster.sh) run the same jars
+  *) die "usage: $0 start|stop|status|fetch" ;;
 esac
