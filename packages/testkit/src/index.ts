@@ -4,3 +4,4 @@ export { waitFor } from './wait-for.ts';
 export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-probes.ts';
 export { freePort } from './free-port.ts';
 export { startNodeProcess, type NodeProcess } from './node-process.ts';
+export { openApiProblems } from './openapi.ts';
