@@ -4,7 +4,7 @@ import { migrateDatabase } from '@flash-sale/migrate';
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
-import { applyGrants } from '../../services/reconciler/src/infra/grants.ts';
+import { grantStatements } from '../../services/reconciler/src/infra/grants.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const adminUrl = process.env.MYSQL_ADMIN_URL;
@@ -20,25 +20,34 @@ const services: Record<string, string> = {
   inventory: 'inventory_service',
   reconciler: 'reconciler_service',
 };
+// Each service's database lives on that service's server: the one server on the single topology,
+// its own on the cluster topology (infra/local/env.sh exports <SERVICE>_MYSQL_ADMIN_URL).
+const serverOf = (service: string) => process.env[`${service.toUpperCase()}_MYSQL_ADMIN_URL`] ?? adminUrl;
 for (const [service, database] of Object.entries(services)) {
   const serviceMigrations = `${repoRoot}services/${service}/migrations`;
   const migrationsDirs = existsSync(serviceMigrations) ? [platformMigrations, serviceMigrations] : [platformMigrations];
-  const result = await migrateDatabase({ adminUrl, database, migrationsDirs });
+  const result = await migrateDatabase({ adminUrl: serverOf(service), database, migrationsDirs });
   console.error(`[prepare] ${database}: version ${result.version}${result.applied.length ? `, applied ${result.applied.join(', ')}` : ''}`);
 }
 
-// The reconciler's cross-schema grants name tables and columns, so they follow the migrations.
-const grantConnection = await mysql.createConnection({ uri: adminUrl });
-try {
-  const applied = await applyGrants(grantConnection, {
-    user: process.env.RECONCILER_DB_USER ?? 'reconciler_svc',
-    host: '%',
-    schemas: { order: services.order as string, payment: services.payment as string, inventory: services.inventory as string },
-  });
-  console.error(`[prepare] reconciler grants: ${applied} applied`);
-} finally {
-  await grantConnection.end();
+// The reconciler's grants name tables and columns, so they follow the migrations. Each service's
+// server gets the statements on that service's schema, for the reconciler user of that server; on
+// the single topology the three servers are one and every statement runs there once.
+const grantSchemas = { order: services.order as string, payment: services.payment as string, inventory: services.inventory as string };
+let grantsApplied = 0;
+for (const [service, schema] of Object.entries(grantSchemas)) {
+  const grantConnection = await mysql.createConnection({ uri: serverOf(service) });
+  try {
+    const statements = grantStatements({ user: process.env.RECONCILER_DB_USER ?? 'reconciler_svc', host: '%', schemas: grantSchemas });
+    for (const statement of statements.filter((sql) => sql.includes(`\`${schema}\``))) {
+      await grantConnection.query(statement);
+      grantsApplied += 1;
+    }
+  } finally {
+    await grantConnection.end();
+  }
 }
+console.error(`[prepare] reconciler grants: ${grantsApplied} applied`);
 
 const admin = new Kafka({ clientId: 'stack-prepare', brokers: brokers.split(','), logLevel: logLevel.ERROR }).admin();
 await admin.connect();
