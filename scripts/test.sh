@@ -10,16 +10,20 @@ ensure_dependencies
 cd "$REPO_ROOT"
 started_at=$SECONDS
 
+# STACK_TOPOLOGY=cluster: the components are the cluster's scripts, each with a pid file per process.
+topology=''
+[ "$STACK_TOPOLOGY" = cluster ] && topology='-cluster'
+ours() { compgen -G "$STACK_DATA_DIR/$1$topology${topology:+-*}.pid" >/dev/null; }
 already_ours=()
 for component in mariadb redis kafka; do
-  [ -f "$STACK_DATA_DIR/$component.pid" ] && already_ours+=("$component")
+  ours "$component" && already_ours+=("$component")
 done
 stop_started() {
   local status=$?
   if [ "${STACK_KEEP:-0}" != 1 ]; then
     for component in kafka redis mariadb; do
       [[ " ${already_ours[*]:-} " == *" $component "* ]] && continue
-      [ -f "$STACK_DATA_DIR/$component.pid" ] && bash "$REPO_ROOT/infra/local/$component.sh" stop || true
+      ours "$component" && bash "$REPO_ROOT/infra/local/$component$topology.sh" stop || true
     done
   fi
   echo "[test] finished in $((SECONDS - started_at)) s with exit code $status" >&2
