@@ -54,6 +54,17 @@ export const common = {
   TENANT_DEFAULT: z.string().min(1).default('t1'),
   MYSQL_URL: url(['mysql:']),
   REDIS_URL: url(['redis:', 'rediss:']),
+  /**
+   * Seed nodes of a Redis Cluster (`host:port[,host:port…]`). Set, the process connects to the
+   * cluster and `REDIS_URL` only lends its credentials and TLS; unset or empty, `REDIS_URL` is the server.
+   */
+  REDIS_CLUSTER_NODES: unsetWhenEmpty(
+    z
+      .string()
+      .transform((value) => value.split(',').map((node) => node.trim()).filter(Boolean))
+      .refine((nodes) => nodes.length > 0 && nodes.every((n) => /^[^:\s]+:\d+$/.test(n)), 'must be host:port[,host:port…]')
+      .optional(),
+  ),
   KAFKA_BROKERS: z
     .string()
     .min(1)

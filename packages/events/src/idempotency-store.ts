@@ -3,7 +3,7 @@
  * a provider). Keys derive from the event id. Prefer `claim` over `has` + `put`: it is one atomic
  * `SET NX`, so two deliveries racing cannot both pass.
  */
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 export interface IdempotencyKeyStore {
   has(key: string): Promise<boolean>;
@@ -11,10 +11,11 @@ export interface IdempotencyKeyStore {
 }
 
 export class RedisIdempotencyKeyStore implements IdempotencyKeyStore {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
 
-  constructor(redis: Redis, prefix = 'idempotency:') {
+  /** `redis` may be one server or a cluster: each call touches one key. */
+  constructor(redis: Redis | Cluster, prefix = 'idempotency:') {
     this.#redis = redis;
     this.#prefix = prefix;
   }

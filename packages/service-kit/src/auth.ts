@@ -10,7 +10,7 @@
 import jwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './clients.ts';
 import { AppError, forbidden, unauthorized } from './errors.ts';
 import { addressIdentity, defaultRateLimits, RateLimiter, type Budget, type RateLimits } from './rate-limit.ts';
 
@@ -55,7 +55,7 @@ export interface AuthOptions {
   /** `JWT_AUDIENCE`: when set, tokens must name this `aud` (and `signToken` puts it there). */
   audience?: string | undefined;
   /** Budgets in Redis; without it nothing is rate limited (unit tests of the token rules). */
-  rateLimit?: { redis: Redis; service: string; keyPrefix?: string | undefined; limits?: Partial<RateLimits> | undefined };
+  rateLimit?: { redis: RedisClient; service: string; keyPrefix?: string | undefined; limits?: Partial<RateLimits> | undefined };
 }
 
 interface AccessControl {

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { RedisClient } from './clients.ts';
 import { AppError } from './errors.ts';
 
 export interface Budget {
@@ -51,7 +51,7 @@ export const rateLimitsFromConfig = (config: RateLimitConfig): RateLimits => ({
 });
 
 export interface RateLimiterOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Names the service in the key, so two services keep separate budgets on one Redis. */
   service: string;
   /** Isolates keys (tests). */
@@ -107,7 +107,7 @@ interface Window {
  * first request.
  */
 export class RateLimiter {
-  readonly #redis: Redis & RateWindowCommand;
+  readonly #redis: RedisClient & RateWindowCommand;
   readonly #namespace: string;
   readonly #localShare: number;
   readonly #flushMs: number;
@@ -122,7 +122,7 @@ export class RateLimiter {
   constructor(options: RateLimiterOptions) {
     // One script call per window instead of a MULTI of five commands: ioredis's cost is per command.
     options.redis.defineCommand('rateWindowAdd', { numberOfKeys: 1, lua: RATE_WINDOW });
-    this.#redis = options.redis as Redis & RateWindowCommand;
+    this.#redis = options.redis as RedisClient & RateWindowCommand;
     this.#namespace = `${options.keyPrefix ?? ''}rate:${options.service}:`;
     this.#localShare = Math.min(1, Math.max(0, options.localShare ?? 0.5));
     this.#flushMs = options.flushMs ?? 20;
@@ -184,7 +184,11 @@ export class RateLimiter {
     window.resetAtMs = this.#now() + resetMs;
   }
 
-  /** Sends every locally admitted request to Redis in one pipeline (one script call per window). */
+  /**
+   * Sends every locally admitted request to Redis, one script call per window. Not one explicit
+   * pipeline: the windows' keys lie in many cluster slots, which a cluster pipeline refuses; the
+   * client's auto-pipelining still sends the calls of one flush (per node) in one write.
+   */
   #flush(): void {
     this.#timer = undefined;
     const now = this.#now();
@@ -192,28 +196,23 @@ export class RateLimiter {
     if (this.#dirty.size === 0) return;
     const batch = [...this.#dirty].map((window) => ({ window, count: window.pending }));
     this.#dirty.clear();
-    const pipeline = this.#redis.pipeline() as ChainableCommander & { rateWindowAdd(key: string, count: number, windowMs: number): ChainableCommander };
-    for (const { window, count } of batch) {
+    const sent = batch.map(({ window, count }) => {
       window.pending = 0;
       window.sending += count;
-      pipeline.rateWindowAdd(window.key, count, window.budget.windowMs);
-    }
-    const sent = pipeline.exec().then(
-      (results) => {
-        batch.forEach(({ window, count }, i) => {
+      return this.#redis.rateWindowAdd(window.key, count, window.budget.windowMs).then(
+        (reply) => {
           window.sending -= count;
-          const [error, reply] = results?.[i] ?? [];
-          if (error || !Array.isArray(reply)) return;
+          if (!Array.isArray(reply)) return;
           const ttl = Number(reply[1]);
           this.#learn(window, Number(reply[0]), ttl > 0 ? ttl : window.budget.windowMs);
-        });
-      },
-      () => {
-        // Redis did not answer: these requests stay admitted and uncounted, as when `enforce` skips the limit.
-        for (const { window, count } of batch) window.sending -= count;
-      },
-    );
-    this.#flushing = sent;
+        },
+        () => {
+          // Redis did not answer: these requests stay admitted and uncounted, as when `enforce` skips the limit.
+          window.sending -= count;
+        },
+      );
+    });
+    this.#flushing = Promise.all(sent).then(() => undefined);
   }
 
   /** Forgets ended windows, so memory follows the callers of the last window, not every caller ever. */

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import type { MysqlPool } from './clients.ts';
+import type { MysqlPool, RedisClient } from './clients.ts';
 import type { ReadinessCheck } from './health.ts';
 
 /** Ready means the service's own schema answers, not just the server: migrations must have run. */
@@ -11,7 +10,7 @@ export const mysqlReadiness = (pool: MysqlPool): ReadinessCheck => ({
   },
 });
 
-export const redisReadiness = (redis: Redis): ReadinessCheck => ({
+export const redisReadiness = (redis: RedisClient): ReadinessCheck => ({
   name: 'redis',
   check: async () => {
     await redis.ping();

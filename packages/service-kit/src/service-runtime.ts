@@ -3,10 +3,9 @@
  * its own MySQL schema, Redis and Kafka (the admin connected, for readiness). For a `main.ts`
  * only; each client is registered for shutdown in creation order.
  */
-import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { createKafka, createMysqlPool, createRedis, type MysqlPool } from './clients.ts';
+import { createKafka, createMysqlPool, createRedis, type MysqlPool, type RedisClient } from './clients.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -15,6 +14,7 @@ export interface ServiceRuntimeConfig {
   LOG_LEVEL: string;
   MYSQL_URL: string;
   REDIS_URL: string;
+  REDIS_CLUSTER_NODES?: string[] | undefined;
   KAFKA_BROKERS: string[];
 }
 
@@ -23,7 +23,7 @@ export interface ServiceRuntime {
   lifecycle: Lifecycle;
   metrics: Registry;
   mysql: MysqlPool;
-  redis: Redis;
+  redis: RedisClient;
   kafka: Kafka;
   kafkaAdmin: Admin;
   now: () => Date;
@@ -33,7 +33,7 @@ export async function startServiceRuntime(service: string, config: ServiceRuntim
   const logger = createLogger({ service, level: config.LOG_LEVEL, ...(options.redact ? { redact: options.redact } : {}) });
   const lifecycle = new Lifecycle(logger);
   const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
-  const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
+  const redis = lifecycle.add('redis', createRedis(config), (client) => client.quit());
   const kafka = createKafka(config.KAFKA_BROKERS, `${service}-service`, logger);
   const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
   await kafkaAdmin.connect();

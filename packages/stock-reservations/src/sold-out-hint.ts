@@ -10,7 +10,7 @@
  * it still goes through the idempotency replay. The list is dropped with every clear, and a load
  * that a clear overtook is thrown away.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.ts';
 
 export type SoldOutBuyers =
   | { kind: 'not-sold-out' }
@@ -120,8 +120,14 @@ export class SoldOutHint {
   /**
    * Listens for stock coming back on a dedicated subscriber connection (a subscribed ioredis
    * client can run nothing else). Returns a function that unsubscribes.
+   *
+   * On a Redis Cluster this is classic pub/sub: the scripts PUBLISH on the sale's master and the
+   * cluster bus carries it to every node, so one subscription anywhere hears every sale. Sharded
+   * pub/sub does not fit: a script may only SPUBLISH to a channel in its own sale's slot, so a
+   * listener would need one SSUBSCRIBE per sale. A cluster client does not announce that it moved
+   * its subscription to another node, so there `maxAgeMs` alone bounds a missed message's cost.
    */
-  async listen(subscriber: Redis, channel: string): Promise<() => Promise<void>> {
+  async listen(subscriber: RedisClient, channel: string): Promise<() => Promise<void>> {
     const onMessage = (from: string, saleId: string) => {
       if (from === channel) this.clear(saleId);
     };

@@ -4,10 +4,10 @@
  * operation is idempotent on the order id. MySQL holds the books; Redis is fast and rebuildable.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { StockReservationError } from './errors.ts';
 import { rebuildKeys, saleKeyBase, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
 import { scripts } from './lua-script.ts';
+import type { RedisClient } from './redis-client.ts';
 import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode, SoldOutBuyersCode } from './result-codes.ts';
 import type { SoldOutBuyers, SoldOutHint } from './sold-out-hint.ts';
 
@@ -143,13 +143,13 @@ function requireInteger(name: string, value: number, min: number): void {
 }
 
 export class StockReservations {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #channel: string;
   readonly #hint: SoldOutHint | undefined;
   readonly #nowMs: () => number;
 
-  constructor(redis: Redis, options: StockReservationsOptions = {}) {
+  constructor(redis: RedisClient, options: StockReservationsOptions = {}) {
     this.#redis = redis;
     this.#prefix = options.keyPrefix ?? '';
     this.#channel = stockReturnedChannel(this.#prefix);
@@ -324,21 +324,17 @@ export class StockReservations {
 
   /**
    * Of `saleIds`, those whose keys are gone (no meta) with no rebuild running: Redis lost them.
-   * Two EXISTS per sale, pipelined a chunk at a time, so it is cheap enough to run every few seconds.
+   * One EXISTS of both keys per sale (one slot: the sale's hash tag), a chunk at a time, so it is
+   * cheap enough to run every few seconds. Not an explicit pipeline: the sales lie in many cluster
+   * slots, which a cluster pipeline refuses; auto-pipelining still batches a chunk per node.
    */
   async lostSales(saleIds: readonly string[], chunkSize = 500): Promise<string[]> {
     const lost: string[] = [];
     for (let start = 0; start < saleIds.length; start += chunkSize) {
       const chunk = saleIds.slice(start, start + chunkSize);
-      const pipeline = this.#redis.pipeline();
-      for (const saleId of chunk) pipeline.exists(this.keys(saleId).meta).exists(rebuildKeys(this.#prefix, saleId).lock);
-      const replies = (await pipeline.exec()) ?? [];
+      const present = await Promise.all(chunk.map((saleId) => this.#redis.exists(this.keys(saleId).meta, rebuildKeys(this.#prefix, saleId).lock)));
       chunk.forEach((saleId, i) => {
-        const [metaError, meta] = replies[2 * i] ?? [];
-        const [lockError, lock] = replies[2 * i + 1] ?? [];
-        const failed = metaError ?? lockError;
-        if (failed) throw failed;
-        if (meta === 0 && lock === 0) lost.push(saleId);
+        if (present[i] === 0) lost.push(saleId);
       });
     }
     return lost;
@@ -451,6 +447,16 @@ export class StockReservations {
       for (let i = 0; i + 1 < flat.length; i += 2) page.push(orderRecord(flat[i] as string, flat[i + 1] as string));
       if (page.length > 0) yield page;
     } while (cursor !== '0');
+  }
+
+  /**
+   * The record of each of `orders` in its sale's `orders` hash (null where there is none), in the
+   * order asked. One HGET per order rather than an explicit pipeline, so the orders may belong to
+   * sales in many cluster slots; auto-pipelining still batches them per node.
+   */
+  async findOrderRecords(orders: readonly { saleId: string; orderId: string }[]): Promise<(OrderRecord | null)[]> {
+    const raws = await Promise.all(orders.map(({ saleId, orderId }) => this.#redis.hget(this.keys(saleId).orders, orderId)));
+    return raws.map((raw, i) => (raw === null ? null : orderRecord(orders[i]?.orderId ?? '', raw)));
   }
 
   /** Unexpired holds in the live orders hash, a page at a time. */

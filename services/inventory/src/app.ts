@@ -10,7 +10,7 @@ import {
 } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { adminRoutes } from './http/admin.routes.ts';
@@ -20,7 +20,7 @@ export interface InventoryAppDeps {
   logger: Logger;
   metrics: Registry;
   mysql: MysqlPool;
-  redis: Redis;
+  redis: RedisClient;
   kafkaAdmin: Admin;
   reservations: StockReservations;
   jwtSecret: string;

@@ -11,7 +11,7 @@ import {
 } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { internalOrderRoutes } from './http/internal.routes.ts';
@@ -26,7 +26,7 @@ export interface OrderAppDeps {
   mysql: MysqlPool;
   /** Connections allowing statement batches, used only by the group-commit writer. */
   mysqlBatch: MysqlPool;
-  redis: Redis;
+  redis: RedisClient;
   kafkaAdmin: Admin;
   now: () => Date;
   jwtSecret: string;

@@ -8,6 +8,7 @@ export const orderConfigSchema = z.object({
   PORT: common.port(3001),
   MYSQL_URL: common.MYSQL_URL,
   REDIS_URL: common.REDIS_URL,
+  REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,

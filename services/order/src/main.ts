@@ -1,7 +1,7 @@
 // Composition root of the order service: config, clients, app, workers, graceful shutdown, listen.
 import { loadConfigOrExit } from '@flash-sale/config';
 import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
-import { createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
+import { bullmqPrefix, createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, SoldOutHint, stockReturnedChannel, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
 import { buildApp } from './app.ts';
@@ -16,14 +16,14 @@ const config = loadConfigOrExit(orderConfigSchema);
 const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('order', config, { redact: registry.redactionPaths() });
 const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
 // A subscribed connection can run nothing else, so no auto-pipelining onto it.
-const subscriber = lifecycle.add('redis-subscriber', createRedis(config.REDIS_URL, { enableAutoPipelining: false }), (client) => client.quit());
+const subscriber = lifecycle.add('redis-subscriber', createRedis(config, { enableAutoPipelining: false }), (client) => client.quit());
 
 const soldOut = new SoldOutHint();
 await soldOut.listen(subscriber, stockReturnedChannel(''));
 
 // "Sale not found" from Redis for a sale the books know: asked of inventory, rebuilt by the reconciler.
-const rebuildQueueConnection = lifecycle.add('redis-sale-rebuild', createRedis(config.REDIS_URL, { enableAutoPipelining: false }), (client) => client.quit());
-const rebuildQueue = lifecycle.add('sale-rebuild-queue', new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: rebuildQueueConnection }), (queue) => queue.close());
+const rebuildQueueConnection = lifecycle.add('redis-sale-rebuild', createRedis(config, { enableAutoPipelining: false }), (client) => client.quit());
+const rebuildQueue = lifecycle.add('sale-rebuild-queue', new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: rebuildQueueConnection, prefix: bullmqPrefix(SALE_REBUILD_QUEUE) }), (queue) => queue.close());
 const sales = {
   directory: new SaleDirectory({
     inventory: new ServiceClient({ baseUrl: config.INVENTORY_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }),
@@ -49,7 +49,7 @@ const app = await buildApp({
 });
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
-const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
 const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }));
 const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, payments, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());

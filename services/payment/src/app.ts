@@ -10,7 +10,7 @@ import {
   type RateLimits,
 } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { internalRoutes } from './http/internal.routes.ts';
@@ -25,7 +25,7 @@ export interface PaymentAppDeps {
   logger: Logger;
   metrics: Registry;
   mysql: MysqlPool;
-  redis: Redis;
+  redis: RedisClient;
   kafkaAdmin: Admin;
   provider: PaymentProvider;
   /** The order service, for orders the Kafka-fed view has not seen yet. */

@@ -27,7 +27,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
     payment: servicePool('payment', config.RECONCILER_PAYMENT_MYSQL_URL),
     inventory: servicePool('inventory', config.RECONCILER_INVENTORY_MYSQL_URL),
   };
-  const redis = lifecycle.add('redis', createRedis(config.REDIS_URL), (client) => client.quit());
+  const redis = lifecycle.add('redis', createRedis(config), (client) => client.quit());
   const consumers = ['order', 'payment', 'inventory'] as const;
   const deps: JobDeps = {
     pool,

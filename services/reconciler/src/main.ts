@@ -14,7 +14,7 @@ const kafkaAdmin = lifecycle.add('kafka-admin', deps.kafka.admin(), (admin) => a
 await kafkaAdmin.connect();
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
-const bullConnection = lifecycle.add('redis-bullmq', createRedis(config.REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
 const scheduler = config.SCHEDULES_ENABLED
   ? lifecycle.add('scheduler', await startReconciliationScheduler({ connection: bullConnection, deps, jobs, everyMs: config.RECONCILE_EVERY_MS }), (s) => s.close())
   : undefined;

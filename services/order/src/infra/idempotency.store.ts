@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { purgeExpiredRows, type PurgeOptions } from '@flash-sale/events';
 import { saleIdempotencyKey } from '@flash-sale/stock-reservations';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
@@ -46,15 +46,15 @@ type Commands = {
 };
 
 export class IdempotencyStore {
-  readonly #redis: Redis & Commands;
+  readonly #redis: RedisClient & Commands;
   readonly #pool: Pool;
   readonly #prefix: string;
   readonly #now: () => Date;
 
-  constructor(redis: Redis, pool: Pool, options: { keyPrefix?: string; now?: () => Date } = {}) {
+  constructor(redis: RedisClient, pool: Pool, options: { keyPrefix?: string; now?: () => Date } = {}) {
     redis.defineCommand('idempotencyPeek', { numberOfKeys: 1, lua: PEEK });
     redis.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE });
-    this.#redis = redis as Redis & Commands;
+    this.#redis = redis as RedisClient & Commands;
     this.#pool = pool;
     this.#prefix = options.keyPrefix ?? '';
     this.#now = options.now ?? (() => new Date());

@@ -6,7 +6,7 @@
  * lost it (a flush, a failover to an empty replica).
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
-import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
+import { PeriodicTask, bullmqPrefix, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { Counter, type Registry } from 'prom-client';
 import { expireDueOrders } from '../application/expire-orders.ts';
@@ -24,7 +24,7 @@ export interface ExpiryWorkerOptions {
   /** Asked before any order is expired (a COMPLETED or in-flight payment keeps it). */
   payments: PaymentStatusReader;
   everyMs: number;
-  /** BullMQ key prefix (tests isolate their queues with it). */
+  /** BullMQ key prefix (tests isolate their queues with it); default `bullmqPrefix(EXPIRY_QUEUE)`, hash-tagged for a cluster. */
   prefix?: string;
   /** How often the scheduler is checked and re-created when missing (default 5 s). */
   ensureEveryMs?: number;
@@ -32,7 +32,7 @@ export interface ExpiryWorkerOptions {
 
 export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{ queue: Queue; worker: Worker; close: () => Promise<void> }> {
   const expiredTotal = new Counter({ name: 'order_expired_total', help: 'Orders expired by the sweep', registers: [options.metrics] });
-  const prefix = options.prefix ?? 'bull';
+  const prefix = options.prefix ?? bullmqPrefix(EXPIRY_QUEUE);
   const queue = new Queue(EXPIRY_QUEUE, { connection: options.connection, prefix });
   const upsert = () => queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
   await upsert();

@@ -4,7 +4,7 @@
  * webhook inbox rows and refunds. The merged `timeline` answers "at which step is it stuck".
  */
 import type { StockReservations } from '@flash-sale/stock-reservations';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import type { Tables } from '../infra/schemas.ts';
 
@@ -31,7 +31,7 @@ export interface OrderTrace {
 
 const EVENT_COLUMNS = 'id, event_id, event_type, topic, created_at, published_at, attempts, next_attempt_at, last_error';
 
-export async function traceOrder(deps: { pool: Pool; tables: Tables; redis: Redis; reservations: StockReservations }, orderId: string): Promise<OrderTrace | null> {
+export async function traceOrder(deps: { pool: Pool; tables: Tables; redis: RedisClient; reservations: StockReservations }, orderId: string): Promise<OrderTrace | null> {
   const { pool, tables: t } = deps;
   const q = async (sql: string, params: unknown[]) => (await pool.query<RowDataPacket[]>(sql, params))[0];
   const [order] = await q(`SELECT * FROM ${t.order('orders')} WHERE id = ?`, [orderId]);

@@ -9,7 +9,7 @@
  */
 import type { Logger } from '@flash-sale/service-kit';
 import { StockReservationError, type RebuildOutcome, type StockReservations } from '@flash-sale/stock-reservations';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import type { Tables } from '../infra/schemas.ts';
 import { armedSales, unitsOutOfSale, type ArmedSale } from './sale-books.ts';
@@ -17,7 +17,7 @@ import { armedSales, unitsOutOfSale, type ArmedSale } from './sale-books.ts';
 export interface RebuildDeps {
   pool: Pool;
   tables: Tables;
-  redis: Redis;
+  redis: RedisClient;
   reservations: StockReservations;
   logger: Logger;
   now: () => Date;

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { ReconcilerMetrics } from '../infra/reconciler-metrics.ts';
@@ -51,7 +51,7 @@ export interface JobDeps {
   tables: Tables;
   /** Each service's database through its own connection (ADR 0008); never joined with another. */
   databases: ServiceDatabases;
-  redis: Redis;
+  redis: RedisClient;
   reservations: StockReservations;
   kafka: Kafka;
   logger: Logger;

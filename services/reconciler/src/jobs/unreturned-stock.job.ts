@@ -43,12 +43,8 @@ export const unreturnedStockJob: ReconciliationJob = {
     tally.checked = rows.length;
     if (rows.length === 0) return tally.outcome();
 
-    const pipeline = deps.redis.pipeline();
-    for (const row of rows) pipeline.hget(deps.reservations.keys(row.sale_id).orders, row.id);
-    const redisStates = ((await pipeline.exec()) ?? []).map(([error, raw]) => {
-      if (error) throw error;
-      return typeof raw === 'string' ? (JSON.parse(raw) as { s: string }).s : null;
-    });
+    const records = await deps.reservations.findOrderRecords(rows.map((row) => ({ saleId: row.sale_id, orderId: row.id })));
+    const redisStates = records.map((record) => record?.state ?? null);
 
     for (const [index, row] of rows.entries()) {
       const restock = row.status !== 'REFUNDED' || row.refunded_from === 'PAID' || row.refunded_from === 'CONFIRMED';

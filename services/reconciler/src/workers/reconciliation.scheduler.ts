@@ -5,7 +5,7 @@
  * and re-creates the missing ones. A job that crashes is retried by BullMQ; its crash is on record
  * in `reconciliation_runs` either way.
  */
-import { PeriodicTask } from '@flash-sale/service-kit';
+import { PeriodicTask, bullmqPrefix } from '@flash-sale/service-kit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { runJob } from '../application/run-job.ts';
 import type { JobDeps, ReconciliationJob } from '../jobs/job.ts';
@@ -18,7 +18,7 @@ export interface SchedulerOptions {
   jobs: readonly ReconciliationJob[];
   /** Overrides each job's own period except those with a longer one (the daily rebuild). */
   everyMs?: number;
-  /** BullMQ key prefix (tests isolate their queues with it). */
+  /** BullMQ key prefix (tests isolate their queues with it); default `bullmqPrefix(RECONCILIATION_QUEUE)`, hash-tagged for a cluster. */
   prefix?: string;
   /** How often the schedulers are checked and re-created when missing (default 5 s). */
   ensureEveryMs?: number;
@@ -32,7 +32,7 @@ export interface ReconciliationScheduler {
 }
 
 export async function startReconciliationScheduler(options: SchedulerOptions): Promise<ReconciliationScheduler> {
-  const prefix = options.prefix ?? 'bull';
+  const prefix = options.prefix ?? bullmqPrefix(RECONCILIATION_QUEUE);
   const queue = new Queue(RECONCILIATION_QUEUE, { connection: options.connection, prefix });
   const upsert = (job: ReconciliationJob) => {
     const every = options.everyMs && job.everyMs <= 3600_000 ? options.everyMs : job.everyMs;

@@ -9,7 +9,7 @@
  * the rebuild's own Redis lock makes a second concurrent rebuild a no-op. Each rebuild is a
  * `redis-rebuild` run with its evidence in `reconciliation_runs`.
  */
-import { PeriodicTask } from '@flash-sale/service-kit';
+import { PeriodicTask, bullmqPrefix } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { lostLiveSales } from '../application/rebuild-sale.ts';
@@ -22,7 +22,7 @@ export interface SaleRecoveryOptions {
   deps: JobDeps;
   /** How often the detector looks for armed live sales whose keys are gone. */
   detectEveryMs: number;
-  /** BullMQ key prefix (tests isolate their queues with it). */
+  /** BullMQ key prefix (tests isolate their queues with it); default `bullmqPrefix(SALE_REBUILD_QUEUE)`, as the order service asks on. */
   prefix?: string;
   /** How long the detector leaves a sale whose rebuild failed before asking again (default 60 s). */
   retryFailedAfterMs?: number;
@@ -39,7 +39,7 @@ export const rebuildJobOptions = (saleId: string) => ({ jobId: saleId, removeOnC
 
 export async function startSaleRecovery(options: SaleRecoveryOptions): Promise<SaleRecovery> {
   const { deps } = options;
-  const prefix = options.prefix ?? 'bull';
+  const prefix = options.prefix ?? bullmqPrefix(SALE_REBUILD_QUEUE);
   const queue = new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: options.connection, prefix });
   const worker = new Worker<SaleRebuildRequest>(
     SALE_REBUILD_QUEUE,
