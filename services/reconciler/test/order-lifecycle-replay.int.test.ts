@@ -177,6 +177,10 @@ t.test('the CLI replays a topic scope and prints the evidence record', async (t)
       REDIS_URL: servers.redisUrl,
       KAFKA_BROKERS: servers.kafkaBrokers.join(','),
       JWT_SECRET: 'replay-cli-test-secret-0123456789abcdef',
+      // Each service database by its own URL, whatever the shell's stack settings say.
+      RECONCILER_ORDER_MYSQL_URL: f.order.url,
+      RECONCILER_PAYMENT_MYSQL_URL: f.payment.url,
+      RECONCILER_INVENTORY_MYSQL_URL: f.inventory.url,
       ORDER_SCHEMA: f.order.name,
       PAYMENT_SCHEMA: f.payment.name,
       INVENTORY_SCHEMA: f.inventory.name,

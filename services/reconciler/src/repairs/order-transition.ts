@@ -1,11 +1,10 @@
 /**
- * The order service's guarded transition, applied by the reconciler in the order schema's
- * transaction: `UPDATE … WHERE id = ? AND status IN (…)` plus a history row naming the repair as
+ * The order service's guarded transition, applied by the reconciler in a transaction on its
+ * connection to the order database (ADR 0008): `UPDATE … WHERE id = ? AND status IN (…)` plus a history row naming the repair as
  * its cause. Zero rows affected is a refusal (the order moved on meanwhile), never a success.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ORDER_TRANSITIONS } from '../contracts/order-state-machine.ts';
-import type { Tables } from '../infra/schemas.ts';
 
 /**
  * The commands a repair may apply, with the rule of the order state machine (contract data).
@@ -25,21 +24,20 @@ export type RepairCommand = keyof typeof REPAIR_TRANSITIONS;
 
 export async function transitionOrder(
   tx: PoolConnection,
-  t: Tables,
   input: { orderId: string; command: RepairCommand; cause: string; now: Date; paymentId?: string },
 ): Promise<boolean> {
   const rule = REPAIR_TRANSITIONS[input.command];
-  const [current] = await tx.query<RowDataPacket[]>(`SELECT status FROM ${t.order('orders')} WHERE id = ? FOR UPDATE`, [input.orderId]);
+  const [current] = await tx.query<RowDataPacket[]>(`SELECT status FROM orders WHERE id = ? FOR UPDATE`, [input.orderId]);
   const from = current[0]?.status as string | undefined;
   if (!from) return false;
   const setPayment = input.paymentId ? ', payment_id = ?' : '';
   const [result] = await tx.query<ResultSetHeader>(
-    `UPDATE ${t.order('orders')} SET status = ?, updated_at = ?${setPayment} WHERE id = ? AND status IN (?)`,
+    `UPDATE orders SET status = ?, updated_at = ?${setPayment} WHERE id = ? AND status IN (?)`,
     [rule.to, input.now, ...(input.paymentId ? [input.paymentId] : []), input.orderId, rule.from],
   );
   if (result.affectedRows === 0) return false;
   await tx.query(
-    `INSERT INTO ${t.order('order_status_history')} (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, NULL, ?)`,
+    `INSERT INTO order_status_history (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, NULL, ?)`,
     [input.orderId, from, rule.to, `reconciler: ${input.cause}`.slice(0, 200), input.now],
   );
   return true;

@@ -1,15 +1,14 @@
 /**
  * Gives an order's stock back the way the inventory service's own handlers do, for when their event
- * never arrived or was never sent: in the inventory schema's transaction, the reservation's guarded
+ * never arrived or was never sent: in one transaction on the connection to the inventory database, the reservation's guarded
  * transition, the stock increment, the audit row and a `stock.released` outbox event; then the
  * Redis release (idempotent, so the handler's later run changes nothing).
  */
-import { prepareEvent, stockReleased } from '@flash-sale/events';
+import { prepareEvent, stockReleased, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
-import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { writeOutboxIn } from '../infra/outbox.ts';
-import type { Tables } from '../infra/schemas.ts';
+import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface OrderLine {
   orderId: string;
@@ -39,23 +38,22 @@ interface ReservationRow extends RowDataPacket {
  * `restock: false` is a refund after shipment: audited, but the units stay sold (docs/refunds.md).
  */
 export async function returnStock(
-  deps: { pool: Pool; tables: Tables; reservations: StockReservations; now: () => Date },
+  deps: { databases: Pick<ServiceDatabases, 'inventory'>; reservations: StockReservations; now: () => Date },
   line: OrderLine,
   reason: ReturnReason,
   restock: boolean,
 ): Promise<ReturnOutcome> {
-  const t = deps.tables;
   let redisReleased = false;
-  const books = await withTransaction(deps.pool, async (tx) => {
+  const books = await withTransaction(deps.databases.inventory, async (tx) => {
     // The sale's row first, as the inventory consumers take it: its allocation may change below
     // (docs/adr/0005-sale-allocations.md), and one lock order means no deadlock with them.
     const [sales] = await tx.query<RowDataPacket[]>(
-      `SELECT allocated, ended_at FROM ${t.inventory('flash_sales')} WHERE id = ? AND tenant_id = ? AND sku_id = ? FOR UPDATE`,
+      `SELECT allocated, ended_at FROM flash_sales WHERE id = ? AND tenant_id = ? AND sku_id = ? FOR UPDATE`,
       [line.saleId, line.tenantId, line.skuId],
     );
     const sale = sales[0] ? { allocated: Number(sales[0].allocated), live: sales[0].ended_at === null } : undefined;
     const [rows] = await tx.query<ReservationRow[]>(
-      `SELECT sale_id, sku_id, quantity, status FROM ${t.inventory('stock_reservations')} WHERE order_id = ? FOR UPDATE`,
+      `SELECT sale_id, sku_id, quantity, status FROM stock_reservations WHERE order_id = ? FOR UPDATE`,
       [line.orderId],
     );
     const row = rows[0];
@@ -64,7 +62,7 @@ export async function returnStock(
       // As the handler does for a release that overtakes its creation: a late `order.created`
       // finds this row and decrements nothing. The books never moved, so no audit row.
       const [inserted] = await tx.query<ResultSetHeader>(
-        `INSERT IGNORE INTO ${t.inventory('stock_reservations')} (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, released_at)
+        `INSERT IGNORE INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, released_at)
          VALUES (?, ?, ?, ?, ?, 'released_before_created', ?, CURRENT_TIMESTAMP(6))`,
         [line.orderId, line.tenantId, line.saleId, line.skuId, line.quantity, reason],
       );
@@ -75,8 +73,8 @@ export async function returnStock(
         redisReleased = (await deps.reservations.release({ saleId: line.saleId, orderId: line.orderId, reason: `reconciler:${reason}`, restock: true })).released;
         const units = redisReleased ? Math.min(line.quantity, sale.allocated) : 0;
         if (units > 0) {
-          await tx.query(`UPDATE ${t.inventory('flash_sales')} SET allocated = allocated - ? WHERE id = ?`, [units, line.saleId]);
-          await tx.query(`UPDATE ${t.inventory('skus')} SET allocated = allocated - ? WHERE tenant_id = ? AND id = ?`, [units, line.tenantId, line.skuId]);
+          await tx.query(`UPDATE flash_sales SET allocated = allocated - ? WHERE id = ?`, [units, line.saleId]);
+          await tx.query(`UPDATE skus SET allocated = allocated - ? WHERE tenant_id = ? AND id = ?`, [units, line.tenantId, line.skuId]);
         }
       }
       return true;
@@ -85,7 +83,7 @@ export async function returnStock(
     const to = reason === 'refunded' ? 'refunded' : 'released';
     const stamp = to === 'released' ? 'released_at' : 'refunded_at';
     const [moved] = await tx.query<ResultSetHeader>(
-      `UPDATE ${t.inventory('stock_reservations')} SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = 'committed'`,
+      `UPDATE stock_reservations SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = 'committed'`,
       [to, reason, line.orderId],
     );
     if (moved.affectedRows === 0) return false;
@@ -100,19 +98,19 @@ export async function returnStock(
     if (restock) {
       // Back in a live sale's Redis stock, the units can be sold again: they rejoin its allocation.
       const toAllocation = sale?.live && row.sale_id === line.saleId && row.sku_id === line.skuId ? quantity : 0;
-      await tx.query(`UPDATE ${t.inventory('skus')} SET stock = stock + ?, allocated = allocated + ? WHERE tenant_id = ? AND id = ?`, [
+      await tx.query(`UPDATE skus SET stock = stock + ?, allocated = allocated + ? WHERE tenant_id = ? AND id = ?`, [
         quantity,
         toAllocation,
         line.tenantId,
         row.sku_id,
       ]);
-      if (toAllocation > 0) await tx.query(`UPDATE ${t.inventory('flash_sales')} SET allocated = allocated + ? WHERE id = ?`, [toAllocation, line.saleId]);
+      if (toAllocation > 0) await tx.query(`UPDATE flash_sales SET allocated = allocated + ? WHERE id = ?`, [toAllocation, line.saleId]);
     }
     await tx.query(
-      `INSERT INTO ${t.inventory('inventory_audit')} (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       [line.tenantId, row.sku_id, row.sale_id, reason === 'refunded' ? 'refund' : 'release', quantity, restock ? quantity : 0, line.orderId, event.envelope.id],
     );
-    if (restock) await writeOutboxIn(tx, t.inventory('outbox'), [event]);
+    if (restock) await writeOutbox(tx, [event]);
     return true;
   });
   if (!restock) return { books, redis: false };

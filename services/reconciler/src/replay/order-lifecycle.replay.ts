@@ -17,6 +17,7 @@ import { checkInvariants, totalViolations } from '../contracts/check-invariants.
 import { orderLifecycleContract } from '../contracts/order-lifecycle.contract.ts';
 import { ORDER_EVENT_RULES, ORDER_STATUSES, type OrderStatus } from '../contracts/order-state-machine.ts';
 import type { Tables } from '../infra/schemas.ts';
+import { selectInBy, type ServiceDatabases } from '../infra/service-databases.ts';
 import { REPAIR_COMMANDS, transitionOrder, type RepairCommand } from '../repairs/order-transition.ts';
 import { agrees, pathBetween, projectOrders, ruleFor, type ReplayedEvent } from './order-lifecycle.projection.ts';
 import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
@@ -93,14 +94,6 @@ function decode(value: Buffer | null, at: { topic: string; partition: number; of
   };
 }
 
-async function liveOrders(pool: Pool, t: Tables, ids: readonly string[]): Promise<Map<string, OrderRow>> {
-  const live = new Map<string, OrderRow>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const [rows] = await pool.query<OrderRow[]>(`SELECT id, status, stock_committed FROM ${t.order('orders')} WHERE id IN (?)`, [ids.slice(i, i + 1000)]);
-    for (const row of rows) live.set(String(row.id), row);
-  }
-  return live;
-}
 
 /** What would bring a live order to its projection, or why nothing may. */
 function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<OrderChange, 'repair' | 'reason'> {
@@ -115,7 +108,7 @@ function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<Ord
 
 const scopeLabel = (from: ReplayStart) => ('time' in from ? `from time ${from.time.toISOString()}` : `from offset ${from.offset}`);
 
-export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
+export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; databases: ServiceDatabases; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
   const t = deps.tables;
   const startedAt = deps.now();
   const scope = await captureScope(deps.kafka, replayTopics(options.topics, options.topicPrefix), options.from);
@@ -144,7 +137,7 @@ export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; k
   );
 
   const projection = projectOrders(events);
-  const live = await liveOrders(deps.pool, t, [...projection.keys()]);
+  const live = await selectInBy<OrderRow>(deps.databases.order, 'id', 'SELECT id, status, stock_committed FROM orders WHERE id IN (?)', [...projection.keys()]);
   const changes: OrderChange[] = [];
   for (const [orderId, projected] of projection) {
     const row = live.get(orderId);
@@ -159,10 +152,10 @@ export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; k
       if (!path) continue;
       const paymentId = projection.get(change.orderId)?.paymentId;
       // One transaction per order: every step of its path, or none (a step refused means the order moved meanwhile).
-      change.repaired = await withTransaction(deps.pool, async (tx) => {
+      change.repaired = await withTransaction(deps.databases.order, async (tx) => {
         for (const command of path) {
           const now = deps.now();
-          const moved = await transitionOrder(tx, t, { orderId: change.orderId, command, cause: `${cause}: its events say ${change.projected}`, now, ...(command === 'pay' && paymentId ? { paymentId } : {}) });
+          const moved = await transitionOrder(tx, { orderId: change.orderId, command, cause: `${cause}: its events say ${change.projected}`, now, ...(command === 'pay' && paymentId ? { paymentId } : {}) });
           if (!moved) throw new RepairRefused();
         }
         return true;
