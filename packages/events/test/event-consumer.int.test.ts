@@ -191,6 +191,42 @@ t.test('a transient failure retries with growing delays, lands in the DLQ, and r
   t.equal(await metricValue(metrics, 'event_failed_total', { consumer: 'inventory', outcome: 'retried' }), 3);
 });
 
+t.test('the events of one partition commit together, and a handler failing mid-chunk keeps their order and applies every other event once', async (t) => {
+  // Its own topic and consumer: each effect row records the transaction it committed in, as its
+  // connection and that connection's count of commits so far (INNODB_TRX is a cache refreshed at
+  // most every 0.1 s, so its trx_id cannot tell two quick transactions apart).
+  const topic = await createTopic({ numPartitions: 1 });
+  await db.pool.query('CREATE TABLE chunk_effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, order_id VARCHAR(64) NOT NULL, trx_id VARCHAR(32) NOT NULL)');
+  const attempts = new Map<string, number>();
+  const handler: EventHandler = async (event, ctx) => {
+    const orderId = (event.payload as { order_id: string }).order_id;
+    attempts.set(orderId, (attempts.get(orderId) ?? 0) + 1);
+    await ctx.tx.query(
+      "INSERT INTO chunk_effects (order_id, trx_id) SELECT ?, CONCAT(CONNECTION_ID(), ':', VARIABLE_VALUE) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_COMMIT'",
+      [orderId],
+    );
+    if (orderId === 'chunk-25' && attempts.get(orderId) === 1) throw new Error('lock wait timeout, once');
+  };
+  const chunked = createEventConsumer({ ...consumerOptions, groupId: groupId(), handlers: { [orderCreated.type]: handler }, topicFor: () => topic });
+  const orderIds = Array.from({ length: 50 }, (_, i) => `chunk-${i}`);
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: orderIds.map((orderId) => ({ ...asMessage(created(orderId)), key: 'one-sale' })) });
+  await producer.disconnect();
+  await chunked.start();
+  t.teardown(() => chunked.stop());
+
+  await waitFor(async () => (await count(db.pool, 'SELECT COUNT(*) FROM chunk_effects')) >= 50, { what: '50 effects', timeoutMs: 30_000 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const [rows] = await db.pool.query('SELECT order_id, trx_id FROM chunk_effects ORDER BY id');
+  const effects = rows as { order_id: string; trx_id: string }[];
+  t.same(effects.map((row) => row.order_id), orderIds, 'each event applied once, in the order of the partition');
+  const transactions = new Set(effects.map((row) => row.trx_id)).size;
+  t.ok(transactions < 25, `50 events committed in ${transactions} transactions`);
+  t.equal(attempts.get('chunk-25'), 2, 'the failed event was tried once in the chunk and once more on its own');
+  t.ok((attempts.get('chunk-0') ?? 0) <= 2, 'an event rolled back with the chunk is applied again, once');
+});
+
 t.test('every log line of a handled event carries trace_id and correlation_id; no PII in any log', async (t) => {
   const handling = logs.lines().filter((line) => line.msg === 'handling');
   t.ok(handling.length > 0);

@@ -6,7 +6,10 @@
  *   rest unresolved, so shutdown commits only what was handled and the rest is redelivered.
  * - Each message is decoded and validated against the registry; a poison pill is quarantined at
  *   once and the partition moves on.
- * - The handler runs in one MySQL transaction with the `(consumer, event id)` dedupe insert.
+ * - The handler runs in one MySQL transaction with the `(consumer, event id)` dedupe insert. The
+ *   messages of a fetched batch are applied in chunks of up to `maxEventsPerTransaction`, each chunk
+ *   in one transaction (`handle-chunk.ts`); a chunk that cannot commit whole is applied again one
+ *   event per transaction, in order, which is where retries and dead-lettering happen.
  * - A failing handler is retried in place with exponential backoff and jitter (holding its
  *   partition, which keeps the aggregate's order), then dead-lettered with its last error; a
  *   `TerminalError` is dead-lettered at once.
@@ -29,6 +32,7 @@ import { consumerMetrics } from './consumer-metrics.ts';
 import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
 import { decodeMessage } from './decode.ts';
 import { TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
+import { handleChunk, type ChunkEvent } from './handle-chunk.ts';
 import { HandlerFailure, handleOnce } from './handle-once.ts';
 
 export interface HandlerContext {
@@ -74,6 +78,11 @@ export interface EventConsumerOptions {
   registry?: EventRegistry;
   /** Partitions handled in parallel (each partition stays sequential). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Most events of one partition applied in one MySQL transaction (default 100; 1 applies each
+   * event in its own). Larger chunks commit less often but hold their row locks longer.
+   */
+  maxEventsPerTransaction?: number;
   /** Passed to the kafkajs consumer (session timeout, fetch wait, …). */
   consumerConfig?: Partial<Omit<ConsumerConfig, 'groupId'>>;
   clock?: () => Date;
@@ -96,9 +105,11 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   const dlqTopic = options.deadLetterTopic ?? `${topicPrefix}${deadLetterTopic(name as ServiceName)}`;
   const quarantine = options.quarantineTopic ?? `${topicPrefix}${quarantineTopic(name as ServiceName)}`;
   const metrics = consumerMetrics(options.metrics);
+  const maxChunk = Math.max(1, options.maxEventsPerTransaction ?? 100);
   const logger = options.logger.child({ component: 'event-consumer', consumer: name });
-  // PII never reaches logs, even when a handler logs the whole event.
-  const redact = { paths: registry.redactionPaths(), censor: '[redacted]' };
+  // PII never reaches logs, even when a handler logs the whole event. Compiled once here: the
+  // per-event children below inherit it (a `redact` option on each child would compile it per event).
+  const eventLoggerBase = logger.child({}, { redact: { paths: registry.redactionPaths(), censor: '[redacted]' } });
 
   const topicByType = new Map<string, string>();
   for (const type of Object.keys(options.handlers)) {
@@ -144,8 +155,69 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     });
   }
 
-  /** True when the runtime is done with the message (its offset may be resolved). */
-  async function processMessage(topic: string, partition: number, message: KafkaMessage, batch: Batch): Promise<boolean> {
+  function eventLoggerFor(envelope: Envelope, topic: string, partition: number, offset: string): Logger {
+    return eventLoggerBase.child({
+      event_id: envelope.id,
+      event_type: envelope.type,
+      trace_id: envelope.trace_id,
+      correlation_id: envelope.correlation_id,
+      tenant_id: envelope.metadata.tenant_id,
+      topic,
+      partition,
+      offset,
+    });
+  }
+
+  /**
+   * Applies `messages` (consecutive, one partition) in one transaction. When it did not (a poison
+   * pill among them, a handler failure, a concurrent delivery) nothing of it was kept and the caller
+   * applies them one by one; a handler's failure here was that event's first attempt, returned by
+   * offset so the one-by-one path goes on from its second.
+   */
+  async function processChunk(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<{ applied: true } | { applied: false; firstFailures: Map<string, HandlerFailure> }> {
+    const firstFailures = new Map<string, HandlerFailure>();
+    const started = performance.now();
+    type Prepared = ChunkEvent & { handler: EventHandler; traceparent: string | undefined };
+    const prepared: Prepared[] = [];
+    const ignored: string[] = [];
+    for (const message of messages) {
+      const decoded = decodeMessage(message, registry);
+      if (decoded.kind === 'poison') return { applied: false, firstFailures };
+      const { envelope } = decoded;
+      const handler = options.handlers[envelope.type];
+      if (!handler) {
+        ignored.push(envelope.type);
+        continue;
+      }
+      const traceparent = decodeHeaders(message.headers)[HEADER.traceparent];
+      prepared.push({ delivery: { consumer: name, topic, partition, offset: message.offset }, envelope, handler, traceparent });
+    }
+    const result = await handleChunk(options.pool, name, prepared, (event, tx) => {
+      const { envelope, delivery, handler, traceparent } = event as Prepared;
+      const ctx = { tx, logger: eventLoggerFor(envelope, topic, partition, delivery.offset), topic, partition, offset: delivery.offset, attempt: 1, traceparent };
+      return withRemoteParent(parseTraceparent(traceparent), () => handler(envelope, ctx));
+    });
+    if (!result.committed) {
+      if (result.failed) firstFailures.set(result.failed.event.delivery.offset, result.failed.failure);
+      logger.info({ topic, partition, events: messages.length, err: result.error instanceof Error ? result.error.message : String(result.error) }, 'chunk not applied whole; applying its events one at a time');
+      return { applied: false, firstFailures };
+    }
+    const seconds = (performance.now() - started) / 1000;
+    for (const type of ignored) metrics.processed.inc({ type, consumer: name, outcome: 'ignored' });
+    prepared.forEach(({ envelope, delivery }, index) => {
+      const outcome = result.outcomes[index] ?? 'handled';
+      metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
+      metrics.duration.observe({ type: envelope.type, consumer: name, outcome }, seconds);
+      if (outcome === 'duplicate') eventLoggerFor(envelope, topic, partition, delivery.offset).info({ attempt: 1 }, 'event already processed; skipped');
+    });
+    return { applied: true };
+  }
+
+  /**
+   * True when the runtime is done with the message (its offset may be resolved). `firstFailure` is
+   * its handler's failure in a chunk that rolled back: attempt 1, already made.
+   */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, batch: Batch, firstFailure?: HandlerFailure): Promise<boolean> {
     const decoded = decodeMessage(message, registry);
     const headers = decodeHeaders(message.headers);
     if (decoded.kind === 'poison') {
@@ -168,24 +240,13 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
     const traceparent = headers[HEADER.traceparent];
     const parent = parseTraceparent(traceparent);
-    const eventLogger = logger.child(
-      {
-        event_id: envelope.id,
-        event_type: envelope.type,
-        trace_id: envelope.trace_id,
-        correlation_id: envelope.correlation_id,
-        tenant_id: envelope.metadata.tenant_id,
-        topic,
-        partition,
-        offset: message.offset,
-      },
-      { redact },
-    );
+    const eventLogger = eventLoggerFor(envelope, topic, partition, message.offset);
     const started = performance.now();
     const delivery = { consumer: name, topic, partition, offset: message.offset };
 
     for (let attempt = 1; ; attempt += 1) {
       try {
+        if (attempt === 1 && firstFailure) throw firstFailure;
         const outcome = await handleOnce(options.pool, delivery, envelope, (tx) =>
           withRemoteParent(parent, () => handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent })),
         );
@@ -217,13 +278,45 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    for (const message of batch.messages) {
+    const resolved = (offset: string) => {
+      payload.resolveOffset(offset);
+      metrics.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(offset) - 1));
+    };
+    const oneByOne = async (messages: readonly KafkaMessage[], firstFailures?: Map<string, HandlerFailure>): Promise<boolean> => {
+      for (const message of messages) {
+        if (!payload.isRunning() || payload.isStale()) return false;
+        if (!(await processMessage(batch.topic, batch.partition, message, payload, firstFailures?.get(message.offset)))) return false;
+        resolved(message.offset);
+        await payload.heartbeat();
+      }
+      return true;
+    };
+    let start = 0;
+    while (start < batch.messages.length) {
       if (!payload.isRunning() || payload.isStale()) return;
-      const done = await processMessage(batch.topic, batch.partition, message, payload);
-      if (!done) return;
-      payload.resolveOffset(message.offset);
-      metrics.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(message.offset) - 1));
-      await payload.heartbeat();
+      const chunk = batch.messages.slice(start, start + maxChunk);
+      const result = chunk.length > 1 ? await processChunk(batch.topic, batch.partition, chunk) : undefined;
+      if (result?.applied) {
+        resolved(chunk.at(-1)!.offset);
+        await payload.heartbeat();
+        start += chunk.length;
+        continue;
+      }
+      // One handler failed: the events before it go again as a (shorter) chunk, it goes on its own
+      // from its second attempt, and chunking resumes after it. Anything else: one by one.
+      const failedAt = result ? chunk.findIndex((message) => result.firstFailures.has(message.offset)) : -1;
+      let from = 0;
+      if (failedAt > 1) {
+        const before = chunk.slice(0, failedAt);
+        if ((await processChunk(batch.topic, batch.partition, before)).applied) {
+          resolved(before.at(-1)!.offset);
+          await payload.heartbeat();
+          from = failedAt;
+        }
+      }
+      const upTo = failedAt >= 0 ? failedAt + 1 : chunk.length;
+      if (!(await oneByOne(chunk.slice(from, upTo), result?.firstFailures))) return;
+      start += upTo;
     }
   }
 
