@@ -8,10 +8,11 @@ export { createLogger, loggerOptions, type Logger, type LoggerSettings } from '.
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
-export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, type AuthOptions, type Principal, type Role } from './auth.ts';
+export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, tenantIdPattern, type AuthOptions, type Principal, type Role } from './auth.ts';
 export { RateLimiter, budget, defaultRateLimits, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
 export { errorResponse, errorResponses, bearerRefusals } from './route-schemas.ts';
 export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime.ts';
 export { PeriodicTask } from './periodic-task.ts';
+export { encodeKeysetCursor, decodeKeysetCursor, keysetCursorParam, pageLimitParam, type KeysetPosition } from './keyset-cursor.ts';

@@ -15,6 +15,8 @@ import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { adminRoutes } from './http/admin.routes.ts';
 import { internalRoutes } from './http/internal.routes.ts';
+import { publicSalesRoutes } from './http/public-sales.routes.ts';
+import { SaleCatalog } from './application/sale-catalog.ts';
 
 export interface InventoryAppDeps {
   logger: Logger;
@@ -48,5 +50,6 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
   });
   await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
   await app.register(internalRoutes, { mysql: deps.mysql });
+  await app.register(publicSalesRoutes, { catalog: new SaleCatalog({ mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger }) });
   return app;
 }

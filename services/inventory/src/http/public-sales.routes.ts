@@ -1,0 +1,86 @@
+/**
+ * The public sale API: a tenant's current sales and one sale, readable without an account. Served
+ * from `SaleCatalog`'s in-process cache (no MySQL read per request), with a weak ETag (a matching
+ * If-None-Match is a 304 without a body) and `Cache-Control: public, max-age=1`: browsers and CDNs
+ * may keep an answer exactly as long as this process does (SALE_CATALOG_TTL_MS), so the stock a
+ * shopper sees is never more than about two seconds old, while a refresh storm from one browser or
+ * behind one CDN reaches us once a second. Every request is charged to its address's budget, as
+ * any caller without a token is.
+ */
+import { limitByAddress, notFound } from '@flash-sale/service-kit';
+import type { FastifyReply } from 'fastify';
+import { serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { SALE_CATALOG_TTL_MS, type Representation, type SaleCatalog } from '../application/sale-catalog.ts';
+import { notModifiedResponse, publicSaleResponse, saleIdParams, salePageQuery, salePageResponse, publicReadRefusals, SALE_PAGE_DEFAULT, tenantHeaders } from './public-sales.schemas.ts';
+
+export interface PublicSalesRoutesOptions {
+  catalog: SaleCatalog;
+}
+
+const CACHE_CONTROL = `public, max-age=${Math.round(SALE_CATALOG_TTL_MS / 1000)}`;
+
+/** RFC 9110 §13.1.2: If-None-Match compares weakly; `*` matches any current representation. */
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const opaque = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag.replace(/^W\//, '') === opaque;
+  });
+}
+
+function send(reply: FastifyReply, representation: Representation, ifNoneMatch: string | undefined) {
+  void reply.header('cache-control', CACHE_CONTROL).header('etag', representation.etag).header('vary', 'X-Tenant-Id');
+  if (matches(ifNoneMatch, representation.etag)) return reply.status(304).send();
+  // Already JSON text: fastify sends a string with a JSON content type as it is, without serializing again.
+  return reply.status(200).header('content-type', 'application/json; charset=utf-8').send(representation.body);
+}
+
+export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> = async (app, options) => {
+  // Zod schemas in this plugin's scope, whatever the rest of the service validates with.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const budget = { onRequest: limitByAddress('public-read', app.accessControl.limits.perAddress) };
+
+  app.get(
+    '/v1/sales',
+    {
+      ...budget,
+      schema: {
+        summary: "A tenant's sales that have not ended, soonest opening first",
+        description:
+          'No account needed; the tenant is the X-Tenant-Id header (unknown: 404). Live sales come first, then upcoming ones in the order they open; ' +
+          '`cursor` (from `next_cursor`) continues after the last sale of the previous page. Answers may be one second old (Cache-Control: public, max-age=1); ' +
+          'send the ETag back in If-None-Match for a 304.',
+        headers: tenantHeaders,
+        querystring: salePageQuery,
+        response: { 200: salePageResponse, 304: notModifiedResponse, ...publicReadRefusals },
+      },
+    },
+    async (request, reply) => {
+      const tenantId = request.headers['x-tenant-id'];
+      const page = await options.catalog.page(tenantId, { limit: request.query.limit ?? SALE_PAGE_DEFAULT, after: request.query.cursor });
+      if (!page) throw notFound('tenant', { tenant_id: tenantId });
+      return send(reply, page, request.headers['if-none-match']);
+    },
+  );
+
+  app.get(
+    '/v1/sales/:id',
+    {
+      ...budget,
+      schema: {
+        summary: 'A sale: name, price, window, status (upcoming, live, sold-out, ended) and remaining stock',
+        description: 'No account needed; the tenant is the X-Tenant-Id header. Another tenant\'s sale is 404. Cached as GET /v1/sales is.',
+        headers: tenantHeaders,
+        params: saleIdParams,
+        response: { 200: publicSaleResponse, 304: notModifiedResponse, ...publicReadRefusals },
+      },
+    },
+    async (request, reply) => {
+      const sale = await options.catalog.sale(request.headers['x-tenant-id'], request.params.id);
+      if (!sale) throw notFound('sale', { sale_id: request.params.id });
+      return send(reply, sale, request.headers['if-none-match']);
+    },
+  );
+};
