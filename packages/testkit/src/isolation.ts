@@ -92,7 +92,9 @@ export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
     createTopic: async (options = {}) => {
       const topic = options.topic ?? `test.${uniqueName('topic').replace('_', '.')}.v1`;
       // Not kafkajs's waitForLeaders: it fails on UNKNOWN_TOPIC_OR_PARTITION right after a create.
-      await admin.createTopics({ topics: [{ numPartitions: 1, replicationFactor: 1, ...options, topic }], waitForLeaders: false });
+      // The broker's default replication factor, as ensureTopics asks: 1 on the single stack, 3 on
+      // the cluster topology, so a test's topic is replicated like the platform's own.
+      await admin.createTopics({ topics: [{ numPartitions: 1, replicationFactor: -1, ...options, topic }], waitForLeaders: false });
       await waitFor(
         async () => {
           const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
