@@ -1,0 +1,182 @@
+/**
+ * A real Redis Cluster for tests. `startRedisCluster` spawns masters of Debian's `redis-server`
+ * (cluster-enabled, no persistence, data in a temporary directory, free ports), forms them with
+ * `redis-cli --cluster create` and waits until every node reports `cluster_state:ok`.
+ * `createTestRedisCluster` gives a test a cluster client and a uuid key prefix: on the cluster
+ * named by `REDIS_CLUSTER_NODES` when it is set (the cluster topology of `infra/local`), else on
+ * one started for this process and stopped when it exits.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import type { Teardown } from './isolation.ts';
+import { uniqueName } from './isolation.ts';
+import { waitFor } from './wait-for.ts';
+
+export interface RedisClusterServers {
+  /** `host:port` of every master, as `REDIS_CLUSTER_NODES` lists them. */
+  nodes: string[];
+  /** A URL of one node, for what reads credentials from `REDIS_URL` (none here). */
+  url: string;
+  stop(): Promise<void>;
+}
+
+// A cluster node also listens on its port + 10000 (the cluster bus), so both must be free.
+const BUS_PORT_OFFSET = 10_000;
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = createServer();
+  server.listen(port, '127.0.0.1');
+  const outcome = await Promise.race([once(server, 'listening').then(() => true), once(server, 'error').then(() => false)]);
+  if (outcome) {
+    server.close();
+    await once(server, 'close');
+  }
+  return outcome;
+}
+
+async function freeNodePort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 35_000);
+    if (taken.has(port) || taken.has(port + BUS_PORT_OFFSET)) continue;
+    if ((await portIsFree(port)) && (await portIsFree(port + BUS_PORT_OFFSET))) {
+      taken.add(port);
+      taken.add(port + BUS_PORT_OFFSET);
+      return port;
+    }
+  }
+  throw new Error('no free port pair for a Redis Cluster node');
+}
+
+const clusterState = async (port: number): Promise<string> => {
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    const info = await client.cluster('INFO');
+    return /cluster_state:(\w+)/.exec(String(info))?.[1] ?? 'unknown';
+  } catch {
+    return 'down';
+  } finally {
+    client.disconnect();
+  }
+};
+
+/** Starts `masters` (default 3) cluster-enabled Redis servers and forms them into one cluster. */
+export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisClusterServers> {
+  const masters = options.masters ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < masters; i += 1) ports.push(await freeNodePort(taken));
+  const children: ChildProcess[] = ports.map((port) =>
+    spawn(
+      'redis-server',
+      [
+        '--port', String(port),
+        '--bind', '127.0.0.1',
+        '--dir', dir,
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${port}.conf`,
+        '--cluster-node-timeout', '5000',
+        '--save', '',
+        '--appendonly', 'no',
+        '--logfile', `redis-${port}.log`,
+      ],
+      { stdio: 'ignore' },
+    ),
+  );
+  // The servers must not keep the test process alive; the exit hook below stops them.
+  for (const child of children) child.unref();
+  let stopped = false;
+  const killNow = () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // A test that fails or is killed before its teardown still leaves no server behind.
+  process.once('exit', killNow);
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', killNow);
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null) return;
+        // Referenced again, so the process waits for the exit it asked for.
+        child.ref();
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+      }),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      await waitFor(async () => (await clusterState(port)) !== 'down', { what: `redis-server on ${port}`, timeoutMs: 10_000, intervalMs: 50 });
+    }
+    const nodes = ports.map((port) => `127.0.0.1:${port}`);
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    for (const port of ports) {
+      await waitFor(async () => (await clusterState(port)) === 'ok', { what: `cluster_state:ok on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
+    }
+    return { nodes, url: `redis://${nodes[0]}`, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface TestRedisCluster {
+  /** A cluster client (auto-pipelined, reads from masters, like `createRedis` makes one). */
+  redis: Cluster;
+  /** Every key a test writes starts with this (free of braces); removed after the test. */
+  prefix: string;
+  /** What a process's config would hold: `REDIS_URL` and `REDIS_CLUSTER_NODES`. */
+  target: { REDIS_URL: string; REDIS_CLUSTER_NODES: string[] };
+  /** True when the cluster came from `REDIS_CLUSTER_NODES`, not started by this process. */
+  shared: boolean;
+}
+
+let started: Promise<RedisClusterServers> | undefined;
+
+/** The cluster of `REDIS_CLUSTER_NODES`, or one started once per process (stopped at exit). */
+async function clusterServers(env: NodeJS.ProcessEnv): Promise<{ nodes: string[]; url: string; shared: boolean }> {
+  const fromEnv = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  if (fromEnv.length > 0) return { nodes: fromEnv, url: env.REDIS_URL ?? `redis://${fromEnv[0]}`, shared: true };
+  started ??= startRedisCluster();
+  const servers = await started;
+  return { nodes: servers.nodes, url: servers.url, shared: false };
+}
+
+const hostPort = (node: string) => {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+};
+
+/**
+ * A cluster client and a uuid key prefix for one test. The teardown deletes the test's keys on
+ * every master (SCAN sees one node only, and a key of another slot cannot share a DEL).
+ */
+export async function createTestRedisCluster(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedisCluster> {
+  const servers = await clusterServers(env);
+  const prefix = `${uniqueName('t')}:`;
+  const redis = new Cluster(servers.nodes.map(hostPort), { enableAutoPipelining: true, scaleReads: 'master', redisOptions: { maxRetriesPerRequest: 3 } });
+  teardown(async () => {
+    for (const node of redis.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await Promise.all(keys.map((key) => redis.unlink(key)));
+      } while (cursor !== '0');
+    }
+    redis.disconnect();
+  });
+  await waitFor(async () => redis.status === 'ready', { what: 'the cluster client ready', timeoutMs: 10_000, intervalMs: 20 });
+  return { redis, prefix, target: { REDIS_URL: servers.url, REDIS_CLUSTER_NODES: servers.nodes }, shared: servers.shared };
+}
