@@ -3,7 +3,7 @@
  * receives the clients it needs.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 
@@ -101,17 +101,36 @@ const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.DEBUG]: 'debug',
 };
 
+/**
+ * kafkajs hands the client's `retry` to every producer it creates, so the client's retry count
+ * also capped idempotent producers. One that gives up after a count and is used again resends with
+ * sequence numbers the broker may already hold: the broker then refuses the partition
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER) or acknowledges a different record as a duplicate of the one it
+ * kept, without writing it. That is kafkajs's "Limiting retries for the idempotent producer may
+ * invalidate EoS guarantees". An idempotent producer therefore keeps kafkajs's own policy for
+ * idempotence (retry until the broker answers, the delay capped by maxRetryTime) unless its caller
+ * states a retry policy of its own.
+ */
+class ServiceKafka extends Kafka {
+  override producer(config: ProducerConfig = {}): Producer {
+    if (!config.idempotent || config.retry) return super.producer(config);
+    return super.producer({ ...config, retry: { retries: Number.MAX_SAFE_INTEGER } });
+  }
+}
+
 export function createKafka(brokers: string[], clientId: string, logger: Logger, config: Partial<KafkaConfig> = {}): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
-  return new Kafka({
+  return new ServiceKafka({
     clientId,
     brokers,
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const level = kafkaLevels[entry.level] ?? 'info';
-      const { message, ...rest } = entry.log;
+      // pino stamps its own time; kafkajs's timestamp and logger name would only repeat it and the component.
+      const { message, timestamp: _timestamp, logger: _logger, ...rest } = entry.log;
       kafkaLogger[level]({ namespace: entry.namespace, ...rest }, message);
     },
+    // Connections, the admin and consumers; idempotent producers see ServiceKafka above.
     retry: { initialRetryTime: 200, retries: 8 },
     ...config,
   });

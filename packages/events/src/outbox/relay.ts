@@ -3,8 +3,8 @@
  *
  * - No high-water mark: every scan asks for *all* unpublished rows in id order, so a row whose
  *   transaction committed late (id 10 after id 11) is simply found by the next scan.
- * - At-least-once: a row is marked only after the broker acknowledged it (`acks: -1`, idempotent
- *   producer, one request in flight). A crash in between publishes it again; consumers dedupe.
+ * - At-least-once: a row is marked only after the broker acknowledged it (`acks: -1`, one request
+ *   in flight). A crash or a failed send in between publishes it again; consumers dedupe.
  * - Order per aggregate: only the holder of the lease (see `lease.ts`) publishes, and a row waiting
  *   for a retry blocks the later rows of its (topic, partition key) until it goes out.
  * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
@@ -79,8 +79,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (producer) return producer;
     // Few client-side retries: the relay's own per-row backoff takes over, and a failing topic must
     // not stall the pass for the other topics.
+    // Not idempotent: kafkajs's idempotent producer keeps its sequence numbers across a send that
+    // gave up, so the relay's resend of rows the broker did keep would be refused for the whole
+    // partition (OUT_OF_ORDER_SEQUENCE_NUMBER) or taken as a duplicate. One request in flight keeps
+    // the order, and a duplicate from a retry is deduped by every consumer like any resend.
     // The Java client's murmur2 partitioner: a key lands on the same partition whichever client produced it.
-    const created = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
+    const created = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
     await created.connect();
     producer = created;
     return created;
