@@ -50,6 +50,8 @@ const unsetWhenEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) 
 export const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: pretty lines in development, JSON otherwise (service-kit's logFormat). */
+  LOG_FORMAT: unsetWhenEmpty(z.enum(['json', 'pretty']).optional()),
   HOST: z.string().min(1).default('127.0.0.1'),
   TENANT_DEFAULT: z.string().min(1).default('t1'),
   MYSQL_URL: url(['mysql:']),

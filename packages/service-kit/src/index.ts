@@ -4,7 +4,7 @@ export { healthPlugin, type ReadinessCheck, type HealthOptions } from './health.
 export { metricsPlugin, createMetricsRegistry } from './metrics.ts';
 export { createMysqlPool, createRedis, createKafka, bullmqPrefix, type MysqlPool, type RedisClient, type RedisClientOptions, type RedisTarget } from './clients.ts';
 export { mysqlReadiness, redisReadiness, kafkaReadiness } from './readiness.ts';
-export { createLogger, loggerOptions, type Logger, type LoggerSettings } from './logger.ts';
+export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, type BaseAppOptions } from './app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';

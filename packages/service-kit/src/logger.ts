@@ -1,10 +1,23 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
+/** `json`: one object per line, for a log collector. `pretty`: one readable line per entry, for a person at a terminal. */
+export type LogFormat = 'json' | 'pretty';
+
 export interface LoggerSettings {
   service: string;
   level: string;
   /** Paths whose values are PII or secrets; the event registry contributes its PII fields. */
   redact?: string[];
+  /** Absent: json. */
+  format?: LogFormat;
+}
+
+/**
+ * `LOG_FORMAT` when set; otherwise pretty only in development (`npm start`, where a person reads
+ * the console), so production and tests keep JSON without saying so.
+ */
+export function logFormat(config: { NODE_ENV?: string | undefined; LOG_FORMAT?: LogFormat | undefined }): LogFormat {
+  return config.LOG_FORMAT ?? (config.NODE_ENV === 'development' ? 'pretty' : 'json');
 }
 
 /**
@@ -56,9 +69,26 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   };
 }
 
+/**
+ * pino-pretty formats in a worker thread (a pino transport), off the thread that serves requests.
+ * One line per entry: the service is already in `npm start`'s prefix, pid and host say nothing
+ * locally, and the component (outbox-relay, kafkajs, …) leads the message.
+ */
+const prettyTransport = {
+  target: 'pino-pretty',
+  options: {
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,component',
+    messageFormat: '{if component}{component}: {end}{msg}',
+    singleLine: true,
+  },
+};
+
 /** `destination` is for tests that read what was logged; processes log to stdout. */
 export function createLogger(settings: LoggerSettings, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(settings), destination) : pino(loggerOptions(settings));
+  if (destination) return pino(loggerOptions(settings), destination);
+  if (settings.format === 'pretty') return pino({ ...loggerOptions(settings), transport: prettyTransport });
+  return pino(loggerOptions(settings));
 }
 
 export type { Logger };

@@ -7,11 +7,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { createKafka, createMysqlPool, createRedis, type MysqlPool, type RedisClient } from './clients.ts';
 import { Lifecycle } from './lifecycle.ts';
-import { createLogger, type Logger } from './logger.ts';
+import { createLogger, logFormat, type LogFormat, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
 
 export interface ServiceRuntimeConfig {
   LOG_LEVEL: string;
+  NODE_ENV?: string;
+  LOG_FORMAT?: LogFormat | undefined;
   MYSQL_URL: string;
   REDIS_URL: string;
   REDIS_CLUSTER_NODES?: string[] | undefined;
@@ -30,7 +32,7 @@ export interface ServiceRuntime {
 }
 
 export async function startServiceRuntime(service: string, config: ServiceRuntimeConfig, options: { redact?: string[] } = {}): Promise<ServiceRuntime> {
-  const logger = createLogger({ service, level: config.LOG_LEVEL, ...(options.redact ? { redact: options.redact } : {}) });
+  const logger = createLogger({ service, level: config.LOG_LEVEL, format: logFormat(config), ...(options.redact ? { redact: options.redact } : {}) });
   const lifecycle = new Lifecycle(logger);
   const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
   const redis = lifecycle.add('redis', createRedis(config), (client) => client.quit());

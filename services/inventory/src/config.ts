@@ -4,6 +4,7 @@ import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/confi
 export const inventoryConfigSchema = z.object({
   NODE_ENV: common.NODE_ENV,
   LOG_LEVEL: common.LOG_LEVEL,
+  LOG_FORMAT: common.LOG_FORMAT,
   HOST: common.HOST,
   PORT: common.port(3003),
   MYSQL_URL: common.MYSQL_URL,

@@ -2,7 +2,9 @@ import { common, z } from '@flash-sale/config';
 
 /** The simulator's configuration: where it sends webhooks, with which secret, and how it retries. */
 export const simulatorConfigSchema = z.object({
+  NODE_ENV: common.NODE_ENV,
   LOG_LEVEL: common.LOG_LEVEL,
+  LOG_FORMAT: common.LOG_FORMAT,
   HOST: common.HOST,
   PORT: common.port(3005),
   /** Where checkout links point (the simulator's own address as clients see it). */

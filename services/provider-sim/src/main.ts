@@ -1,11 +1,11 @@
 // Composition root of the payment-provider simulator (port 3005).
 import { loadConfigOrExit } from '@flash-sale/config';
-import { Lifecycle, createLogger, createMetricsRegistry, listenWithGracefulShutdown } from '@flash-sale/service-kit';
+import { Lifecycle, createLogger, createMetricsRegistry, listenWithGracefulShutdown, logFormat } from '@flash-sale/service-kit';
 import { buildSimulatorApp } from './app.ts';
 import { simulatorConfigSchema } from './config.ts';
 
 const config = loadConfigOrExit(simulatorConfigSchema);
-const logger = createLogger({ service: 'provider-sim', level: config.LOG_LEVEL });
+const logger = createLogger({ service: 'provider-sim', level: config.LOG_LEVEL, format: logFormat(config) });
 const lifecycle = new Lifecycle(logger);
 
 const { app } = await buildSimulatorApp({

@@ -3,7 +3,7 @@
  * main.ts and the CLIs, which are processes of their own. Everything is registered on `lifecycle`.
  */
 import { deadLetterTopic, quarantineTopic, registry as eventRegistry } from '@flash-sale/events';
-import { Lifecycle, createKafka, createLogger, createMetricsRegistry, createMysqlPool, createRedis, type Logger } from '@flash-sale/service-kit';
+import { Lifecycle, createKafka, createLogger, createMetricsRegistry, logFormat, createMysqlPool, createRedis, type Logger } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import type { ReconcilerConfig } from './config.ts';
 import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
@@ -17,7 +17,7 @@ export interface Composition {
 }
 
 export function compose(config: ReconcilerConfig, name: string): Composition {
-  const logger = createLogger({ service: name, level: config.LOG_LEVEL, redact: eventRegistry.redactionPaths() });
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, format: logFormat(config), redact: eventRegistry.redactionPaths() });
   const lifecycle = new Lifecycle(logger);
   const pool = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL, { connectionLimit: 10 }), (p) => p.end());
   // One small pool per service database: the jobs run one at a time and read in bounded pages.

@@ -15,6 +15,7 @@ const withDatabase = (base: string, database: string): string => {
 export const reconcilerConfigSchema = z.object({
   NODE_ENV: common.NODE_ENV,
   LOG_LEVEL: common.LOG_LEVEL,
+  LOG_FORMAT: common.LOG_FORMAT,
   HOST: common.HOST,
   PORT: common.port(3004),
   /** The reconciler's own schema (runs, replay evidence). */
