@@ -65,6 +65,14 @@ const probes: Probe[] = [
     expect: (r) => noMissingEnv(r) ?? exitsZero(r),
   },
   { command: 'npm run schema:gate', expect: exitsZero },
+  {
+    command: 'STACK_TOPOLOGY=cluster npm run stack:status',
+    expect: (r) => exitsZero(r) ?? (/topology cluster/.test(r.out) && /127\.0\.0\.1:7001/.test(r.out) ? undefined : 'no line of the cluster topology'),
+  },
+  { command: 'STACK_TOPOLOGY=cluster npm run stack:up', skip: 'starts a second set of servers (three JVMs among them); scripts/test/cluster-topology.int.test.ts checks them where they run' },
+  { command: 'STACK_TOPOLOGY=cluster npm run stack:stop', skip: 'would stop cluster servers another run is using' },
+  { command: 'STACK_TOPOLOGY=cluster npm test', skip: 'this is npm test, on the other topology' },
+  { command: 'STACK_TOPOLOGY=cluster npm start', skip: 'runs the services in the foreground until Ctrl-C' },
   { command: 'source infra/local/env.sh', skip: 'part of the block run as one below' },
   { command: 'cd services/order', skip: 'part of the block run as one below' },
 ];
