@@ -20,10 +20,20 @@ fetch_jars() {
   mkdir -p "$work"
   sed -e "s/@KAFKA_VERSION@/$KAFKA_VERSION/" -e "s/@SLF4J_BINDING@/$binding/" \
     "$REPO_ROOT/infra/local/kafka/pom.xml.template" > "$work/pom.xml"
-  log "resolving Kafka $KAFKA_VERSION jars from Maven Central"
-  (cd "$work" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime >"$work/mvn.log" 2>&1) \
-    || { cat "$work/mvn.log" >&2; die "could not resolve Kafka $KAFKA_VERSION from Maven Central"; }
+  log "resolving Kafka $KAFKA_VERSION jars from Maven Central (once, about 50 MB)"
+  # Maven's own transfer lines would be hundreds; a line every 10 s says it is moving and how far.
+  (cd "$work" && mvn -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$LIBS" -DincludeScope=runtime >"$work/mvn.log" 2>&1) &
+  local mvn_pid=$! started=$SECONDS next=$((SECONDS + 10))
+  while kill -0 "$mvn_pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$next" ]; then
+      log "… $(grep -c '^Downloaded from' "$work/mvn.log" || true) files downloaded in $((SECONDS - started)) s"
+      next=$((SECONDS + 10))
+    fi
+    sleep 1
+  done
+  wait "$mvn_pid" || { cat "$work/mvn.log" >&2; die "could not resolve Kafka $KAFKA_VERSION from Maven Central"; }
   touch "$LIBS/.complete"
+  log "Kafka $KAFKA_VERSION jars ready in $((SECONDS - started)) s ($(find "$LIBS" -name '*.jar' | wc -l) jars)"
 }
 
 java_run() { java -cp "$LIBS/*" -Dlog4j2.configurationFile="$REPO_ROOT/infra/local/kafka/log4j2.xml" -Dkafka.logs.dir="$DIR/logs" "$@"; }
