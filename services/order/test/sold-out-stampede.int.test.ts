@@ -24,7 +24,8 @@ t.test('a sold-out sale refuses a buyer who never bought there without any Redis
   const saleId = await h.armSale({ stock: 1, perUserLimit: 1 });
   const order = (token: string, key = randomUUID()) => app.inject(placeOrderRequest(token, key, { sale_id: saleId, quantity: 1 }));
   t.equal((await order(h.token())).statusCode, 201);
-  t.equal((await order(h.token())).json().error.code, 'SALE_SOLD_OUT', 'Lua says sold out once');
+  const fromLua = await order(h.token());
+  t.equal(fromLua.json().error.code, 'SALE_SOLD_OUT', 'Lua says sold out once');
   await waitFor(() => hint.heldBuyerLists === 1, { what: 'the buyers of the sold-out sale are known' });
 
   const latecomer = h.token({ userId: 'latecomer' });
@@ -36,6 +37,8 @@ t.test('a sold-out sale refuses a buyer who never bought there without any Redis
   const refused = await order(latecomer);
   t.equal(refused.statusCode, 409);
   t.same(refused.json().error, { code: 'SALE_SOLD_OUT', message: refused.json().error.message, details: { sale_id: saleId, remaining: 0 } });
+  t.equal(refused.body, fromLua.body, 'the pre-serialised refusal is the error handler\'s, byte for byte');
+  t.equal(refused.headers['content-type'], fromLua.headers['content-type']);
   const probe = `stampede-probe-${randomUUID()}`;
   await h.redis.echo(probe);
   await waitFor(() => calls.some((call) => call.includes(probe)), { what: 'monitor sees the probe' });

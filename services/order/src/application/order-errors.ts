@@ -1,4 +1,4 @@
-import { AppError } from '@flash-sale/service-kit';
+import { AppError, errorBody } from '@flash-sale/service-kit';
 import type { ReserveRefusal } from '@flash-sale/stock-reservations';
 
 const refusals: Record<ReserveRefusal, { status: number; message: string }> = {
@@ -24,6 +24,21 @@ export const reserveRefused = (code: ReserveRefusal, details: Record<string, unk
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
+};
+
+/**
+ * The sold-out refusal as the error handler would send it, serialised once per sale: a stampede on
+ * a sold-out sale is answered with these bytes, without building an error or running the
+ * serialiser per request. Only sales known sold out are kept, so their count bounds the map.
+ */
+const soldOutRefusals = new Map<string, string>();
+export const soldOutRefusal = (saleId: string): { status: number; json: string } => {
+  let json = soldOutRefusals.get(saleId);
+  if (json === undefined) {
+    json = JSON.stringify(errorBody('SALE_SOLD_OUT', refusals.SALE_SOLD_OUT.message, { sale_id: saleId, remaining: 0 }));
+    soldOutRefusals.set(saleId, json);
+  }
+  return { status: refusals.SALE_SOLD_OUT.status, json };
 };
 
 export const idempotencyKeyMissing = () =>

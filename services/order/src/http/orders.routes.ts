@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { cancelOrder, fulfilOrder } from '../application/change-order-status.ts';
-import { idempotencyKeyMissing, orderNotFound } from '../application/order-errors.ts';
+import { idempotencyKeyMissing, orderNotFound, soldOutRefusal } from '../application/order-errors.ts';
 import { placeOrder, type PlaceOrderDeps } from '../application/place-order.ts';
 import { orderResource } from '../domain/order.ts';
 import { findOwnedOrder, orderHistory } from '../infra/order.repository.ts';
@@ -37,6 +37,13 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       const key = request.headers['idempotency-key'];
       if (!key) throw idempotencyKeyMissing();
       const principal = principalOf(request);
+      // The stampede's usual answer, known without I/O (see placeOrder): pre-serialised bytes, off
+      // the error handler's path.
+      if (options.placeOrder.soldOut.refusesAtOnce(request.body.sale_id, principal.tenantId, principal.userId)) {
+        const refusal = soldOutRefusal(request.body.sale_id);
+        // A string skips the response serialiser; its schema (409: the error shape) is what these bytes are.
+        return reply.status(refusal.status).type('application/json; charset=utf-8').send(refusal.json as never);
+      }
       const result = await placeOrder(options.placeOrder, {
         tenantId: principal.tenantId,
         userId: principal.userId,
