@@ -8,15 +8,15 @@
 import { z } from 'zod';
 
 export interface KeysetPosition {
-  /** The row's time, epoch ms (the sort key). */
-  atMs: number;
+  /** The row's sort key as a non-negative integer: a time in the unit its column keeps (epoch ms, or µs for DATETIME(6)). */
+  at: number;
   /** The row's id (the tie-breaker between equal times). */
   id: string;
 }
 
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
-export const encodeKeysetCursor = (position: KeysetPosition): string => Buffer.from(JSON.stringify([position.atMs, position.id])).toString('base64url');
+export const encodeKeysetCursor = (position: KeysetPosition): string => Buffer.from(JSON.stringify([position.at, position.id])).toString('base64url');
 
 /** The position a cursor holds, or undefined when it is not one this module wrote. */
 export function decodeKeysetCursor(cursor: string): KeysetPosition | undefined {
@@ -28,10 +28,10 @@ export function decodeKeysetCursor(cursor: string): KeysetPosition | undefined {
     return undefined;
   }
   if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
-  const [atMs, id] = decoded as [unknown, unknown];
-  if (typeof atMs !== 'number' || !Number.isSafeInteger(atMs) || atMs < 0) return undefined;
+  const [at, id] = decoded as [unknown, unknown];
+  if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) return undefined;
   if (typeof id !== 'string' || !ID.test(id)) return undefined;
-  return { atMs, id };
+  return { at, id };
 }
 
 /** A `cursor` query parameter: a malformed or forged one is a 400, never a query. */

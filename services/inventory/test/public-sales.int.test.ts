@@ -266,8 +266,8 @@ t.test('pages never skip or repeat a sale, even among sales opening at the same 
     t.same(seen, expected, `limit ${limit}: every current sale once, soonest opening first, ties by id`);
     t.notOk(seen.includes(over.saleId), 'a sale whose window is over is not listed');
   }
-  const cursor = encodeKeysetCursor({ atMs: T0.getTime(), id: expected[3] ?? '' });
-  t.same(decodeKeysetCursor(cursor), { atMs: T0.getTime(), id: expected[3] });
+  const cursor = encodeKeysetCursor({ at: T0.getTime(), id: expected[3] ?? '' });
+  t.same(decodeKeysetCursor(cursor), { at: T0.getTime(), id: expected[3] });
   const afterThird = (await publicGet(app, `/v1/sales?limit=2&cursor=${cursor}`)).json<{ items: { id: string }[] }>();
   t.same(afterThird.items.map((sale) => sale.id), expected.slice(4, 6), 'a cursor continues after its own sale, not after its timestamp');
 });

@@ -17,6 +17,7 @@ import { Counter, type Registry } from 'prom-client';
 import { internalOrderRoutes } from './http/internal.routes.ts';
 import type { PlaceOrderDeps } from './application/place-order.ts';
 import { orderRoutes } from './http/orders.routes.ts';
+import { myOrdersRoutes } from './http/my-orders.routes.ts';
 import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { OrderBatchWriter } from './infra/order-batch-writer.ts';
 
@@ -74,6 +75,7 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(internalOrderRoutes, { pool: deps.mysql });
+  await app.register(myOrdersRoutes, { pool: deps.mysql });
   await app.register(orderRoutes, {
     pool: deps.mysql,
     now: deps.now,

@@ -118,7 +118,7 @@ export class SaleCatalog {
 
   /** Sales not ended yet, soonest opening first (live ones, then upcoming); null for an unknown tenant. */
   async page(tenantId: string, options: { limit: number; after?: KeysetPosition | undefined }): Promise<Representation | null> {
-    const position = options.after ? `${options.after.atMs}:${options.after.id}` : '';
+    const position = options.after ? `${options.after.at}:${options.after.id}` : '';
     return this.#cache.get(`page:${tenantId}:${options.limit}:${position}`, async () => {
       const nowMs = this.#deps.now().getTime();
       const rows = await currentSalesPage(this.#deps.mysql, tenantId, { nowMs, limit: options.limit, after: options.after });
@@ -128,7 +128,7 @@ export class SaleCatalog {
       const last = shown.at(-1);
       const page: SalePage = {
         items: shown.map((row, i) => this.#publicSale(row, remaining[i] ?? 0, nowMs)),
-        next_cursor: rows.length > options.limit && last ? encodeKeysetCursor({ atMs: last.startsAtMs, id: last.id }) : null,
+        next_cursor: rows.length > options.limit && last ? encodeKeysetCursor({ at: last.startsAtMs, id: last.id }) : null,
       };
       return { value: represent(page), validUntilMs: Math.min(...shown.map((row) => nextBoundaryMs(row, nowMs))) };
     });

@@ -57,17 +57,17 @@ export async function findPublicSale(sql: Sql, tenantId: string, saleId: string)
 
 /**
  * Sales not ended at `nowMs`, by start time then id, after the keyset position `after`; `limit + 1`
- * rows are read so the caller knows whether another page follows. `ix_flash_sales_tenant
+ * rows are read so the caller knows whether another page follows. `after.at` is the start, epoch ms. `ix_flash_sales_tenant
  * (tenant_id, starts_at)` ends in the primary key (id), so the order and the position are one index range.
  */
-export async function currentSalesPage(sql: Sql, tenantId: string, options: { nowMs: number; limit: number; after?: { atMs: number; id: string } | undefined }): Promise<PublicSaleRow[]> {
+export async function currentSalesPage(sql: Sql, tenantId: string, options: { nowMs: number; limit: number; after?: { at: number; id: string } | undefined }): Promise<PublicSaleRow[]> {
   const after = options.after;
   const [rows] = await sql.query<Row[]>(
     `SELECT ${columns} FROM ${fromSalesWithSku}
       WHERE f.tenant_id = ? AND f.ended_at IS NULL AND f.ends_at > ?${after ? ' AND (f.starts_at > ? OR (f.starts_at = ? AND f.id > ?))' : ''}
       ORDER BY f.starts_at, f.id
       LIMIT ?`,
-    [tenantId, new Date(options.nowMs), ...(after ? [new Date(after.atMs), new Date(after.atMs), after.id] : []), options.limit + 1],
+    [tenantId, new Date(options.nowMs), ...(after ? [new Date(after.at), new Date(after.at), after.id] : []), options.limit + 1],
   );
   return rows.map(toRow);
 }
