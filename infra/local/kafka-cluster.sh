@@ -90,7 +90,10 @@ start() {
 
 stop() {
   local n
-  for n in $(kafka_cluster_nodes); do stop_ours "kafka-cluster-$n"; done
+  # All at once: stopped one by one, the last broker has no controller quorum left to shut down
+  # through and waits until it is killed.
+  for n in $(kafka_cluster_nodes); do stop_ours "kafka-cluster-$n" & done
+  wait
 }
 
 status() {
