@@ -1,6 +1,7 @@
 import {
   authPlugin,
   createBaseApp,
+  docsPlugin,
   kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
@@ -54,6 +55,12 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+  });
+  await app.register(docsPlugin, {
+    title: 'Payment service',
+    version: '1.0.0',
+    description:
+      'Opens and reads payments, takes ops refunds, and receives the provider\'s signed webhooks. Every refusal is {"error":{"code","message","details"}}.',
   });
   await app.register(authPlugin, {
     secret: deps.jwtSecret,

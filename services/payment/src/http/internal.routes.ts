@@ -13,9 +13,12 @@
  *   failed here, so expiry is postponed by a bounded time only; should the provider still
  *   complete it later, the order is EXPIRED by then and the payment is refunded automatically.
  */
-import { principalOf, requireRole } from '@flash-sale/service-kit';
-import type { FastifyInstance } from 'fastify';
+import { bearerRefusals, errorResponses, principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { z } from 'zod';
+import type { PaymentStatus } from '../domain/payment-state-machine.ts';
+import { orderPaymentAnswer, orderPaymentParams, orderPaymentsQuery } from './payment.schemas.ts';
 
 export type OrderPaymentState = 'completed' | 'in_flight' | 'none';
 
@@ -24,7 +27,7 @@ export interface OrderPaymentAnswer {
   state: OrderPaymentState;
   /** The payment that decided the state (for `none`, the latest attempt, if any). */
   payment_id: string | null;
-  payment_status: string | null;
+  payment_status: PaymentStatus | null;
 }
 
 export interface InternalRoutesOptions {
@@ -35,13 +38,11 @@ export interface InternalRoutesOptions {
 }
 
 export const DEFAULT_IN_FLIGHT_MAX_MS = 10 * 60_000;
-const MAX_ORDERS_PER_CALL = 100;
-const ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 
 interface PaymentRow extends RowDataPacket {
   id: string;
   order_id: string;
-  status: string;
+  status: PaymentStatus;
   in_flight: number;
 }
 
@@ -65,35 +66,41 @@ export async function findOrderPayments(pool: Pool, tenantId: string, orderIds: 
   return [...answers.values()];
 }
 
-export async function internalRoutes(app: FastifyInstance, options: InternalRoutesOptions) {
+export const internalRoutes: FastifyPluginAsyncZod<InternalRoutesOptions> = async (app, options) => {
   const inFlightMaxMs = options.inFlightMaxMs ?? DEFAULT_IN_FLIGHT_MAX_MS;
   const since = () => new Date(options.now().getTime() - inFlightMaxMs);
   // onRequest: a caller without the role is refused before its input is even looked at.
   const onRequest = requireRole('service');
+  const refusals = errorResponses({ ...bearerRefusals, 400: 'a malformed order id, or more than 100 of them' });
 
-  app.get<{ Params: { orderId: string } }>(
+  app.get(
     '/v1/internal/orders/:orderId/payment',
     {
       onRequest,
-      schema: { params: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string', pattern: ID_PATTERN } } } },
+      schema: {
+        summary: 'Service read: is an order paid, is a payment of it in flight, or neither',
+        security: [{ bearer: [] }],
+        params: orderPaymentParams,
+        response: { 200: orderPaymentAnswer, ...refusals },
+      },
     },
     async (request) => {
-      const [answer] = await findOrderPayments(options.pool, principalOf(request).tenantId, [request.params.orderId], since());
-      return answer;
+      const { orderId } = request.params;
+      const [answer] = await findOrderPayments(options.pool, principalOf(request).tenantId, [orderId], since());
+      return answer ?? { order_id: orderId, state: 'none' as const, payment_id: null, payment_status: null };
     },
   );
 
   // The batch form: the expiry sweep asks once per round for every order it is about to expire.
-  app.get<{ Querystring: { order_ids: string } }>(
+  app.get(
     '/v1/internal/order-payments',
     {
       onRequest,
       schema: {
-        querystring: {
-          type: 'object',
-          required: ['order_ids'],
-          properties: { order_ids: { type: 'string', pattern: `^[A-Za-z0-9_-]{1,64}(,[A-Za-z0-9_-]{1,64}){0,${MAX_ORDERS_PER_CALL - 1}}$` } },
-        },
+        summary: 'Service read: the payment state of several orders at once',
+        security: [{ bearer: [] }],
+        querystring: orderPaymentsQuery,
+        response: { 200: z.strictObject({ orders: z.array(orderPaymentAnswer) }), ...refusals },
       },
     },
     async (request) => {
@@ -101,4 +108,4 @@ export async function internalRoutes(app: FastifyInstance, options: InternalRout
       return { orders: await findOrderPayments(options.pool, principalOf(request).tenantId, ids, since()) };
     },
   );
-}
+};

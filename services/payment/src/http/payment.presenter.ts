@@ -1,5 +1,7 @@
+import type { z } from 'zod';
 import type { HistoryRow, Payment } from '../infra/payment.repository.ts';
 import type { Refund } from '../infra/refund.repository.ts';
+import type { opsPaymentWithHistory, opsRefund, shopperPayment, shopperPaymentWithHistory, shopperRefund } from './payment.schemas.ts';
 
 /**
  * Two views of a payment. The shopper sees what they need to pay and to follow their payment;
@@ -9,10 +11,10 @@ import type { Refund } from '../infra/refund.repository.ts';
  */
 
 /** What a shopper is told about a failure: that it failed, not the provider's words. */
-export const SHOPPER_FAILURE_REASON = 'PAYMENT_FAILED';
+export const SHOPPER_FAILURE_REASON = 'PAYMENT_FAILED' as const;
 
 /** The shopper's view: amounts, status, where to pay, timestamps. */
-export const presentPaymentToShopper = (payment: Payment) => ({
+export const presentPaymentToShopper = (payment: Payment): z.output<typeof shopperPayment> => ({
   payment_id: payment.id,
   order_id: payment.orderId,
   status: payment.status,
@@ -24,7 +26,7 @@ export const presentPaymentToShopper = (payment: Payment) => ({
   updated_at: payment.updatedAt,
 });
 
-export const presentRefundToShopper = (refund: Refund) => ({
+export const presentRefundToShopper = (refund: Refund): z.output<typeof shopperRefund> => ({
   refund_id: refund.id,
   status: refund.status,
   amount_minor: refund.amountMinor,
@@ -32,11 +34,11 @@ export const presentRefundToShopper = (refund: Refund) => ({
 });
 
 /** Status changes only: causes and details name operators and quote the provider. */
-export const presentHistoryToShopper = (history: HistoryRow[]) =>
+export const presentHistoryToShopper = (history: HistoryRow[]): z.output<typeof shopperPaymentWithHistory>['history'] =>
   history.filter((step) => step.accepted && step.from !== step.to).map((step) => ({ from: step.from, to: step.to, at: step.at }));
 
 /** The ops view of a payment: everything recorded. */
-export const presentPayment = (payment: Payment) => ({
+export const presentPayment = (payment: Payment): Omit<z.output<typeof opsPaymentWithHistory>, 'refund' | 'history'> => ({
   payment_id: payment.id,
   order_id: payment.orderId,
   status: payment.status,
@@ -50,7 +52,7 @@ export const presentPayment = (payment: Payment) => ({
   updated_at: payment.updatedAt,
 });
 
-export const presentRefund = (refund: Refund) => ({
+export const presentRefund = (refund: Refund): z.output<typeof opsRefund> => ({
   refund_id: refund.id,
   payment_id: refund.paymentId,
   order_id: refund.orderId,

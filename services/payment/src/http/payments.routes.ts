@@ -1,25 +1,39 @@
 /** Shopper routes: open the payment of an order; read a payment and its history. */
 import { parseTraceparent } from '@flash-sale/events';
-import { notFound, principalOf, requireRole } from '@flash-sale/service-kit';
-import type { FastifyInstance } from 'fastify';
+import { bearerRefusals, errorResponses, notFound, principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { findPayment, listHistory } from '../infra/payment.repository.ts';
 import { findRefundOfPayment } from '../infra/refund.repository.ts';
 import { openPayment, type OpenPaymentDeps } from '../use-cases/open-payment.ts';
 import { presentHistoryToShopper, presentPayment, presentPaymentToShopper, presentRefund, presentRefundToShopper } from './payment.presenter.ts';
+import { opsPaymentWithHistory, shopperPayment, shopperPaymentWithHistory, uuidParams } from './payment.schemas.ts';
 
-/** Order ids (the order service's) and payment ids (this service's) are uuids. */
-export const uuidPattern = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
-export const uuidParams = {
-  type: 'object',
-  required: ['id'],
-  additionalProperties: false,
-  properties: { id: { type: 'string', pattern: uuidPattern } },
-} as const;
-
-export async function paymentsRoutes(app: FastifyInstance, deps: OpenPaymentDeps) {
-  app.post<{ Params: { id: string } }>(
+export const paymentsRoutes: FastifyPluginAsyncZod<OpenPaymentDeps> = async (app, deps) => {
+  app.post(
     '/v1/orders/:id/payments',
-    { schema: { params: uuidParams }, onRequest: requireRole('shopper') },
+    {
+      onRequest: requireRole('shopper'),
+      schema: {
+        summary: "Open the payment of the caller's order",
+        description:
+          'Idempotent per order: while a payment of the order is open or paid, that one is answered (200). An order the payment service has not heard of yet is asked of the order service; without its answer the client is told to retry (425, Retry-After).',
+        security: [{ bearer: [] }],
+        params: uuidParams,
+        response: {
+          201: shopperPayment.meta({ description: 'a payment was opened' }),
+          200: shopperPayment.meta({ description: "the order's open or paid payment" }),
+          ...errorResponses({
+            ...bearerRefusals,
+            400: 'the order id is not a uuid',
+            404: "no order of the caller's with this id",
+            409: 'the order is already paid (ORDER_ALREADY_PAID) or can no longer be paid (ORDER_NOT_PAYABLE)',
+            425: 'the order is not known yet and the order service did not answer (ORDER_NOT_YET_KNOWN); retry',
+            502: 'the provider could not open the payment (PAYMENT_PROVIDER_UNAVAILABLE); retry',
+          }),
+        },
+      },
+    },
     async (request, reply) => {
       const traceId = parseTraceparent(request.headers.traceparent as string | undefined)?.traceId;
       const { payment, created } = await openPayment(deps, principalOf(request), request.params.id, { traceId });
@@ -28,14 +42,30 @@ export async function paymentsRoutes(app: FastifyInstance, deps: OpenPaymentDeps
   );
 
   // The owner sees their payment in the shopper's view; ops see any payment of their tenant, in full.
-  app.get<{ Params: { id: string } }>('/v1/payments/:id', { schema: { params: uuidParams }, onRequest: requireRole('shopper', 'ops') }, async (request) => {
-    const principal = principalOf(request);
-    const payment = await findPayment(deps.pool, request.params.id);
-    const visible = payment && payment.tenantId === principal.tenantId && (payment.userId === principal.userId || principal.roles.includes('ops'));
-    if (!visible) throw notFound('payment', { payment_id: request.params.id });
-    const refund = await findRefundOfPayment(deps.pool, payment.id);
-    const history = await listHistory(deps.pool, payment.id);
-    if (principal.roles.includes('ops')) return { ...presentPayment(payment), refund: refund ? presentRefund(refund) : null, history };
-    return { ...presentPaymentToShopper(payment), refund: refund ? presentRefundToShopper(refund) : null, history: presentHistoryToShopper(history) };
-  });
-}
+  app.get(
+    '/v1/payments/:id',
+    {
+      onRequest: requireRole('shopper', 'ops'),
+      schema: {
+        summary: 'Read a payment, its refund and its history',
+        description: "The owner reads the shopper's view; ops read any payment of their tenant in full, with the provider's words and who asked for a refund.",
+        security: [{ bearer: [] }],
+        params: uuidParams,
+        response: {
+          200: z.union([shopperPaymentWithHistory, opsPaymentWithHistory]).meta({ description: "the shopper's view to the owner, the ops view to ops" }),
+          ...errorResponses({ ...bearerRefusals, 400: 'the payment id is not a uuid', 404: 'no payment the caller may see with this id' }),
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const payment = await findPayment(deps.pool, request.params.id);
+      const visible = payment && payment.tenantId === principal.tenantId && (payment.userId === principal.userId || principal.roles.includes('ops'));
+      if (!visible) throw notFound('payment', { payment_id: request.params.id });
+      const refund = await findRefundOfPayment(deps.pool, payment.id);
+      const history = await listHistory(deps.pool, payment.id);
+      if (principal.roles.includes('ops')) return { ...presentPayment(payment), refund: refund ? presentRefund(refund) : null, history };
+      return { ...presentPaymentToShopper(payment), refund: refund ? presentRefundToShopper(refund) : null, history: presentHistoryToShopper(history) };
+    },
+  );
+};

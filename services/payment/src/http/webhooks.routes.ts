@@ -2,14 +2,15 @@
  * The provider's webhook inbox. Its own plugin scope, because JSON must reach the handler as the
  * raw bytes that were signed, not as a parsed and re-serialisable object.
  */
-import { AppError, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
-import type { FastifyInstance } from 'fastify';
+import { AppError, errorResponses, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { providerEventSchema } from '../domain/provider-event.ts';
 import { verifyProviderSignature } from '../webhooks/provider-signature.ts';
 import { receiveProviderEvent, type ReceivedEvent } from '../webhooks/receive-provider-event.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
+import { webhookBody, webhookHeaders, webhookReceived } from './payment.schemas.ts';
 
 export interface WebhookRouteDeps {
   pool: Pool;
@@ -40,33 +41,54 @@ function parseEvent(rawBody: string): ReceivedEvent['event'] {
   return parsed.data;
 }
 
-export async function webhooksRoutes(app: FastifyInstance, deps: WebhookRouteDeps) {
+export const webhooksRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app, deps) => {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post('/v1/webhooks/provider', { onRequest: limitByAddress('webhook', deps.rateLimit) }, async (request, reply) => {
-    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = request.headers['provider-signature'];
-    const check = verifyProviderSignature({
-      header: Array.isArray(header) ? header[0] : header,
-      rawBody,
-      secrets: deps.secrets,
-      now: deps.now(),
-      toleranceSeconds: deps.toleranceSeconds,
-    });
-    if (!check.ok) throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'webhook signature rejected', { reason: check.reason });
+  app.post(
+    '/v1/webhooks/provider',
+    {
+      onRequest: limitByAddress('webhook', deps.rateLimit),
+      schema: {
+        summary: "The payment provider's signed webhook",
+        description:
+          'No bearer token: the Provider-Signature header (an HMAC of the raw body with a shared secret) authenticates the provider. The event is stored in the inbox in the transaction that applies it, then acknowledged; a redelivery is acknowledged as a duplicate with no second effect.',
+        headers: webhookHeaders,
+        body: webhookBody,
+        response: {
+          200: webhookReceived,
+          ...errorResponses({
+            400: 'the signature is missing, wrong or stale (WEBHOOK_SIGNATURE_INVALID), or the body is not a provider event (WEBHOOK_PAYLOAD_INVALID)',
+            429: "over the provider address's budget; Retry-After says when to deliver again",
+            503: 'the event could not be stored; deliver it again later',
+          }),
+        },
+      },
+    },
+    async (request, reply) => {
+      const rawBody = request.body;
+      const header = request.headers['provider-signature'];
+      const check = verifyProviderSignature({
+        header,
+        rawBody,
+        secrets: deps.secrets,
+        now: deps.now(),
+        toleranceSeconds: deps.toleranceSeconds,
+      });
+      if (!check.ok) throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'webhook signature rejected', { reason: check.reason });
 
-    const text = rawBody.toString('utf8');
-    const event = parseEvent(text);
-    let result;
-    try {
-      result = await receiveProviderEvent(deps.pool, { event, rawBody: text, signedAt: check.signedAt }, deps.now());
-    } catch (error) {
-      // Nothing was stored: a non-2xx makes the provider deliver the event again later.
-      request.log.error({ err: error, provider_event_id: event.id }, 'webhook could not be stored');
-      throw unavailable('the webhook could not be stored; retry later', { provider_event_id: event.id });
-    }
-    for (const refundId of result.refundsToSubmit) void deps.refunds.submit(refundId);
-    return reply.status(200).send({ received: true, event_id: event.id, outcome: result.outcome, duplicate: result.duplicate });
-  });
-}
+      const text = rawBody.toString('utf8');
+      const event = parseEvent(text);
+      let result;
+      try {
+        result = await receiveProviderEvent(deps.pool, { event, rawBody: text, signedAt: check.signedAt }, deps.now());
+      } catch (error) {
+        // Nothing was stored: a non-2xx makes the provider deliver the event again later.
+        request.log.error({ err: error, provider_event_id: event.id }, 'webhook could not be stored');
+        throw unavailable('the webhook could not be stored; retry later', { provider_event_id: event.id });
+      }
+      for (const refundId of result.refundsToSubmit) void deps.refunds.submit(refundId);
+      return reply.status(200).send({ received: true, event_id: event.id, outcome: result.outcome, duplicate: result.duplicate });
+    },
+  );
+};
