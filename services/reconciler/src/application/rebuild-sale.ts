@@ -10,13 +10,11 @@
 import type { Logger } from '@flash-sale/service-kit';
 import { StockReservationError, type RebuildOutcome, type StockReservations } from '@flash-sale/stock-reservations';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Pool } from 'mysql2/promise';
-import type { Tables } from '../infra/schemas.ts';
+import type { ServiceDatabases } from '../infra/service-databases.ts';
 import { armedSales, unitsOutOfSale, type ArmedSale } from './sale-books.ts';
 
 export interface RebuildDeps {
-  pool: Pool;
-  tables: Tables;
+  databases: Pick<ServiceDatabases, 'order' | 'inventory'>;
   redis: RedisClient;
   reservations: StockReservations;
   logger: Logger;
@@ -31,11 +29,11 @@ export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<R
   const startedMs = Date.now();
   let outcome: RebuildOutcome;
   try {
-    outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.pool, deps.tables, sale.saleId), {
+    outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.databases, sale.saleId), {
       carryLiveHoldsAtMs: deps.now().getTime(),
       // An ops "end sale" committed between the first read and the fence must win.
       rereadSale: async () => {
-        const [current] = await armedSales(deps.pool, deps.tables, { saleId: sale.saleId });
+        const [current] = await armedSales(deps.databases.inventory, { saleId: sale.saleId });
         if (!current) throw new Error(`sale ${sale.saleId} is no longer armed in the books`);
         return current;
       },
@@ -50,7 +48,7 @@ export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<R
 
 /** Armed sales that have not ended (optionally one of them) whose Redis keys are gone with no rebuild running. */
 export async function lostLiveSales(deps: RebuildDeps, saleId?: string): Promise<{ live: number; lost: ArmedSale[] }> {
-  const live = await armedSales(deps.pool, deps.tables, { ...(saleId === undefined ? {} : { saleId }), liveAt: deps.now() });
+  const live = await armedSales(deps.databases.inventory, { ...(saleId === undefined ? {} : { saleId }), liveAt: deps.now() });
   const lost = new Set(await deps.reservations.lostSales(live.map((sale) => sale.saleId)));
   return { live: live.length, lost: live.filter((sale) => lost.has(sale.saleId)) };
 }

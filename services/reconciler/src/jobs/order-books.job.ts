@@ -15,29 +15,35 @@
  * in the books belongs to `unreturned-stock`.
  *
  * A sale may hold 100,000 orders: the hash is read in chunks (`StockReservations.orderRecords`),
- * and each chunk is compared with one MySQL query, so memory stays bounded by the chunk size.
+ * and each chunk is compared with a lookup of its orders in the order database and of their
+ * reservations in the inventory database (ADR 0008), so memory stays bounded by the chunk size.
  */
 import type { OrderRecord } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';
 import { armedSales } from '../application/sale-books.ts';
+import { selectInBy } from '../infra/service-databases.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
-/** Hash fields asked of HSCAN per call (a hint to Redis) and order ids per MySQL query. */
+/** Hash fields asked of HSCAN per call (a hint to Redis); the MySQL lookups split a chunk into `LOOKUP_PAGE` ids. */
 export const ORDER_BOOKS_CHUNK = 1000;
 
 const LIVE = new Set(['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
 const FINISHED_UNSOLD = new Set(['CANCELLED', 'EXPIRED']);
 
-interface BooksRow extends RowDataPacket {
+interface OrderRow extends RowDataPacket {
   id: string;
   status: string;
-  books_status: string | null;
   /**
    * 1 when the order's last change is older than the grace period: the inventory handler commits
    * Redis right after its transaction, and consumers release after a cancellation, so younger
    * differences are work in flight, not anomalies.
    */
   settled: number;
+}
+
+interface ReservationRow extends RowDataPacket {
+  order_id: string;
+  status: string;
 }
 
 export const orderBooksJob: ReconciliationJob = {
@@ -47,7 +53,7 @@ export const orderBooksJob: ReconciliationJob = {
   async run(deps: JobDeps) {
     const tally = new Tally(deps.logger);
     const settledBefore = new Date(deps.now().getTime() - deps.thresholds.stockReturnGraceMs);
-    for (const sale of await armedSales(deps.pool, deps.tables)) {
+    for (const sale of await armedSales(deps.databases.inventory)) {
       for await (const chunk of deps.reservations.orderRecords(sale.saleId, ORDER_BOOKS_CHUNK)) await compareChunk(deps, tally, sale.saleId, chunk, settledBefore);
     }
     return tally.outcome();
@@ -56,19 +62,16 @@ export const orderBooksJob: ReconciliationJob = {
 
 async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: readonly OrderRecord[], settledBefore: Date): Promise<void> {
   if (chunk.length === 0) return;
-  const t = deps.tables;
   tally.checked += chunk.length;
-  const [rows] = await deps.pool.query<BooksRow[]>(
-    `SELECT o.id, o.status, r.status AS books_status, o.updated_at <= ? AS settled
-       FROM ${t.order('orders')} o LEFT JOIN ${t.inventory('stock_reservations')} r ON r.order_id = o.id
-      WHERE o.id IN (?)`,
-    [settledBefore, chunk.map((entry) => entry.orderId)],
-  );
-  const books = new Map(rows.map((row) => [String(row.id), row]));
+  // The chunk's orders from the order database, their reservations from the inventory database.
+  const ids = chunk.map((entry) => entry.orderId);
+  const orders = await selectInBy<OrderRow>(deps.databases.order, 'id', 'SELECT id, status, updated_at <= ? AS settled FROM orders WHERE id IN (?)', ids, [settledBefore]);
+  const reservations = await selectInBy<ReservationRow>(deps.databases.inventory, 'order_id', 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', [...orders.keys()]);
 
   for (const { orderId, state } of chunk) {
-    const row = books.get(orderId);
-    if (!row) continue;
+    const order = orders.get(orderId);
+    if (!order) continue;
+    const row = { ...order, books_status: reservations.get(orderId)?.status ?? null };
     const sold = row.books_status === 'committed';
     const live = LIVE.has(row.status);
     const settled = Number(row.settled) === 1;

@@ -6,6 +6,7 @@
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { armedSales } from '../application/sale-books.ts';
+import { selectIn } from '../infra/service-databases.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 export const orphanHoldsJob: ReconciliationJob = {
@@ -13,15 +14,14 @@ export const orphanHoldsJob: ReconciliationJob = {
   description: 'Redis holds with no MySQL order after a grace period: release them',
   everyMs: 60_000,
   async run(deps: JobDeps) {
-    const t = deps.tables;
     const tally = new Tally(deps.logger);
     const nowMs = deps.now().getTime();
-    for (const sale of await armedSales(deps.pool, deps.tables)) {
+    for (const sale of await armedSales(deps.databases.inventory)) {
       const takenBefore = nowMs - deps.thresholds.orphanHoldGraceMs;
       const candidates = await deps.reservations.expiredHolds(sale.saleId, takenBefore + sale.holdTtlMs, 1000);
       tally.checked += candidates.length;
       if (candidates.length === 0) continue;
-      const [known] = await deps.pool.query<RowDataPacket[]>(`SELECT id FROM ${t.order('orders')} WHERE id IN (?)`, [candidates]);
+      const known = await selectIn<RowDataPacket>(deps.databases.order, 'SELECT id FROM orders WHERE id IN (?)', candidates);
       const existing = new Set(known.map((row) => String(row.id)));
       for (const orderId of candidates) {
         if (existing.has(orderId)) continue;

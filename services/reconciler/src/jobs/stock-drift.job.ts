@@ -25,7 +25,7 @@ export const stockDriftJob: ReconciliationJob = {
   everyMs: 60_000,
   async run(deps: JobDeps) {
     const tally = new Tally(deps.logger);
-    const sales = await armedSales(deps.pool, deps.tables);
+    const sales = await armedSales(deps.databases.inventory);
     let lost = 0;
     for (const sale of sales) {
       tally.checked += 1;
@@ -46,10 +46,10 @@ export const stockDriftJob: ReconciliationJob = {
     }
     deps.metrics.redisSalesLost.set(lost);
 
-    const t = deps.tables;
-    const [skus] = await deps.pool.query<FoldRow[]>(
+    // One database: the SKUs and their audit are both the inventory service's.
+    const [skus] = await deps.databases.inventory.query<FoldRow[]>(
       `SELECT s.tenant_id, s.id, s.stock, s.initial_stock + COALESCE(SUM(a.stock_delta), 0) AS folded
-         FROM ${t.inventory('skus')} s LEFT JOIN ${t.inventory('inventory_audit')} a ON a.tenant_id = s.tenant_id AND a.sku_id = s.id
+         FROM skus s LEFT JOIN inventory_audit a ON a.tenant_id = s.tenant_id AND a.sku_id = s.id
         GROUP BY s.tenant_id, s.id, s.stock, s.initial_stock`,
     );
     for (const sku of skus) {
@@ -62,7 +62,7 @@ export const stockDriftJob: ReconciliationJob = {
       await tally.repair('mysql_stock_drift', `${sku.tenant_id}/${sku.id}`, async () => {
         if (folded < 0) throw new Error(`audit of sku ${sku.id} folds to negative stock ${folded}; needs a person`);
         // Guarded on the value read: a consumer that moved the stock meanwhile wins, the next run re-checks.
-        const [result] = await deps.pool.query<ResultSetHeader>(`UPDATE ${t.inventory('skus')} SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [
+        const [result] = await deps.databases.inventory.query<ResultSetHeader>(`UPDATE skus SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [
           folded,
           sku.tenant_id,
           sku.id,

@@ -11,7 +11,7 @@ import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 export const stuckOutboxJob: ReconciliationJob = {
   name: 'stuck-outbox',
-  description: 'Outbox rows unpublished past the threshold in any service schema: publish them and alert',
+  description: 'Outbox rows unpublished past the threshold in any service database: publish them and alert',
   everyMs: 60_000,
   async run(deps: JobDeps) {
     const tally = new Tally(deps.logger);
@@ -19,9 +19,9 @@ export const stuckOutboxJob: ReconciliationJob = {
     let producer: Producer | undefined;
     try {
       for (const service of deps.outboxes) {
-        const outbox = deps.tables[service]('outbox');
-        const [rows] = await deps.pool.query<OutboxRecord[]>(
-          `SELECT id, event_id, event_type, topic, partition_key, tenant_id, envelope, headers FROM ${outbox}
+        const database = deps.databases[service];
+        const [rows] = await database.query<OutboxRecord[]>(
+          `SELECT id, event_id, event_type, topic, partition_key, tenant_id, envelope, headers FROM outbox
             WHERE published_at IS NULL AND created_at <= ? ORDER BY id LIMIT 1000`,
           [cutoff],
         );
@@ -40,8 +40,8 @@ export const stuckOutboxJob: ReconciliationJob = {
           await tally.repair(anomaly, row.event_id, async () => {
             // The row holds the logical topic; the deployment's prefix goes in front, as in the relay.
             await connected.send({ topic: `${deps.topicPrefix}${row.topic}`, acks: -1, messages: [outboxMessage(row)] });
-            const [marked] = await deps.pool.query<ResultSetHeader>(
-              `UPDATE ${outbox} SET published_at = NOW(6), last_error = NULL WHERE id = ? AND published_at IS NULL`,
+            const [marked] = await database.query<ResultSetHeader>(
+              `UPDATE outbox SET published_at = NOW(6), last_error = NULL WHERE id = ? AND published_at IS NULL`,
               [row.id],
             );
             return marked.affectedRows === 1;
