@@ -16,9 +16,24 @@ const skip = cluster ? false : 'the cluster topology runs only under STACK_TOPOL
 const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
 type Service = (typeof services)[number];
 
+// The addresses come from infra/local/env.sh itself, not from this process's environment: turbo
+// hands a test only the variables turbo.json names, and the cluster's are many.
+const root = new URL('../../', import.meta.url).pathname;
+const stackEnvironment: Record<string, string> = cluster
+  ? Object.fromEntries(
+      spawnSync('bash', ['-c', 'source infra/local/env.sh && env -0'], {
+        cwd: root,
+        env: { HOME: process.env.HOME ?? '/root', PATH: process.env.PATH ?? '/usr/bin:/bin', STACK_TOPOLOGY: 'cluster' },
+        encoding: 'utf8',
+      })
+        .stdout.split('\0')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    )
+  : {};
 const env = (name: string): string => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (source infra/local/env.sh)`);
+  const value = stackEnvironment[name];
+  if (!value) throw new Error(`infra/local/env.sh sets no ${name} for the cluster topology`);
   return value;
 };
 const serviceUrl = (service: Service) => env(`${service.toUpperCase()}_MYSQL_URL`);
@@ -74,8 +89,7 @@ t.test('every declared topic has three replicas, all in sync, and min.insync.rep
   await admin.connect();
   t.teardown(() => admin.disconnect());
   t.equal((await admin.describeCluster()).brokers.length, 3, 'three brokers registered');
-  const prefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
-  const names = allTopics().map((topic) => `${prefix}${topic.name}`);
+  const names = allTopics().map((topic) => topic.name);
   const metadata = await admin.fetchTopicMetadata({ topics: names });
   for (const topic of metadata.topics) {
     const short = topic.partitions.filter((partition) => partition.replicas.length !== 3 || partition.isr.length !== 3);
