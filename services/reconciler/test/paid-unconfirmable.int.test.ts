@@ -178,6 +178,54 @@ t.test('a refused order whose payment is already being refunded is left to that 
   t.same(refunds.map((refund) => refund.initiated_by), ['ops']);
 });
 
+t.test('a run that stopped after fencing the books and before requesting the refund is finished by the next run: one refund, the fence kept', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3 });
+  const orderId = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, orderId, true);
+  const paymentId = await completePayment(f, orderId);
+  await f.setOrderStatus(orderId, 'PAID', 'payment completed');
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+  // Step 1 (inventory database) committed; the process died before step 2 (payment database).
+  await f.inventory.pool.query(
+    "INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, released_at) VALUES (?, ?, ?, ?, 1, 'released_before_created', 'unconfirmable', NOW(6))",
+    [orderId, sale.tenantId, sale.saleId, sale.skuId],
+  );
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(orderId);
+  await inventory.readAll();
+
+  const run = await runJob(inventory.deps, paidUnconfirmableJob, 'test');
+  t.match(run, { anomaliesFound: 1, repaired: 1, failed: 0, outcome: 'completed' });
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT payment_id, status, initiated_by FROM refunds WHERE order_id = ?', [orderId]);
+  t.same(refunds.map((refund) => [refund.payment_id, refund.status, refund.initiated_by]), [[paymentId, 'REQUESTED', 'automatic']], 'the refund step ran');
+  const [fences] = await f.inventory.pool.query<RowDataPacket[]>('SELECT status, release_reason FROM stock_reservations WHERE order_id = ?', [orderId]);
+  t.same(fences.map((fence) => [fence.status, fence.release_reason]), [['released_before_created', 'unconfirmable']], 'the fence is the one row');
+  t.match(await runJob(inventory.deps, paidUnconfirmableJob, 'test'), { anomaliesFound: 0, repaired: 0 }, 'and the run after that finds nothing');
+});
+
+t.test('a refused order that inventory took after all (a committed reservation) is neither fenced nor refunded', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3 });
+  const orderId = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, orderId, true);
+  await completePayment(f, orderId);
+  await f.setOrderStatus(orderId, 'PAID', 'payment completed');
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+  await f.inventory.pool.query("INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, 1, 'committed', NOW(6))", [
+    orderId,
+    sale.tenantId,
+    sale.saleId,
+    sale.skuId,
+  ]);
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(orderId);
+  await inventory.readAll();
+  t.match(await runJob(inventory.deps, paidUnconfirmableJob, 'test'), { anomaliesFound: 0, repaired: 0, failed: 0 });
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM refunds');
+  t.equal(Number(refunds[0]?.n), 0);
+});
+
 t.test('the reconciler database user can do this repair with exactly what grants.sql gives it', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 3 });
