@@ -83,7 +83,7 @@ t.test('the Redis Cluster serves every slot from 3 masters, each with one replic
   for (const node of nodes) t.match(redisCli(node, 'CONFIG', 'GET', 'appendonly'), /appendonly\s+yes/, `${node} appends to its AOF`);
 });
 
-t.test('every declared topic has three replicas, all in sync, and min.insync.replicas 2', { skip }, async (t) => {
+t.test('every declared topic has three replicas, all in sync, and min.insync.replicas 2, and each broker creates its internal topics the same way', { skip }, async (t) => {
   const kafka = new Kafka({ clientId: 'cluster-topology-test', brokers: env('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -101,6 +101,22 @@ t.test('every declared topic has three replicas, all in sync, and min.insync.rep
   });
   for (const resource of configs.resources) {
     t.equal(resource.configEntries.find((entry) => entry.configName === 'min.insync.replicas')?.configValue, '2', `${resource.resourceName}: min.insync.replicas 2`);
+  }
+  // The internal topics (consumer offsets, transactions) are created on first use, from these.
+  const wanted: Record<string, string> = {
+    'default.replication.factor': '3',
+    'min.insync.replicas': '2',
+    'offsets.topic.replication.factor': '3',
+    'transaction.state.log.replication.factor': '3',
+    'unclean.leader.election.enable': 'false',
+  };
+  const brokers = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: ['1', '2', '3'].map((id) => ({ type: kafkajs.ConfigResourceTypes.BROKER, name: id, configNames: Object.keys(wanted) })),
+  });
+  for (const resource of brokers.resources) {
+    const values = Object.fromEntries(resource.configEntries.map((entry) => [entry.configName, entry.configValue]));
+    t.same(values, wanted, `broker ${resource.resourceName} replicates by default as the cluster promises`);
   }
 });
 
