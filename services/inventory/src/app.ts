@@ -1,6 +1,7 @@
 import {
   authPlugin,
   createBaseApp,
+  docsPlugin,
   kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
@@ -41,6 +42,12 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+  });
+  await app.register(docsPlugin, {
+    title: 'Inventory service',
+    version: '1.0.0',
+    description:
+      'SKUs and restock, flash sales that allocate their units from the SKU, arming and ending a sale, stock views (ops), and the public sale reads. Every refusal is {"error":{"code","message","details"}}.',
   });
   await app.register(authPlugin, {
     secret: deps.jwtSecret,
