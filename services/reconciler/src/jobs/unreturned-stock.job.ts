@@ -41,7 +41,7 @@ export const unreturnedStockJob: ReconciliationJob = {
     const nowMs = deps.now().getTime();
     const window = [new Date(nowMs - LOOKBACK_MS), new Date(nowMs - deps.thresholds.stockReturnGraceMs)];
     // Keyset pages of finished orders from the order database; each page's reservations from the
-    // inventory database and its Redis records in one pipeline (ADR 0008).
+    // inventory database and its Redis records (ADR 0008).
     let after: [string, string] | undefined;
     while (tally.checked < MAX_ORDERS_PER_RUN) {
       const [rows] = await deps.databases.order.query<OrderRow[]>(
@@ -65,12 +65,8 @@ export const unreturnedStockJob: ReconciliationJob = {
 
 async function comparePage(deps: JobDeps, tally: Tally, rows: readonly OrderRow[]): Promise<void> {
   const books = await selectInBy<ReservationRow>(deps.databases.inventory, 'order_id', 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', rows.map((row) => row.id));
-  const pipeline = deps.redis.pipeline();
-  for (const row of rows) pipeline.hget(deps.reservations.keys(row.sale_id).orders, row.id);
-  const redisStates = ((await pipeline.exec()) ?? []).map(([error, raw]) => {
-    if (error) throw error;
-    return typeof raw === 'string' ? (JSON.parse(raw) as { s: string }).s : null;
-  });
+  const records = await deps.reservations.findOrderRecords(rows.map((row) => ({ saleId: row.sale_id, orderId: row.id })));
+  const redisStates = records.map((record) => record?.state ?? null);
 
   for (const [index, row] of rows.entries()) {
     const booksStatus = books.get(row.id)?.status ?? null;
