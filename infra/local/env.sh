@@ -63,6 +63,7 @@ export MYSQL_ADMIN_PASSWORD="${MYSQL_ADMIN_PASSWORD:-admin-local-only}"
 export MYSQL_ADMIN_URL="${MYSQL_ADMIN_URL:-mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$stack_admin_port}"
 export REDIS_URL="${REDIS_URL:-$stack_redis_url}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-$stack_kafka_brokers}"
+unset stack_redis_url stack_kafka_brokers stack_admin_port
 
 # service name -> database, user, password (local-only)
 STACK_SERVICES="order payment inventory reconciler"
