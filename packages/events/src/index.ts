@@ -10,6 +10,8 @@ export {
   createEventConsumer,
   type EventConsumer,
   type EventConsumerOptions,
+  type BatchHandlerContext,
+  type EventBatchHandler,
   type EventHandler,
   type HandlerContext,
 } from './consumer/event-consumer.ts';

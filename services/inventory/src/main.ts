@@ -5,7 +5,7 @@ import { listenWithGracefulShutdown, startServiceRuntime, PeriodicTask, rateLimi
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { inventoryConfigSchema } from './config.ts';
-import { inventoryHandlers } from './workers/inventory-handlers.ts';
+import { inventoryBatchHandlers, inventoryHandlers } from './workers/inventory-handlers.ts';
 
 const config = loadConfigOrExit(inventoryConfigSchema);
 const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('inventory', config, { redact: registry.redactionPaths() });
@@ -17,7 +17,7 @@ const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kaf
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }) }),
+  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }), batchHandlers: inventoryBatchHandlers({ reservations, now }) }),
   (c) => c.stop(),
 );
 await consumer.start();

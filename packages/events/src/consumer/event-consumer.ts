@@ -32,7 +32,7 @@ import { consumerMetrics } from './consumer-metrics.ts';
 import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
 import { decodeMessage } from './decode.ts';
 import { TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
-import { handleChunk, type ChunkEvent } from './handle-chunk.ts';
+import { ChunkEventFailure, handleChunk, type ChunkEvent } from './handle-chunk.ts';
 import { HandlerFailure, handleOnce } from './handle-once.ts';
 
 export interface HandlerContext {
@@ -52,6 +52,23 @@ export interface HandlerContext {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each consumer owns its view of a payload
 export type EventHandler<P = any> = (event: Envelope<P>, ctx: HandlerContext) => Promise<void>;
 
+export interface BatchHandlerContext {
+  /** The chunk's transaction, which also holds the events' dedupe rows. */
+  tx: PoolConnection;
+  logger: Logger;
+  topic: string;
+  partition: number;
+}
+
+/**
+ * Consecutive events of one type from one partition, applied together (multi-row statements).
+ * It must leave the books as its single-event handler would, applied to them in turn; when it
+ * cannot (a line it cannot decide for the batch), it throws and the runtime applies the events one
+ * by one with the single-event handler, which also decides which one is at fault.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each consumer owns its view of a payload
+export type EventBatchHandler<P = any> = (items: ReadonlyArray<{ event: Envelope<P>; traceparent: string | undefined }>, ctx: BatchHandlerContext) => Promise<void>;
+
 export interface EventConsumerOptions {
   /** Names the consumer: dedupe key, default group id, dead-letter and quarantine topics. */
   consumer: string;
@@ -62,6 +79,8 @@ export interface EventConsumerOptions {
   metrics: Registry;
   /** By event type, e.g. `'order.created.v1'`. */
   handlers: Partial<Record<string, EventHandler>>;
+  /** By event type, optional: used for two or more consecutive events of that type in a chunk. */
+  batchHandlers?: Partial<Record<string, EventBatchHandler>>;
   retry?: { maxAttempts?: number; initialDelayMs?: number; maxDelayMs?: number };
   /** Where an event type is consumed from; defaults to the registry's topic. */
   topicFor?: (eventType: string) => string;
@@ -192,10 +211,32 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       const traceparent = decodeHeaders(message.headers)[HEADER.traceparent];
       prepared.push({ delivery: { consumer: name, topic, partition, offset: message.offset }, envelope, handler, traceparent });
     }
-    const result = await handleChunk(options.pool, name, prepared, (event, tx) => {
-      const { envelope, delivery, handler, traceparent } = event as Prepared;
+    const single = (event: Prepared, tx: PoolConnection) => {
+      const { envelope, delivery, handler, traceparent } = event;
       const ctx = { tx, logger: eventLoggerFor(envelope, topic, partition, delivery.offset), topic, partition, offset: delivery.offset, attempt: 1, traceparent };
       return withRemoteParent(parseTraceparent(traceparent), () => handler(envelope, ctx));
+    };
+    const result = await handleChunk(options.pool, name, prepared, async (fresh, tx) => {
+      const events = fresh as Prepared[];
+      for (let index = 0; index < events.length; ) {
+        const type = events[index]!.envelope.type;
+        const batchHandler = options.batchHandlers?.[type];
+        let end = index + 1;
+        while (batchHandler && end < events.length && events[end]!.envelope.type === type) end += 1;
+        if (batchHandler && end - index > 1) {
+          const run = events.slice(index, end);
+          await batchHandler(run.map(({ envelope, traceparent }) => ({ event: envelope, traceparent })), { tx, logger: eventLoggerBase, topic, partition });
+          index = end;
+          continue;
+        }
+        const event = events[index]!;
+        try {
+          await single(event, tx);
+        } catch (error) {
+          throw new ChunkEventFailure(event, error);
+        }
+        index += 1;
+      }
     });
     if (!result.committed) {
       if (result.failed) firstFailures.set(result.failed.event.delivery.offset, result.failed.failure);

@@ -19,6 +19,19 @@ export interface ChunkEvent {
   envelope: Envelope;
 }
 
+/** Thrown by `apply` when one event's own handler failed: that failure is the event's first attempt. */
+export class ChunkEventFailure extends Error {
+  readonly event: ChunkEvent;
+  override readonly cause: unknown;
+
+  constructor(event: ChunkEvent, cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'ChunkEventFailure';
+    this.event = event;
+    this.cause = cause;
+  }
+}
+
 /**
  * Per event, in the order given, when the chunk committed; otherwise why it rolled back, and which
  * event's handler threw when that was the reason (its failure counts as that event's first attempt).
@@ -31,11 +44,11 @@ export async function handleChunk(
   pool: Pool,
   consumer: string,
   events: readonly ChunkEvent[],
-  handler: (event: ChunkEvent, tx: PoolConnection) => Promise<void>,
+  /** Applies the events not seen before, in order, in `tx`. */
+  apply: (fresh: ChunkEvent[], tx: PoolConnection) => Promise<void>,
 ): Promise<ChunkOutcome> {
   const tx = await pool.getConnection();
   let open = false;
-  let failed: { event: ChunkEvent; failure: HandlerFailure } | undefined;
   try {
     await tx.beginTransaction();
     open = true;
@@ -62,21 +75,15 @@ export async function handleChunk(
         'INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ?',
         [fresh.map(({ delivery, envelope }) => [consumer, envelope.id, envelope.type, delivery.topic, delivery.partition, delivery.offset])],
       );
-      for (const event of fresh) {
-        try {
-          await handler(event, tx);
-        } catch (error) {
-          failed = { event, failure: new HandlerFailure(error) };
-          throw error;
-        }
-      }
+      await apply(fresh, tx);
     }
     await tx.commit();
     open = false;
     return { committed: true, outcomes };
   } catch (error) {
     if (open) await tx.rollback().catch(() => tx.destroy());
-    return { committed: false, error, ...(failed ? { failed } : {}) };
+    if (error instanceof ChunkEventFailure) return { committed: false, error: error.cause, failed: { event: error.event, failure: new HandlerFailure(error.cause) } };
+    return { committed: false, error };
   } finally {
     tx.release();
   }

@@ -28,6 +28,14 @@ export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
   );
 }
 
+/** Several rows in one statement; any duplicate (ref, operation) fails it whole. */
+export async function appendAudits(sql: Sql, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await sql.query('INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES ?', [
+    entries.map((entry) => [entry.tenantId, entry.skuId, entry.saleId, entry.operation, entry.quantity, entry.stockDelta, entry.refId, entry.eventId]),
+  ]);
+}
+
 export type AuditTotals = Record<SaleAuditOperation, { rows: number; quantity: number; stockDelta: number }>;
 
 interface TotalsRow extends RowDataPacket {

@@ -49,6 +49,19 @@ export async function insertReservation(
   return { inserted: false, existing };
 }
 
+/**
+ * Several orders' `committed` rows in one statement. Any order seen before fails it whole with a
+ * duplicate key (nothing inserted); callers then go order by order with `insertReservation`.
+ */
+const CURRENT_TIMESTAMP = { toSqlString: () => 'CURRENT_TIMESTAMP(6)' };
+
+export async function insertCommittedReservations(sql: Sql, keys: readonly ReservationKey[]): Promise<void> {
+  await sql.query(
+    `INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, release_reason, committed_at, released_at) VALUES ?`,
+    [keys.map((key) => [key.orderId, key.tenantId, key.saleId, key.skuId, key.quantity, 'committed', null, CURRENT_TIMESTAMP, null])],
+  );
+}
+
 export async function lockReservation(sql: Sql, orderId: string): Promise<Reservation | undefined> {
   const [rows] = await sql.query<ReservationRow[]>(
     'SELECT order_id, tenant_id, sale_id, sku_id, quantity, status FROM stock_reservations WHERE order_id = ? FOR UPDATE',

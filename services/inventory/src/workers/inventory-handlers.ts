@@ -1,4 +1,5 @@
-import type { EventHandler } from '@flash-sale/events';
+import type { EventBatchHandler, EventHandler } from '@flash-sale/events';
+import { orderCreatedBatchHandler } from './order-created.batch-handler.ts';
 import { orderCreatedHandler, type HandlerDeps } from './order-created.handler.ts';
 import { orderRefundedHandler } from './order-refunded.handler.ts';
 import { orderReleasedHandler } from './order-released.handler.ts';
@@ -11,4 +12,9 @@ export function inventoryHandlers(deps: HandlerDeps): Record<string, EventHandle
     'order.expired.v1': orderReleasedHandler(deps, 'expired'),
     'order.refunded.v1': orderRefundedHandler(deps),
   };
+}
+
+/** The types the consumer may apply several at a time (`batchHandlers` of `createEventConsumer`). */
+export function inventoryBatchHandlers(deps: HandlerDeps): Record<string, EventBatchHandler> {
+  return { 'order.created.v1': orderCreatedBatchHandler(deps) };
 }
