@@ -6,6 +6,8 @@
 // service's accepted orders and sold-out refusals, the bare one-order-per-transaction MariaDB
 // loop. Every HTTP target is driven by the same wrk and Lua request builder; ratios are medians
 // of per-round ratios.
+// The public sale read (sale-read.phase.ts): GET /v1/sales/:id on the inventory service alone
+// next to hello-world, with the same wrk settings.
 // Phase 2, the whole system as deployed (order with its relay and consumer, inventory, payment,
 // reconciler, provider simulator): accepted orders and sold-out refusals again, the event
 // pipeline behind the accepted orders (lag while loaded, time to drain), then latency under an
@@ -25,6 +27,7 @@ import mysql from 'mysql2/promise';
 import { vegeta, wrk, type OpenModelResult, type WrkResult, type WrkTarget } from './support/load-generators.ts';
 import { repoRoot, scrapeMetrics, signShopperTokens, startProcess, waitUntilReady, type BenchProcess } from './support/processes.ts';
 import { startWholeSystem, type WholeSystem } from './support/whole-system.ts';
+import { measureSaleRead } from './sale-read.phase.ts';
 
 const soak = process.argv.includes('--soak');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -308,6 +311,9 @@ async function runBench() {
     sold_out_p99_ms_closed_model: round(soldOutP99, 1),
   };
 
+  const saleRead = await measureSaleRead({ servers, redisUrl, jwtSecret, runId, logDir: workDir, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, threads: THREADS, cleanup, say });
+  recordPeaks(saleRead.processes);
+
   // ---- Phase 2: the whole system -------------------------------------------------------------
   say('phase 2: the whole system (order with relay and consumer, inventory, payment, reconciler, provider simulator)');
   const system = await startWholeSystem({ servers, redisUrl, jwtSecret, runId, logDir: workDir, shopperToken: tokens[0] ?? '', cleanup });
@@ -377,6 +383,7 @@ async function runBench() {
   const lagOf = (pick: (s: (typeof lagSamples)[number]) => number) => percentile(lagSamples.map(pick), 99);
   const summary = {
     ...phase1,
+    ...saleRead.figures,
     full_system_sold_out_per_s: round(fullSoldOut),
     full_system_accepted_per_s: round(fullAccepted),
     // Across the two phases (not per round): the system's processes are not running in phase 1.
