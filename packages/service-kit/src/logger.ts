@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 /** `json`: one object per line, for a log collector. `pretty`: one readable line per entry, for a person at a terminal. */
@@ -70,12 +71,12 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
 }
 
 /**
- * pino-pretty formats in a worker thread (a pino transport), off the thread that serves requests.
+ * pino-pretty (pretty-transport.ts) formats in a worker thread, off the thread that serves requests.
  * One line per entry: the service is already in `npm start`'s prefix, pid and host say nothing
  * locally, and the component (outbox-relay, kafkajs, …) leads the message.
  */
 const prettyTransport = {
-  target: 'pino-pretty',
+  target: fileURLToPath(new URL('./pretty-transport.ts', import.meta.url)),
   options: {
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service,component',

@@ -16,6 +16,9 @@ function logFrom(format: 'json' | 'pretty'): string[] {
     logger.info({ component: 'outbox-relay', relay: 'order', batch_size: 500 }, 'outbox relay started');
     logger.warn({ user: { password: 'hunter2' } }, 'redaction applies in both formats');
     logger.debug('below the level');
+    const unavailable = Object.assign(new Error('a service this request depends on did not answer'), { code: 'DEPENDENCY_UNAVAILABLE' });
+    logger.warn({ err: unavailable }, 'payment service did not answer');
+    logger.error({ err: new Error('boom') }, 'failed');
   `;
   // A file, not --eval: the transport's worker thread inherits the process's flags, and --input-type would stop it.
   const dir = mkdtempSync(join(tmpdir(), 'log-format-'));
@@ -40,7 +43,6 @@ t.test('pretty in development, JSON in production and tests, and LOG_FORMAT wins
 
 t.test('a pretty log is one readable line per entry, led by its component, with the same redaction', async (t) => {
   const lines = logFrom('pretty');
-  t.equal(lines.length, 2, lines.join('\n'));
   const [started = '', redacted = ''] = lines;
   t.match(started, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: outbox-relay: outbox relay started \{"relay":"order","batch_size":500\}$/);
   t.match(redacted, /WARN: redaction applies in both formats/);
@@ -48,9 +50,18 @@ t.test('a pretty log is one readable line per entry, led by its component, with 
   t.throws(() => JSON.parse(started), 'not JSON');
 });
 
+t.test('a warning with an error costs two pretty lines (type, message, code); an error keeps its stack', async (t) => {
+  const lines = logFrom('pretty');
+  const warning = lines.findIndex((line) => line.includes('WARN: payment service did not answer'));
+  t.match(lines[warning + 1], /^\s+err: Error: a service this request depends on did not answer \[DEPENDENCY_UNAVAILABLE\]$/);
+  t.match(lines[warning + 2], /ERROR: failed/, 'the next entry follows at once: no stack under a warning');
+  t.match(lines[warning + 3], /^\s+err: Error: boom$/);
+  t.match(lines[warning + 4], /^\s+at /, 'the stack under an error');
+});
+
 t.test('a JSON log is one object per line, as before', async (t) => {
   const lines = logFrom('json').map((line) => JSON.parse(line) as Record<string, unknown>);
-  t.equal(lines.length, 2);
+  t.equal(lines.length, 4);
   t.match(lines[0], { level: 'info', service: 'order', component: 'outbox-relay', msg: 'outbox relay started' });
   t.match(lines[1], { user: { password: '[redacted]' } });
 });
