@@ -58,6 +58,16 @@ export function sumSeries(metrics: Map<string, number>, name: string, labels: Re
   return total;
 }
 
+/**
+ * BENCH_CPU_PROFILE_DIR: every server the bench starts writes a V8 CPU profile there when it stops
+ * (`<dir>/<name>/*.cpuprofile`); `node services/order/bench/profile-summary.ts <file>` sums it up.
+ */
+function nodeOptionsFor(name: string): string {
+  const inherited = process.env.NODE_OPTIONS ?? '';
+  const dir = process.env.BENCH_CPU_PROFILE_DIR;
+  return dir ? `${inherited} --cpu-prof --cpu-prof-dir=${dir}/${name}`.trim() : inherited;
+}
+
 export function startProcess(options: { name: string; script: string; port: number; env: Record<string, string>; logDir: string; ipc?: boolean }): {
   process: BenchProcess;
   child: ChildProcess;
@@ -68,7 +78,7 @@ export function startProcess(options: { name: string; script: string; port: numb
     script: options.script,
     cwd: repoRoot,
     port: options.port,
-    env: { NODE_OPTIONS: process.env.NODE_OPTIONS ?? '', ...options.env },
+    env: { NODE_OPTIONS: nodeOptionsFor(options.name), ...options.env },
     stdio: ['ignore', log, log, ...(options.ipc ? (['ipc'] as const) : [])],
   });
   const { child, url } = node;
