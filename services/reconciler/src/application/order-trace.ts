@@ -1,12 +1,13 @@
 /**
- * Everything the books know about one order, across the three schemas and Redis, with timestamps:
+ * Everything the books know about one order, from the three service databases (each through its
+ * own connection, ADR 0008) and Redis, with timestamps:
  * states, events still in the outboxes, audit rows, reservation, payments with their history,
  * webhook inbox rows and refunds. The merged `timeline` answers "at which step is it stuck".
  */
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { RedisClient } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Tables } from '../infra/schemas.ts';
+import type { ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface TimelineEntry {
   at: string;
@@ -31,27 +32,27 @@ export interface OrderTrace {
 
 const EVENT_COLUMNS = 'id, event_id, event_type, topic, created_at, published_at, attempts, next_attempt_at, last_error';
 
-export async function traceOrder(deps: { pool: Pool; tables: Tables; redis: RedisClient; reservations: StockReservations }, orderId: string): Promise<OrderTrace | null> {
-  const { pool, tables: t } = deps;
-  const q = async (sql: string, params: unknown[]) => (await pool.query<RowDataPacket[]>(sql, params))[0];
-  const [order] = await q(`SELECT * FROM ${t.order('orders')} WHERE id = ?`, [orderId]);
+export async function traceOrder(deps: { databases: ServiceDatabases; redis: RedisClient; reservations: StockReservations }, orderId: string): Promise<OrderTrace | null> {
+  const { order: orders, payment, inventory } = deps.databases;
+  const q = async (pool: Pool, sql: string, params: unknown[]) => (await pool.query<RowDataPacket[]>(sql, params))[0];
+  const [order] = await q(orders, 'SELECT * FROM orders WHERE id = ?', [orderId]);
   if (!order) return null;
   const [history, items, orderEvents, reservations, audit, inventoryEvents, payments, paymentEvents, refunds] = await Promise.all([
-    q(`SELECT from_status, to_status, cause, source_event_id, occurred_at FROM ${t.order('order_status_history')} WHERE order_id = ? ORDER BY id`, [orderId]),
-    q(`SELECT line_no, sku_id, quantity, unit_price_minor FROM ${t.order('order_items')} WHERE order_id = ? ORDER BY line_no`, [orderId]),
-    q(`SELECT ${EVENT_COLUMNS}, 'order' AS service FROM ${t.order('outbox')} WHERE partition_key = ? ORDER BY id`, [orderId]),
-    q(`SELECT * FROM ${t.inventory('stock_reservations')} WHERE order_id = ?`, [orderId]),
-    q(`SELECT id, operation, quantity, stock_delta, sku_id, sale_id, event_id, created_at FROM ${t.inventory('inventory_audit')} WHERE ref_id = ? ORDER BY id`, [orderId]),
-    q(`SELECT ${EVENT_COLUMNS}, 'inventory' AS service FROM ${t.inventory('outbox')} WHERE partition_key = ? ORDER BY id`, [orderId]),
-    q(`SELECT id, status, amount_minor, currency, provider_payment_id, transaction_id, failure_reason, callback_at, created_at, updated_at FROM ${t.payment('payments')} WHERE order_id = ? ORDER BY created_at`, [orderId]),
-    q(`SELECT ${EVENT_COLUMNS}, 'payment' AS service FROM ${t.payment('outbox')} WHERE partition_key = ? ORDER BY id`, [orderId]),
-    q(`SELECT id, payment_id, status, reason, initiated_by, created_at, submitted_at, completed_at FROM ${t.payment('refunds')} WHERE order_id = ? ORDER BY created_at`, [orderId]),
+    q(orders, `SELECT from_status, to_status, cause, source_event_id, occurred_at FROM order_status_history WHERE order_id = ? ORDER BY id`, [orderId]),
+    q(orders, `SELECT line_no, sku_id, quantity, unit_price_minor FROM order_items WHERE order_id = ? ORDER BY line_no`, [orderId]),
+    q(orders, `SELECT ${EVENT_COLUMNS}, 'order' AS service FROM outbox WHERE partition_key = ? ORDER BY id`, [orderId]),
+    q(inventory, `SELECT * FROM stock_reservations WHERE order_id = ?`, [orderId]),
+    q(inventory, `SELECT id, operation, quantity, stock_delta, sku_id, sale_id, event_id, created_at FROM inventory_audit WHERE ref_id = ? ORDER BY id`, [orderId]),
+    q(inventory, `SELECT ${EVENT_COLUMNS}, 'inventory' AS service FROM outbox WHERE partition_key = ? ORDER BY id`, [orderId]),
+    q(payment, `SELECT id, status, amount_minor, currency, provider_payment_id, transaction_id, failure_reason, callback_at, created_at, updated_at FROM payments WHERE order_id = ? ORDER BY created_at`, [orderId]),
+    q(payment, `SELECT ${EVENT_COLUMNS}, 'payment' AS service FROM outbox WHERE partition_key = ? ORDER BY id`, [orderId]),
+    q(payment, `SELECT id, payment_id, status, reason, initiated_by, created_at, submitted_at, completed_at FROM refunds WHERE order_id = ? ORDER BY created_at`, [orderId]),
   ]);
   const paymentIds = payments.map((payment) => String(payment.id));
   const [paymentHistory, webhookInbox] = paymentIds.length
     ? await Promise.all([
-        q(`SELECT payment_id, from_status, to_status, accepted, cause, provider_event_id, created_at FROM ${t.payment('payment_status_history')} WHERE payment_id IN (?) ORDER BY id`, [paymentIds]),
-        q(`SELECT provider_event_id, event_type, payment_id, signed_at, received_at, processed_at, outcome, outcome_detail, duplicate_deliveries FROM ${t.payment('webhook_inbox')} WHERE payment_id IN (?) ORDER BY received_at`, [paymentIds]),
+        q(payment, `SELECT payment_id, from_status, to_status, accepted, cause, provider_event_id, created_at FROM payment_status_history WHERE payment_id IN (?) ORDER BY id`, [paymentIds]),
+        q(payment, `SELECT provider_event_id, event_type, payment_id, signed_at, received_at, processed_at, outcome, outcome_detail, duplicate_deliveries FROM webhook_inbox WHERE payment_id IN (?) ORDER BY received_at`, [paymentIds]),
       ])
     : [[], []];
   const rawHold = await deps.redis.hget(deps.reservations.keys(String(order.sale_id)).orders, orderId);

@@ -6,13 +6,12 @@
  * it is taught here, never shown by default. `platform-ops` sees everything.
  */
 import { actsAcrossTenants, type Principal } from '@flash-sale/service-kit';
-import type { Pool, RowDataPacket } from 'mysql2/promise';
-import type { Tables } from '../infra/schemas.ts';
+import type { RowDataPacket } from 'mysql2/promise';
 import type { RunRecord } from '../infra/run.repository.ts';
+import { selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface TenantScopeDeps {
-  pool: Pool;
-  tables: Tables;
+  databases: ServiceDatabases;
   outboxes: readonly ('order' | 'payment' | 'inventory')[];
 }
 
@@ -26,13 +25,14 @@ export async function idsOfTenant(deps: TenantScopeDeps, tenantId: string, ids: 
   const unique = [...new Set(ids)];
   const owned = new Set(unique.filter((id) => id.startsWith(`${tenantId}/`)));
   if (unique.length === 0) return owned;
+  // Each in its service's database; up to 500 runs of 20 sample ids each go in pages.
   const lookups = [
-    `SELECT id FROM ${deps.tables.order('orders')} WHERE tenant_id = ? AND id IN (?)`,
-    `SELECT id FROM ${deps.tables.inventory('flash_sales')} WHERE tenant_id = ? AND id IN (?)`,
-    ...deps.outboxes.map((service) => `SELECT event_id AS id FROM ${deps.tables[service]('outbox')} WHERE tenant_id = ? AND event_id IN (?)`),
+    { pool: deps.databases.order, sql: 'SELECT id FROM orders WHERE tenant_id = ? AND id IN (?)' },
+    { pool: deps.databases.inventory, sql: 'SELECT id FROM flash_sales WHERE tenant_id = ? AND id IN (?)' },
+    ...deps.outboxes.map((service) => ({ pool: deps.databases[service], sql: 'SELECT event_id AS id FROM outbox WHERE tenant_id = ? AND event_id IN (?)' })),
   ];
-  const results = await Promise.all(lookups.map((sql) => deps.pool.query<(RowDataPacket & { id: string })[]>(sql, [tenantId, unique])));
-  for (const [rows] of results) for (const row of rows) owned.add(String(row.id));
+  const results = await Promise.all(lookups.map(({ pool, sql }) => selectIn<RowDataPacket & { id: string }>(pool, sql, unique, [tenantId])));
+  for (const rows of results) for (const row of rows) owned.add(String(row.id));
   return owned;
 }
 

@@ -10,6 +10,7 @@ import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
 import { inventoryStockContract } from '../contracts/inventory-stock.contract.ts';
 import type { Tables } from '../infra/schemas.ts';
+import { selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
 import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
 
 export type { ReplayEvidence } from './replay-run.repository.ts';
@@ -47,14 +48,15 @@ function scopeFilter(alias: string, scope: ReplayScope, skuColumn: string): { sq
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; now: () => Date }, scope: ReplayScope, options: { apply: boolean }): Promise<ReplayResult> {
+export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; databases: Pick<ServiceDatabases, 'inventory'>; now: () => Date }, scope: ReplayScope, options: { apply: boolean }): Promise<ReplayResult> {
   const t = deps.tables;
+  const inventory = deps.databases.inventory;
   const startedAt = deps.now();
   const skuScope = scopeFilter('s', scope, 'id');
-  const [skus] = await deps.pool.query<RowDataPacket[]>(`SELECT s.tenant_id, s.id, s.initial_stock, s.stock FROM ${t.inventory('skus')} s ${skuScope.sql}`, skuScope.params);
+  const [skus] = await inventory.query<RowDataPacket[]>(`SELECT s.tenant_id, s.id, s.initial_stock, s.stock FROM skus s ${skuScope.sql}`, skuScope.params);
   const auditScope = scopeFilter('a', scope, 'sku_id');
-  const [audit] = await deps.pool.query<RowDataPacket[]>(
-    `SELECT a.id, a.tenant_id, a.sku_id, a.ref_id, a.operation, a.stock_delta FROM ${t.inventory('inventory_audit')} a ${auditScope.sql} ORDER BY a.id`,
+  const [audit] = await inventory.query<RowDataPacket[]>(
+    `SELECT a.id, a.tenant_id, a.sku_id, a.ref_id, a.operation, a.stock_delta FROM inventory_audit a ${auditScope.sql} ORDER BY a.id`,
     auditScope.params,
   );
 
@@ -83,7 +85,7 @@ export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; n
   }
   const orderIds = [...reservationStatus.keys()];
   if (orderIds.length > 0) {
-    const [live] = await deps.pool.query<RowDataPacket[]>(`SELECT order_id, status FROM ${t.inventory('stock_reservations')} WHERE order_id IN (?)`, [orderIds]);
+    const live = await selectIn<RowDataPacket>(inventory, 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', orderIds);
     for (const row of live) {
       const projected = reservationStatus.get(String(row.order_id));
       if (projected && projected !== row.status) changes.push({ kind: 'reservation_status', orderId: String(row.order_id), live: String(row.status), projected });
@@ -92,12 +94,12 @@ export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; n
 
   let applyFailures = 0;
   if (options.apply && changes.length > 0) {
-    await withTransaction(deps.pool, async (tx) => {
+    await withTransaction(inventory, async (tx) => {
       for (const change of changes) {
         const [result] =
           change.kind === 'sku_stock'
-            ? await tx.query<ResultSetHeader>(`UPDATE ${t.inventory('skus')} SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [change.projected, change.tenantId, change.skuId, change.live])
-            : await tx.query<ResultSetHeader>(`UPDATE ${t.inventory('stock_reservations')} SET status = ? WHERE order_id = ? AND status = ?`, [change.projected, change.orderId, change.live]);
+            ? await tx.query<ResultSetHeader>(`UPDATE skus SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [change.projected, change.tenantId, change.skuId, change.live])
+            : await tx.query<ResultSetHeader>(`UPDATE stock_reservations SET status = ? WHERE order_id = ? AND status = ?`, [change.projected, change.orderId, change.live]);
         if (result.affectedRows !== 1) applyFailures += 1;
       }
     });
