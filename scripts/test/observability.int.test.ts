@@ -106,6 +106,11 @@ t.test('promtool accepts every alert rule file (promtool check rules)', async (t
   t.equal(result.status, 0, `${result.stdout}${result.stderr}`);
 });
 
+t.test('promtool accepts the Prometheus configuration docker compose runs (promtool check config)', async (t) => {
+  const result = spawnSync(promtool(), ['check', 'config', '--syntax-only', join(observability, 'prometheus/prometheus.yml')], { encoding: 'utf8' });
+  t.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+});
+
 t.test('each alert fires on the series the services export and stays quiet where it should (promtool test rules)', async (t) => {
   const tests = readdirSync(rulesDir).filter((file) => file.endsWith('.rules.test.yml'));
   t.ok(tests.length > 0, 'there is a rules test file');
