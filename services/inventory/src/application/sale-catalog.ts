@@ -9,6 +9,7 @@
  * Remaining stock is Redis's `available` while the sale is armed there; when Redis does not have
  * it (not armed yet, lost, or not answering) it is the books' figure (`flash_sales.allocated`),
  * never an error: a shopper's page must not fail because the stock figure is a moment behind.
+ * The choices and their limits: docs/adr/0008-public-sale-reads.md.
  */
 import { createHash } from 'node:crypto';
 import { encodeKeysetCursor, type KeysetPosition, type Logger } from '@flash-sale/service-kit';
