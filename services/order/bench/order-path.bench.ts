@@ -8,6 +8,8 @@
 // of per-round ratios.
 // The public sale read (sale-read.phase.ts): GET /v1/sales/:id on the inventory service alone
 // next to hello-world, with the same wrk settings.
+// The inventory consumer alone (consumer-drain.phase.ts): its drain rate with one event per MySQL
+// transaction, chunks of events per transaction, and chunks through the batch handler.
 // Phase 2, the whole system as deployed (order with its relay and consumer, inventory, payment,
 // reconciler, provider simulator): accepted orders and sold-out refusals again, the event
 // pipeline behind the accepted orders (lag while loaded, time to drain), then latency under an
@@ -27,6 +29,7 @@ import mysql from 'mysql2/promise';
 import { vegeta, wrk, type OpenModelResult, type WrkResult, type WrkTarget } from './support/load-generators.ts';
 import { repoRoot, scrapeMetrics, signShopperTokens, startProcess, waitUntilReady, type BenchProcess } from './support/processes.ts';
 import { startWholeSystem, type WholeSystem } from './support/whole-system.ts';
+import { measureConsumerDrain } from './consumer-drain.phase.ts';
 import { measureSaleRead } from './sale-read.phase.ts';
 
 const soak = process.argv.includes('--soak');
@@ -314,6 +317,9 @@ async function runBench() {
   const saleRead = await measureSaleRead({ servers, redisUrl, jwtSecret, runId, logDir: workDir, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, threads: THREADS, cleanup, say });
   recordPeaks(saleRead.processes);
 
+  say('the inventory consumer alone: one event per transaction, chunks, and batches (consumer-drain.phase.ts)');
+  const consumerDrain = await measureConsumerDrain({ rounds: ROUNDS, say });
+
   // ---- Phase 2: the whole system -------------------------------------------------------------
   say('phase 2: the whole system (order with relay and consumer, inventory, payment, reconciler, provider simulator)');
   const system = await startWholeSystem({ servers, redisUrl, jwtSecret, runId, logDir: workDir, shopperToken: tokens[0] ?? '', cleanup });
@@ -384,6 +390,7 @@ async function runBench() {
   const summary = {
     ...phase1,
     ...saleRead.figures,
+    ...consumerDrain,
     full_system_sold_out_per_s: round(fullSoldOut),
     full_system_accepted_per_s: round(fullAccepted),
     // Across the two phases (not per round): the system's processes are not running in phase 1.
