@@ -1,10 +1,11 @@
-// `npm run demo` (and the last step of `npm start`): against the running services, creates and
-// arms a sale of 100 units, sends 2,000 concurrent buyers at it, pays for the accepted orders
+// `npm run demo` (and the last step of `npm start`): once every service is ready, prints what runs
+// where (start-banner.ts); then, against the running services, creates and arms a sale of 100 units, sends 2,000 concurrent buyers at it, pays for the accepted orders
 // through the provider simulator (some with fault modes on, a few declined), refunds a few, waits
 // for the system to settle and prints the books as a last line of JSON.
 import { randomUUID } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import mysql from 'mysql2/promise';
+import { formatBanner, probeEndpoints } from './start-banner.ts';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -13,7 +14,7 @@ const env = (name: string) => {
 };
 // The ports infra/local/env.sh sets (and `npm start` runs the services on).
 const local = (portVariable: string) => `http://127.0.0.1:${env(portVariable)}`;
-const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inventory: local('INVENTORY_PORT'), provider: local('PROVIDER_SIM_PORT') };
+const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inventory: local('INVENTORY_PORT'), reconciler: local('RECONCILER_PORT'), provider: local('PROVIDER_SIM_PORT') };
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 100);
 const tenant = 't1';
@@ -22,7 +23,8 @@ const sign = createSigner({ key: env('JWT_SECRET'), expiresIn: 3_600_000, ...(pr
 const token = (userId: string, roles: string[] = ['shopper']) => sign({ sub: userId, tenant, roles });
 const opsToken = token('demo-ops', ['ops']);
 
-const log = (message: string) => console.error(`[demo] ${message}`);
+// `npm start` already puts [demo] in front of each line.
+const log = (message: string) => console.error(message);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function call(base: string, method: string, path: string, auth: string | undefined, body?: unknown, headers: Record<string, string> = {}) {
@@ -51,7 +53,7 @@ const READY_TIMEOUT_MS = Number(process.env.DEMO_READY_TIMEOUT_MS ?? 180_000);
 for (const [name, base] of Object.entries(urls)) {
   await until(`${name} at ${base} to be ready`, async () => ((await fetch(`${base}/health/${name === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), READY_TIMEOUT_MS);
 }
-log('all services ready');
+for (const line of formatBanner(await probeEndpoints(urls))) log(line);
 
 // 1. A sale of STOCK units, armed explicitly.
 const skuId = `demo-${Date.now()}`;

@@ -9,14 +9,11 @@ ensure_dependencies
 cd "$REPO_ROOT"
 bash infra/local/stack.sh up
 
-service() { # <service> <port> <mysql url>: the command line of one service with its own database user
-  printf 'env PORT=%s MYSQL_URL=%s node services/%s/src/main.ts' "$2" "$3" "$1"
-}
-
+# The demo prints what runs where once every service is ready (scripts/start-banner.ts).
 exec concurrently --names order,payment,inventory,reconciler,provider,demo --prefix-colors blue,magenta,green,red,cyan,yellow \
-  "$(service order "$ORDER_PORT" "$ORDER_MYSQL_URL")" \
-  "$(service payment "$PAYMENT_PORT" "$PAYMENT_MYSQL_URL")" \
-  "$(service inventory "$INVENTORY_PORT" "$INVENTORY_MYSQL_URL")" \
-  "$(service reconciler "$RECONCILER_PORT" "$RECONCILER_MYSQL_URL")" \
-  "env PORT=$PROVIDER_SIM_PORT node services/provider-sim/src/main.ts" \
+  "bash scripts/start-service.sh order" \
+  "bash scripts/start-service.sh payment" \
+  "bash scripts/start-service.sh inventory" \
+  "bash scripts/start-service.sh reconciler" \
+  "bash scripts/start-service.sh provider-sim" \
   "node scripts/demo.ts"
