@@ -3,8 +3,8 @@
  * replays, and trace one order through every schema. `ops` act within their tenant: they see their
  * tenant's sample ids and orders only; `platform-ops` see every tenant's.
  */
-import { actsAcrossTenants, notFound, principalOf, requireRole, validationFailed } from '@flash-sale/service-kit';
-import type { FastifyInstance } from 'fastify';
+import { actsAcrossTenants, bearerRefusals, errorResponses, notFound, principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { traceOrder } from '../application/order-trace.ts';
 import { runJob } from '../application/run-job.ts';
@@ -19,36 +19,107 @@ const jobParams = z.object({ job: jobName });
 const orderParams = z.object({ id: z.uuid() });
 const runsQuery = z.object({ job: jobName.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, context: string): z.output<S> {
-  const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  throw validationFailed('request validation failed', { context, issues: result.error.issues.map((issue) => ({ path: `/${issue.path.join('/')}`, message: issue.message })) });
-}
+/** A run's evidence row, as the caller may see it (tenant-scope.ts). */
+const runResponse = z.strictObject({
+  id: z.number().int(),
+  job: z.string(),
+  triggeredBy: z.enum(['schedule', 'cli', 'http', 'test']),
+  startedAt: z.date(),
+  finishedAt: z.date(),
+  outcome: z.enum(['completed', 'crashed']),
+  checked: z.number().int(),
+  anomaliesFound: z.number().int(),
+  anomalies: z.record(z.string(), z.number().int()).meta({ description: 'anomalies found, by class' }),
+  repaired: z.number().int(),
+  failed: z.number().int(),
+  sampleIds: z.array(z.string()).meta({ description: "ids of what was found, the caller's tenant's only unless it acts across tenants" }),
+  error: z.string().nullable().meta({ description: "a crashed run's message; platform-ops read it, ops are told that it crashed" }),
+  sampleScope: z.strictObject({
+    tenant: z.string().nullable().meta({ description: 'whose sample ids these are; null: every tenant\'s' }),
+    withheld: z.number().int().meta({ description: "sample ids of other tenants left out" }),
+  }),
+});
 
-export async function opsRoutes(app: FastifyInstance, deps: JobDeps): Promise<void> {
-  const opsOnly = { onRequest: requireRole('ops', 'platform-ops') };
+/** Rows as each service's tables hold them: the trace shows the books, not a model of them. */
+const row = z.record(z.string(), z.unknown());
 
-  app.post('/v1/ops/reconciliation/:job', opsOnly, async (request) => {
-    const { job: name } = parse(jobParams, request.params, 'params');
-    const job = findJob(name);
-    if (!job) throw notFound('reconciliation job', { job: name, jobs: jobNames });
-    const run = await runJob(deps, job, 'http');
-    const [scoped] = await scopeRuns(deps, principalOf(request), [run]);
-    return { run: scoped };
-  });
+const orderTraceResponse = z.strictObject({
+  order: row,
+  history: z.array(row),
+  items: z.array(row),
+  events: z.array(row).meta({ description: "the order's events in every service's outbox, published or not" }),
+  inventory: z.strictObject({ reservation: row.nullable(), audit: z.array(row) }),
+  redis: z.strictObject({ hold: z.unknown().meta({ description: "the sale's record of the order in Redis: s = H held, C committed, R released" }) }),
+  payments: z.array(row),
+  paymentHistory: z.array(row),
+  webhookInbox: z.array(row),
+  refunds: z.array(row),
+  timeline: z.array(z.strictObject({ at: z.string(), source: z.string(), what: z.string() })).meta({ description: 'every step above in time order: where the order is stuck' }),
+});
 
-  app.get('/v1/ops/reconciliation/runs', opsOnly, async (request) => {
-    const query = parse(runsQuery, request.query, 'querystring');
-    const runs = await recentRuns(deps.pool, query.job ? { job: query.job, limit: query.limit } : { limit: query.limit });
-    return { runs: await scopeRuns(deps, principalOf(request), runs) };
-  });
+export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
+  const onRequest = requireRole('ops', 'platform-ops');
+  const security = [{ bearer: [] }];
 
-  app.get('/v1/ops/orders/:id/trace', opsOnly, async (request) => {
-    const { id } = parse(orderParams, request.params, 'params');
-    const trace = await traceOrder(deps, id);
-    // Ops act within their tenant: another tenant's order does not exist for them.
-    const principal = principalOf(request);
-    if (!trace || (trace.order.tenant_id !== principal.tenantId && !actsAcrossTenants(principal))) throw notFound('order', { order_id: id });
-    return trace;
-  });
-}
+  app.post(
+    '/v1/ops/reconciliation/:job',
+    {
+      onRequest,
+      schema: {
+        summary: 'Run a reconciliation job now',
+        description: `Runs the job in this request and answers its evidence row. Jobs: ${jobNames.join(', ')}.`,
+        security,
+        params: jobParams,
+        response: { 200: z.strictObject({ run: runResponse }), ...errorResponses({ ...bearerRefusals, 400: 'not a job name', 404: 'no such job (details.jobs lists them)' }) },
+      },
+    },
+    async (request) => {
+      const { job: name } = request.params;
+      const job = findJob(name);
+      if (!job) throw notFound('reconciliation job', { job: name, jobs: jobNames });
+      const run = await runJob(deps, job, 'http');
+      const [scoped] = await scopeRuns(deps, principalOf(request), [run]);
+      if (!scoped) throw new Error(`run ${run.id} of ${name} was lost while scoping it to the caller`);
+      return { run: scoped };
+    },
+  );
+
+  app.get(
+    '/v1/ops/reconciliation/runs',
+    {
+      onRequest,
+      schema: {
+        summary: 'Recent reconciliation runs with their evidence, newest first',
+        security,
+        querystring: runsQuery,
+        response: { 200: z.strictObject({ runs: z.array(runResponse) }), ...errorResponses({ ...bearerRefusals, 400: 'not a job name, or a limit outside 1..500' }) },
+      },
+    },
+    async (request) => {
+      const { job, limit } = request.query;
+      const runs = await recentRuns(deps.pool, job ? { job, limit } : { limit });
+      return { runs: await scopeRuns(deps, principalOf(request), runs) };
+    },
+  );
+
+  app.get(
+    '/v1/ops/orders/:id/trace',
+    {
+      onRequest,
+      schema: {
+        summary: 'Everything the books know about one order, with a timeline',
+        security,
+        params: orderParams,
+        response: { 200: orderTraceResponse, ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order (another tenant's order does not exist for ops)" }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const trace = await traceOrder(deps, id);
+      // Ops act within their tenant: another tenant's order does not exist for them.
+      const principal = principalOf(request);
+      if (!trace || (trace.order.tenant_id !== principal.tenantId && !actsAcrossTenants(principal))) throw notFound('order', { order_id: id });
+      return trace;
+    },
+  );
+};
