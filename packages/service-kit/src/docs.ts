@@ -11,8 +11,10 @@ export interface DocsOptions {
 }
 
 /**
- * Routes declare zod schemas; this validates requests with them and publishes the OpenAPI
- * document generated from them at /docs (UI) and /docs/json.
+ * Routes declare zod schemas; this validates requests with them, checks every reply against the
+ * schema declared for its status (a reply off it is an error, so a 500, never sent: see
+ * route-schemas.ts), and publishes the OpenAPI document generated from them at /docs (UI) and
+ * /docs/json. Only routes added after it are in the document (health and metrics are not).
  */
 export const docsPlugin = fp(
   async (app: FastifyInstance, options: DocsOptions) => {
