@@ -53,6 +53,8 @@ export interface SaleReadFigures {
   sale_read_hello_world_cpu_us_per_request: number | null;
   /** hello-world's CPU per answer over the sale read's: the throughput ratio on an otherwise idle machine. */
   sale_read_cpu_vs_hello: number | null;
+  /** The inventory process's CPU with no request (per cent of a core), included in its CPU per answer. */
+  sale_read_inventory_idle_cpu_pct: number | null;
 }
 
 const TENANT = 't1';
@@ -148,6 +150,13 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   say(`sale read: GET /v1/sales/:id on the inventory service alone next to hello-world, wrk -t${options.threads} -c${options.connections}, ${options.rounds} rounds of ${options.seconds}s (warm-up ${options.warmupSeconds}s each)`);
   await load(`${hello.url}/`, options.warmupSeconds);
   await load(saleUrl, options.warmupSeconds);
+  // What each process spends with no request at all (the inventory's relay, consumer and timers):
+  // counted in its CPU per answer, so said apart.
+  const idleBefore = await Promise.all([cpuSeconds(hello), cpuSeconds(inventory)]);
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idleAfter = await Promise.all([cpuSeconds(hello), cpuSeconds(inventory)]);
+  const idlePct = idleAfter.map((after, i) => ((after - (idleBefore[i] ?? 0)) / 3) * 100);
+  say(`  idle: hello-world ${idlePct[0]?.toFixed(1)} % of a core, inventory ${idlePct[1]?.toFixed(1)} %`);
   const rounds: Array<{ hello: number; sale: number; p99: number; helloCpuUs: number; saleCpuUs: number }> = [];
   for (let n = 1; n <= options.rounds; n += 1) {
     const helloRun = await measured(hello, `${hello.url}/`, (url) => load(url, options.seconds));
@@ -168,6 +177,7 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
     sale_read_cpu_us_per_request: round(median(rounds.map((r) => r.saleCpuUs)), 1),
     sale_read_hello_world_cpu_us_per_request: round(median(rounds.map((r) => r.helloCpuUs)), 1),
     sale_read_cpu_vs_hello: round(median(rounds.map((r) => r.helloCpuUs / r.saleCpuUs)), 3),
+    sale_read_inventory_idle_cpu_pct: round(idlePct[1] ?? Number.NaN, 1),
   };
   await hello.stop();
   await inventory.stop();
