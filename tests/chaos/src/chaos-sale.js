@@ -1,0 +1,135 @@
+// The sale a chaos run drives while its faults land: shoppers arrive at a constant rate, and each
+// behaves like a careful client: on a 5xx, a 425/429, a timeout or a refused connection it retries
+// the SAME request with the SAME Idempotency-Key until it gets an answer or GIVE_UP_SECONDS pass.
+// Every final answer is one console line of JSON (k6 --console-output), which the run reads back
+// to prove that every 201 it was given is an order in MySQL. Users come from a pool smaller than
+// the number of arrivals, so many try twice and the per-user limit is exercised too. A share of
+// accepted orders is paid through the payment service and the provider simulator.
+//
+// Env: ORDER_URL, PAYMENT_URL, PROVIDER_URL, SALE_ID, JWT_SECRET (required); TENANT, RATE,
+// DURATION, USERS, PAY_SHARE, GIVE_UP_SECONDS, RUN_ID, MAX_VUS.
+import crypto from 'k6/crypto';
+import encoding from 'k6/encoding';
+import exec from 'k6/execution';
+import http from 'k6/http';
+import { sleep } from 'k6';
+import { Counter } from 'k6/metrics';
+
+const required = (name) => {
+  const value = __ENV[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+};
+const ORDER_URL = required('ORDER_URL');
+const PAYMENT_URL = required('PAYMENT_URL');
+const PROVIDER_URL = required('PROVIDER_URL');
+const SALE_ID = required('SALE_ID');
+const JWT_SECRET = required('JWT_SECRET');
+const TENANT = __ENV.TENANT || 't1';
+const RATE = Number(__ENV.RATE || 20);
+const DURATION = __ENV.DURATION || '120s';
+const USERS = Number(__ENV.USERS || 1000);
+const PAY_SHARE = Number(__ENV.PAY_SHARE || 0.3);
+const GIVE_UP_SECONDS = Number(__ENV.GIVE_UP_SECONDS || 90);
+const RUN_ID = __ENV.RUN_ID || `${Date.now().toString(36)}`;
+
+export const options = {
+  discardResponseBodies: false,
+  scenarios: {
+    shoppers: {
+      executor: 'constant-arrival-rate',
+      rate: RATE,
+      timeUnit: '1s',
+      duration: DURATION,
+      // A fault holds shoppers in their retry loops; arrivals go on meanwhile.
+      preAllocatedVUs: Math.max(20, RATE * 2),
+      maxVUs: Number(__ENV.MAX_VUS || Math.max(200, RATE * 25)),
+      gracefulStop: `${GIVE_UP_SECONDS + 30}s`,
+    },
+  },
+  summaryTrendStats: ['med', 'p(95)', 'max'],
+};
+
+// Every status is an answer the client judges itself; k6 must not count retries as failures.
+http.setResponseCallback(http.expectedStatuses({ min: 200, max: 599 }));
+
+// Same name as load-tests/flash-sale.js, so load-tests/check-invariants.ts can read the summary.
+const accepted = new Counter('orders_accepted');
+const retries = new Counter('retries');
+const gaveUp = new Counter('gave_up');
+
+const b64url = (text) => encoding.b64encode(text, 'rawurl');
+const JWT_HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+function shopperToken(sub) {
+  const now = Math.floor(Date.now() / 1000);
+  const claims = b64url(JSON.stringify({ sub, tenant: TENANT, roles: ['shopper'], iat: now, exp: now + 3600 }));
+  return `${JWT_HEADER}.${claims}.${crypto.hmac('sha256', JWT_SECRET, `${JWT_HEADER}.${claims}`, 'base64rawurl')}`;
+}
+
+const bodyOf = (response) => {
+  try {
+    return response.json();
+  } catch {
+    return undefined;
+  }
+};
+
+// 0 is k6's status for a refused connection or a timeout: the request may or may not have landed.
+const worthRetrying = (status) => status === 0 || status >= 500 || status === 425 || status === 429;
+
+/** Sends until the answer is final or the client gives up; returns the last response and attempts. */
+function untilAnswered(send) {
+  const started = Date.now();
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    const response = send();
+    if (!worthRetrying(response.status)) return { response, attempts, final: true };
+    if ((Date.now() - started) / 1000 >= GIVE_UP_SECONDS) return { response, attempts, final: false };
+    retries.add(1);
+    const retryAfter = Number(response.headers['Retry-After'] || 0);
+    sleep(Math.min(Math.max(retryAfter, 0.5), 3) + Math.random() * 0.5);
+  }
+}
+
+export default function shopper() {
+  const n = exec.scenario.iterationInTest;
+  const userId = `chaos-${RUN_ID}-${n % USERS}`;
+  const token = shopperToken(userId);
+  const key = `${RUN_ID}-${n}`;
+  const params = {
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
+    timeout: '5s',
+    tags: { name: 'place_order' },
+  };
+  const placed = untilAnswered(() => http.post(`${ORDER_URL}/v1/orders`, JSON.stringify({ sale_id: SALE_ID, quantity: 1 }), params));
+  const body = bodyOf(placed.response) || {};
+  const orderId = placed.response.status === 201 ? body.id : undefined;
+  if (!placed.final) gaveUp.add(1);
+  if (orderId) accepted.add(1);
+  console.log(JSON.stringify({ kind: 'order', key, user: userId, status: placed.response.status, final: placed.final, order_id: orderId, code: body.error ? body.error.code : undefined, attempts: placed.attempts }));
+
+  if (!orderId || Math.random() >= PAY_SHARE) return;
+  // The payment service may not have heard of the order yet (425), or be down: retried likewise.
+  const auth = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, timeout: '5s', tags: { name: 'open_payment' } };
+  const opened = untilAnswered(() => http.post(`${PAYMENT_URL}/v1/orders/${orderId}/payments`, '{}', auth));
+  const payment = bodyOf(opened.response) || {};
+  const providerPaymentId = payment.provider ? payment.provider.payment_id : undefined;
+  if (!(opened.response.status === 200 || opened.response.status === 201) || !providerPaymentId) {
+    console.log(JSON.stringify({ kind: 'payment', order_id: orderId, status: opened.response.status, final: opened.final, code: payment.error ? payment.error.code : undefined }));
+    return;
+  }
+  const completed = untilAnswered(() =>
+    http.post(`${PROVIDER_URL}/v1/payments/${providerPaymentId}/complete`, '{}', { headers: { 'content-type': 'application/json' }, timeout: '5s', tags: { name: 'complete_payment' } }),
+  );
+  console.log(JSON.stringify({ kind: 'payment', order_id: orderId, payment_id: payment.id, status: opened.response.status, completed_status: completed.response.status, final: completed.final }));
+}
+
+export function handleSummary(data) {
+  const count = (name) => (data.metrics[name] && data.metrics[name].values.count) || 0;
+  const outputs = {
+    stdout: `k6: ${count('iterations')} shoppers, ${count('orders_accepted')} orders accepted, ${count('retries')} retries, ${count('gave_up')} gave up, ${count('dropped_iterations')} arrivals dropped\n`,
+  };
+  if (__ENV.SUMMARY_FILE) outputs[__ENV.SUMMARY_FILE] = JSON.stringify(data);
+  return outputs;
+}

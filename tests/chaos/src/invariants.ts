@@ -1,0 +1,168 @@
+/**
+ * What must hold after a chaos run has healed, drained and reconciled, read from the run's own
+ * MariaDB (every schema on one server in the single topology) and the clients' final answers.
+ * load-tests/check-invariants.ts adds the sale's Redis-side figures through the stock API.
+ */
+import type { Pool, RowDataPacket } from 'mysql2/promise';
+
+export interface Verdict {
+  ok: boolean;
+  name: string;
+  figures: Record<string, string | number>;
+}
+
+/** One client's final answer to POST /v1/orders, as the k6 script logged it. */
+export interface OrderAnswer {
+  key: string;
+  user: string;
+  status: number;
+  final: boolean;
+  order_id?: string;
+  code?: string;
+}
+
+export interface PaymentAnswer {
+  order_id: string;
+  payment_id?: string;
+  status: number;
+  completed_status?: number;
+}
+
+// Orders that keep their units: every status but the ends that give stock back.
+const HOLDING = `'PENDING','PAID','CONFIRMED','SHIPPED','DELIVERED'`;
+const PAID_OR_LATER = `'PAID','CONFIRMED','SHIPPED','DELIVERED'`;
+
+export async function checkInvariants(pool: Pool, answers: readonly OrderAnswer[]): Promise<Verdict[]> {
+  const rows = async <T>(sql: string, params: unknown[] = []): Promise<T[]> => (await pool.query<RowDataPacket[]>(sql, params))[0] as T[];
+  const count = async (sql: string, params: unknown[] = []): Promise<number> => Number((await rows<{ n: number | string | null }>(sql, params))[0]?.n ?? 0);
+  const verdicts: Verdict[] = [];
+
+  // 1. Every 201 a client was given is an order in MySQL, and no two clients were given the same one.
+  const given = answers.filter((answer) => answer.status === 201 && answer.order_id).map((answer) => answer.order_id as string);
+  const distinct = [...new Set(given)];
+  const found = new Set<string>();
+  for (let index = 0; index < distinct.length; index += 500) {
+    const page = distinct.slice(index, index + 500);
+    for (const row of await rows<{ id: string }>('SELECT id FROM order_service.orders WHERE id IN (?)', [page])) found.add(row.id);
+  }
+  const ordersTotal = await count('SELECT COUNT(*) AS n FROM order_service.orders');
+  verdicts.push({
+    ok: found.size === distinct.length && distinct.length === given.length,
+    name: 'every 201 is an order in MySQL',
+    figures: { answers_201: given.length, distinct_ids: distinct.length, found: found.size, missing: distinct.length - found.size, orders: ordersTotal, orders_no_client_heard_of: ordersTotal - found.size, clients_gave_up: answers.filter((answer) => !answer.final).length },
+  });
+
+  // 2. Sold ≤ stock for every sale and every SKU.
+  const oversoldSales = await rows<{ id: string; stock: number; units: number }>(
+    `SELECT f.id, f.stock, COALESCE(SUM(o.quantity), 0) AS units FROM inventory_service.flash_sales f
+       LEFT JOIN order_service.orders o ON o.sale_id = f.id AND o.status IN (${HOLDING})
+      GROUP BY f.id, f.stock HAVING units > f.stock`,
+  );
+  const oversoldSkus = await count(
+    `SELECT COUNT(*) AS n FROM inventory_service.skus s
+      WHERE (SELECT COALESCE(SUM(o.quantity), 0) FROM order_service.orders o WHERE o.tenant_id = s.tenant_id AND o.sku_id = s.id AND o.status IN (${HOLDING}))
+            > s.initial_stock + (SELECT COALESCE(SUM(r.quantity), 0) FROM inventory_service.sku_restocks r WHERE r.tenant_id = s.tenant_id AND r.sku_id = s.id)`,
+  );
+  const saleFigures = await rows<{ stock: number; units: number }>(
+    `SELECT f.stock, (SELECT COALESCE(SUM(o.quantity), 0) FROM order_service.orders o WHERE o.sale_id = f.id AND o.status IN (${HOLDING})) AS units FROM inventory_service.flash_sales f`,
+  );
+  verdicts.push({
+    ok: oversoldSales.length === 0 && oversoldSkus === 0,
+    name: 'sold <= stock for every sale and SKU',
+    figures: { sales: saleFigures.length, sale_stock: saleFigures.map((sale) => sale.stock).join('/'), units_held: saleFigures.map((sale) => Number(sale.units)).join('/'), oversold_sales: oversoldSales.length, oversold_skus: oversoldSkus },
+  });
+
+  // 3. The per-user limit held: no user holds more units of a sale than it allows.
+  const overLimit = await rows<{ user_id: string; units: number }>(
+    `SELECT o.user_id, SUM(o.quantity) AS units, f.per_user_limit FROM order_service.orders o JOIN inventory_service.flash_sales f ON f.id = o.sale_id
+      WHERE o.status IN (${HOLDING}) GROUP BY o.sale_id, o.tenant_id, o.user_id, f.per_user_limit HAVING units > f.per_user_limit`,
+  );
+  const limitRefusals = answers.filter((answer) => answer.status === 409 && answer.code !== 'SALE_SOLD_OUT').length;
+  verdicts.push({
+    ok: overLimit.length === 0,
+    name: 'per-user limits held',
+    figures: { users_over_limit: overLimit.length, users_with_an_order: await count(`SELECT COUNT(DISTINCT tenant_id, user_id) AS n FROM order_service.orders WHERE status IN (${HOLDING})`), other_409s: limitRefusals },
+  });
+
+  // 4. The books and their audit trail agree: each SKU's stock moved by exactly the audit's deltas,
+  //    each holding order's units were taken once, and each given-back order's units returned once.
+  const skuDrift = await count(
+    `SELECT COUNT(*) AS n FROM inventory_service.skus s
+      WHERE CAST(s.stock AS SIGNED) - CAST(s.initial_stock AS SIGNED)
+            <> (SELECT COALESCE(SUM(a.stock_delta), 0) FROM inventory_service.inventory_audit a WHERE a.tenant_id = s.tenant_id AND a.sku_id = s.id)`,
+  );
+  const booked = await count('SELECT COALESCE(SUM(CAST(initial_stock AS SIGNED) - CAST(stock AS SIGNED)), 0) AS n FROM inventory_service.skus');
+  const unitsHeld = await count(`SELECT COALESCE(SUM(quantity), 0) AS n FROM order_service.orders WHERE status IN (${HOLDING})`);
+  const auditNet = await count('SELECT COALESCE(-SUM(stock_delta), 0) AS n FROM inventory_service.inventory_audit');
+  verdicts.push({
+    ok: skuDrift === 0 && booked === auditNet && booked === unitsHeld,
+    name: 'MySQL books, inventory_audit and orders agree',
+    figures: { skus_off_their_audit: skuDrift, units_taken_from_books: booked, audit_net_units: auditNet, order_units_held: unitsHeld },
+  });
+
+  // 5. Every outbox drained: nothing committed is left unpublished.
+  const unpublished: Record<string, number> = {};
+  for (const schema of ['order_service', 'payment_service', 'inventory_service', 'reconciler_service']) {
+    unpublished[schema] = await count(`SELECT COUNT(*) AS n FROM \`${schema}\`.outbox WHERE published_at IS NULL`);
+  }
+  verdicts.push({ ok: Object.values(unpublished).every((n) => n === 0), name: 'the outboxes drained', figures: unpublished });
+
+  // 6. Each event's effect applied exactly once: one dedupe row per effect, no effect without one.
+  const inventoryCreatedDedupe = await count(`SELECT COUNT(*) AS n FROM inventory_service.consumer_dedupe WHERE consumer = 'inventory' AND event_type LIKE 'order.created%'`);
+  const decreases = await count(`SELECT COUNT(*) AS n FROM inventory_service.inventory_audit WHERE operation = 'decrease'`);
+  const createdEvents = await count(`SELECT COUNT(*) AS n FROM order_service.outbox WHERE event_type LIKE 'order.created%'`);
+  const paymentCreatedDedupe = await count(`SELECT COUNT(*) AS n FROM payment_service.consumer_dedupe WHERE consumer = 'payment' AND event_type LIKE 'order.created%'`);
+  const orderViews = await count('SELECT COUNT(*) AS n FROM payment_service.order_view');
+  const historyTwice = await count(
+    'SELECT COUNT(*) AS n FROM (SELECT source_event_id FROM order_service.order_status_history WHERE source_event_id IS NOT NULL GROUP BY source_event_id, to_status HAVING COUNT(*) > 1) d',
+  );
+  const historyWithoutDedupe = await count(
+    `SELECT COUNT(*) AS n FROM order_service.order_status_history h
+      WHERE h.source_event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM order_service.consumer_dedupe d WHERE d.consumer = 'order' AND d.event_id = h.source_event_id)`,
+  );
+  verdicts.push({
+    ok: inventoryCreatedDedupe === createdEvents && decreases === createdEvents && paymentCreatedDedupe === createdEvents && orderViews === createdEvents && historyTwice === 0 && historyWithoutDedupe === 0,
+    name: 'every event applied exactly once',
+    figures: {
+      'order.created': createdEvents,
+      inventory_dedupe: inventoryCreatedDedupe,
+      inventory_decreases: decreases,
+      payment_dedupe: paymentCreatedDedupe,
+      payment_order_views: orderViews,
+      order_transitions_applied_twice: historyTwice,
+      order_transitions_without_dedupe: historyWithoutDedupe,
+    },
+  });
+
+  // 7. No completed payment without an order that reflects it.
+  const completed = await count(`SELECT COUNT(*) AS n FROM payment_service.payments WHERE status = 'COMPLETED'`);
+  const unreflected = await count(
+    `SELECT COUNT(*) AS n FROM payment_service.payments p
+      WHERE p.status = 'COMPLETED' AND NOT EXISTS (
+        SELECT 1 FROM order_service.orders o WHERE o.id = p.order_id AND o.status IN (${PAID_OR_LATER}) AND o.payment_id = p.id)`,
+  );
+  const paidOrders = await count(`SELECT COUNT(*) AS n FROM order_service.orders WHERE status IN (${PAID_OR_LATER})`);
+  verdicts.push({
+    ok: unreflected === 0,
+    name: 'no completed payment without an order that reflects it',
+    figures: { payments_completed: completed, without_a_paid_order: unreflected, orders_paid_or_later: paidOrders, payments_pending: await count(`SELECT COUNT(*) AS n FROM payment_service.payments WHERE status = 'PENDING'`) },
+  });
+  return verdicts;
+}
+
+/** A fingerprint of everything that still moves after the load: equal twice in a row means settled. */
+export async function settledFingerprint(pool: Pool): Promise<string> {
+  const [result] = await pool.query<RowDataPacket[]>(
+    `SELECT
+       (SELECT COUNT(*) FROM order_service.outbox WHERE published_at IS NULL) +
+       (SELECT COUNT(*) FROM payment_service.outbox WHERE published_at IS NULL) +
+       (SELECT COUNT(*) FROM inventory_service.outbox WHERE published_at IS NULL) AS unpublished,
+       (SELECT GROUP_CONCAT(CONCAT(status, ':', n)) FROM (SELECT status, COUNT(*) AS n FROM order_service.orders GROUP BY status) s) AS orders,
+       (SELECT GROUP_CONCAT(CONCAT(status, ':', n)) FROM (SELECT status, COUNT(*) AS n FROM payment_service.payments GROUP BY status) s) AS payments,
+       (SELECT COUNT(*) FROM inventory_service.consumer_dedupe) AS inventory_dedupe,
+       (SELECT COUNT(*) FROM order_service.consumer_dedupe) AS order_dedupe,
+       (SELECT COUNT(*) FROM payment_service.consumer_dedupe) AS payment_dedupe,
+       (SELECT COUNT(*) FROM inventory_service.inventory_audit) AS audit`,
+  );
+  return JSON.stringify(result[0]);
+}
