@@ -7,7 +7,6 @@ import { Lifecycle, createKafka, createLogger, createMetricsRegistry, logFormat,
 import { StockReservations } from '@flash-sale/stock-reservations';
 import type { ReconcilerConfig } from './config.ts';
 import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
-import { tables } from './infra/schemas.ts';
 import { defaultThresholds, type JobDeps } from './jobs/job.ts';
 
 export interface Composition {
@@ -32,7 +31,6 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
   const deps: JobDeps = {
     pool,
     databases,
-    tables: tables({ order: config.ORDER_SCHEMA, payment: config.PAYMENT_SCHEMA, inventory: config.INVENTORY_SCHEMA }),
     redis,
     reservations: new StockReservations(redis),
     kafka: createKafka(config.KAFKA_BROKERS, name, logger),

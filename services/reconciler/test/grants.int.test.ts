@@ -33,10 +33,13 @@ t.test('grants.sql is split into one statement per GRANT, names substituted, com
 t.test('as the reconciler user: each job reads and repairs what it needs; every other write is refused', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
   const kafka = await createTestKafka(t.teardown.bind(t));
-  const { pool, grants } = await reconcilerUser(t, f);
-  t.equal(grants, grantStatements({ user: 'u', host: '%', schemas: f.deps.tables.schemas }).length, 'every statement of grants.sql applied');
-  const deps: JobDeps = { ...f.deps, pool };
-  const tb = f.deps.tables;
+  const { pool, databases, grants } = await reconcilerUser(t, f);
+  const schemas = { order: f.order.name, payment: f.payment.name, inventory: f.inventory.name };
+  t.equal(grants, grantStatements({ user: 'u', host: '%', schemas }).length, 'every statement of grants.sql applied');
+  const deps: JobDeps = { ...f.deps, pool, databases };
+  // Qualified names: the single server's user reaches every schema, within its grants.
+  const qualify = (schema: string) => (table: string) => `\`${schema}\`.\`${table}\``;
+  const tb = { order: qualify(schemas.order), payment: qualify(schemas.payment), inventory: qualify(schemas.inventory) };
 
   const sale = await f.seedSale({ stock: 5 });
   // Order schema: a COMPLETED payment whose order stayed PENDING is paid and confirmed.

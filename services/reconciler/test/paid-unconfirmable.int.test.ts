@@ -11,7 +11,7 @@ import { runJob } from '../src/application/run-job.ts';
 import { paidUnconfirmableJob } from '../src/jobs/paid-unconfirmable.job.ts';
 import type { JobDeps } from '../src/jobs/job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
-import { reconcilerUser } from './support/reconciler-user.ts';
+import { reconcilerUser, usersPerDatabase } from './support/reconciler-user.ts';
 
 type Tap = { teardown: (fn: () => unknown) => void };
 
@@ -235,13 +235,34 @@ t.test('the reconciler database user can do this repair with exactly what grants
   await f.setOrderStatus(orderId, 'PAID', 'payment completed');
   advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
 
-  const { pool } = await reconcilerUser(t, f);
+  const { pool, databases } = await reconcilerUser(t, f);
 
   const inventory = await inventoryConsumer(t, f);
   await inventory.publish(orderId);
   await inventory.readAll();
-  const run = await runJob({ ...inventory.deps, pool }, paidUnconfirmableJob, 'test');
+  const run = await runJob({ ...inventory.deps, pool, databases }, paidUnconfirmableJob, 'test');
   t.match(run, { anomaliesFound: 1, repaired: 1, failed: 0, outcome: 'completed' });
+  const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT status FROM refunds WHERE order_id = ?', [orderId]);
+  t.same(refunds.map((refund) => refund.status), ['REQUESTED']);
+});
+
+t.test('with the order, payment and inventory databases each reachable only through its own user, the repair still fences the books and requests the refund', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3 });
+  const orderId = await f.placeOrder(sale);
+  await orderCreatedInOutbox(f, sale, orderId, true);
+  await completePayment(f, orderId);
+  await f.setOrderStatus(orderId, 'PAID', 'payment completed');
+  advance(f, f.deps.thresholds.unconfirmableAfterMs + 1000);
+
+  const { pool, databases } = await usersPerDatabase(t, f);
+  const inventory = await inventoryConsumer(t, f);
+  await inventory.publish(orderId);
+  await inventory.readAll();
+  const run = await runJob({ ...inventory.deps, pool, databases }, paidUnconfirmableJob, 'test');
+  t.match(run, { anomaliesFound: 1, repaired: 1, failed: 0, outcome: 'completed' });
+  const [fences] = await f.inventory.pool.query<RowDataPacket[]>('SELECT status FROM stock_reservations WHERE order_id = ?', [orderId]);
+  t.same(fences.map((fence) => fence.status), ['released_before_created']);
   const [refunds] = await f.payment.pool.query<RowDataPacket[]>('SELECT status FROM refunds WHERE order_id = ?', [orderId]);
   t.same(refunds.map((refund) => refund.status), ['REQUESTED']);
 });

@@ -6,4 +6,4 @@ import type { RecoveryContract } from './recovery-contract.ts';
 
 export const contracts: readonly RecoveryContract[] = [inventoryStockContract, orderLifecycleContract, paymentContract];
 export { inventoryStockContract, orderLifecycleContract, paymentContract };
-export { bindSchemas, type Invariant, type RecoveryContract } from './recovery-contract.ts';
+export type { CrossDatabaseInvariant, Invariant, RecoveryContract, SingleDatabaseInvariant } from './recovery-contract.ts';

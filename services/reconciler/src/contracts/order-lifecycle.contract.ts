@@ -28,20 +28,26 @@ export const orderLifecycleContract: RecoveryContract = {
     {
       name: 'status_matches_last_transition',
       description: 'Every order’s status is the target of its latest history row.',
-      sql: `SELECT COUNT(*) AS violations FROM {order}.orders o
-             WHERE o.status <> (SELECT h.to_status FROM {order}.order_status_history h WHERE h.order_id = o.id ORDER BY h.id DESC LIMIT 1)`,
+      database: 'order',
+      sql: `SELECT COUNT(*) AS violations FROM orders o
+             WHERE o.status <> (SELECT h.to_status FROM order_status_history h WHERE h.order_id = o.id ORDER BY h.id DESC LIMIT 1)`,
     },
     {
       name: 'paid_orders_have_completed_payment',
       description: 'No order is PAID or beyond without a payment the payment service holds as COMPLETED or REFUNDED.',
-      sql: `SELECT COUNT(*) AS violations FROM {order}.orders o
-             WHERE o.status IN ('PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'REFUNDED')
-               AND NOT EXISTS (SELECT 1 FROM {payment}.payments p WHERE p.order_id = o.id AND p.status IN ('COMPLETED', 'REFUNDED'))`,
+      scan: {
+        database: 'order',
+        sql: `SELECT o.id, o.id AS ref FROM orders o
+               WHERE o.status IN ('PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'REFUNDED') AND o.id > ? ORDER BY o.id LIMIT ?`,
+      },
+      lookup: { database: 'payment', sql: `SELECT p.order_id AS ref FROM payments p WHERE p.status IN ('COMPLETED', 'REFUNDED') AND p.order_id IN (?)` },
+      violation: 'ref_missing',
     },
     {
       name: 'confirmed_orders_have_committed_stock',
       description: 'A CONFIRMED (or shipped, delivered) order has its stock committed in the books.',
-      sql: `SELECT COUNT(*) AS violations FROM {order}.orders o
+      database: 'order',
+      sql: `SELECT COUNT(*) AS violations FROM orders o
              WHERE o.status IN ('CONFIRMED', 'SHIPPED', 'DELIVERED') AND o.stock_committed = 0`,
     },
   ],

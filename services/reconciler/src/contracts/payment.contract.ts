@@ -11,21 +11,31 @@ export const paymentContract: RecoveryContract = {
     {
       name: 'status_matches_last_accepted_transition',
       description: 'Every payment’s status is the target of its latest accepted history row.',
-      sql: `SELECT COUNT(*) AS violations FROM {payment}.payments p
-             WHERE p.status <> COALESCE((SELECT h.to_status FROM {payment}.payment_status_history h WHERE h.payment_id = p.id AND h.accepted = 1 ORDER BY h.id DESC LIMIT 1), 'PENDING')`,
+      database: 'payment',
+      sql: `SELECT COUNT(*) AS violations FROM payments p
+             WHERE p.status <> COALESCE((SELECT h.to_status FROM payment_status_history h WHERE h.payment_id = p.id AND h.accepted = 1 ORDER BY h.id DESC LIMIT 1), 'PENDING')`,
     },
     {
       name: 'completed_payment_order_not_pending',
       description: 'Seed 002: no COMPLETED payment whose order is still PENDING five minutes later.',
-      sql: `SELECT COUNT(*) AS violations FROM {payment}.payments p JOIN {order}.orders o ON o.id = p.order_id
-             WHERE p.status = 'COMPLETED' AND o.status = 'PENDING' AND p.updated_at < NOW(6) - INTERVAL 5 MINUTE`,
+      // Driven from the PENDING orders: a sale's in-flight orders, far fewer than every payment made.
+      scan: { database: 'order', sql: `SELECT o.id, o.id AS ref FROM orders o WHERE o.status = 'PENDING' AND o.id > ? ORDER BY o.id LIMIT ?` },
+      lookup: {
+        database: 'payment',
+        sql: `SELECT p.order_id AS ref FROM payments p WHERE p.status = 'COMPLETED' AND p.updated_at < NOW(6) - INTERVAL 5 MINUTE AND p.order_id IN (?)`,
+      },
+      violation: 'ref_found',
     },
     {
       name: 'money_taken_for_dead_order_is_refunded',
       description: 'A COMPLETED payment for an EXPIRED or CANCELLED order has a refund on its way.',
-      sql: `SELECT COUNT(*) AS violations FROM {payment}.payments p JOIN {order}.orders o ON o.id = p.order_id
-             WHERE p.status = 'COMPLETED' AND o.status IN ('EXPIRED', 'CANCELLED')
-               AND NOT EXISTS (SELECT 1 FROM {payment}.refunds r WHERE r.payment_id = p.id)`,
+      scan: {
+        database: 'payment',
+        sql: `SELECT p.id, p.order_id AS ref FROM payments p
+               WHERE p.status = 'COMPLETED' AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.payment_id = p.id) AND p.id > ? ORDER BY p.id LIMIT ?`,
+      },
+      lookup: { database: 'order', sql: `SELECT o.id AS ref FROM orders o WHERE o.status IN ('EXPIRED', 'CANCELLED') AND o.id IN (?)` },
+      violation: 'ref_found',
     },
   ],
   evidence: { fields: EVIDENCE_FIELDS, storedIn: 'reconciler.replay_runs' },

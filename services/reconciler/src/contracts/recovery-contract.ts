@@ -1,13 +1,34 @@
 /**
  * A recovery contract (seed 001) as data: the seven answers for one critical flow. Q's invariants
- * are SQL returning one row with a `violations` count, with `{order}`, `{payment}` and
- * `{inventory}` standing for the schema names; a flow is `trusted` only when every one is 0.
+ * are SQL, each statement run on one service's database (ADR 0008); a flow is `trusted` only when
+ * every invariant counts 0 violations.
  */
-export interface Invariant {
+import type { Service } from '../infra/service-databases.ts';
+
+/** One statement on one service's database, returning one row with a `violations` count. */
+export interface SingleDatabaseInvariant {
   name: string;
   description: string;
+  database: Service;
   sql: string;
 }
+
+/**
+ * An invariant over two services' data, combined in the process: `scan` reads one database in
+ * keyset pages (its first column `id`, the key, placeholders `id > ?` and `LIMIT ?`; its `ref`
+ * column what to look up), `lookup` reads the other for each page's refs (`IN (?)`, returning
+ * `ref`). A violation is a scanned row whose ref the lookup does not return (`ref_missing`) or
+ * does return (`ref_found`).
+ */
+export interface CrossDatabaseInvariant {
+  name: string;
+  description: string;
+  scan: { database: Service; sql: string };
+  lookup: { database: Service; sql: string };
+  violation: 'ref_missing' | 'ref_found';
+}
+
+export type Invariant = SingleDatabaseInvariant | CrossDatabaseInvariant;
 
 export interface StateMachine {
   transitions: Readonly<Record<string, { readonly from: readonly string[]; readonly to: string }>>;
@@ -36,10 +57,6 @@ export interface RecoveryContract {
   invariants: Invariant[];
   /** E: the evidence a replay leaves. */
   evidence: { fields: string[]; storedIn: string };
-}
-
-export function bindSchemas(sql: string, schemas: { order: string; payment: string; inventory: string }): string {
-  return sql.replaceAll('{order}', `\`${schemas.order}\``).replaceAll('{payment}', `\`${schemas.payment}\``).replaceAll('{inventory}', `\`${schemas.inventory}\``);
 }
 
 export const EVIDENCE_FIELDS = ['events_processed', 'duplicates_skipped', 'projections_changed', 'reconciliation_failures', 'confidence_status'];

@@ -1,5 +1,24 @@
 /** Renders the contracts as the Markdown of docs/recovery-contracts.md. */
-import type { RecoveryContract, StateMachine } from './recovery-contract.ts';
+import type { Invariant, RecoveryContract, StateMachine } from './recovery-contract.ts';
+
+const sqlBlock = (sql: string) => ['```sql', sql.replace(/\n\s+/g, '\n  ').trim(), '```'];
+
+function renderInvariant(invariant: Invariant): string[] {
+  const lines = [`### \`${invariant.name}\``, '', invariant.description, ''];
+  if ('sql' in invariant) return [...lines, `On the ${invariant.database} database:`, '', ...sqlBlock(invariant.sql), ''];
+  const counted = invariant.violation === 'ref_missing' ? 'whose `ref` the second read does not return' : 'whose `ref` the second read returns';
+  return [
+    ...lines,
+    `Across two databases, combined by the reconciler a page at a time: the ${invariant.scan.database} database in keyset pages,`,
+    '',
+    ...sqlBlock(invariant.scan.sql),
+    '',
+    `then the ${invariant.lookup.database} database for each page's refs; a violation is a scanned row ${counted}.`,
+    '',
+    ...sqlBlock(invariant.lookup.sql),
+    '',
+  ];
+}
 
 function renderStateMachine(machine: StateMachine): string[] {
   return [
@@ -23,7 +42,7 @@ export function renderContracts(contracts: readonly RecoveryContract[]): string 
     '',
     'Generated from `services/reconciler/src/contracts/` by `pnpm --filter @flash-sale/reconciler-service contracts:render`; edit the data, not this file.',
     'Each critical flow answers seed 001’s seven questions. `npm run replay -- <flow>` rebuilds a flow from H, checks Q, and stores E in `replay_runs`;',
-    '`confidence_status` is `trusted` only when every invariant below holds. `{order}`, `{payment}`, `{inventory}` stand for the schema names.',
+    '`confidence_status` is `trusted` only when every invariant below holds. Each statement runs on one service\'s database (docs/adr/0008-database-per-service.md).',
   ];
   for (const contract of contracts) {
     parts.push(
@@ -40,9 +59,7 @@ export function renderContracts(contracts: readonly RecoveryContract[]): string 
       '- **Q — invariants:**',
       '',
     );
-    for (const invariant of contract.invariants) {
-      parts.push(`### \`${invariant.name}\``, '', invariant.description, '', '```sql', invariant.sql.replace(/\n\s+/g, '\n  ').trim(), '```', '');
-    }
+    for (const invariant of contract.invariants) parts.push(...renderInvariant(invariant));
   }
   return `${parts.join('\n').trimEnd()}\n`;
 }

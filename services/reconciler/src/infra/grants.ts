@@ -5,11 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Connection } from 'mysql2/promise';
-import type { Schemas } from './schemas.ts';
 
 export const grantsFile = new URL('../../grants.sql', import.meta.url).pathname;
 
 const NAME = /^[A-Za-z0-9_]+$/;
+
+/** The service schemas the grants name, each on the server that holds it (ADR 0008). */
+export interface Schemas {
+  order: string;
+  payment: string;
+  inventory: string;
+}
 const HOST = /^[A-Za-z0-9_.%-]+$/;
 
 export interface GrantTarget {

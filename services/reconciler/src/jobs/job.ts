@@ -9,7 +9,6 @@ import type { RedisClient } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { ReconcilerMetrics } from '../infra/reconciler-metrics.ts';
-import type { Tables } from '../infra/schemas.ts';
 import type { ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface Thresholds {
@@ -48,7 +47,6 @@ export const defaultThresholds: Thresholds = {
 export interface JobDeps {
   /** The reconciler's own schema: run and replay evidence. */
   pool: Pool;
-  tables: Tables;
   /** Each service's database through its own connection (ADR 0008); never joined with another. */
   databases: ServiceDatabases;
   redis: RedisClient;

@@ -9,7 +9,6 @@ import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
 import { inventoryStockContract } from '../contracts/inventory-stock.contract.ts';
-import type { Tables } from '../infra/schemas.ts';
 import { selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
 import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
 
@@ -48,8 +47,7 @@ function scopeFilter(alias: string, scope: ReplayScope, skuColumn: string): { sq
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; databases: Pick<ServiceDatabases, 'inventory'>; now: () => Date }, scope: ReplayScope, options: { apply: boolean }): Promise<ReplayResult> {
-  const t = deps.tables;
+export async function replayInventoryStock(deps: { pool: Pool; databases: ServiceDatabases; now: () => Date }, scope: ReplayScope, options: { apply: boolean }): Promise<ReplayResult> {
   const inventory = deps.databases.inventory;
   const startedAt = deps.now();
   const skuScope = scopeFilter('s', scope, 'id');
@@ -105,7 +103,7 @@ export async function replayInventoryStock(deps: { pool: Pool; tables: Tables; d
     });
   }
 
-  const invariants = await checkInvariants(deps.pool, t.schemas, inventoryStockContract);
+  const invariants = await checkInvariants(deps.databases, inventoryStockContract);
   const violations = totalViolations(invariants);
   const evidence = evidenceOf({ events_processed: audit.length, duplicates_skipped: duplicates, projections_changed: changes.length }, violations + applyFailures);
   const runId = await insertReplayRun(deps.pool, {

@@ -16,7 +16,6 @@ import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
 import { orderLifecycleContract } from '../contracts/order-lifecycle.contract.ts';
 import { ORDER_EVENT_RULES, ORDER_STATUSES, type OrderStatus } from '../contracts/order-state-machine.ts';
-import type { Tables } from '../infra/schemas.ts';
 import { selectInBy, type ServiceDatabases } from '../infra/service-databases.ts';
 import { REPAIR_COMMANDS, transitionOrder, type RepairCommand } from '../repairs/order-transition.ts';
 import { agrees, pathBetween, projectOrders, ruleFor, type ReplayedEvent } from './order-lifecycle.projection.ts';
@@ -108,8 +107,7 @@ function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<Ord
 
 const scopeLabel = (from: ReplayStart) => ('time' in from ? `from time ${from.time.toISOString()}` : `from offset ${from.offset}`);
 
-export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; databases: ServiceDatabases; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
-  const t = deps.tables;
+export async function replayOrderLifecycle(deps: { pool: Pool; databases: ServiceDatabases; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
   const startedAt = deps.now();
   const scope = await captureScope(deps.kafka, replayTopics(options.topics, options.topicPrefix), options.from);
 
@@ -166,7 +164,7 @@ export async function replayOrderLifecycle(deps: { pool: Pool; tables: Tables; d
     }
   }
 
-  const invariants = await checkInvariants(deps.pool, t.schemas, orderLifecycleContract);
+  const invariants = await checkInvariants(deps.databases, orderLifecycleContract);
   const unresolved = changes.filter((change) => !change.repaired).length;
   const evidence = evidenceOf({ events_processed: read, duplicates_skipped: duplicates, projections_changed: changes.length }, totalViolations(invariants) + unresolved + undecodable);
   const details = {

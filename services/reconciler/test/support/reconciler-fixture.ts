@@ -14,7 +14,6 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
 import { createReconcilerMetrics } from '../../src/infra/reconciler-metrics.ts';
-import { tables } from '../../src/infra/schemas.ts';
 import { defaultThresholds, type JobDeps } from '../../src/jobs/job.ts';
 
 const repo = new URL('../../../../', import.meta.url).pathname;
@@ -59,7 +58,6 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
   const deps: JobDeps = {
     pool: reconciler.pool,
     databases: { order: order.pool, payment: payment.pool, inventory: inventory.pool },
-    tables: tables({ order: order.name, payment: payment.name, inventory: inventory.name }),
     redis,
     reservations,
     kafka: new Kafka({ clientId: 'reconciler-test', brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING }),
