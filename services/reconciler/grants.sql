@@ -1,7 +1,9 @@
 -- Least-privilege grants of the reconciler's database user on the other services' schemas
 -- (docs/adr/0004-reconciler-database-access.md). Applied by scripts/stack/prepare.ts after the
 -- migrations, because table and column grants need the tables. Idempotent: GRANT only adds.
--- {user}, {order}, {payment} and {inventory} are replaced with the user and schema names.
+-- {user}, {order}, {payment} and {inventory} are replaced with the user and schema names. Each
+-- statement names one schema: with a server per service (docs/adr/0010-database-per-service.md)
+-- each server gets the statements on its own schema, for the reconciler's user there.
 
 -- Reading every schema: the checks, the trace and the replay.
 GRANT SELECT ON `{order}`.* TO {user};

@@ -1,7 +1,9 @@
 /**
  * The reconciler's least-privilege grants on the other services' schemas (ADR 0004), read from
- * `grants.sql` with the user and schema names put in. Used by `scripts/stack/prepare.ts` after the
- * migrations and by the grants test against uuid-named schemas, so both apply the same statements.
+ * `grants.sql` with the user and schema names put in. Each statement names one schema, so with a
+ * server per service (ADR 0010) each server gets the statements on its own schema. Used by
+ * `scripts/stack/prepare.ts` after the migrations and by the tests against uuid-named schemas, so
+ * both apply the same statements.
  */
 import { readFileSync } from 'node:fs';
 import type { Connection } from 'mysql2/promise';
