@@ -75,15 +75,28 @@ const armed = await call(urls.inventory, 'POST', `/v1/admin/sales/${saleId}/arm`
 if (armed.status !== 200) throw new Error(`sale not armed: ${JSON.stringify(armed.json)}`);
 log(`sale ${saleId} armed with ${STOCK} units`);
 
-// 2. The stampede.
+// 2. The stampede. A buyer whose connection is reset (2,000 at once on a loaded machine) sends the
+// same request again with the same Idempotency-Key, as a real client would: it cannot buy twice.
 const buyers = Array.from({ length: BUYERS }, (_, i) => ({ userId: `buyer-${saleId.slice(0, 8)}-${i}`, key: randomUUID() }));
 const started = Date.now();
-const results = await Promise.all(
-  buyers.map(async (buyer) => ({ buyer, ...(await call(urls.order, 'POST', '/v1/orders', token(buyer.userId), { sale_id: saleId, quantity: 1 }, { 'idempotency-key': buyer.key })) })),
-);
+let resent = 0;
+async function placeOrder(buyer: { userId: string; key: string }, attempt = 1): Promise<Awaited<ReturnType<typeof call>>> {
+  try {
+    return await call(urls.order, 'POST', '/v1/orders', token(buyer.userId), { sale_id: saleId, quantity: 1 }, { 'idempotency-key': buyer.key });
+  } catch (error) {
+    if (attempt >= 3) throw error;
+    resent += 1;
+    await sleep(200 * attempt);
+    return placeOrder(buyer, attempt + 1);
+  }
+}
+const results = await Promise.all(buyers.map(async (buyer) => ({ buyer, ...(await placeOrder(buyer)) })));
 const accepted = results.filter((r) => r.status === 201);
 const soldOut = results.filter((r) => r.json.error?.code === 'SALE_SOLD_OUT').length;
-log(`${BUYERS} buyers in ${Date.now() - started} ms: ${accepted.length} accepted, ${soldOut} sold out, ${BUYERS - accepted.length - soldOut} other refusals`);
+log(
+  `${BUYERS} buyers in ${Date.now() - started} ms: ${accepted.length} accepted, ${soldOut} sold out, ${BUYERS - accepted.length - soldOut} other refusals` +
+    (resent ? ` (${resent} requests sent again after a reset connection)` : ''),
+);
 
 // 3. Pay: most plainly, some through the simulator's fault modes, a few declined.
 const faultPlan = (i: number): string[] | 'decline' => (i % 20 === 19 ? 'decline' : i % 10 === 3 ? ['duplicate'] : i % 10 === 5 ? ['delay'] : i % 10 === 7 ? ['reorder'] : []);

@@ -121,6 +121,8 @@ export PAYMENT_PROVIDER_URL="${PAYMENT_PROVIDER_URL:-http://127.0.0.1:$PROVIDER_
 export ORDER_URL="${ORDER_URL:-http://127.0.0.1:$ORDER_PORT}"
 # The order service asks the inventory service whether a sale Redis does not know is armed (lost, not missing).
 export INVENTORY_URL="${INVENTORY_URL:-http://127.0.0.1:$INVENTORY_PORT}"
+# The order service asks the payment service whether an order due to expire was paid meanwhile.
+export PAYMENT_URL="${PAYMENT_URL:-http://127.0.0.1:$PAYMENT_PORT}"
 export PROVIDER_WEBHOOK_URL="${PROVIDER_WEBHOOK_URL:-http://127.0.0.1:$PAYMENT_PORT/v1/webhooks/provider}"
 export PROVIDER_WEBHOOK_SECRET="${PROVIDER_WEBHOOK_SECRET:-local-only-webhook-secret-1}"
 export PROVIDER_PUBLIC_URL="${PROVIDER_PUBLIC_URL:-http://127.0.0.1:$PROVIDER_SIM_PORT}"
