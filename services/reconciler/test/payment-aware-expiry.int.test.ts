@@ -6,7 +6,7 @@
 // it imports the order sweep and the payment route by path; production code never does.
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { authPlugin, createBaseApp, createMetricsRegistry, ServiceClient } from '@flash-sale/service-kit';
+import { authPlugin, createBaseApp, createMetricsRegistry, docsPlugin, ServiceClient } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
 import t from 'tap';
@@ -24,6 +24,8 @@ type Runner = 'order sweep' | 'overdue-pending' | 'paid-order-pending';
 /** The payment service's internal route over the fixture's payment schema, on a real port, and the order sweep asking it. */
 async function withPaymentService(t: { teardown: (fn: () => unknown) => void }, f: Fixture) {
   const app = await createBaseApp({ logger: pino({ level: 'silent' }), metrics: createMetricsRegistry('payment-test'), readiness: [] });
+  // The route declares zod schemas, as every payment route does: the docs plugin compiles them.
+  await app.register(docsPlugin, { title: 'payment', version: 'test', description: 'the internal route only' });
   await app.register(authPlugin, { secret: JWT_SECRET });
   await app.register(internalRoutes, { pool: f.payment.pool, now: f.deps.now });
   await app.listen({ host: '127.0.0.1', port: 0 });
