@@ -21,7 +21,7 @@ export const reconcilerConfigSchema = z.object({
   /** The reconciler's own schema (runs, replay evidence). */
   MYSQL_URL: common.MYSQL_URL,
   /**
-   * One connection per service database, each only ever used for that service's tables (ADR 0008).
+   * One connection per service database, each only ever used for that service's tables (ADR 0010).
    * Unset: today's single server, `MYSQL_URL`'s user and host with the `*_SCHEMA` database.
    */
   RECONCILER_ORDER_MYSQL_URL: serviceDatabaseUrl,

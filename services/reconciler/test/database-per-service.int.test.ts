@@ -1,4 +1,4 @@
-// ADR 0008 proven on one test server: every service database reachable only through a user of its
+// ADR 0010 proven on one test server: every service database reachable only through a user of its
 // own with grants on that schema alone, and the reconciler's own schema through another. Every job,
 // the repairs across services, the invariants, the trace, the tenant scope and both the replay and
 // the Redis rebuild then run; a statement that still reached across schemas would be refused.

@@ -1,6 +1,6 @@
 /**
  * Everything the books know about one order, from the three service databases (each through its
- * own connection, ADR 0008) and Redis, with timestamps:
+ * own connection, ADR 0010) and Redis, with timestamps:
  * states, events still in the outboxes, audit rows, reservation, payments with their history,
  * webhook inbox rows and refunds. The merged `timeline` answers "at which step is it stuck".
  */

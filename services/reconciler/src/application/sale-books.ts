@@ -84,7 +84,7 @@ const RESTOCKING_REFUND_FROM = new Set(['PAID', 'CONFIRMED']);
  * cancellation releases them with restock); paid orders and non-restocking refunds are sold.
  *
  * Read in keyset pages (`id > last ORDER BY id LIMIT n`) from the order database, each page's
- * reservation rows from the inventory database (ADR 0008). Each database is read inside one
+ * reservation rows from the inventory database (ADR 0010). Each database is read inside one
  * read-only transaction with a consistent snapshot, both opened before the first page: memory
  * stays at one page however large the sale, and an order that changes status meanwhile is counted
  * exactly once. The two snapshots are a few milliseconds apart; an order the inventory committed

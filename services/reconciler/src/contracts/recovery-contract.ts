@@ -1,6 +1,6 @@
 /**
  * A recovery contract (seed 001) as data: the seven answers for one critical flow. Q's invariants
- * are SQL, each statement run on one service's database (ADR 0008); a flow is `trusted` only when
+ * are SQL, each statement run on one service's database (ADR 0010); a flow is `trusted` only when
  * every invariant counts 0 violations.
  */
 import type { Service } from '../infra/service-databases.ts';

@@ -12,7 +12,7 @@ export const grantsFile = new URL('../../grants.sql', import.meta.url).pathname;
 
 const NAME = /^[A-Za-z0-9_]+$/;
 
-/** The service schemas the grants name, each on the server that holds it (ADR 0008). */
+/** The service schemas the grants name, each on the server that holds it (ADR 0010). */
 export interface Schemas {
   order: string;
   payment: string;

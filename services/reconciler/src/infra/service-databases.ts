@@ -1,5 +1,5 @@
 /**
- * The reconciler's connection to each service's database (ADR 0008). Each pool's default schema is
+ * The reconciler's connection to each service's database (ADR 0010). Each pool's default schema is
  * that service's, so every statement names its tables unqualified: a statement that reaches into
  * another service's tables fails on the connection it was sent to ("doesn't exist" on a shared
  * server, no such schema on a server of its own). Data of two services is combined in the process,

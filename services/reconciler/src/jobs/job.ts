@@ -47,7 +47,7 @@ export const defaultThresholds: Thresholds = {
 export interface JobDeps {
   /** The reconciler's own schema: run and replay evidence. */
   pool: Pool;
-  /** Each service's database through its own connection (ADR 0008); never joined with another. */
+  /** Each service's database through its own connection (ADR 0010); never joined with another. */
   databases: ServiceDatabases;
   redis: RedisClient;
   reservations: StockReservations;
@@ -68,7 +68,7 @@ export interface JobDeps {
    * to prove how far a service's consumer got before acting on what it did not do.
    */
   consumerGroupPrefix: string;
-  /** Services whose outbox the reconciler watches, by schema role. */
+  /** Services whose outbox the reconciler watches (each in its own database). */
   outboxes: readonly ('order' | 'payment' | 'inventory')[];
 }
 

@@ -16,7 +16,7 @@
  *
  * A sale may hold 100,000 orders: the hash is read in chunks (`StockReservations.orderRecords`),
  * and each chunk is compared with a lookup of its orders in the order database and of their
- * reservations in the inventory database (ADR 0008), so memory stays bounded by the chunk size.
+ * reservations in the inventory database (ADR 0010), so memory stays bounded by the chunk size.
  */
 import type { OrderRecord } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';

@@ -9,7 +9,7 @@
  * payments are read from the payment database, as `paid-order-pending` reads them, rather than
  * through the payment service's internal API: the reconciler is the path that repairs the books
  * while services are down. The overdue orders are read a keyset page at a time from the order
- * database, then that page's payments (ADR 0008); a payment that completes after that read is the
+ * database, then that page's payments (ADR 0010); a payment that completes after that read is the
  * same race as one completing after the expiry, and the payment service refunds money taken for a
  * dead order.
  */

@@ -8,7 +8,7 @@
  * whichever expiry runs next, so it is paid at once. With `overdue-pending` doing the same, the
  * order in which the two jobs run does not matter.
  *
- * Orders and payments live in two databases (ADR 0008): the PENDING orders are read in keyset
+ * Orders and payments live in two databases (ADR 0010): the PENDING orders are read in keyset
  * pages from the order database and each page's COMPLETED payments from the payment database.
  */
 import { withTransaction } from '@flash-sale/service-kit';

@@ -8,7 +8,7 @@
  * down or behind) the order is reported as `paid_order_awaiting_inventory` and left alone: a
  * consumer that has not read an event has not refused it.
  *
- * The orders, their payments and their reservations live in three databases (ADR 0008): the
+ * The orders, their payments and their reservations live in three databases (ADR 0010): the
  * candidates are read in keyset pages from the order database, and each page's COMPLETED payments
  * without a refund (payment database) and reservations (inventory database) are looked up by id.
  *

@@ -41,7 +41,7 @@ export const unreturnedStockJob: ReconciliationJob = {
     const nowMs = deps.now().getTime();
     const window = [new Date(nowMs - LOOKBACK_MS), new Date(nowMs - deps.thresholds.stockReturnGraceMs)];
     // Keyset pages of finished orders from the order database; each page's reservations from the
-    // inventory database and its Redis records (ADR 0008).
+    // inventory database and its Redis records (ADR 0010).
     let after: [string, string] | undefined;
     while (tally.checked < MAX_ORDERS_PER_RUN) {
       const [rows] = await deps.databases.order.query<OrderRow[]>(

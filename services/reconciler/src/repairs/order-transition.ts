@@ -1,7 +1,8 @@
 /**
  * The order service's guarded transition, applied by the reconciler in a transaction on its
- * connection to the order database (ADR 0008): `UPDATE … WHERE id = ? AND status IN (…)` plus a history row naming the repair as
- * its cause. Zero rows affected is a refusal (the order moved on meanwhile), never a success.
+ * connection to the order database (ADR 0010): `UPDATE … WHERE id = ? AND status IN (…)` plus a
+ * history row naming the repair as its cause. Zero rows affected is a refusal (the order moved on
+ * meanwhile), never a success.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { ORDER_TRANSITIONS } from '../contracts/order-state-machine.ts';

@@ -55,7 +55,7 @@ export async function reconcilerUser(t: Tap, f: Fixture): Promise<{ pool: mysql.
 }
 
 /**
- * One server per service (ADR 0008), on one test server: a separate user per database, each with
+ * One server per service (ADR 0010), on one test server: a separate user per database, each with
  * grants on its own schema only (the reconciler's own schema; grants.sql's statements on one
  * service schema), so a statement that reaches into another service's schema is refused.
  */
