@@ -3,6 +3,8 @@ import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Admin } from 'kafkajs';
 import { bullBoard } from './http/bull-board.plugin.ts';
+import { devSignInAllowed } from './http/ops-console/console-api.routes.ts';
+import { opsConsole } from './http/ops-console/ops-console.plugin.ts';
 import { opsRoutes } from './http/ops.routes.ts';
 import type { JobDeps } from './jobs/job.ts';
 
@@ -39,6 +41,7 @@ export async function buildApp(deps: ReconcilerAppDeps): Promise<FastifyInstance
     rateLimit: { redis: deps.jobs.redis, service: 'reconciler', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   await app.register(opsRoutes, deps.jobs);
+  await app.register(opsConsole, { jobs: deps.jobs, devSignIn: devSignInAllowed(deps.jwtSecret) });
   if (deps.queues.length > 0) await bullBoard(app, { queues: deps.queues });
   return app;
 }
