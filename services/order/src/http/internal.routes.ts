@@ -3,17 +3,17 @@
  * payment service asks here for an order its Kafka-fed view has not seen yet, so a shopper who
  * pays right after ordering is never told that a real order does not exist.
  */
-import { principalOf, requireRole } from '@flash-sale/service-kit';
+import { bearerRefusals, errorResponses, principalOf, requireRole } from '@flash-sale/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { orderNotFound } from '../application/order-errors.ts';
 import { ORDER_STATUSES } from '../domain/order-status.ts';
 import { findOrder, orderTraceId } from '../infra/order.repository.ts';
-import { errorResponse, orderIdParams } from './order.schemas.ts';
+import { orderIdParams } from './order.schemas.ts';
 
 /** What another service may know of an order: who owns it, what it costs, where it stands. */
-export const internalOrderResponse = z.object({
+export const internalOrderResponse = z.strictObject({
   id: z.string(),
   tenant_id: z.string(),
   user_id: z.string(),
@@ -37,7 +37,7 @@ export const internalOrderRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async 
         summary: 'Service read: an order of the calling tenant',
         security: [{ bearer: [] }],
         params: orderIdParams,
-        response: { 200: internalOrderResponse, 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 429: errorResponse },
+        response: { 200: internalOrderResponse, ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: 'no such order of the calling tenant' }) },
       },
     },
     async (request) => {

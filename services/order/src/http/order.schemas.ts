@@ -44,6 +44,5 @@ export const orderWithHistoryResponse = orderResponse.extend({
   ),
 });
 
-export const errorResponse = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
-});
+/** The error contract, as every service declares it. */
+export { errorResponse } from '@flash-sale/service-kit';
