@@ -5,4 +5,4 @@ export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-
 export { freePort } from './free-port.ts';
 export { startNodeProcess, type NodeProcess } from './node-process.ts';
 export { openApiProblems } from './openapi.ts';
-export { startRedisCluster, createTestRedisCluster, type RedisClusterServers, type TestRedisCluster } from './redis-cluster.ts';
+export { startRedisCluster, createTestRedisCluster, type RedisClusterOptions, type RedisClusterServers, type TestRedisCluster } from './redis-cluster.ts';

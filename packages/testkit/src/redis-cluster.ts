@@ -1,7 +1,8 @@
 /**
- * A real Redis Cluster for tests. `startRedisCluster` spawns masters of Debian's `redis-server`
- * (cluster-enabled, no persistence, data in a temporary directory, free ports), forms them with
- * `redis-cli --cluster create` and waits until every node reports `cluster_state:ok`.
+ * A real Redis Cluster for tests. `startRedisCluster` spawns nodes of Debian's `redis-server`
+ * (three masters by default, optionally a replica or more each; cluster-enabled, no persistence,
+ * data in a temporary directory, free ports), forms them with `redis-cli --cluster create` and
+ * waits until every node reports `cluster_state:ok` and every replica is in sync.
  * `createTestRedisCluster` gives a test a cluster client and a uuid key prefix: on the cluster
  * named by `REDIS_CLUSTER_NODES` when it is set (the cluster topology of `infra/local`), else on
  * one started for this process and stopped when it exits.
@@ -19,8 +20,10 @@ import { uniqueName } from './isolation.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface RedisClusterServers {
-  /** `host:port` of every master, as `REDIS_CLUSTER_NODES` lists them. */
+  /** `host:port` of every node, as `REDIS_CLUSTER_NODES` lists them. */
   nodes: string[];
+  /** The process of each node by its `host:port`, for a test that kills or pauses one. */
+  pids: Record<string, number>;
   /** A URL of one node, for what reads credentials from `REDIS_URL` (none here). */
   url: string;
   stop(): Promise<void>;
@@ -66,13 +69,37 @@ const clusterState = async (port: number): Promise<string> => {
   }
 };
 
-/** Starts `masters` (default 3) cluster-enabled Redis servers and forms them into one cluster. */
-export async function startRedisCluster(options: { masters?: number } = {}): Promise<RedisClusterServers> {
+export interface RedisClusterOptions {
+  /** Masters (default 3). */
+  masters?: number;
+  /** Replicas of each master (default 0): with one, a killed master fails over to its replica. */
+  replicasPerMaster?: number;
+  /** How long a node may be silent before the others count it failed (default 5,000 ms, as infra/local). */
+  nodeTimeoutMs?: number;
+}
+
+/** True for a master, or for a replica whose link to its master is up. */
+const replicaInSync = async (port: number): Promise<boolean> => {
+  const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await client.connect();
+    const info = String(await client.info('replication'));
+    return info.includes('role:master') || info.includes('master_link_status:up');
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+};
+
+/** Starts cluster-enabled Redis servers (3 masters by default) and forms them into one cluster. */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterServers> {
   const masters = options.masters ?? 3;
+  const replicasPerMaster = options.replicasPerMaster ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const taken = new Set<number>();
   const ports: number[] = [];
-  for (let i = 0; i < masters; i += 1) ports.push(await freeNodePort(taken));
+  for (let i = 0; i < masters * (1 + replicasPerMaster); i += 1) ports.push(await freeNodePort(taken));
   const children: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
@@ -82,7 +109,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
         '--dir', dir,
         '--cluster-enabled', 'yes',
         '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '5000',
+        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
         '--save', '',
         '--appendonly', 'no',
         '--logfile', `redis-${port}.log`,
@@ -94,7 +121,7 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
   for (const child of children) child.unref();
   let stopped = false;
   const killNow = () => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
   // A test that fails or is killed before its teardown still leaves no server behind.
@@ -105,7 +132,8 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
     process.off('exit', killNow);
     await Promise.all(
       children.map(async (child) => {
-        if (child.exitCode !== null) return;
+        // A node a test killed has exited already: its exit event will not come again.
+        if (child.exitCode !== null || child.signalCode !== null) return;
         // Referenced again, so the process waits for the exit it asked for.
         child.ref();
         const exited = once(child, 'exit');
@@ -120,11 +148,16 @@ export async function startRedisCluster(options: { masters?: number } = {}): Pro
       await waitFor(async () => (await clusterState(port)) !== 'down', { what: `redis-server on ${port}`, timeoutMs: 10_000, intervalMs: 50 });
     }
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes']);
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
     for (const port of ports) {
       await waitFor(async () => (await clusterState(port)) === 'ok', { what: `cluster_state:ok on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
     }
-    return { nodes, url: `redis://${nodes[0]}`, stop };
+    // A replica that has not synced yet cannot take over: a test failing a master over would fail instead.
+    for (const port of ports) {
+      await waitFor(async () => replicaInSync(port), { what: `replica on ${port} in sync`, timeoutMs: 20_000, intervalMs: 100 });
+    }
+    const pids = Object.fromEntries(nodes.map((node, i) => [node, children[i]?.pid ?? 0]));
+    return { nodes, pids, url: `redis://${nodes[0]}`, stop };
   } catch (error) {
     await stop();
     throw error;
