@@ -77,11 +77,11 @@ export async function checkInvariants(pool: Pool, answers: readonly OrderAnswer[
     `SELECT o.user_id, SUM(o.quantity) AS units, f.per_user_limit FROM order_service.orders o JOIN inventory_service.flash_sales f ON f.id = o.sale_id
       WHERE o.status IN (${HOLDING}) GROUP BY o.sale_id, o.tenant_id, o.user_id, f.per_user_limit HAVING units > f.per_user_limit`,
   );
-  const limitRefusals = answers.filter((answer) => answer.status === 409 && answer.code !== 'SALE_SOLD_OUT').length;
+  const limitRefusals = answers.filter((answer) => answer.code === 'PER_USER_LIMIT').length;
   verdicts.push({
     ok: overLimit.length === 0,
     name: 'per-user limits held',
-    figures: { users_over_limit: overLimit.length, users_with_an_order: await count(`SELECT COUNT(DISTINCT tenant_id, user_id) AS n FROM order_service.orders WHERE status IN (${HOLDING})`), other_409s: limitRefusals },
+    figures: { users_over_limit: overLimit.length, users_with_an_order: await count(`SELECT COUNT(DISTINCT tenant_id, user_id) AS n FROM order_service.orders WHERE status IN (${HOLDING})`), per_user_limit_refusals: limitRefusals },
   });
 
   // 4. The books and their audit trail agree: each SKU's stock moved by exactly the audit's deltas,

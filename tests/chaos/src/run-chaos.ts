@@ -193,7 +193,6 @@ try {
   if (k6Path.code !== 0 || !k6Bin) throw new Error(`k6 is not available:\n${k6Path.stderr}`);
   const answersFile = join(dataDir, 'answers.jsonl');
   const summaryFile = join(dataDir, 'k6-summary.json');
-  const users = Math.max(1, Math.floor((rate * loadSeconds) / 2));
   k6 = spawn(k6Bin, ['run', '--quiet', '--log-format', 'json', '--console-output', answersFile, 'tests/chaos/src/chaos-sale.js'], {
     cwd: repoRoot,
     env: {
@@ -206,7 +205,6 @@ try {
       JWT_SECRET: env.JWT_SECRET ?? '',
       RATE: String(rate),
       DURATION: `${loadSeconds}s`,
-      USERS: String(users),
       RUN_ID: `s${seed}`,
       SUMMARY_FILE: summaryFile,
       K6_NO_USAGE_REPORT: 'true',
@@ -220,7 +218,7 @@ try {
   k6.stderr?.on('data', (chunk: Buffer) => (k6Warnings += chunk.toString().split('\n').filter((line) => line.includes('"level":"warning"')).length));
   const k6Exited = new Promise<number>((resolve) => k6?.once('close', (code) => resolve(code ?? 1)));
   const loadStarted = Date.now();
-  say(`k6 sale started: ${rate} shoppers/s for ${loadSeconds} s, ${users} users, retrying with the same Idempotency-Key`);
+  say(`k6 sale started: ${rate} shoppers/s for ${loadSeconds} s, two orders per user, retrying with the same Idempotency-Key`);
 
   for (const fault of schedule) {
     const due = loadStarted + fault.atSeconds * 1000 - Date.now();
@@ -253,7 +251,12 @@ try {
     };
     await settle('after the load');
 
-    const reconciled = await runCommand(process.execPath, ['services/reconciler/src/cli/reconcile.ts', 'all'], { cwd: repoRoot, env: { ...env, MYSQL_URL: env.RECONCILER_MYSQL_URL ?? '', LOG_LEVEL: 'warn' } });
+    // The load has ended, so a hold older than the order path's in-flight window (30 s) with no
+    // order behind it can only be an orphan; the service's 2-minute grace would make the cycle wait.
+    const reconciled = await runCommand(process.execPath, ['services/reconciler/src/cli/reconcile.ts', 'all'], {
+      cwd: repoRoot,
+      env: { ...env, MYSQL_URL: env.RECONCILER_MYSQL_URL ?? '', LOG_LEVEL: 'warn', ORPHAN_HOLD_GRACE_MS: '35000' },
+    });
     for (const line of reconciled.stdout.split('\n').filter((text) => text.startsWith('{'))) {
       const run = JSON.parse(line) as Record<string, unknown>;
       const counts = Object.entries(run).filter(([, value]) => typeof value === 'number').map(([key, value]) => `${key}=${String(value)}`).join(' ');
@@ -264,6 +267,12 @@ try {
     await settle('after reconciliation');
 
     const answers = await readAnswers(answersFile);
+    const byAnswer = new Map<string, number>();
+    for (const answer of answers.orders) {
+      const label = `${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.final ? '' : ' (gave up)'}`;
+      byAnswer.set(label, (byAnswer.get(label) ?? 0) + 1);
+    }
+    say(`final answers to POST /v1/orders: ${[...byAnswer].map(([label, n]) => `${label}: ${n}`).join(', ')}`);
     out('');
     out(`invariants (seed ${seed}):`);
     const verdicts: Verdict[] = await checkInvariants(pool, answers.orders);
