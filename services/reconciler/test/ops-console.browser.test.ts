@@ -219,7 +219,7 @@ t.test('an operator signs in, watches a sale whose books match the API, traces a
     await shot(page, '07-webhook-inbox');
   });
 
-  await t.test("ops of another tenant see none of these books", async (t) => {
+  await t.test("ops of another tenant see none of these books; platform-ops see them", async (t) => {
     const other = { authorization: `Bearer ${signToken(app, { userId: 'ops-2', tenantId: 't2', roles: ['ops'] })}` };
     t.same((await app.inject({ method: 'GET', url: '/ops/api/sales', headers: other })).json().sales, []);
     t.equal((await app.inject({ method: 'GET', url: `/ops/api/sales/${sale.saleId}`, headers: other })).statusCode, 404);
@@ -229,6 +229,9 @@ t.test('an operator signs in, watches a sale whose books match the API, traces a
     t.equal(listing.withheld, 1);
     const redrive = await app.inject({ method: 'POST', url: '/ops/api/dead-letters/redrive', headers: other, payload: { topic: deadLetters, partition: 0, offset: '0' } });
     t.equal(redrive.statusCode, 404, "another tenant's dead letter cannot be redriven");
+    const platform = { authorization: `Bearer ${signToken(app, { userId: 'platform-1', tenantId: 't2', roles: ['platform-ops'] })}` };
+    t.ok((await app.inject({ method: 'GET', url: '/ops/api/sales', headers: platform })).json<{ sales: Array<{ sale_id: string }> }>().sales.some((books) => books.sale_id === sale.saleId), "platform-ops see every tenant's sales");
+    t.equal((await app.inject({ method: 'GET', url: '/ops/api/webhook-inbox', headers: platform })).json().summary.received, 2);
   });
   await page.close();
 });

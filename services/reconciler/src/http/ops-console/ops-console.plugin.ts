@@ -23,6 +23,8 @@ export const opsConsole: FastifyPluginAsync<ConsoleApiOptions> = async (app, opt
   const serve = (path: string, type: string, body: string) =>
     app.get(path, { schema: { hide: true } }, async (_request, reply) => reply.headers(securityHeaders).type(type).send(body));
   serve(OPS_CONSOLE_PATH, 'text/html; charset=utf-8', html);
+  // The page's relative links assume /ops; a typed trailing slash lands there too.
+  app.get(`${OPS_CONSOLE_PATH}/`, { schema: { hide: true } }, async (_request, reply) => reply.redirect(OPS_CONSOLE_PATH));
   serve(`${OPS_CONSOLE_PATH}/console.js`, 'text/javascript; charset=utf-8', assets.script);
   serve(`${OPS_CONSOLE_PATH}/console.css`, 'text/css; charset=utf-8', assets.css);
   await app.register(consoleApiRoutes, options);
