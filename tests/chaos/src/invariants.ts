@@ -52,6 +52,20 @@ export async function checkInvariants(pool: Pool, answers: readonly OrderAnswer[
     figures: { answers_201: given.length, distinct_ids: distinct.length, found: found.size, missing: distinct.length - found.size, orders: ordersTotal, orders_no_client_heard_of: ordersTotal - found.size, clients_gave_up: answers.filter((answer) => !answer.final).length },
   });
 
+  // 1b. A retry with the same Idempotency-Key gets the order its first attempt created: no client
+  //     whose key holds an order was given another final answer.
+  const orderByKey = new Map<string, string>();
+  for (const row of await rows<{ idem_key: string; order_id: string }>('SELECT idem_key, order_id FROM order_service.idempotency_keys')) orderByKey.set(row.idem_key, row.order_id);
+  const told = answers.filter((answer) => answer.final && orderByKey.has(answer.key));
+  const toldOtherwise = told.filter((answer) => answer.status !== 201 || answer.order_id !== orderByKey.get(answer.key));
+  const otherwiseByAnswer = new Map<string, number>();
+  for (const answer of toldOtherwise) otherwiseByAnswer.set(`${answer.status} ${answer.code ?? ''}`.trim(), (otherwiseByAnswer.get(`${answer.status} ${answer.code ?? ''}`.trim()) ?? 0) + 1);
+  verdicts.push({
+    ok: toldOtherwise.length === 0,
+    name: 'every key that created an order got that order back',
+    figures: { keys_with_an_order: orderByKey.size, answered: told.length, answered_otherwise: toldOtherwise.length, ...Object.fromEntries([...otherwiseByAnswer].map(([label, n]) => [`given ${label}`, n])) },
+  });
+
   // 2. Sold ≤ stock for every sale and every SKU.
   const oversoldSales = await rows<{ id: string; stock: number; units: number }>(
     `SELECT f.id, f.stock, COALESCE(SUM(o.quantity), 0) AS units FROM inventory_service.flash_sales f

@@ -6,7 +6,7 @@
  * starts from the same data, as after a crash.
  */
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { freePort } from '@flash-sale/testkit';
 
 export const SERVERS = ['mariadb', 'redis', 'kafka'] as const;
@@ -70,9 +70,13 @@ export async function createPrivateStack(options: { repoRoot: string; dataDir: s
     INVENTORY_PORT: String(await freePort()),
     RECONCILER_PORT: String(await freePort()),
     PROVIDER_SIM_PORT: String(await freePort()),
+    // MariaDB's temporary tables (mariadb-install-db's among them) under the run's folder, where no
+    // other process clears them away mid-install as can happen in a shared /tmp.
+    TMPDIR: `${options.dataDir}/tmp`,
     // One broker of a short run: a smaller heap than the shared stack's leaves the cores' memory to the services.
     KAFKA_HEAP: process.env.CHAOS_KAFKA_HEAP ?? '-Xms128m -Xmx512m',
   });
+  await mkdir(`${options.dataDir}/tmp`, { recursive: true });
   const resolved = await runCommand('bash', ['-c', 'source infra/local/env.sh && env -0'], { cwd: options.repoRoot, env: base });
   if (resolved.code !== 0) throw new Error(`infra/local/env.sh failed: ${resolved.stderr}`);
   const env: Record<string, string> = {};
