@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandlerPlugin } from './error-handler.ts';
@@ -13,6 +13,13 @@ export interface BaseAppOptions {
 }
 
 /**
+ * fastify's own per-request lines, off: two info lines per request cost a sold-out refusal about a
+ * sixth of its CPU; completed requests are logged at debug (below), failures by the error handler.
+ * Exported so the bench's baselines run with the same setting.
+ */
+export const requestLogging = () => ({ logController: new LogController({ disableRequestLogging: true }) });
+
+/**
  * The part every service shares: error contract, health probes, Prometheus metrics. A service's
  * `buildApp` starts here and adds its routes; it never listens.
  */
@@ -21,9 +28,7 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
   const app = Fastify({
     loggerInstance,
     requestIdHeader: 'x-request-id',
-    // Two info lines per request cost a sold-out refusal about a sixth of its CPU; completed
-    // requests are logged at debug below, failures by the error handler.
-    disableRequestLogging: true,
+    ...requestLogging(),
     bodyLimit: 256 * 1024,
     // No type coercion: a number or an array where a string is meant is a 400, not silently
     // turned into "42" or its first element (fastify's default coerces).

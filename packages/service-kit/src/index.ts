@@ -6,7 +6,7 @@ export { createMysqlPool, createRedis, createKafka, bullmqPrefix, type MysqlPool
 export { mysqlReadiness, redisReadiness, kafkaReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
-export { createBaseApp, type BaseAppOptions } from './app.ts';
+export { createBaseApp, requestLogging, type BaseAppOptions } from './app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
 export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, tenantIdPattern, type AuthOptions, type Principal, type Role } from './auth.ts';
 export { RateLimiter, budget, defaultRateLimits, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';

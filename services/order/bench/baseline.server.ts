@@ -4,20 +4,16 @@
 // - seckill: the Go + Redis seckill architecture in our runtime: a JSON POST, one EVALSHA that
 //   decrements a counter, no auth, no database, no idempotency. Sale ids name counters armed here.
 import { readFileSync } from 'node:fs';
-import { createBaseApp, createLogger, createMetricsRegistry, createRedis } from '@flash-sale/service-kit';
+import { createLogger, createMetricsRegistry, createRedis, requestLogging } from '@flash-sale/service-kit';
 import Fastify from 'fastify';
 
 const baseline = process.env.BASELINE;
 const port = Number(process.env.PORT);
 const logger = createLogger({ service: `${baseline}-baseline`, level: process.env.LOG_LEVEL ?? 'info' });
 
-// Request logging as the services have it, read off the shared base app rather than restated.
-const probe = await createBaseApp({ logger, metrics: createMetricsRegistry('probe'), readiness: [] });
-const disableRequestLogging = probe.initialConfig.disableRequestLogging ?? false;
-await probe.close();
-
 const metrics = createMetricsRegistry(`${baseline}-baseline`);
-const app = Fastify({ loggerInstance: logger, disableRequestLogging });
+// Request logging as the services have it: the base app's own setting, not restated.
+const app = Fastify({ loggerInstance: logger, ...requestLogging() });
 // The same /metrics the services expose, so the bench reads every process's heap one way.
 app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => reply.header('content-type', metrics.contentType).send(await metrics.metrics()));
 app.get('/health/ready', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
