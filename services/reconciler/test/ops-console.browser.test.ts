@@ -18,11 +18,15 @@ const repo = new URL('../../../', import.meta.url).pathname;
 const screenshots = new URL('../test-output/console/', import.meta.url).pathname;
 const secret = 'test-secret-at-least-16-chars';
 
+const findChromium = () => execFileSync('bash', ['-c', 'command -v chromium || command -v chromium-browser || true'], { encoding: 'utf8' }).trim();
+
+// Installing Debian's chromium on a fresh machine takes longer than a test file's usual budget.
+if (!findChromium()) t.setTimeout(600_000);
+
 /** Debian's chromium, installed the way the stack installs its servers (as root; named otherwise). */
 function systemChromium(): string {
-  const find = () => execFileSync('bash', ['-c', 'command -v chromium || command -v chromium-browser || true'], { encoding: 'utf8' }).trim();
-  if (!find()) execFileSync('bash', ['-c', `COMPONENT=chromium; source "${repo}infra/local/lib.sh"; apt_install chromium chromium`], { stdio: 'inherit' });
-  const path = find();
+  if (!findChromium()) execFileSync('bash', ['-c', `COMPONENT=chromium; source "${repo}infra/local/lib.sh"; apt_install chromium chromium`], { stdio: ['ignore', 2, 2] });
+  const path = findChromium();
   if (!path) throw new Error('chromium is missing: apt-get install -y chromium');
   return path;
 }
