@@ -33,6 +33,12 @@ trap stop_started EXIT
 
 bash "$REPO_ROOT/infra/local/stack.sh" up
 echo "[test] stack ready after $((SECONDS - started_at)) s" >&2
+# promtool checks the alert rules (scripts/test/observability.int.test.ts). The first build takes
+# minutes (later ones reuse the Go build cache): done here, outside that test file's timeout.
+if PROMTOOL_BIN="$(bash "$REPO_ROOT/infra/observability/install-promtool.sh")"; then
+  export PROMTOOL_BIN
+  echo "[test] promtool ready after $((SECONDS - started_at)) s" >&2
+fi
 
 node packages/events/src/cli/schema-gate.ts
 turbo run typecheck lint --concurrency=2 --output-logs=errors-only
