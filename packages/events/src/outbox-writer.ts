@@ -6,7 +6,7 @@ import mysql, { type Connection, type PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
 import { createEnvelope, type Envelope, type EventContext } from './envelope.ts';
 import type { EventDefinition } from './registry.ts';
-import { parseTraceparent } from './trace-context.ts';
+import { activeTraceparent, parseTraceparent } from './trace-context.ts';
 
 export type SqlExecutor = Pick<Connection | PoolConnection, 'query'>;
 
@@ -25,10 +25,23 @@ export function prepareEvent<S extends z.ZodObject>(
   now: Date,
 ): PendingEvent {
   const parsed = definition.payload.parse(payload);
+  const traceparent = context.traceparent ?? activeSpanOfTrace(context.traceId);
   // The envelope's trace id and the traceparent header must name the same trace.
-  const traceId = context.traceId ?? parseTraceparent(context.traceparent)?.traceId;
+  const traceId = context.traceId ?? parseTraceparent(traceparent)?.traceId;
   const envelope = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), { ...context, ...(traceId ? { traceId } : {}) }, now);
-  return { definition: definition, envelope, ...(context.traceparent ? { traceparent: context.traceparent } : {}) };
+  return { definition: definition, envelope, ...(traceparent ? { traceparent } : {}) };
+}
+
+/**
+ * Under an OpenTelemetry SDK, a producer that names no traceparent (an HTTP handler) records the
+ * span it runs in (the request's), so the relay's publish span hangs under it; unless that span is
+ * of another trace than the one the event names (a webhook acting on an order traced earlier).
+ * Without an SDK there is no active span and nothing is recorded, as before.
+ */
+function activeSpanOfTrace(traceId: string | undefined): string | undefined {
+  const active = activeTraceparent();
+  if (!active || (traceId !== undefined && parseTraceparent(active)?.traceId !== traceId)) return undefined;
+  return active;
 }
 
 export async function writeOutbox(executor: SqlExecutor, events: readonly PendingEvent[]): Promise<void> {

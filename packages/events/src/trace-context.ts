@@ -5,7 +5,7 @@
  * installs it as the active OpenTelemetry span context around the handler (see `withRemoteParent`).
  */
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, context, trace, TraceFlags, type SpanContext } from '@opentelemetry/api';
+import { ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ALL_ZERO_TRACE = '0'.repeat(32);
@@ -59,4 +59,111 @@ export function activeTraceparent(): string | undefined {
   const span = trace.getSpanContext(context.active());
   if (!span || !trace.isSpanContextValid(span)) return undefined;
   return formatTraceparent({ traceId: span.traceId, spanId: span.spanId, sampled: (span.traceFlags & 1) === 1 });
+}
+
+/**
+ * The tracer of the registered OpenTelemetry SDK, or undefined when none is registered. Asked
+ * before every span so that without an SDK nothing is allocated on the way of an event.
+ */
+function sdkTracer(): Tracer | undefined {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider ? provider.getDelegateTracer(TRACER_NAME) : provider.getTracer(TRACER_NAME);
+}
+
+const TRACER_NAME = '@flash-sale/events';
+
+export interface MessagingSpan {
+  /** `process <topic>` / `publish <topic>`, per the messaging semantic conventions. */
+  name: string;
+  attributes: Attributes;
+}
+
+export function messagingSpan(operation: 'process' | 'publish', topic: string, event: { type: string; id: string }, extra: Attributes = {}): MessagingSpan {
+  return {
+    name: `${operation} ${topic}`,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': operation,
+      'messaging.destination.name': topic,
+      'messaging.message.id': event.id,
+      'event.type': event.type,
+      ...extra,
+    },
+  };
+}
+
+function traceparentOf(span: Span): string {
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return formatTraceparent({ traceId, spanId, sampled: (traceFlags & 1) === 1 });
+}
+
+function parentContext(parent: TraceParent | undefined): Context {
+  if (!parent) return ROOT_CONTEXT;
+  return trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+}
+
+function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    const failure = error instanceof Error ? error : new Error(typeof error === 'string' ? error : JSON.stringify(error));
+    span.recordException(failure);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+  }
+  span.end();
+}
+
+/**
+ * Runs a consumer's handling of one event in a `process <topic>` span, child of the traceparent the
+ * message arrived with, and hands `fn` that span's traceparent for the events the handler writes,
+ * so the next hop hangs under this one. Without an SDK: exactly `withRemoteParent`, and `fn` gets
+ * the arriving traceparent unchanged.
+ */
+export function withConsumerSpan<T>(arrived: string | undefined, described: MessagingSpan, fn: (traceparent: string | undefined) => T): T {
+  const tracer = sdkTracer();
+  const parent = parseTraceparent(arrived);
+  if (!tracer) return withRemoteParent(parent, () => fn(arrived));
+  const span = tracer.startSpan(described.name, { kind: SpanKind.CONSUMER, attributes: described.attributes }, parentContext(parent));
+  let result: T;
+  try {
+    result = context.with(trace.setSpan(parentContext(parent), span), () => fn(traceparentOf(span)));
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result.then(
+      (value: unknown) => {
+        endSpan(span);
+        return value;
+      },
+      (error: unknown) => {
+        endSpan(span, error);
+        throw error;
+      },
+    ) as T;
+  }
+  endSpan(span);
+  return result;
+}
+
+/**
+ * Opens one span per message (`process` for a batch a consumer applies at once, `publish` for the
+ * relay's send), each a child of the message's own traceparent, since the messages of one batch
+ * belong to different orders and so to different traces. Returns each span's traceparent (the
+ * arriving one unchanged without an SDK) and `end`, to call once the batch is done.
+ */
+export function startMessagingSpans(
+  kind: 'process' | 'publish',
+  items: ReadonlyArray<{ traceparent: string | undefined; described: MessagingSpan }>,
+): { traceparents: Array<string | undefined>; end: (error?: unknown) => void } {
+  const tracer = sdkTracer();
+  if (!tracer) return { traceparents: items.map((item) => item.traceparent), end: () => undefined };
+  const spans = items.map((item) =>
+    tracer.startSpan(item.described.name, { kind: kind === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes: item.described.attributes }, parentContext(parseTraceparent(item.traceparent))),
+  );
+  return {
+    traceparents: spans.map(traceparentOf),
+    end: (error?: unknown) => {
+      for (const span of spans) endSpan(span, error);
+    },
+  };
 }

@@ -1,4 +1,6 @@
 // Composition root of the inventory service: config, clients, app, consumer, relay, graceful shutdown, listen.
+// First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
+import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
 import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { listenWithGracefulShutdown, startServiceRuntime, PeriodicTask, rateLimitsFromConfig } from '@flash-sale/service-kit';

@@ -1,4 +1,6 @@
 // Composition root of the payment service: config, clients, app, graceful shutdown, listen.
+// First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
+import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
 import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';

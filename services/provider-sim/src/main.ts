@@ -1,4 +1,6 @@
 // Composition root of the payment-provider simulator (port 3005).
+// First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
+import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
 import { Lifecycle, createLogger, createMetricsRegistry, listenWithGracefulShutdown, logFormat } from '@flash-sale/service-kit';
 import { buildSimulatorApp } from './app.ts';

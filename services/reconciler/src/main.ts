@@ -1,4 +1,6 @@
 // Composition root of the reconciler: config, clients, schedules, ops app, graceful shutdown, listen.
+// First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
+import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
 import { createRedis, listenWithGracefulShutdown, rateLimitsFromConfig } from '@flash-sale/service-kit';
 import { buildApp } from './app.ts';

@@ -27,7 +27,7 @@ import type { Envelope } from '../envelope.ts';
 import { HEADER, decodeHeaders } from '../kafka-headers.ts';
 import type { EventRegistry } from '../registry.ts';
 import { deadLetterTopic, quarantineTopic, type ServiceName } from '../topics.ts';
-import { parseTraceparent, withRemoteParent } from '../trace-context.ts';
+import { messagingSpan, parseTraceparent, startMessagingSpans, withConsumerSpan } from '../trace-context.ts';
 import { consumerMetrics } from './consumer-metrics.ts';
 import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
 import { decodeMessage } from './decode.ts';
@@ -45,7 +45,7 @@ export interface HandlerContext {
   offset: string;
   /** 1 on the first delivery attempt. */
   attempt: number;
-  /** The W3C traceparent the message arrived with, for follow-up events (see `followUpContext`). */
+  /** The W3C traceparent for follow-up events (see `followUpContext`): the arriving one, or under an OpenTelemetry SDK that of the span handling the event. */
   traceparent: string | undefined;
 }
 
@@ -213,8 +213,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     }
     const single = (event: Prepared, tx: PoolConnection) => {
       const { envelope, delivery, handler, traceparent } = event;
-      const ctx = { tx, logger: eventLoggerFor(envelope, topic, partition, delivery.offset), topic, partition, offset: delivery.offset, attempt: 1, traceparent };
-      return withRemoteParent(parseTraceparent(traceparent), () => handler(envelope, ctx));
+      const ctx = { tx, logger: eventLoggerFor(envelope, topic, partition, delivery.offset), topic, partition, offset: delivery.offset, attempt: 1 };
+      return withConsumerSpan(traceparent, messagingSpan('process', topic, envelope), (current) => handler(envelope, { ...ctx, traceparent: current }));
     };
     const result = await handleChunk(options.pool, name, prepared, async (fresh, tx) => {
       const events = fresh as Prepared[];
@@ -225,7 +225,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         while (batchHandler && end < events.length && events[end]!.envelope.type === type) end += 1;
         if (batchHandler && end - index > 1) {
           const run = events.slice(index, end);
-          await batchHandler(run.map(({ envelope, traceparent }) => ({ event: envelope, traceparent })), { tx, logger: eventLoggerBase, topic, partition });
+          // One span per event, each under its own order's trace; handed to the handler for its follow-ups.
+          const spans = startMessagingSpans('process', run.map(({ envelope, traceparent }) => ({ traceparent, described: messagingSpan('process', topic, envelope, { 'messaging.batch.message_count': run.length }) })));
+          try {
+            await batchHandler(run.map(({ envelope }, at) => ({ event: envelope, traceparent: spans.traceparents[at] })), { tx, logger: eventLoggerBase, topic, partition });
+            spans.end();
+          } catch (error) {
+            spans.end(error);
+            throw error;
+          }
           index = end;
           continue;
         }
@@ -280,7 +288,6 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       return true;
     }
     const traceparent = headers[HEADER.traceparent];
-    const parent = parseTraceparent(traceparent);
     const eventLogger = eventLoggerFor(envelope, topic, partition, message.offset);
     const started = performance.now();
     const delivery = { consumer: name, topic, partition, offset: message.offset };
@@ -289,7 +296,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       try {
         if (attempt === 1 && firstFailure) throw firstFailure;
         const outcome = await handleOnce(options.pool, delivery, envelope, (tx) =>
-          withRemoteParent(parent, () => handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent })),
+          withConsumerSpan(traceparent, messagingSpan('process', topic, envelope, { 'messaging.delivery.attempt': attempt }), (current) => handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent: current })),
         );
         metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
         metrics.duration.observe({ type: envelope.type, consumer: name, outcome }, (performance.now() - started) / 1000);

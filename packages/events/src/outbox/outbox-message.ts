@@ -7,7 +7,7 @@
 import type { Message } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { HEADER } from '../kafka-headers.ts';
-import { traceparentFor } from '../trace-context.ts';
+import { messagingSpan, startMessagingSpans, traceparentFor } from '../trace-context.ts';
 
 export interface OutboxRecord extends RowDataPacket {
   id: string;
@@ -34,4 +34,27 @@ export function outboxMessage(row: OutboxRecord): Message {
       [HEADER.traceparent]: traceparentFor(recorded.traceparent, envelope.trace_id),
     },
   };
+}
+
+/**
+ * The messages of `rows` for one send to `topic`, each in a `publish <topic>` span, child of the
+ * traceparent the row recorded, whose own traceparent the message carries instead: the consumer's
+ * span then hangs under the publish, and the publish under the request that wrote the row. Without
+ * an OpenTelemetry SDK the messages are exactly `outboxMessage`'s. `end` closes the spans once the
+ * send is done (with its error, if it failed).
+ */
+export function tracedOutboxMessages(topic: string, rows: readonly OutboxRecord[]): { messages: Message[]; end: (error?: unknown) => void } {
+  const messages = rows.map(outboxMessage);
+  const spans = startMessagingSpans(
+    'publish',
+    rows.map((row, index) => ({
+      traceparent: messages[index]?.headers?.[HEADER.traceparent] as string | undefined,
+      described: messagingSpan('publish', topic, { type: row.event_type, id: row.event_id }, { 'outbox.id': String(row.id) }),
+    })),
+  );
+  messages.forEach((message, index) => {
+    const traceparent = spans.traceparents[index];
+    if (traceparent && message.headers) message.headers[HEADER.traceparent] = traceparent;
+  });
+  return { messages, end: spans.end };
 }

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep, type BackoffPolicy } from '../backoff.ts';
 import { outboxLag } from './lag.ts';
-import { outboxMessage, type OutboxRecord } from './outbox-message.ts';
+import { tracedOutboxMessages, type OutboxRecord } from './outbox-message.ts';
 import { RelayLease } from './lease.ts';
 import { relayMetrics } from './relay-metrics.ts';
 
@@ -122,9 +122,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (const [logicalTopic, group] of byTopic) {
       const topic = `${topicPrefix}${logicalTopic}`;
       const ids = group.map((row) => row.id);
+      const publishing = tracedOutboxMessages(topic, group);
       try {
-        await kafkaProducer.send({ topic, acks: -1, messages: group.map(outboxMessage) });
+        await kafkaProducer.send({ topic, acks: -1, messages: publishing.messages });
+        publishing.end();
       } catch (error) {
+        publishing.end(error);
         const attempts = Math.max(...group.map((row) => row.attempts)) + 1;
         const delayMs = backoffDelay(retry, attempts);
         const message = error instanceof Error ? error.message : String(error);
