@@ -20,7 +20,8 @@ export const orderIdParams = z.object({ id: z.uuid() });
 export const CANCEL_REASON_MAX = 200;
 export const cancelBody = z.object({ reason: z.string().max(CANCEL_REASON_MAX).optional() }).strict().optional();
 
-export const orderResponse = z.object({
+// Strict, like every service's replies: a field the code adds without documenting it fails the reply.
+export const orderResponse = z.strictObject({
   id: z.string(),
   status: z.enum(ORDER_STATUSES),
   sale_id: z.string(),
@@ -35,7 +36,7 @@ export const orderResponse = z.object({
 
 export const orderWithHistoryResponse = orderResponse.extend({
   history: z.array(
-    z.object({
+    z.strictObject({
       from: z.enum(ORDER_STATUSES).nullable(),
       to: z.enum(ORDER_STATUSES),
       cause: z.string(),

@@ -1,4 +1,4 @@
-import { principalOf, requireRole } from '@flash-sale/service-kit';
+import { bearerRefusals, errorResponses, principalOf, requireRole } from '@flash-sale/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { idempotencyKeyMissing, orderNotFound, soldOutRefusal } from '../applica
 import { placeOrder, type PlaceOrderDeps } from '../application/place-order.ts';
 import { orderResource } from '../domain/order.ts';
 import { findOwnedOrder, orderHistory } from '../infra/order.repository.ts';
-import { cancelBody, errorResponse, idempotencyHeaders, orderIdParams, orderResponse, orderWithHistoryResponse, placeOrderBody } from './order.schemas.ts';
+import { cancelBody, idempotencyHeaders, orderIdParams, orderResponse, orderWithHistoryResponse, placeOrderBody } from './order.schemas.ts';
 import { requestContext } from './request-context.ts';
 
 export interface OrderRoutesOptions {
@@ -16,7 +16,16 @@ export interface OrderRoutesOptions {
   now: () => Date;
 }
 
-const refusals = { 400: errorResponse, 401: errorResponse, 404: errorResponse, 409: errorResponse, 422: errorResponse, 429: errorResponse, 503: errorResponse };
+const placeRefusals = errorResponses({
+  ...bearerRefusals,
+  400: 'a malformed body, or no Idempotency-Key',
+  404: 'no such sale',
+  409: 'the sale refuses the order (not open, ended, sold out, not enough stock, per-user limit), or a request with this key is still running',
+  422: 'this Idempotency-Key was used with another body',
+  503: 'orders cannot be taken right now (the sale is being rebuilt, or a store is unreachable); Retry-After may say when',
+});
+const readRefusals = errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order of the caller's" });
+const changeRefusals = errorResponses({ ...bearerRefusals, 400: 'a malformed id or body', 404: 'no such order', 409: 'the order is not in a status this change applies to' });
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, options) => {
   app.post(
@@ -30,7 +39,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
         security: [{ bearer: [] }],
         headers: idempotencyHeaders,
         body: placeOrderBody,
-        response: { 201: orderResponse, ...refusals },
+        response: { 201: orderResponse, ...placeRefusals },
       },
     },
     async (request, reply) => {
@@ -60,7 +69,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     '/v1/orders/:id',
     {
       onRequest: requireRole('shopper'),
-      schema: { summary: 'Read an order and every status it went through', security: [{ bearer: [] }], params: orderIdParams, response: { 200: orderWithHistoryResponse, ...refusals } },
+      schema: { summary: 'Read an order and every status it went through', security: [{ bearer: [] }], params: orderIdParams, response: { 200: orderWithHistoryResponse, ...readRefusals } },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -78,7 +87,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     '/v1/orders/:id/cancel',
     {
       onRequest: requireRole('shopper'),
-      schema: { summary: 'Cancel a pending order; its stock returns to the sale', security: [{ bearer: [] }], params: orderIdParams, body: cancelBody, response: { 202: orderResponse, ...refusals } },
+      schema: { summary: 'Cancel a pending order; its stock returns to the sale', security: [{ bearer: [] }], params: orderIdParams, body: cancelBody, response: { 202: orderResponse, ...changeRefusals } },
     },
     async (request, reply) => {
       const principal = principalOf(request);
@@ -92,7 +101,7 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       `/v1/orders/:id/${command}`,
       {
         onRequest: requireRole('ops'),
-        schema: { summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`, security: [{ bearer: [] }], params: orderIdParams, response: { 204: z.null(), ...refusals } },
+        schema: { summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`, security: [{ bearer: [] }], params: orderIdParams, response: { 204: z.null(), ...changeRefusals } },
       },
       async (request, reply) => {
         await fulfilOrder(options.pool, options.now, principalOf(request).tenantId, request.params.id, command);
