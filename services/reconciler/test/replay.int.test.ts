@@ -42,3 +42,25 @@ t.test('a corrupted projection: reported, untrusted, repaired on request, then t
   const again = await replayInventoryStock(f.deps, { tenantId: sale.tenantId, skuId: sale.skuId }, { apply: true });
   t.match(again.evidence, { projections_changed: 0, confidence_status: 'trusted' });
 });
+
+t.test('an audit longer than one page is folded whole: every row counted once, a drift in its last page found', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const sale = await f.seedSale({ stock: 3000 });
+  // 2,500 committed orders as the inventory consumer leaves them, written in bulk (sequence engine).
+  await f.inventory.pool.query(
+    `INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at)
+     SELECT CONCAT('bulk-', LPAD(seq, 5, '0')), ?, ?, ?, 1, 'committed', NOW(6) FROM seq_1_to_2500`,
+    [sale.tenantId, sale.saleId, sale.skuId],
+  );
+  await f.inventory.pool.query(
+    `INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id)
+     SELECT ?, ?, ?, 'decrease', 1, -1, CONCAT('bulk-', LPAD(seq, 5, '0')), UUID() FROM seq_1_to_2500`,
+    [sale.tenantId, sale.skuId, sale.saleId],
+  );
+  await f.inventory.pool.query('UPDATE skus SET stock = stock - 2500 WHERE id = ?', [sale.skuId]);
+  t.match((await replayInventoryStock(f.deps, {}, { apply: false })).evidence, { events_processed: 2500, duplicates_skipped: 0, projections_changed: 0, confidence_status: 'trusted' });
+
+  await f.inventory.pool.query("UPDATE stock_reservations SET status = 'released' WHERE order_id = 'bulk-02499'");
+  const drifted = await replayInventoryStock(f.deps, {}, { apply: false });
+  t.same(drifted.changes, [{ kind: 'reservation_status', orderId: 'bulk-02499', live: 'released', projected: 'committed' }]);
+});

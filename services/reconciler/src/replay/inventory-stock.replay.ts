@@ -31,6 +31,9 @@ export interface ReplayResult {
   invariants: Record<string, number>;
 }
 
+/** Audit rows per keyset page. */
+const AUDIT_PAGE = 1000;
+
 const STATUS_AFTER: Record<string, string> = { decrease: 'committed', release: 'released', refund: 'refunded' };
 
 function scopeFilter(alias: string, scope: ReplayScope, skuColumn: string): { sql: string; params: string[] } {
@@ -53,27 +56,37 @@ export async function replayInventoryStock(deps: { pool: Pool; databases: Servic
   const skuScope = scopeFilter('s', scope, 'id');
   const [skus] = await inventory.query<RowDataPacket[]>(`SELECT s.tenant_id, s.id, s.initial_stock, s.stock FROM skus s ${skuScope.sql}`, skuScope.params);
   const auditScope = scopeFilter('a', scope, 'sku_id');
-  const [audit] = await inventory.query<RowDataPacket[]>(
-    `SELECT a.id, a.tenant_id, a.sku_id, a.ref_id, a.operation, a.stock_delta FROM inventory_audit a ${auditScope.sql} ORDER BY a.id`,
-    auditScope.params,
-  );
 
-  // The scratch projection: built only from history, never from the live rows.
+  // The scratch projection: built only from history, never from the live rows. The audit is read
+  // in keyset pages by id, so a sale's 100,000 rows never sit in one result set.
   const stock = new Map(skus.map((sku) => [`${String(sku.tenant_id)}/${String(sku.id)}`, Number(sku.initial_stock)]));
   const reservationStatus = new Map<string, string>();
   const seen = new Set<string>();
   let duplicates = 0;
-  for (const row of audit) {
-    const key = `${String(row.ref_id)}|${String(row.operation)}`;
-    if (seen.has(key)) {
-      duplicates += 1;
-      continue;
+  let processed = 0;
+  let after = 0;
+  for (;;) {
+    const [page] = await inventory.query<RowDataPacket[]>(
+      `SELECT a.id, a.tenant_id, a.sku_id, a.ref_id, a.operation, a.stock_delta FROM inventory_audit a
+        ${auditScope.sql ? `${auditScope.sql} AND` : 'WHERE'} a.id > ? ORDER BY a.id LIMIT ?`,
+      [...auditScope.params, after, AUDIT_PAGE],
+    );
+    for (const row of page) {
+      processed += 1;
+      const key = `${String(row.ref_id)}|${String(row.operation)}`;
+      if (seen.has(key)) {
+        duplicates += 1;
+        continue;
+      }
+      seen.add(key);
+      const sku = `${String(row.tenant_id)}/${String(row.sku_id)}`;
+      stock.set(sku, (stock.get(sku) ?? 0) + Number(row.stock_delta));
+      const status = STATUS_AFTER[String(row.operation)];
+      if (status) reservationStatus.set(String(row.ref_id), status);
     }
-    seen.add(key);
-    const sku = `${String(row.tenant_id)}/${String(row.sku_id)}`;
-    stock.set(sku, (stock.get(sku) ?? 0) + Number(row.stock_delta));
-    const status = STATUS_AFTER[String(row.operation)];
-    if (status) reservationStatus.set(String(row.ref_id), status);
+    const last = page.at(-1);
+    if (!last || page.length < AUDIT_PAGE) break;
+    after = Number(last.id);
   }
 
   const changes: ProjectionChange[] = [];
@@ -105,7 +118,7 @@ export async function replayInventoryStock(deps: { pool: Pool; databases: Servic
 
   const invariants = await checkInvariants(deps.databases, inventoryStockContract);
   const violations = totalViolations(invariants);
-  const evidence = evidenceOf({ events_processed: audit.length, duplicates_skipped: duplicates, projections_changed: changes.length }, violations + applyFailures);
+  const evidence = evidenceOf({ events_processed: processed, duplicates_skipped: duplicates, projections_changed: changes.length }, violations + applyFailures);
   const runId = await insertReplayRun(deps.pool, {
     flow: inventoryStockContract.flow,
     scope,
