@@ -68,6 +68,8 @@ export async function startWholeSystem(options: {
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: options.jwtSecret,
     NODE_ENV: 'development',
+    // What a deployment logs: JSON lines (development would otherwise pretty-print through a worker).
+    LOG_FORMAT: 'json',
   });
   const webhookSecret = `bench-webhook-${runId}`;
   const providerUrl = `http://127.0.0.1:${ports.provider}`;
