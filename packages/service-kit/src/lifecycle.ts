@@ -46,5 +46,10 @@ export async function listenWithGracefulShutdown(
     await app.close();
     await lifecycle.closeAll();
   });
-  await app.listen(listen);
+  // A stampede opens thousands of connections at once; Node's default accept queue (511) overflows
+  // while the event loop is busy and the kernel drops or resets the rest. The kernel still caps it
+  // at net.core.somaxconn.
+  await app.listen({ ...listen, backlog: LISTEN_BACKLOG });
 }
+
+const LISTEN_BACKLOG = 4096;
