@@ -34,6 +34,8 @@ export class Lifecycle {
   }
 }
 
+const LISTEN_BACKLOG = 4096;
+
 export async function listenWithGracefulShutdown(
   app: FastifyInstance,
   lifecycle: Lifecycle,
@@ -51,5 +53,3 @@ export async function listenWithGracefulShutdown(
   // at net.core.somaxconn.
   await app.listen({ ...listen, backlog: LISTEN_BACKLOG });
 }
-
-const LISTEN_BACKLOG = 4096;
