@@ -10,6 +10,7 @@ export type StockReservationErrorCode =
   | 'OVERSUBSCRIBED'
   | 'REBUILD_IN_PROGRESS'
   | 'REBUILD_LOCK_LOST'
+  | 'REPLICA_ACK_TIMEOUT'
   | 'UNEXPECTED_REPLY';
 
 export class StockReservationError extends Error {

@@ -8,6 +8,7 @@ import { StockReservationError } from './errors.ts';
 import { rebuildKeys, saleKeyBase, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
 import { scripts } from './lua-script.ts';
 import type { RedisClient } from './redis-client.ts';
+import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.ts';
 import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode, SoldOutBuyersCode } from './result-codes.ts';
 import type { SoldOutBuyers, SoldOutHint } from './sold-out-hint.ts';
 
@@ -105,6 +106,13 @@ export interface StockReservationsOptions {
   soldOutHint?: SoldOutHint;
   /** Clock for arm's `armed_at_ms`; injected so tests control time. */
   nowMs?: () => number;
+  /**
+   * With replicas behind each master: a reservation counts only once this many replicas have it
+   * (WAIT on the sale's master). Not acknowledged in time, a new hold is released again and
+   * `reserve` throws REPLICA_ACK_TIMEOUT, so no caller answers for a hold a failover could lose.
+   * Leave it unset where Redis has no replica: then `reserve` makes no extra call.
+   */
+  replicaAck?: ReplicaAckOptions;
 }
 
 const refusals: Partial<Record<number, ReserveRefusal>> = {
@@ -148,6 +156,7 @@ export class StockReservations {
   readonly #channel: string;
   readonly #hint: SoldOutHint | undefined;
   readonly #nowMs: () => number;
+  readonly #replicaAck: ReplicaAck | undefined;
 
   constructor(redis: RedisClient, options: StockReservationsOptions = {}) {
     this.#redis = redis;
@@ -155,6 +164,7 @@ export class StockReservations {
     this.#channel = stockReturnedChannel(this.#prefix);
     this.#hint = options.soldOutHint;
     this.#nowMs = options.nowMs ?? Date.now;
+    this.#replicaAck = options.replicaAck ? new ReplicaAck(redis, options.replicaAck) : undefined;
   }
 
   /** The channel release and rebuild publish on; a `SoldOutHint` listens to it. */
@@ -210,6 +220,7 @@ export class StockReservations {
     const code = int(reply[0]);
     const remaining = int(reply[1]);
     if (code === ReserveCode.Reserved || code === ReserveCode.Replayed) {
+      if (this.#replicaAck) await this.#requireReplicated(input.saleId, input.orderId, code === ReserveCode.Reserved);
       if (remaining <= 0) this.#hint?.markSoldOut(input.saleId);
       return {
         ok: true,
@@ -230,6 +241,23 @@ export class StockReservations {
     if (!refusal) throw new StockReservationError('UNEXPECTED_REPLY', `reserve returned code ${code}`);
     if (refusal === 'SALE_SOLD_OUT') this.#hint?.markSoldOut(input.saleId);
     return { ok: false, code: refusal, remaining };
+  }
+
+  /**
+   * Throws REPLICA_ACK_TIMEOUT unless a replica has the reservation. A hold this call made is given
+   * back first (best effort: with the master gone, the hold is gone with it); a replayed one belongs
+   * to the earlier call and stays.
+   */
+  async #requireReplicated(saleId: string, orderId: string, heldNow: boolean): Promise<void> {
+    let acknowledged = false;
+    try {
+      acknowledged = (await this.#replicaAck?.acknowledged(this.keys(saleId).meta)) ?? true;
+    } catch {
+      acknowledged = false;
+    }
+    if (acknowledged) return;
+    const released = heldNow ? await this.release({ saleId, orderId, reason: 'replica-ack-timeout' }).then((r) => r.released, () => false) : false;
+    throw new StockReservationError('REPLICA_ACK_TIMEOUT', 'no replica acknowledged the reservation in time', { saleId, orderId, released });
   }
 
   /**
