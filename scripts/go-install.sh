@@ -13,6 +13,10 @@ if [[ -x "$BIN" ]]; then
   echo "$BIN"
   exit 0
 fi
+# A Go installed from go.dev's archive lives in /usr/local/go, which a non-login shell's PATH lacks.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "$NAME $VERSION is not installed and no Go toolchain is on PATH to build it (https://go.dev/dl/${OVERRIDE_VAR:+, or install $NAME itself and set $OVERRIDE_VAR})" >&2
   exit 1
