@@ -9,7 +9,7 @@ import {
   type MysqlPool,
   type RateLimits,
 } from '@flash-sale/service-kit';
-import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
+import { SoldOutHint, StockReservations, type ReplicaAckOptions } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
@@ -38,6 +38,8 @@ export interface OrderAppDeps {
   batch?: { maxBatchSize: number; maxConcurrentBatches: number };
   /** Isolates Redis keys (tests). */
   keyPrefix?: string;
+  /** Wait for a replica to have each reservation (Redis with replicas only). */
+  replicaAck?: ReplicaAckOptions;
   soldOut?: SoldOutHint;
   /** Tells a sale Redis lost (503 SALE_RECOVERING, rebuild asked for) from one that does not exist (404). */
   sales?: PlaceOrderDeps['sales'];
@@ -80,7 +82,7 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     pool: deps.mysql,
     now: deps.now,
     placeOrder: {
-      reservations: new StockReservations(deps.redis, deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
+      reservations: new StockReservations(deps.redis, { ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}), ...(deps.replicaAck ? { replicaAck: deps.replicaAck } : {}) }),
       idempotency: new IdempotencyStore(deps.redis, deps.mysql, { now: deps.now, ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}) }),
       writer,
       soldOut: deps.soldOut ?? new SoldOutHint(),

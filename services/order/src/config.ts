@@ -21,6 +21,12 @@ export const orderConfigSchema = z.object({
   EXPIRY_SWEEP_EVERY_MS: z.coerce.number().int().min(100).default(5000),
   /** The payment service, asked before an order is expired whether it was paid meanwhile. */
   PAYMENT_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3002'),
+  /**
+   * Redis with replicas (cluster topology): each reservation waits this long for a replica to have
+   * it, else the hold is released and the buyer gets 503 (docs/adr/0009-redis-failover.md).
+   * 0 leaves the wait off, for a Redis without replicas.
+   */
+  REDIS_REPLICA_ACK_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(0),
   /** The inventory service, asked whether a sale Redis does not know is armed (then it is being restored, not missing). */
   INVENTORY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3003'),
 }).superRefine(refuseLocalOnlySecretsInProduction);

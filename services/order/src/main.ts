@@ -48,6 +48,7 @@ const app = await buildApp({
   jwtAudience: config.JWT_AUDIENCE,
   rateLimits: rateLimitsFromConfig(config),
   batch: { maxBatchSize: config.ORDER_BATCH_MAX, maxConcurrentBatches: config.ORDER_BATCH_CONCURRENCY },
+  ...(config.REDIS_REPLICA_ACK_TIMEOUT_MS > 0 ? { replicaAck: { replicas: 1, timeoutMs: config.REDIS_REPLICA_ACK_TIMEOUT_MS } } : {}),
 });
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
