@@ -1,5 +1,5 @@
 /**
- * The payment service's webhook inbox as the reconciler's payment connection reads it (ADR 0008:
+ * The payment service's webhook inbox as the reconciler's payment connection reads it (ADR 0010:
  * one service's tables per statement, so the payment join stays inside the payment database).
  * An inbox row names its payment once one matched; the payment names the tenant. Rows that matched
  * no payment (an unknown payment, an ignored event type) belong to no tenant: platform-ops only.
