@@ -6,8 +6,12 @@
  * WAIT counts the writes of the connection it is sent on, so it must go to the very connection the
  * reservation went to: on a cluster, the client's own connection to the master of the key's slot
  * (WAIT has no key, and a cluster client would send it to any node).
+ *
+ * WAIT blocks its connection until it returns, and every reservation to that master shares the
+ * connection; so the reservations that finish in one turn of the event loop share one WAIT sent
+ * after all of them: it covers every write that came before it on the connection.
  */
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.ts';
 
 export interface ReplicaAckOptions {
@@ -25,6 +29,8 @@ export class ReplicaAck {
   readonly #redis: RedisClient;
   readonly #options: ReplicaAckOptions;
   readonly #slots = new Map<string, number>();
+  /** The WAIT each connection will send next, shared by the callers that arrive before it goes. */
+  readonly #nextWait = new Map<Redis, Promise<number>>();
 
   constructor(redis: RedisClient, options: ReplicaAckOptions) {
     if (!Number.isSafeInteger(options.replicas) || options.replicas < 1) throw new RangeError('replicaAck.replicas must be an integer >= 1');
@@ -35,15 +41,28 @@ export class ReplicaAck {
 
   /** True when enough replicas acknowledged every write made so far on the connection serving `key`. */
   async acknowledged(key: string): Promise<boolean> {
-    const { replicas, timeoutMs } = this.#options;
+    const { replicas } = this.#options;
     const redis = this.#redis;
-    if (!(redis instanceof Cluster)) return (await redis.wait(replicas, timeoutMs)) >= replicas;
+    if (!(redis instanceof Cluster)) return (await this.#sharedWait(redis)) >= replicas;
     const slot = await this.#slotOf(redis, key);
     const master = redis.slots[slot]?.[0];
     const node = master === undefined ? undefined : redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
     // The slot is moving (a failover under way): nothing proves the write reached a replica.
     if (!node) return false;
-    return (await node.wait(replicas, timeoutMs)) >= replicas;
+    return (await this.#sharedWait(node)) >= replicas;
+  }
+
+  #sharedWait(connection: Redis): Promise<number> {
+    const pending = this.#nextWait.get(connection);
+    if (pending) return pending;
+    const { replicas, timeoutMs } = this.#options;
+    const next = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      // From here on, a caller's write may come after this WAIT: it gets the next one.
+      this.#nextWait.delete(connection);
+      return connection.wait(replicas, timeoutMs);
+    });
+    this.#nextWait.set(connection, next);
+    return next;
   }
 
   async #slotOf(redis: Cluster, key: string): Promise<number> {
