@@ -22,6 +22,8 @@ import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
 import type * as InstrumentationIoredis from '@opentelemetry/instrumentation-ioredis';
 import type * as InstrumentationMysql2 from '@opentelemetry/instrumentation-mysql2';
 import type * as SdkNode from '@opentelemetry/sdk-node';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { SpanKind, trace } from '@opentelemetry/api';
 
 export interface TracingSettings {
   enabled: boolean;
@@ -45,6 +47,24 @@ function serviceNameOf(entryScript: string | undefined): string {
   return basename(srcDir) === 'src' ? basename(dirname(srcDir)) : basename(entryScript).replace(/\.[cm]?[jt]s$/, '');
 }
 
+type Sampler = NonNullable<NodeSDKConfiguration['sampler']>;
+const NOT_RECORD = 0;
+const RECORD_AND_SAMPLED = 2;
+
+/**
+ * Parent-based, like the SDK's default, except that a client span with no parent (a query of the
+ * outbox relay's polling loop, a scheduler's Redis call) is not recorded: every poll would otherwise
+ * be a trace of its own, many a second, burying the requests and events.
+ */
+export const noRootClientSpans: Sampler = {
+  shouldSample: (parentContext, _traceId, _name, kind) => {
+    const parent = trace.getSpanContext(parentContext);
+    if (parent && trace.isSpanContextValid(parent)) return { decision: (parent.traceFlags & 1) === 1 ? RECORD_AND_SAMPLED : NOT_RECORD };
+    return { decision: kind === SpanKind.CLIENT ? NOT_RECORD : RECORD_AND_SAMPLED };
+  },
+  toString: () => 'NoRootClientSpans',
+};
+
 const settings = tracingSettings(process.env, process.argv[1]);
 
 if (settings.enabled) {
@@ -58,6 +78,8 @@ if (settings.enabled) {
   const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof FastifyOtel;
   const sdk = new NodeSDK({
     serviceName: settings.serviceName,
+    // OTEL_TRACES_SAMPLER, when set, is the SDK's to apply; ours only replaces the default.
+    ...(process.env.OTEL_TRACES_SAMPLER?.trim() ? {} : { sampler: noRootClientSpans }),
     instrumentations: [
       new HttpInstrumentation({
         // Probes and scrapes every few seconds would bury the traces that matter.

@@ -1,7 +1,8 @@
 // When a service process traces, and what it costs when it does not.
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
-import { tracingSettings } from '../src/tracing.ts';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
+import { noRootClientSpans, tracingSettings } from '../src/tracing.ts';
 
 const tracingModule = new URL('../src/tracing.ts', import.meta.url).href;
 const entry = '/srv/app/services/order/src/main.ts';
@@ -44,4 +45,16 @@ t.test('without OTEL_* the process never loads the SDK, so the API stays a no-op
 
 t.test('with an OTLP endpoint, importing the module is enough to load and register the SDK', async (t) => {
   t.same(sdkIn({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_SERVICE_NAME: 'probe' }), { loaded: true, registered: true });
+});
+
+t.test('the default sampler records no client span without a parent (a polling query), and follows the parent otherwise', async (t) => {
+  const decide = (kind: SpanKind, sampledParent?: boolean) => {
+    const parent = sampledParent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: sampledParent ? TraceFlags.SAMPLED : TraceFlags.NONE });
+    return noRootClientSpans.shouldSample(parent, 'c'.repeat(32), 'span', kind, {}, []).decision;
+  };
+  t.equal(decide(SpanKind.CLIENT), 0, 'a root client span: not recorded');
+  t.equal(decide(SpanKind.SERVER), 2, 'a root server span: recorded and sampled');
+  t.equal(decide(SpanKind.CONSUMER), 2, 'a root consumer span (a message without traceparent): recorded and sampled');
+  t.equal(decide(SpanKind.CLIENT, true), 2, 'a client span under a sampled parent: recorded and sampled');
+  t.equal(decide(SpanKind.CLIENT, false), 0, 'under an unsampled parent: not recorded');
 });

@@ -19,7 +19,7 @@ import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup 
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
-const SPAN_KIND = { server: 2, producer: 4, consumer: 5 } as const;
+const SPAN_KIND = { server: 2, client: 3, producer: 4, consumer: 5 } as const;
 
 const runId = randomUUID().replaceAll('-', '').slice(0, 12);
 const groupPrefix = `e2e-${runId}-`;
@@ -161,6 +161,8 @@ t.test('one order is one trace: the consumers in inventory and payment and the o
     t.equal(chain.at(-1)?.spanId, root.spanId, `${hop.what} chains back to the POST /v1/orders server span: ${describe(chain)}`);
   }
 
+  const rootClientSpans = receiver.spans.filter((span) => !span.parentSpanId && span.kind === SPAN_KIND.client);
+  t.same(rootClientSpans.map((span) => `${span.service}:${span.name}`), [], 'no polling query or scheduler call outside a request or an event makes a trace of its own');
   t.same(new Set(inTrace().map((span) => span.service)), new Set(SERVICES), 'the trace holds spans of order, inventory and payment, and of nothing else');
   // The instrumentations hook the ES-module services: their MySQL and Redis calls are in the trace too.
   t.ok(inTrace().some((span) => span.service === 'order' && span.attributes['db.system.name'] === 'redis' || span.service === 'order' && span.attributes['db.system'] === 'redis'), 'the order service\'s Redis reservation is a span of the trace');
