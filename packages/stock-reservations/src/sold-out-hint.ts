@@ -70,6 +70,12 @@ export class SoldOutHint {
     return list !== undefined && list.tenantId === tenantId && !list.userIds.has(userId);
   }
 
+  /** True when the sale's buyers are known and this tenant's user is one of them (holds or bought units). */
+  isKnownBuyer(saleId: string, tenantId: string, userId: string): boolean {
+    const list = this.#buyers.get(saleId);
+    return list !== undefined && list.tenantId === tenantId && list.userIds.has(userId);
+  }
+
   markSoldOut(saleId: string): void {
     this.#soldOutAt.set(saleId, this.#now());
   }

@@ -56,4 +56,9 @@ export const saleRecovering = (saleId: string) =>
   new AppError('SALE_RECOVERING', 503, 'the sale is being restored after a storage failure; retry shortly with the same Idempotency-Key', { sale_id: saleId }, {
     retryAfterSeconds: SALE_RECOVERING_RETRY_AFTER_SECONDS,
   });
-export const ordersUnavailable = () => new AppError('SERVICE_UNAVAILABLE', 503, 'orders cannot be accepted right now; retry with the same Idempotency-Key');
+/**
+ * A store did not answer, or no Redis replica acknowledged a reservation in time (ADR 0009): a
+ * passing state the client retries with the same key. The cause is logged where it happened.
+ */
+export const ordersUnavailable = () =>
+  new AppError('SERVICE_UNAVAILABLE', 503, 'orders cannot be accepted right now; retry with the same Idempotency-Key', {}, { retryAfterSeconds: 1 });

@@ -59,6 +59,11 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     const seen = await deps.idempotency.peek(scope, hash);
     if (seen.kind !== 'claimed') return answerSeen(seen);
     learnSoldOutBuyers(deps, saleId);
+    // A buyer of the sale whose key Redis does not know: its order may still be in MySQL.
+    if (deps.soldOut.isKnownBuyer(saleId, input.tenantId, input.userId)) {
+      const committed = await committedAnswer(deps, scope, hash);
+      if (committed) return committed;
+    }
     throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
   }
 
@@ -88,6 +93,12 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       learnSoldOutBuyers(deps, saleId);
     }
     if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
+    if (reservation.code === 'PER_USER_LIMIT') {
+      // The limit may be this very order: committed while Redis lost its key record (a write whose
+      // answer was lost, a Redis restart), its units still counted against the buyer.
+      const committed = await committedAnswer(deps, scope, hash);
+      if (committed) return committed;
+    }
     throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
   }
 
@@ -134,11 +145,11 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       idempotency: { key: input.idempotencyKey, requestHash: hash, responseStatus: 201, responseBody, expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS) },
     });
   } catch (error) {
-    await releaseHold(deps, order, error instanceof DuplicateIdempotencyKeyError ? 'idempotency-key-reused' : 'order-write-failed');
-    if (error instanceof DuplicateIdempotencyKeyError) return replayCommitted(deps, scope, hash, error);
-    deps.logger.error({ err: error, order_id: order.id }, 'order write failed; hold released');
-    await deps.idempotency.abandon(scope).catch(() => undefined);
-    throw ordersUnavailable();
+    if (error instanceof DuplicateIdempotencyKeyError) {
+      await releaseHold(deps, order, 'idempotency-key-reused');
+      return replayCommitted(deps, scope, hash, error);
+    }
+    return afterFailedWrite(deps, order, scope, hash, error);
   }
 
   // Not awaited: the order is durable and MySQL holds its record, so the 201 need not wait for
@@ -149,6 +160,46 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
   return { status: 201, body: resource, replayed: false };
+}
+
+/**
+ * The write failed as the process saw it, but a connection lost during COMMIT leaves the outcome
+ * unknown: the order may be durable. Only MySQL can say, so it is asked before anything is undone:
+ * - committed: the order stands; its 201 is the answer and its hold is kept (releasing it would
+ *   give its units to a second buyer);
+ * - not there: nothing was written; the hold is released and the key freed for the retry;
+ * - MySQL does not answer: nothing is undone. The key's in-flight claim lapses for a retry, which
+ *   then finds the order in MySQL or reserves again; a hold without an order is released by the
+ *   reconciler's orphan-holds job.
+ */
+async function afterFailedWrite(deps: PlaceOrderDeps, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderResult> {
+  let record: Awaited<ReturnType<IdempotencyStore['committed']>>;
+  try {
+    record = await deps.idempotency.committed(scope);
+  } catch (lookupError) {
+    deps.logger.error({ err: error, lookup_err: lookupError, order_id: order.id }, 'order write failed and MySQL cannot say whether it committed; hold and key left for reconciliation');
+    throw ordersUnavailable();
+  }
+  if (record?.requestHash === hash) {
+    deps.logger.warn({ err: error, order_id: order.id }, 'order write reported a failure but the order committed; answering its 201');
+    await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
+    return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: false };
+  }
+  await releaseHold(deps, order, 'order-write-failed');
+  deps.logger.error({ err: error, order_id: order.id }, 'order write failed; hold released');
+  await deps.idempotency.abandon(scope).catch(() => undefined);
+  throw ordersUnavailable();
+}
+
+/** The order MySQL holds for this key and body, answered again (and cached back in Redis); undefined when there is none. */
+async function committedAnswer(deps: PlaceOrderDeps, scope: IdempotencyScope, hash: string): Promise<PlaceOrderResult | undefined> {
+  const record = await deps.idempotency.committed(scope).catch((error: unknown) => {
+    deps.logger.warn({ err: error }, 'could not read the committed Idempotency-Key record');
+    return null;
+  });
+  if (record?.requestHash !== hash) return undefined;
+  await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
+  return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
 }
 
 /** An earlier request with the same key answers: its response again, or why not. */
