@@ -21,6 +21,7 @@ import type * as FastifyOtel from '@fastify/otel';
 import type * as InstrumentationHttp from '@opentelemetry/instrumentation-http';
 import type * as InstrumentationIoredis from '@opentelemetry/instrumentation-ioredis';
 import type * as InstrumentationMysql2 from '@opentelemetry/instrumentation-mysql2';
+import type * as InstrumentationUndici from '@opentelemetry/instrumentation-undici';
 import type * as SdkNode from '@opentelemetry/sdk-node';
 import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import { SpanKind, trace } from '@opentelemetry/api';
@@ -75,6 +76,7 @@ if (settings.enabled) {
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof InstrumentationHttp;
   const { MySQL2Instrumentation } = require('@opentelemetry/instrumentation-mysql2') as typeof InstrumentationMysql2;
   const { IORedisInstrumentation } = require('@opentelemetry/instrumentation-ioredis') as typeof InstrumentationIoredis;
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof InstrumentationUndici;
   const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof FastifyOtel;
   const sdk = new NodeSDK({
     serviceName: settings.serviceName,
@@ -88,6 +90,8 @@ if (settings.enabled) {
       new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (options) => /^\/(health|metrics)\b/.test(options.url) }),
       new MySQL2Instrumentation(),
       new IORedisInstrumentation({ requireParentSpan: true }),
+      // fetch, which ServiceClient uses: calls between services carry the caller's traceparent.
+      new UndiciInstrumentation(),
     ],
   });
   sdk.start();
