@@ -26,7 +26,7 @@ esac
 # keep that topology's addresses when asked for the other; the addresses derived here are dropped
 # and derived again for the topology asked for.
 if [ -n "${STACK_ENV_TOPOLOGY:-}" ] && [ "$STACK_ENV_TOPOLOGY" != "$STACK_TOPOLOGY" ]; then
-  unset MYSQL_ADMIN_URL REDIS_URL REDIS_CLUSTER_NODES KAFKA_BROKERS \
+  unset MYSQL_ADMIN_URL REDIS_URL REDIS_CLUSTER_NODES REDIS_REPLICA_ACK_TIMEOUT_MS KAFKA_BROKERS \
     ORDER_MYSQL_URL PAYMENT_MYSQL_URL INVENTORY_MYSQL_URL RECONCILER_MYSQL_URL \
     ORDER_MYSQL_ADMIN_URL PAYMENT_MYSQL_ADMIN_URL INVENTORY_MYSQL_ADMIN_URL RECONCILER_MYSQL_ADMIN_URL \
     RECONCILER_ORDER_MYSQL_URL RECONCILER_PAYMENT_MYSQL_URL RECONCILER_INVENTORY_MYSQL_URL
@@ -46,6 +46,9 @@ kafka_cluster_broker_port() { echo $((KAFKA_CLUSTER_BASE_PORT + $1 - 1)); }
 kafka_cluster_controller_port() { echo $((KAFKA_CLUSTER_CONTROLLER_BASE_PORT + $1 - 1)); }
 if [ "$STACK_TOPOLOGY" = cluster ]; then
   export REDIS_CLUSTER_NODES="${REDIS_CLUSTER_NODES:-$(for p in $(redis_cluster_ports); do printf '%s:%s,' "$STACK_HOST" "$p"; done | sed 's/,$//')}"
+  # A reservation is answered only once a replica holds it too, so a master's failover cannot lose it
+  # (docs/adr/0009-redis-failover.md).
+  export REDIS_REPLICA_ACK_TIMEOUT_MS="${REDIS_REPLICA_ACK_TIMEOUT_MS:-100}"
   # Clients that take one address get the first node: a plain client sees MOVED, never the single Redis.
   stack_redis_url="redis://$STACK_HOST:$REDIS_CLUSTER_BASE_PORT"
   stack_kafka_brokers="$(for n in $(kafka_cluster_nodes); do printf '%s:%s,' "$STACK_HOST" "$(kafka_cluster_broker_port "$n")"; done | sed 's/,$//')"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A Redis Cluster of 3 masters + 3 replicas from Debian's redis-server, each node with AOF everysec
-# and noeviction like the single Redis (redis.sh), formed once with `redis-cli --cluster create`.
+# A Redis Cluster of 3 masters + 3 replicas from Debian's redis-server, each node with AOF fsynced
+# before each reply and noeviction like the single Redis (redis.sh), formed once with `redis-cli --cluster create`.
 # Nodes keep their cluster state in nodes.conf, so a stopped cluster comes back as it was.
 # usage: redis-cluster.sh start|stop|status
 COMPONENT=redis-cluster
@@ -29,7 +29,7 @@ cluster-enabled yes
 cluster-config-file nodes.conf
 cluster-node-timeout 5000
 appendonly yes
-appendfsync everysec
+appendfsync always
 save ""
 maxmemory-policy noeviction
 logfile $dir/redis.log

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Redis from Debian's packages, AOF everysec, noeviction (BullMQ and stock holds must never be
-# evicted). usage: redis.sh start|stop|status
+# Redis from Debian's packages: AOF fsynced before each reply (`appendfsync always`, so a reservation
+# Redis acknowledged survives its crash; docs/adr/0009-redis-failover.md) and noeviction (BullMQ and
+# stock holds must never be evicted). usage: redis.sh start|stop|status
 COMPONENT=redis
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -17,7 +18,7 @@ port $REDIS_PORT
 dir $DIR
 daemonize no
 appendonly yes
-appendfsync everysec
+appendfsync always
 save ""
 maxmemory-policy noeviction
 logfile $DIR/redis.log

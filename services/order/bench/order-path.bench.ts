@@ -84,7 +84,7 @@ async function startPrivateRedis(): Promise<string> {
   const port = await freePort();
   const child = spawn(
     process.env.REDIS_SERVER_BIN ?? 'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', workDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', workDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
     { stdio: 'ignore' },
   );
   const killOnExit = () => child.kill('SIGKILL');
