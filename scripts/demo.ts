@@ -3,8 +3,8 @@
 // through the provider simulator (some with fault modes on, a few declined), refunds a few, waits
 // for the system to settle and prints the books as a last line of JSON.
 import { randomUUID } from 'node:crypto';
-import { createSigner } from 'fast-jwt';
 import mysql from 'mysql2/promise';
+import { localTokenSigner, type Role } from './local-token.ts';
 import { formatBanner, probeEndpoints } from './start-banner.ts';
 
 const env = (name: string) => {
@@ -18,9 +18,8 @@ const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inven
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 100);
 const tenant = 't1';
-// The services refuse tokens without the issuer and audience when those are configured.
-const sign = createSigner({ key: env('JWT_SECRET'), expiresIn: 3_600_000, ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}), ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}) });
-const token = (userId: string, roles: string[] = ['shopper']) => sign({ sub: userId, tenant, roles });
+const sign = localTokenSigner();
+const token = (userId: string, roles: Role[] = ['shopper']) => sign({ userId, tenant, roles });
 const opsToken = token('demo-ops', ['ops']);
 
 // `npm start` already puts [demo] in front of each line.

@@ -75,6 +75,11 @@ const probes: Probe[] = [
   { command: 'STACK_TOPOLOGY=cluster npm start', skip: 'runs the services in the foreground until Ctrl-C' },
   { command: "curl -H 'X-Tenant-Id: t1' localhost:3003/v1/sales", skip: 'asks the services npm start runs; services/inventory/test/public-sales.int.test.ts reads the same route' },
   { command: 'curl -H "Authorization: Bearer $TOKEN"', skip: 'asks the services npm start runs; services/order/test/my-orders.int.test.ts reads the same route' },
+  {
+    command: 'TOKEN=$(npm run -s token)',
+    run: 'TOKEN=$(npm run -s token) && printf "%s" "$TOKEN"',
+    expect: (r) => noMissingEnv(r) ?? exitsZero(r) ?? (/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/m.test(r.out) ? undefined : 'no token printed'),
+  },
   { command: 'npm run chaos', skip: 'minutes of faults on servers of its own; tests/chaos/test/chaos.e2e.test.ts runs it with a fixed seed' },
   { command: 'CHAOS_SEED=2026 npm run chaos', skip: 'the chaos run with another seed; tests/chaos/test/fault-schedule.unit.test.ts checks a seed draws the same schedule' },
   { command: 'OTEL_', skip: 'tracing settings for npm start; tests/e2e/test/one-order-one-trace.e2e.test.ts runs the services with an OTLP endpoint' },
