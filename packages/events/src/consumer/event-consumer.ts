@@ -8,8 +8,9 @@
  *   once and the partition moves on.
  * - The handler runs in one MySQL transaction with the `(consumer, event id)` dedupe insert. The
  *   messages of a fetched batch are applied in chunks of up to `maxEventsPerTransaction`, each chunk
- *   in one transaction (`handle-chunk.ts`); a chunk that cannot commit whole is applied again one
- *   event per transaction, in order, which is where retries and dead-lettering happen.
+ *   in one transaction (`handle-chunk.ts`). A handler that throws there undoes only itself: the
+ *   events before it commit, and it goes on in a transaction of its own, which is where retries and
+ *   dead-lettering happen; no handler that succeeded runs again.
  * - A failing handler is retried in place with exponential backoff and jitter (holding its
  *   partition, which keeps the aggregate's order), then dead-lettered with its last error; a
  *   `TerminalError` is dead-lettered at once.
@@ -32,7 +33,7 @@ import { consumerMetrics } from './consumer-metrics.ts';
 import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
 import { decodeMessage } from './decode.ts';
 import { TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
-import { ChunkEventFailure, handleChunk, type ChunkEvent } from './handle-chunk.ts';
+import { handleChunk, type ChunkEvent, type ChunkUnit } from './handle-chunk.ts';
 import { HandlerFailure, handleOnce } from './handle-once.ts';
 
 export interface HandlerContext {
@@ -188,24 +189,28 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   }
 
   /**
-   * Applies `messages` (consecutive, one partition) in one transaction. When it did not (a poison
-   * pill among them, a handler failure, a concurrent delivery) nothing of it was kept and the caller
-   * applies them one by one; a handler's failure here was that event's first attempt, returned by
-   * offset so the one-by-one path goes on from its second.
+   * Applies `messages` (consecutive, one partition) in one transaction (`handle-chunk.ts`):
+   * - `applied`: all of them;
+   * - `stopped`: those before the message at `offset`, whose handler (`failure`: its first attempt)
+   *   or batch handler (no failure: no one's attempt) threw; it and those after were not applied;
+   * - `not-applied`: none (a poison pill among them, the runtime's own failure).
    */
-  async function processChunk(topic: string, partition: number, messages: readonly KafkaMessage[]): Promise<{ applied: true } | { applied: false; firstFailures: Map<string, HandlerFailure> }> {
-    const firstFailures = new Map<string, HandlerFailure>();
+  async function processChunk(
+    topic: string,
+    partition: number,
+    messages: readonly KafkaMessage[],
+  ): Promise<{ kind: 'applied' } | { kind: 'stopped'; offset: string; failure: HandlerFailure | undefined } | { kind: 'not-applied' }> {
     const started = performance.now();
     type Prepared = ChunkEvent & { handler: EventHandler; traceparent: string | undefined };
     const prepared: Prepared[] = [];
-    const ignored: string[] = [];
+    const ignored: Array<{ type: string; offset: string }> = [];
     for (const message of messages) {
       const decoded = decodeMessage(message, registry);
-      if (decoded.kind === 'poison') return { applied: false, firstFailures };
+      if (decoded.kind === 'poison') return { kind: 'not-applied' };
       const { envelope } = decoded;
       const handler = options.handlers[envelope.type];
       if (!handler) {
-        ignored.push(envelope.type);
+        ignored.push({ type: envelope.type, offset: message.offset });
         continue;
       }
       const traceparent = decodeHeaders(message.headers)[HEADER.traceparent];
@@ -216,8 +221,20 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       const ctx = { tx, logger: eventLoggerFor(envelope, topic, partition, delivery.offset), topic, partition, offset: delivery.offset, attempt: 1 };
       return withConsumerSpan(traceparent, messagingSpan('process', topic, envelope), (current) => handler(envelope, { ...ctx, traceparent: current }));
     };
-    const result = await handleChunk(options.pool, name, prepared, async (fresh, tx) => {
+    const batch = async (run: Prepared[], batchHandler: EventBatchHandler, tx: PoolConnection) => {
+      // One span per event, each under its own order's trace; handed to the handler for its follow-ups.
+      const spans = startMessagingSpans('process', run.map(({ envelope, traceparent }) => ({ traceparent, described: messagingSpan('process', topic, envelope, { 'messaging.batch.message_count': run.length }) })));
+      try {
+        await batchHandler(run.map(({ envelope }, at) => ({ event: envelope, traceparent: spans.traceparents[at] })), { tx, logger: eventLoggerBase, topic, partition });
+        spans.end();
+      } catch (error) {
+        spans.end(error);
+        throw error;
+      }
+    };
+    const result = await handleChunk(options.pool, name, prepared, (fresh) => {
       const events = fresh as Prepared[];
+      const units: ChunkUnit[] = [];
       for (let index = 0; index < events.length; ) {
         const type = events[index]!.envelope.type;
         const batchHandler = options.batchHandlers?.[type];
@@ -225,41 +242,36 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         while (batchHandler && end < events.length && events[end]!.envelope.type === type) end += 1;
         if (batchHandler && end - index > 1) {
           const run = events.slice(index, end);
-          // One span per event, each under its own order's trace; handed to the handler for its follow-ups.
-          const spans = startMessagingSpans('process', run.map(({ envelope, traceparent }) => ({ traceparent, described: messagingSpan('process', topic, envelope, { 'messaging.batch.message_count': run.length }) })));
-          try {
-            await batchHandler(run.map(({ envelope }, at) => ({ event: envelope, traceparent: spans.traceparents[at] })), { tx, logger: eventLoggerBase, topic, partition });
-            spans.end();
-          } catch (error) {
-            spans.end(error);
-            throw error;
-          }
-          index = end;
-          continue;
+          units.push({ events: run, single: false, apply: (tx) => batch(run, batchHandler, tx) });
+        } else {
+          const event = events[index]!;
+          end = index + 1;
+          units.push({ events: [event], single: true, apply: (tx) => single(event, tx) });
         }
-        const event = events[index]!;
-        try {
-          await single(event, tx);
-        } catch (error) {
-          throw new ChunkEventFailure(event, error);
-        }
-        index += 1;
+        index = end;
       }
+      return units;
     });
     if (!result.committed) {
-      if (result.failed) firstFailures.set(result.failed.event.delivery.offset, result.failed.failure);
-      logger.info({ topic, partition, events: messages.length, err: result.error instanceof Error ? result.error.message : String(result.error) }, 'chunk not applied whole; applying its events one at a time');
-      return { applied: false, firstFailures };
+      logger.info({ topic, partition, events: messages.length, err: result.error instanceof Error ? result.error.message : String(result.error) }, 'chunk not applied; applying its events one at a time');
+      return { kind: 'not-applied' };
     }
     const seconds = (performance.now() - started) / 1000;
-    for (const type of ignored) metrics.processed.inc({ type, consumer: name, outcome: 'ignored' });
-    prepared.forEach(({ envelope, delivery }, index) => {
-      const outcome = result.outcomes[index] ?? 'handled';
+    const stopOffset = result.stopped ? BigInt(result.stopped.event.delivery.offset) : undefined;
+    for (const { type, offset } of ignored) if (stopOffset === undefined || BigInt(offset) < stopOffset) metrics.processed.inc({ type, consumer: name, outcome: 'ignored' });
+    for (const { event, outcome } of result.done) {
+      const { envelope, delivery } = event;
       metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
       metrics.duration.observe({ type: envelope.type, consumer: name, outcome }, seconds);
       if (outcome === 'duplicate') eventLoggerFor(envelope, topic, partition, delivery.offset).info({ attempt: 1 }, 'event already processed; skipped');
-    });
-    return { applied: true };
+    }
+    if (!result.stopped) return { kind: 'applied' };
+    const { event, failure } = result.stopped;
+    logger.info(
+      { topic, partition, offset: event.delivery.offset, err: failure ? failure.message : 'batch handler failed' },
+      failure ? 'a handler failed in a chunk; the events before it are applied, it goes on alone' : 'a batch handler failed in a chunk; its events go one at a time',
+    );
+    return { kind: 'stopped', offset: event.delivery.offset, failure };
   }
 
   /**
@@ -343,28 +355,28 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     while (start < batch.messages.length) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = batch.messages.slice(start, start + maxChunk);
-      const result = chunk.length > 1 ? await processChunk(batch.topic, batch.partition, chunk) : undefined;
-      if (result?.applied) {
+      const result = chunk.length > 1 ? await processChunk(batch.topic, batch.partition, chunk) : { kind: 'not-applied' as const };
+      if (result.kind === 'applied') {
         resolved(chunk.at(-1)!.offset);
         await payload.heartbeat();
         start += chunk.length;
         continue;
       }
-      // One handler failed: the events before it go again as a (shorter) chunk, it goes on its own
-      // from its second attempt, and chunking resumes after it. Anything else: one by one.
-      const failedAt = result ? chunk.findIndex((message) => result.firstFailures.has(message.offset)) : -1;
-      let from = 0;
-      if (failedAt > 1) {
-        const before = chunk.slice(0, failedAt);
-        if ((await processChunk(batch.topic, batch.partition, before)).applied) {
-          resolved(before.at(-1)!.offset);
+      if (result.kind === 'stopped') {
+        const at = chunk.findIndex((message) => message.offset === result.offset);
+        if (at > 0) {
+          resolved(chunk[at - 1]!.offset);
           await payload.heartbeat();
-          from = failedAt;
         }
+        // A handler's failure: it goes on alone from its second attempt, then chunking resumes.
+        // A batch handler's: its events and the rest of the chunk go one at a time.
+        const alone = result.failure ? chunk.slice(at, at + 1) : chunk.slice(at);
+        if (!(await oneByOne(alone, result.failure ? new Map([[result.offset, result.failure]]) : undefined))) return;
+        start += at + alone.length;
+        continue;
       }
-      const upTo = failedAt >= 0 ? failedAt + 1 : chunk.length;
-      if (!(await oneByOne(chunk.slice(from, upTo), result?.firstFailures))) return;
-      start += upTo;
+      if (!(await oneByOne(chunk))) return;
+      start += chunk.length;
     }
   }
 

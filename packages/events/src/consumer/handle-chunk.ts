@@ -1,14 +1,14 @@
 /**
  * Several events of one partition in ONE MySQL transaction: one multi-row dedupe insert, each
- * handler in turn, one commit. A flash sale's `order.created` stream is one sale, so its handlers
- * serialise on the sale's row lock; one commit (and one lock hold) per chunk instead of per event is
- * what lets the books keep up with the order path.
+ * handler (or batch handler) in turn, one commit. A flash sale's `order.created` stream is one sale,
+ * so its handlers serialise on the sale's row lock; one commit (and one lock hold) per chunk instead
+ * of per event is what lets the books keep up with the order path.
  *
- * All or nothing: when any handler throws, or another delivery of one of these events commits its
- * dedupe row first, the whole chunk rolls back and the caller applies the same events one at a
- * time through `handleOnce` (its retries, dead-lettering and duplicate detection), in order.
- * Nothing a chunk did survives its rollback but side effects outside MySQL, which handlers already
- * make idempotent because a single-event transaction can roll back after them too.
+ * A handler that throws undoes only itself (a savepoint before each): what came before it commits,
+ * and the caller applies it and what follows one at a time through `handleOnce` (retries,
+ * dead-lettering), so no handler that succeeded runs again and the partition's order holds. When
+ * the runtime's own work fails (the dedupe insert meeting a concurrent delivery's row, a lost
+ * connection) the whole chunk rolls back and the caller applies all of it one at a time.
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Envelope } from '../envelope.ts';
@@ -19,33 +19,32 @@ export interface ChunkEvent {
   envelope: Envelope;
 }
 
-/** Thrown by `apply` when one event's own handler failed: that failure is the event's first attempt. */
-export class ChunkEventFailure extends Error {
-  readonly event: ChunkEvent;
-  override readonly cause: unknown;
-
-  constructor(event: ChunkEvent, cause: unknown) {
-    super(cause instanceof Error ? cause.message : String(cause));
-    this.name = 'ChunkEventFailure';
-    this.event = event;
-    this.cause = cause;
-  }
+/**
+ * A step of a chunk: one event for its own handler, or a run of consecutive events of one type for
+ * a batch handler. Each runs after a savepoint, so its failure undoes only itself.
+ */
+export interface ChunkUnit {
+  events: readonly ChunkEvent[];
+  /** A single-event handler's failure is that event's first attempt; a batch's is no one's. */
+  single: boolean;
+  apply: (tx: PoolConnection) => Promise<void>;
 }
 
 /**
- * Per event, in the order given, when the chunk committed; otherwise why it rolled back, and which
- * event's handler threw when that was the reason (its failure counts as that event's first attempt).
+ * The chunk committed: `done` lists, in the order given, the events it finished (handled, or skipped
+ * as duplicates); when a unit failed, `stopped` names its first event and the events from there on
+ * were not applied (their dedupe rows were taken back). Not committed: nothing of it was kept.
  */
 export type ChunkOutcome =
-  | { committed: true; outcomes: HandleOutcome[] }
-  | { committed: false; error: unknown; failed?: { event: ChunkEvent; failure: HandlerFailure } };
+  | { committed: true; done: Array<{ event: ChunkEvent; outcome: HandleOutcome }>; stopped?: { event: ChunkEvent; failure: HandlerFailure | undefined } }
+  | { committed: false; error: unknown };
 
 export async function handleChunk(
   pool: Pool,
   consumer: string,
   events: readonly ChunkEvent[],
-  /** Applies the events not seen before, in order, in `tx`. */
-  apply: (fresh: ChunkEvent[], tx: PoolConnection) => Promise<void>,
+  /** Splits the events not seen before into the units to apply, in order. */
+  plan: (fresh: ChunkEvent[]) => ChunkUnit[],
 ): Promise<ChunkOutcome> {
   const tx = await pool.getConnection();
   let open = false;
@@ -55,18 +54,19 @@ export async function handleChunk(
     const ids = events.map((event) => event.envelope.id);
     const [rows] = await tx.query('SELECT event_id FROM consumer_dedupe WHERE consumer = ? AND event_id IN (?)', [consumer, ids]);
     const seen = new Set((rows as { event_id: string }[]).map((row) => row.event_id));
-    const outcomes: HandleOutcome[] = [];
+    const outcomes = new Map<ChunkEvent, HandleOutcome>();
     const fresh: ChunkEvent[] = [];
     for (const event of events) {
       // A second copy of one event inside the chunk is a duplicate of the first.
       if (seen.has(event.envelope.id)) {
-        outcomes.push('duplicate');
+        outcomes.set(event, 'duplicate');
         continue;
       }
       seen.add(event.envelope.id);
-      outcomes.push('handled');
+      outcomes.set(event, 'handled');
       fresh.push(event);
     }
+    let stopped: { event: ChunkEvent; failure: HandlerFailure | undefined } | undefined;
     if (fresh.length > 0) {
       // A concurrent delivery (a rebalance) that inserted one of these rows since the SELECT makes
       // this insert wait for it and then fail as a duplicate: the chunk rolls back, and the one-by-one
@@ -75,14 +75,32 @@ export async function handleChunk(
         'INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ?',
         [fresh.map(({ delivery, envelope }) => [consumer, envelope.id, envelope.type, delivery.topic, delivery.partition, delivery.offset])],
       );
-      await apply(fresh, tx);
+      const units = plan(fresh);
+      for (const [index, unit] of units.entries()) {
+        await tx.query('SAVEPOINT chunk_unit');
+        try {
+          await unit.apply(tx);
+        } catch (error) {
+          // Only this unit is undone: the ones before it keep their effects and commit, and no
+          // handler that succeeded runs twice. The rest of the chunk is not applied at all.
+          await tx.query('ROLLBACK TO SAVEPOINT chunk_unit');
+          const notApplied = units.slice(index).flatMap((rest) => rest.events.map((event) => event.envelope.id));
+          await tx.query('DELETE FROM consumer_dedupe WHERE consumer = ? AND event_id IN (?)', [consumer, notApplied]);
+          stopped = { event: unit.events[0]!, failure: unit.single ? new HandlerFailure(error) : undefined };
+          break;
+        }
+      }
     }
     await tx.commit();
     open = false;
-    return { committed: true, outcomes };
+    const cut = stopped ? events.indexOf(stopped.event) : events.length;
+    return {
+      committed: true,
+      done: events.slice(0, cut).map((event) => ({ event, outcome: outcomes.get(event) ?? 'handled' })),
+      ...(stopped ? { stopped } : {}),
+    };
   } catch (error) {
     if (open) await tx.rollback().catch(() => tx.destroy());
-    if (error instanceof ChunkEventFailure) return { committed: false, error: error.cause, failed: { event: error.event, failure: new HandlerFailure(error.cause) } };
     return { committed: false, error };
   } finally {
     tx.release();
