@@ -51,23 +51,31 @@ t.test('10,000 events, a rebalance in the middle: each handled exactly once in e
 
   // Producers write in transactions of 100 events; aggregate n gets seq 1, 2, 3, … in commit order.
   const seqs = new Map<number, number>();
-  for (let written = 0; written < TOTAL; written += 100) {
-    const events = Array.from({ length: 100 }, (_, i) => {
-      const aggregate = (written + i) % AGGREGATES;
-      const seq = (seqs.get(aggregate) ?? 0) + 1;
-      seqs.set(aggregate, seq);
-      return prepareEvent(
-        definition,
-        { order_id: `order-${aggregate}`, sale_id: 's', sku_id: 'k', quantity: seq, user_id: 'u', unit_price_minor: 1, total_minor: 1, currency: 'EUR', expires_at: new Date().toISOString() },
-        { source: 'test', tenantId: 't', correlationId: 'c' },
-        new Date(),
-      );
-    });
-    await writeOutbox(db.pool, events);
-  }
+  const produce = async (from: number, to: number) => {
+    for (let written = from; written < to; written += 100) {
+      const events = Array.from({ length: 100 }, (_, i) => {
+        const aggregate = (written + i) % AGGREGATES;
+        const seq = (seqs.get(aggregate) ?? 0) + 1;
+        seqs.set(aggregate, seq);
+        return prepareEvent(
+          definition,
+          { order_id: `order-${aggregate}`, sale_id: 's', sku_id: 'k', quantity: seq, user_id: 'u', unit_price_minor: 1, total_minor: 1, currency: 'EUR', expires_at: new Date().toISOString() },
+          { source: 'test', tenantId: 't', correlationId: 'c' },
+          new Date(),
+        );
+      });
+      await writeOutbox(db.pool, events);
+    }
+  };
 
+  // Half the stream, then the second consumer joins while the first is mid-stream, then the rest:
+  // a consumer applying chunks of events finishes 10,000 before a group join completes, so the
+  // stream must still be flowing when the partitions move.
+  await produce(0, TOTAL / 2);
   await waitFor(async () => (await count(db.pool, 'SELECT COUNT(*) FROM effects')) >= TOTAL / 4, { what: 'a quarter handled', timeoutMs: 120_000 });
-  await second.start(); // joins the group: partitions move while the first is mid-stream
+  const joining = second.start(); // joins the group: partitions move while the first is mid-stream
+  await produce(TOTAL / 2, TOTAL);
+  await joining;
   t.ok((await count(db.pool, 'SELECT COUNT(*) FROM effects')) < TOTAL, 'the rebalance happened before the end');
 
   await waitFor(async () => (await count(db.pool, 'SELECT COUNT(*) FROM effects')) >= TOTAL, { what: `${TOTAL} effects`, timeoutMs: 240_000, intervalMs: 250 });
