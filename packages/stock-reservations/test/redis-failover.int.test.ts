@@ -30,6 +30,16 @@ async function replicaOf(master: string): Promise<string> {
   }
 }
 
+/** Until the replica has finished its first sync with its master: before that a WAIT has no one to answer it. */
+async function replicationUp(replica: string): Promise<void> {
+  const client = new Redis(hostPort(replica));
+  try {
+    await waitFor(async () => /master_link_status:up/.test(String(await client.info('replication'))), { what: `${replica} in sync with its master`, timeoutMs: 20_000, intervalMs: 50 });
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * Six nodes with a 1 s node timeout. testkit's free-port probe throws (instead of trying another
  * port) when a random port is taken, which other tests on this machine make likely; so try again.
@@ -66,6 +76,7 @@ t.test(
     let unacked = saleFixture({ stock: 10, perUserLimit: 5 });
     while ((await masterOf(redis, saleKeys(prefix, unacked.saleId).meta)) !== master) unacked = saleFixture({ stock: 10, perUserLimit: 5 });
     const replica = await replicaOf(master);
+    await replicationUp(replica);
     await waiting.arm(acked);
     await notWaiting.arm(unacked);
     const reserve = (r: StockReservations, saleId: string, orderId: string) =>
