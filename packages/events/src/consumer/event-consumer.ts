@@ -362,8 +362,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         start += chunk.length;
         continue;
       }
-      if (result.kind === 'stopped') {
-        const at = chunk.findIndex((message) => message.offset === result.offset);
+      const at = result.kind === 'stopped' ? chunk.findIndex((message) => message.offset === result.offset) : -1;
+      if (result.kind === 'stopped' && at >= 0) {
         if (at > 0) {
           resolved(chunk[at - 1]!.offset);
           await payload.heartbeat();
