@@ -9,22 +9,15 @@
 import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
 import exec from 'k6/execution';
+import { required, shopperToken as signShopperToken } from './k6-common.js';
 import http from 'k6/http';
 import { check } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
 
-const required = (name) => {
-  const value = __ENV[name];
-  if (!value) throw new Error(`${name} must be set`);
-  return value;
-};
 const ORDER_URL = __ENV.ORDER_URL || 'http://127.0.0.1:3001';
 const SALE_ID = required('SALE_ID');
 const JWT_SECRET = required('JWT_SECRET');
 const TENANT = __ENV.TENANT || 't1';
-// When the services are configured with them, tokens must carry the issuer and audience.
-const JWT_ISSUER = __ENV.JWT_ISSUER || '';
-const JWT_AUDIENCE = __ENV.JWT_AUDIENCE || '';
 const RATE = Number(__ENV.RATE || 200);
 const DURATION = __ENV.DURATION || '20s';
 const RETRY_SHARE = Number(__ENV.RETRY_SHARE || 0.1);
@@ -63,17 +56,7 @@ const soldOut = new Counter('orders_sold_out');
 const unexpected = new Rate('unexpected_responses');
 const replaysOk = new Rate('idempotent_replays_ok');
 
-const b64url = (text) => encoding.b64encode(text, 'rawurl');
-const JWT_HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-
-function shopperToken(sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = b64url(
-    JSON.stringify({ sub, tenant: TENANT, roles: ['shopper'], iat: now, exp: now + 3600, ...(JWT_ISSUER ? { iss: JWT_ISSUER } : {}), ...(JWT_AUDIENCE ? { aud: JWT_AUDIENCE } : {}) }),
-  );
-  const signature = crypto.hmac('sha256', JWT_SECRET, `${JWT_HEADER}.${claims}`, 'base64rawurl');
-  return `${JWT_HEADER}.${claims}.${signature}`;
-}
+const shopperToken = (sub) => signShopperToken(JWT_SECRET, TENANT, sub);
 
 const errorCode = (response) => {
   try {

@@ -9,18 +9,12 @@
 //
 // Env: ORDER_URL, PAYMENT_URL, PROVIDER_URL, SALE_ID, JWT_SECRET (required); TENANT, RATE,
 // DURATION, PAY_SHARE, GIVE_UP_SECONDS, RUN_ID, MAX_VUS.
-import crypto from 'k6/crypto';
-import encoding from 'k6/encoding';
 import exec from 'k6/execution';
+import { required, shopperToken as signShopperToken } from '../../../load-tests/k6-common.js';
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { Counter } from 'k6/metrics';
 
-const required = (name) => {
-  const value = __ENV[name];
-  if (!value) throw new Error(`${name} must be set`);
-  return value;
-};
 const ORDER_URL = required('ORDER_URL');
 const PAYMENT_URL = required('PAYMENT_URL');
 const PROVIDER_URL = required('PROVIDER_URL');
@@ -58,13 +52,7 @@ const accepted = new Counter('orders_accepted');
 const retries = new Counter('retries');
 const gaveUp = new Counter('gave_up');
 
-const b64url = (text) => encoding.b64encode(text, 'rawurl');
-const JWT_HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-function shopperToken(sub) {
-  const now = Math.floor(Date.now() / 1000);
-  const claims = b64url(JSON.stringify({ sub, tenant: TENANT, roles: ['shopper'], iat: now, exp: now + 3600 }));
-  return `${JWT_HEADER}.${claims}.${crypto.hmac('sha256', JWT_SECRET, `${JWT_HEADER}.${claims}`, 'base64rawurl')}`;
-}
+const shopperToken = (sub) => signShopperToken(JWT_SECRET, TENANT, sub);
 
 const bodyOf = (response) => {
   try {
