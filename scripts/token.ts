@@ -1,6 +1,6 @@
 // `npm run token -- [--role shopper|ops|platform-ops] [--user <id>] [--tenant <id>]`: prints a bearer
 // token valid for an hour against the services `npm start` runs (their local JWT_SECRET).
-//   TOKEN=$(npm run -s token) && curl -H "Authorization: Bearer $TOKEN" localhost:3001/v1/orders
+//   TOKEN=$(npm run token | tail -1) && curl -H "Authorization: Bearer $TOKEN" localhost:3001/v1/orders
 import { parseArgs } from 'node:util';
 import { localTokenSigner, type Role } from './local-token.ts';
 

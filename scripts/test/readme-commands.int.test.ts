@@ -76,8 +76,8 @@ const probes: Probe[] = [
   { command: "curl -H 'X-Tenant-Id: t1' localhost:3003/v1/sales", skip: 'asks the services npm start runs; services/inventory/test/public-sales.int.test.ts reads the same route' },
   { command: 'curl -H "Authorization: Bearer $TOKEN"', skip: 'asks the services npm start runs; services/order/test/my-orders.int.test.ts reads the same route' },
   {
-    command: 'TOKEN=$(npm run -s token)',
-    run: 'TOKEN=$(npm run -s token) && printf "%s" "$TOKEN"',
+    command: 'TOKEN=$(npm run token | tail -1)',
+    run: 'TOKEN=$(npm run token | tail -1) && printf "%s" "$TOKEN"',
     expect: (r) => noMissingEnv(r) ?? exitsZero(r) ?? (/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/m.test(r.out) ? undefined : 'no token printed'),
   },
   { command: 'npm run chaos', skip: 'minutes of faults on servers of its own; tests/chaos/test/chaos.e2e.test.ts runs it with a fixed seed' },
