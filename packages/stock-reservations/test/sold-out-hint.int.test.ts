@@ -1,4 +1,4 @@
-import { createTestRedis, waitFor } from '@flash-sale/testkit';
+import { createTestRedis, waitFor, watchRedisCalls } from '@flash-sale/testkit';
 import t from 'tap';
 import { SoldOutHint, StockReservations } from '../src/index.ts';
 import { T0, saleFixture } from './fixtures/sale.fixture.ts';
@@ -18,14 +18,9 @@ t.test('the sold-out hint spares Redis once sold out and clears when stock comes
   t.match(await reserve('a'), { ok: true, remaining: 0 });
   t.ok(hint.isSoldOut(sale.saleId), 'the last unit taken marks the sale sold out');
 
-  const calls: string[] = [];
-  const monitor = await redis.monitor();
-  t.teardown(() => monitor.disconnect());
-  monitor.on('monitor', (_time: string, args: string[]) => calls.push(args.join(' ')));
+  const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), redis);
   t.same(await reserve('b'), { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 });
-  const ping = `hint-probe-${Date.now()}`;
-  await redis.echo(ping);
-  await waitFor(() => calls.some((call) => call.includes(ping)), { what: 'monitor sees the probe' });
+  await settled();
   t.notOk(calls.some((call) => call.includes(sale.saleId)), 'the refusal made no Redis call');
 
   // A release in another process publishes; this process hears it and asks Lua again.

@@ -1,8 +1,9 @@
 export { resolveServers, type Servers } from './servers.ts';
-export { createTestDatabase, createTestRedis, createTestKafka, uniqueName, type Teardown, type TestDatabase, type TestRedis, type TestKafka } from './isolation.ts';
+export { createTestDatabase, createTestRedis, createTestKafka, deleteMatchingKeys, uniqueName, type Teardown, type TestDatabase, type TestRedis, type TestKafka } from './isolation.ts';
 export { waitFor } from './wait-for.ts';
 export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-probes.ts';
 export { freePort } from './free-port.ts';
 export { startNodeProcess, type NodeProcess } from './node-process.ts';
 export { openApiProblems } from './openapi.ts';
 export { startRedisCluster, createTestRedisCluster, type RedisClusterOptions, type RedisClusterServers, type TestRedisCluster } from './redis-cluster.ts';
+export { watchRedisCalls, type RedisCallLog } from './redis-calls.ts';

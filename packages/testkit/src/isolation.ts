@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { Redis } from 'ioredis';
+import { createRedis, type RedisClient, type RedisClientOptions, type RedisTarget } from '@flash-sale/service-kit';
+import { Cluster } from 'ioredis';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { resolveServers } from './servers.ts';
@@ -45,26 +46,62 @@ export async function createTestDatabase(teardown: Teardown, options: { migratio
 }
 
 export interface TestRedis {
-  redis: Redis;
-  /** Every key a test writes starts with this; removed after the test. */
+  /**
+   * One server, or a cluster client when `REDIS_CLUSTER_NODES` names a Redis Cluster (the cluster
+   * topology of `infra/local`): the same client the services build from that configuration.
+   */
+  redis: RedisClient;
+  /** Every key a test writes starts with this (free of braces); removed after the test. */
   prefix: string;
   url: string;
+  /** What a process's config would hold: `REDIS_URL`, and `REDIS_CLUSTER_NODES` on a cluster. */
+  target: RedisTarget;
+  /**
+   * Another connection to the same Redis, closed after the test (teardowns registered later run
+   * first). BullMQ wants one of its own: `{ maxRetriesPerRequest: null, enableAutoPipelining: false }`.
+   */
+  connection: (options?: RedisClientOptions) => RedisClient;
 }
 
-export async function createTestRedis(teardown: Teardown): Promise<TestRedis> {
-  const servers = await resolveServers();
-  const prefix = `${uniqueName('t')}:`;
-  const redis = new Redis(servers.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 3 });
-  teardown(async () => {
+/**
+ * Deletes every key matching a SCAN pattern, on every master of a cluster (SCAN sees one node
+ * only, and keys of different slots cannot share a DEL). What a wipe does, limited to a pattern.
+ */
+export async function deleteMatchingKeys(redis: RedisClient, pattern: string): Promise<number> {
+  let deleted = 0;
+  for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
+      deleted += keys.length;
+      if (keys.length > 0) await Promise.all(keys.map((key) => redis.unlink(key)));
     } while (cursor !== '0');
+  }
+  return deleted;
+}
+
+/**
+ * A Redis connection and a uuid key prefix for one test, on the topology the environment names.
+ * The teardown deletes the test's keys.
+ */
+export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedis> {
+  const servers = await resolveServers();
+  const prefix = `${uniqueName('t')}:`;
+  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  const target: RedisTarget = nodes.length > 0 ? { REDIS_URL: servers.redisUrl, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: servers.redisUrl };
+  const redis = createRedis(target);
+  teardown(async () => {
+    await deleteMatchingKeys(redis, `*${prefix}*`);
     redis.disconnect();
   });
-  return { redis, prefix, url: servers.redisUrl };
+  if (redis instanceof Cluster) await waitFor(async () => redis.status === 'ready', { what: 'the cluster client ready', timeoutMs: 10_000, intervalMs: 20 });
+  const connection = (options: RedisClientOptions = {}) => {
+    const client = createRedis(target, options);
+    teardown(() => client.disconnect());
+    return client;
+  };
+  return { redis, prefix, url: servers.redisUrl, target, connection };
 }
 
 export interface TestKafka {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import type { Teardown } from './isolation.ts';
-import { uniqueName } from './isolation.ts';
+import { deleteMatchingKeys, uniqueName } from './isolation.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface RedisClusterServers {
@@ -192,22 +192,15 @@ const hostPort = (node: string) => {
 };
 
 /**
- * A cluster client and a uuid key prefix for one test. The teardown deletes the test's keys on
- * every master (SCAN sees one node only, and a key of another slot cannot share a DEL).
+ * A cluster client and a uuid key prefix for one test, on a cluster whatever the topology (a test
+ * of cluster behaviour runs on the single topology too). The teardown deletes the test's keys.
  */
 export async function createTestRedisCluster(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedisCluster> {
   const servers = await clusterServers(env);
   const prefix = `${uniqueName('t')}:`;
   const redis = new Cluster(servers.nodes.map(hostPort), { enableAutoPipelining: true, scaleReads: 'master', redisOptions: { maxRetriesPerRequest: 3 } });
   teardown(async () => {
-    for (const node of redis.nodes('master')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await Promise.all(keys.map((key) => redis.unlink(key)));
-      } while (cursor !== '0');
-    }
+    await deleteMatchingKeys(redis, `*${prefix}*`);
     redis.disconnect();
   });
   await waitFor(async () => redis.status === 'ready', { what: 'the cluster client ready', timeoutMs: 10_000, intervalMs: 20 });

@@ -3,7 +3,7 @@
  * real servers with its schema migrated, Prometheus metrics, and the error contract for an
  * unknown route.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { Test } from 'tap';
@@ -23,7 +23,7 @@ export interface ProbedApp {
 
 export interface ProbeServers {
   mysql: Pool;
-  redis: Redis;
+  redis: RedisClient;
   kafkaAdmin: Admin;
 }
 

@@ -2,33 +2,16 @@
 // reservation are one Redis script: one call before an accepted order's MySQL write, one per
 // refusal, and MySQL's unique key refuses a key reused for another sale.
 import { randomUUID } from 'node:crypto';
-import { waitFor } from '@flash-sale/testkit';
-import type { Redis } from 'ioredis';
+import { watchRedisCalls } from '@flash-sale/testkit';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
-
-const watchRedis = async (t: { teardown: (fn: () => unknown) => void }, redis: Redis) => {
-  const calls: string[] = [];
-  const monitor = await redis.monitor();
-  t.teardown(() => monitor.disconnect());
-  // Commands a script runs are reported too, with `lua` as their source: only the client's calls count.
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua') calls.push(args.join(' '));
-  });
-  const settled = async () => {
-    const probe = `round-trip-probe-${randomUUID()}`;
-    await redis.echo(probe);
-    await waitFor(() => calls.some((call) => call.includes(probe)), { what: 'monitor sees the probe' });
-  };
-  return { calls, settled };
-};
 
 t.test('an accepted order makes one Redis call before its write: the key is claimed by the reservation script', async (t) => {
   const h = await orderHarness(t);
   const saleId = await h.armSale();
   const token = h.token();
   await h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 })); // rate window and scripts warmed
-  const { calls, settled } = await watchRedis(t, h.redis);
+  const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), h.redis);
   const accepted = await h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 }));
   t.equal(accepted.statusCode, 201);
   await settled();
@@ -43,7 +26,7 @@ t.test('a stampede before the sale opens costs one Redis call per refusal and le
   const saleId = await h.armSale({ startsAtMs: nowMs + 60_000 });
   const token = h.token();
   await h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 }));
-  const { calls, settled } = await watchRedis(t, h.redis);
+  const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), h.redis);
   const keys = Array.from({ length: 5 }, () => randomUUID());
   for (const key of keys) t.equal((await h.app.inject(placeOrderRequest(token, key, { sale_id: saleId, quantity: 1 }))).json().error.code, 'SALE_NOT_OPEN');
   await settled();

@@ -1,12 +1,12 @@
 import { createEnvelope, createEventConsumer, type Envelope, type HandlerContext } from '@flash-sale/events';
-import { createLogger, createMetricsRegistry, withTransaction } from '@flash-sale/service-kit';
+import { bullmqPrefix, createLogger, createMetricsRegistry, createRedis, withTransaction } from '@flash-sale/service-kit';
 import { createTestKafka, createTestRedis, waitFor } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { expireDueOrders } from '../src/application/expire-orders.ts';
 import { findOrder, orderHistory } from '../src/infra/order.repository.ts';
 import type { PaymentStatusReader } from '../src/infra/payment-status.client.ts';
-import { startExpiryWorker } from '../src/workers/expiry.worker.ts';
+import { EXPIRY_QUEUE, startExpiryWorker } from '../src/workers/expiry.worker.ts';
 import { orderEventHandlers } from '../src/workers/order-event-handlers.ts';
 import { orderHarness, placeOrderRequest, type OrderHarness } from './support/order-harness.ts';
 
@@ -90,10 +90,11 @@ t.test('the BullMQ scheduler runs the sweep by itself', async (t) => {
   const h = await orderHarness(t);
   const orderId = await placed(h);
   h.clock.now = new Date(h.clock.now.getTime() + 3_600_000);
-  const { redis: bullRedis, prefix } = await createTestRedis(t.teardown.bind(t));
-  const connection = bullRedis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const { target, prefix } = await createTestRedis(t.teardown.bind(t));
+  // BullMQ's own connection: no auto-pipelining, blocking commands never time out.
+  const connection = createRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: false });
   t.teardown(() => connection.quit());
-  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, payments: noPayments, everyMs: 200, prefix: `${prefix}bull` });
+  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, payments: noPayments, everyMs: 200, prefix: bullmqPrefix(EXPIRY_QUEUE, prefix) });
   t.teardown(() => expiry.close());
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'EXPIRED', { what: 'the scheduled sweep', timeoutMs: 15_000 });
   t.match((await orderHistory(h.db.pool, orderId)).at(-1), { from: 'PENDING', to: 'EXPIRED', cause: 'payment deadline passed' }, 'expired by the scheduled job');

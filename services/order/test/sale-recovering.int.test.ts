@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { ServiceClient } from '@flash-sale/service-kit';
+import { bullmqPrefix, ServiceClient } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
 import type { RowDataPacket } from 'mysql2/promise';
@@ -50,8 +50,8 @@ async function inventoryStub(t: Test): Promise<InventoryStub> {
 async function setup(t: Test, inventoryUrl?: string) {
   const stub = await inventoryStub(t);
   const base = await orderHarness(t);
-  const connection = base.redis.duplicate({ maxRetriesPerRequest: null });
-  const queue = new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection, prefix: `${base.prefix}bull` });
+  const connection = base.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const queue = new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection, prefix: bullmqPrefix(SALE_REBUILD_QUEUE, base.prefix) });
   t.teardown(async () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();

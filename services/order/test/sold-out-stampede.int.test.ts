@@ -3,12 +3,12 @@
 // gets the replay of their 201.
 import { randomUUID } from 'node:crypto';
 import { SoldOutHint, stockReturnedChannel } from '@flash-sale/stock-reservations';
-import { waitFor } from '@flash-sale/testkit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
+import { waitFor, watchRedisCalls } from '@flash-sale/testkit';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
-const listeningHint = async (t: { teardown: (fn: () => unknown) => void }, redis: Redis, prefix: string) => {
+const listeningHint = async (t: { teardown: (fn: () => unknown) => void }, redis: RedisClient, prefix: string) => {
   const hint = new SoldOutHint({ maxAgeMs: 60_000 });
   const subscriber = redis.duplicate();
   t.teardown(() => subscriber.disconnect());
@@ -30,18 +30,13 @@ t.test('a sold-out sale refuses a buyer who never bought there without any Redis
 
   const latecomer = h.token({ userId: 'latecomer' });
   await order(latecomer); // its rate window starts here, so the refusal below charges it locally
-  const calls: string[] = [];
-  const monitor = await h.redis.monitor();
-  t.teardown(() => monitor.disconnect());
-  monitor.on('monitor', (_time: string, args: string[]) => calls.push(args.join(' ')));
+  const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), h.redis);
   const refused = await order(latecomer);
   t.equal(refused.statusCode, 409);
   t.same(refused.json().error, { code: 'SALE_SOLD_OUT', message: refused.json().error.message, details: { sale_id: saleId, remaining: 0 } });
   t.equal(refused.body, fromLua.body, 'the pre-serialised refusal is the error handler\'s, byte for byte');
   t.equal(refused.headers['content-type'], fromLua.headers['content-type']);
-  const probe = `stampede-probe-${randomUUID()}`;
-  await h.redis.echo(probe);
-  await waitFor(() => calls.some((call) => call.includes(probe)), { what: 'monitor sees the probe' });
+  await settled();
   t.same(calls.filter((call) => call.includes(saleId) || call.includes('idem:')), [], 'no reservation and no idempotency call');
 
   t.notOk(hint.refusesAtOnce(saleId, 't2', 'latecomer'), 'the list is the sale tenant\'s: a caller of another tenant is not refused from it');

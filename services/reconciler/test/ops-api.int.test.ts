@@ -1,6 +1,6 @@
 // The ops surface: run a job over HTTP, trace an order through every schema, bull-board behind the platform-ops role.
 import { randomUUID } from 'node:crypto';
-import { signToken } from '@flash-sale/service-kit';
+import { bullmqPrefix, signToken } from '@flash-sale/service-kit';
 import { Queue } from 'bullmq';
 import type { Admin } from 'kafkajs';
 import t from 'tap';
@@ -9,8 +9,9 @@ import { advance, createFixture } from './support/reconciler-fixture.ts';
 
 t.test('ops run a job and trace an order; platform-ops open bull-board; shoppers cannot', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const connection = f.redis.duplicate({ maxRetriesPerRequest: null });
-  const queue = new Queue(`reconciliation-${randomUUID()}`, { connection });
+  const connection = f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const queueName = `reconciliation-${randomUUID()}`;
+  const queue = new Queue(queueName, { connection, prefix: bullmqPrefix(queueName, f.prefix) });
   t.teardown(async () => {
     await queue.obliterate({ force: true });
     await queue.close();

@@ -2,7 +2,8 @@
 // fenced rebuild of a live sale, and BullMQ schedulers that come back after their keys are wiped.
 import { randomUUID } from 'node:crypto';
 import { SALE_REBUILD_QUEUE } from '@flash-sale/stock-reservations';
-import { waitFor } from '@flash-sale/testkit';
+import { bullmqPrefix } from '@flash-sale/service-kit';
+import { deleteMatchingKeys, waitFor } from '@flash-sale/testkit';
 import { Queue } from 'bullmq';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
@@ -10,7 +11,7 @@ import { runJob } from '../src/application/run-job.ts';
 import type { ReconciliationJob } from '../src/jobs/job.ts';
 import { redisRebuildJob } from '../src/jobs/redis-rebuild.job.ts';
 import { stockDriftJob } from '../src/jobs/stock-drift.job.ts';
-import { startReconciliationScheduler } from '../src/workers/reconciliation.scheduler.ts';
+import { RECONCILIATION_QUEUE, startReconciliationScheduler } from '../src/workers/reconciliation.scheduler.ts';
 import { rebuildJobOptions, startSaleRecovery } from '../src/workers/sale-recovery.worker.ts';
 import { createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 
@@ -95,8 +96,8 @@ t.test('a hold taken while the stock check rebuilds a drifted live sale is refus
 
 t.test('a sale whose keys are gone is rebuilt by the recovery worker within seconds, once, however many ask at the same moment', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const connection = f.redis.duplicate({ maxRetriesPerRequest: null });
-  const prefix = `bull-${randomUUID()}`;
+  const connection = f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const prefix = bullmqPrefix(SALE_REBUILD_QUEUE, f.prefix);
   const sale = await f.seedSale({ stock: 10 });
   const held = await f.placeOrder(sale, { quantity: 2 });
   const recovery = await startSaleRecovery({ connection, deps: f.deps, detectEveryMs: 60_000, prefix });
@@ -105,7 +106,6 @@ t.test('a sale whose keys are gone is rebuilt by the recovery worker within seco
     await recovery.close();
     await asker.obliterate({ force: true });
     await asker.close();
-    connection.disconnect();
   });
 
   await flushSale(f, sale);
@@ -137,8 +137,8 @@ t.test('a sale whose keys are gone is rebuilt by the recovery worker within seco
 
 t.test('reconciliation schedulers wiped from Redis are re-created within seconds and their job runs again', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const connection = f.redis.duplicate({ maxRetriesPerRequest: null });
-  const prefix = `bull-${randomUUID()}`;
+  const connection = f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const prefix = bullmqPrefix(RECONCILIATION_QUEUE, f.prefix);
   let runs = 0;
   const probe: ReconciliationJob = {
     name: 'probe',
@@ -153,17 +153,11 @@ t.test('reconciliation schedulers wiped from Redis are re-created within seconds
   t.teardown(async () => {
     await scheduler.close();
     await scheduler.queue.obliterate({ force: true }).catch(() => undefined);
-    connection.disconnect();
   });
   await waitFor(() => runs > 0, { timeoutMs: 10_000, what: 'a first run' });
 
   // What FLUSHALL does to this queue, on the test's own prefix only.
-  let cursor = '0';
-  do {
-    const [next, keys] = await f.redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await f.redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteMatchingKeys(f.redis, `${prefix}:*`);
   t.equal(await scheduler.queue.getJobScheduler('probe'), undefined, 'the scheduler is gone');
   const before = runs;
   await waitFor(async () => (await scheduler.queue.getJobScheduler('probe')) !== undefined, { timeoutMs: 5000, intervalMs: 50, what: 'the scheduler to come back' });

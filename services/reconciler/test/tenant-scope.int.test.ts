@@ -1,6 +1,6 @@
 // Jobs repair every tenant; what each caller may see of that, and who may touch the global queues.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { signToken, type Role } from '@flash-sale/service-kit';
+import { bullmqPrefix, signToken, type Role } from '@flash-sale/service-kit';
 import { Queue } from 'bullmq';
 import type { Admin } from 'kafkajs';
 import t from 'tap';
@@ -9,8 +9,9 @@ import { advance, createFixture } from './support/reconciler-fixture.ts';
 
 const setUp = async (t: { teardown: (fn: () => unknown) => void }) => {
   const f = await createFixture(t.teardown.bind(t));
-  const connection = f.redis.duplicate({ maxRetriesPerRequest: null });
-  const queue = new Queue(`reconciliation-${randomUUID()}`, { connection });
+  const connection = f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false });
+  const queueName = `reconciliation-${randomUUID()}`;
+  const queue = new Queue(queueName, { connection, prefix: bullmqPrefix(queueName, f.prefix) });
   t.teardown(async () => {
     await queue.obliterate({ force: true });
     await queue.close();

@@ -6,10 +6,10 @@
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry, createMysqlPool, signToken, type Principal } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
-import { createTestDatabase, createTestKafka, createTestRedis, type TestDatabase } from '@flash-sale/testkit';
+import { createTestDatabase, createTestKafka, createTestRedis, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import { buildApp, type OrderAppDeps } from '../../src/app.ts';
@@ -23,7 +23,9 @@ interface Tap {
 export interface OrderHarness {
   app: FastifyInstance;
   db: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
+  /** Another connection to the test's Redis (BullMQ wants one of its own), closed after the test. */
+  redisConnection: TestRedis['connection'];
   prefix: string;
   reservations: StockReservations;
   kafkaAdmin: Admin;
@@ -36,7 +38,7 @@ export interface OrderHarness {
 export async function orderHarness(t: Tap, overrides: Partial<OrderAppDeps> = {}): Promise<OrderHarness> {
   const teardown = t.teardown.bind(t);
   const db = await createTestDatabase(teardown, { migrationsDirs: [platformMigrationsDir, orderMigrationsDir] });
-  const { redis, prefix } = await createTestRedis(teardown);
+  const { redis, prefix, connection: redisConnection } = await createTestRedis(teardown);
   const { kafka } = await createTestKafka(teardown);
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();
@@ -71,6 +73,7 @@ export async function orderHarness(t: Tap, overrides: Partial<OrderAppDeps> = {}
     app,
     db,
     redis,
+    redisConnection,
     prefix,
     reservations,
     kafkaAdmin,

@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createMetricsRegistry } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
-import { createTestDatabase, createTestRedis, resolveServers, type Teardown, type TestDatabase } from '@flash-sale/testkit';
-import type { Redis } from 'ioredis';
+import { createTestDatabase, createTestRedis, resolveServers, type Teardown, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
+import type { RedisClient } from '@flash-sale/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
@@ -25,7 +25,11 @@ export interface Fixture {
   payment: TestDatabase;
   inventory: TestDatabase;
   reconciler: TestDatabase;
-  redis: Redis;
+  redis: RedisClient;
+  /** Another connection to the test's Redis (BullMQ wants one of its own), closed after the test. */
+  redisConnection: TestRedis['connection'];
+  /** The test's Redis key prefix (free of braces). */
+  prefix: string;
   reservations: StockReservations;
   clock: { now: Date };
   seedSale(input?: { stock?: number; perUserLimit?: number; holdTtlSeconds?: number; tenantId?: string }): Promise<SeededSale>;
@@ -50,7 +54,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     createTestDatabase(teardown, { migrationsDirs: migrations('inventory'), prefix: 'rc_inventory' }),
     createTestDatabase(teardown, { migrationsDirs: migrations('reconciler'), prefix: 'rc_recon' }),
   ]);
-  const { redis, prefix } = await createTestRedis(teardown);
+  const { redis, prefix, connection: redisConnection } = await createTestRedis(teardown);
   const servers = await resolveServers();
   const clock = { now: new Date() };
   const now = () => new Date(clock.now.getTime());
@@ -78,6 +82,8 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     inventory,
     reconciler,
     redis,
+    redisConnection,
+    prefix,
     reservations,
     clock,
     async seedSale(input = {}) {
