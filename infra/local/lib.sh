@@ -57,3 +57,7 @@ apt_install() { # <binary> <debian package...>
   [ "$created_policy" = 1 ] && rm -f "$policy"
   return 0
 }
+
+# iptables for the chaos run's network partitions (tests/chaos): its rules go into a network
+# namespace the run creates, never the host's.
+ensure_iptables() { apt_install iptables iptables; }
