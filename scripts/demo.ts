@@ -1,20 +1,29 @@
-// `npm run demo` (and the last step of `npm start`): once every service is ready, prints what runs
-// where (start-banner.ts); then, against the running services, creates and arms a sale of 100 units, sends 2,000 concurrent buyers at it, pays for the accepted orders
-// through the provider simulator (some with fault modes on, a few declined), refunds a few, waits
-// for the system to settle and prints the books as a last line of JSON.
+// `npm run demo` (and the last step of `npm start`): once every service instance is ready, prints
+// what runs where (start-banner.ts); then, against the running services, creates and arms a sale of
+// 100 units, sends 2,000 concurrent buyers at it (spread round robin over every order instance: two
+// on the cluster topology), pays for the accepted orders through the provider simulator (some with
+// fault modes on, a few declined), refunds a few, waits for the system to settle and prints the
+// books as a last line of JSON.
 import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { localTokenSigner, type Role } from './local-token.ts';
-import { formatBanner, probeEndpoints } from './start-banner.ts';
+import { formatBanner, probeEndpoints, serviceInstances } from './start-banner.ts';
 
 const env = (name: string) => {
   const value = process.env[name];
   if (!value) throw new Error(`${name} must be set (npm run demo sets it from infra/local/env.sh)`);
   return value;
 };
-// The ports infra/local/env.sh sets (and `npm start` runs the services on).
-const local = (portVariable: string) => `http://127.0.0.1:${env(portVariable)}`;
-const urls = { order: local('ORDER_PORT'), payment: local('PAYMENT_PORT'), inventory: local('INVENTORY_PORT'), reconciler: local('RECONCILER_PORT'), provider: local('PROVIDER_SIM_PORT') };
+// The ports infra/local/env.sh sets (and `npm start` runs the services on). Every call but the
+// buyers' goes to a service's first instance, as the services' own calls to each other do.
+const instances = serviceInstances();
+const first = (service: string) => {
+  const instance = instances.find((candidate) => candidate.service === service);
+  if (!instance) throw new Error(`no instance of ${service}`);
+  return instance.base;
+};
+const urls = { order: first('order'), payment: first('payment'), inventory: first('inventory'), reconciler: first('reconciler'), provider: first('provider') };
+const orderInstances = instances.filter((instance) => instance.service === 'order');
 const BUYERS = Number(process.env.DEMO_BUYERS ?? 2000);
 const STOCK = Number(process.env.DEMO_STOCK ?? 100);
 const tenant = 't1';
@@ -49,10 +58,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 // `npm start` launches the demo beside services that are still starting, hence the long default.
 const READY_TIMEOUT_MS = Number(process.env.DEMO_READY_TIMEOUT_MS ?? 180_000);
-for (const [name, base] of Object.entries(urls)) {
-  await until(`${name} at ${base} to be ready`, async () => ((await fetch(`${base}/health/${name === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), READY_TIMEOUT_MS);
+for (const { name, service, base } of instances) {
+  await until(`${name} at ${base} to be ready`, async () => ((await fetch(`${base}/health/${service === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), READY_TIMEOUT_MS);
 }
-for (const line of formatBanner(await probeEndpoints(urls))) log(line);
+for (const line of formatBanner(await probeEndpoints(instances))) log(line);
 
 // 1. A sale of STOCK units, armed explicitly.
 const skuId = `demo-${Date.now()}`;
@@ -76,12 +85,17 @@ log(`sale ${saleId} armed with ${STOCK} units`);
 
 // 2. The stampede. A buyer whose connection is reset (2,000 at once on a loaded machine) sends the
 // same request again with the same Idempotency-Key, as a real client would: it cannot buy twice.
-const buyers = Array.from({ length: BUYERS }, (_, i) => ({ userId: `buyer-${saleId.slice(0, 8)}-${i}`, key: randomUUID() }));
+// Buyer i goes to order instance i mod n, and its resends to the same one.
+const buyers = Array.from({ length: BUYERS }, (_, i) => ({
+  userId: `buyer-${saleId.slice(0, 8)}-${i}`,
+  key: randomUUID(),
+  instance: orderInstances[i % orderInstances.length] ?? { name: 'order', base: urls.order },
+}));
 const started = Date.now();
 let resent = 0;
-async function placeOrder(buyer: { userId: string; key: string }, attempt = 1): Promise<Awaited<ReturnType<typeof call>>> {
+async function placeOrder(buyer: (typeof buyers)[number], attempt = 1): Promise<Awaited<ReturnType<typeof call>>> {
   try {
-    return await call(urls.order, 'POST', '/v1/orders', token(buyer.userId), { sale_id: saleId, quantity: 1 }, { 'idempotency-key': buyer.key });
+    return await call(buyer.instance.base, 'POST', '/v1/orders', token(buyer.userId), { sale_id: saleId, quantity: 1 }, { 'idempotency-key': buyer.key });
   } catch (error) {
     if (attempt >= 3) throw error;
     resent += 1;
@@ -96,6 +110,8 @@ log(
   `${BUYERS} buyers in ${Date.now() - started} ms: ${accepted.length} accepted, ${soldOut} sold out, ${BUYERS - accepted.length - soldOut} other refusals` +
     (resent ? ` (${resent} requests sent again after a reset connection)` : ''),
 );
+const acceptedBy = Object.fromEntries(orderInstances.map((instance) => [instance.name, accepted.filter((r) => r.buyer.instance.name === instance.name).length]));
+if (orderInstances.length > 1) log(`accepted per order instance: ${Object.entries(acceptedBy).map(([name, n]) => `${name} ${n}`).join(', ')}`);
 
 // 3. Pay: most plainly, some through the simulator's fault modes, a few declined.
 const faultPlan = (i: number): string[] | 'decline' => (i % 20 === 19 ? 'decline' : i % 10 === 3 ? ['duplicate'] : i % 10 === 5 ? ['delay'] : i % 10 === 7 ? ['reorder'] : []);
@@ -135,19 +151,36 @@ const stock = await until('inventory to settle', async () => {
 const statuses = await Promise.all(payments.map(orderStatus));
 const count = (status: string) => statuses.filter((s) => s === status).length;
 
-const admin = await mysql.createConnection({ uri: env('MYSQL_ADMIN_URL') });
-const [orphans] = await admin.query(
-  `SELECT COUNT(*) AS n FROM payment_service.payments p
-     LEFT JOIN order_service.orders o ON o.id = p.order_id
-    WHERE p.status = 'COMPLETED' AND (o.id IS NULL OR o.status NOT IN ('PAID','CONFIRMED','SHIPPED','DELIVERED'))`,
-);
-await admin.end();
+// Read from the books, not through the APIs: each completed payment of this sale against its order.
+// The payment and order schemas may live on different servers (one per service on the cluster
+// topology), so each is read through its own server's admin connection.
+async function adminQuery<T>(urlVariable: string, sql: string, values: unknown[]): Promise<T[]> {
+  const connection = await mysql.createConnection({ uri: env(urlVariable) });
+  try {
+    const [rows] = await connection.query(sql, values);
+    return rows as T[];
+  } finally {
+    await connection.end();
+  }
+}
+const orderIds = accepted.map((result) => String(result.json.id));
+const completed = orderIds.length
+  ? await adminQuery<{ order_id: string }>('PAYMENT_MYSQL_ADMIN_URL', `SELECT DISTINCT order_id FROM payment_service.payments WHERE status = 'COMPLETED' AND order_id IN (?)`, [orderIds])
+  : [];
+const reflected = completed.length
+  ? await adminQuery<{ id: string }>(
+      'ORDER_MYSQL_ADMIN_URL',
+      `SELECT id FROM order_service.orders WHERE id IN (?) AND status IN ('PAID','CONFIRMED','SHIPPED','DELIVERED')`,
+      [completed.map((row) => row.order_id)],
+    )
+  : [];
 
 console.log(
   JSON.stringify({
     sale_id: saleId,
     sale_stock: STOCK,
     orders_accepted: accepted.length,
+    accepted_per_order_instance: acceptedBy,
     sold_out_refusals: soldOut,
     other_refusals: BUYERS - accepted.length - soldOut,
     redis_available: stock.redis?.available ?? null,
@@ -156,6 +189,6 @@ console.log(
     paid: toPay.length,
     confirmed: count('CONFIRMED'),
     refunded: count('REFUNDED'),
-    payments_without_order: Number((orphans as Array<{ n: number }>)[0]?.n ?? 0),
+    payments_without_order: completed.length - reflected.length,
   }),
 );

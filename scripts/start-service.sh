@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # One service process of `npm start`: its port and its own database user come from the variables
 # infra/local/env.sh exported (ORDER_PORT, ORDER_MYSQL_URL, …), so the command line concurrently
-# shows names the service rather than spelling out its credentials. usage: start-service.sh <service>
+# shows names the service rather than spelling out its credentials. Instance 2 (the cluster
+# topology runs two of each service) listens on <SERVICE>_PORT_2 and shares everything else with
+# instance 1: database, Redis, Kafka consumer group, BullMQ queues.
+# usage: start-service.sh <service> [instance: 1 (default) or 2]
 set -euo pipefail
-prefix="$(printf '%s' "$1" | tr 'a-z-' 'A-Z_')"
-port_var="${prefix}_PORT" url_var="${prefix}_MYSQL_URL"
+service="$1" instance="${2:-1}"
+prefix="$(printf '%s' "$service" | tr 'a-z-' 'A-Z_')"
+case "$instance" in
+  1) port_var="${prefix}_PORT" ;;
+  2) port_var="${prefix}_PORT_2" ;;
+  *) echo "instance must be 1 or 2, not '$instance'" >&2; exit 2 ;;
+esac
+url_var="${prefix}_MYSQL_URL"
 export PORT="${!port_var}"
 if [ -n "${!url_var:-}" ]; then export MYSQL_URL="${!url_var}"; fi
-exec node "services/$1/src/main.ts"
+# The reconciler's scheduled jobs run one at a time (its BullMQ worker has concurrency 1); a second
+# worker would let two jobs repair the same order at once, and a slow job overlap its own next run.
+# So its second instance serves the ops API and works the sale rebuilds, and leaves the schedules
+# to the first (SCHEDULES_ENABLED in the environment still decides for both).
+if [ "$service" = reconciler ] && [ "$instance" = 2 ]; then export SCHEDULES_ENABLED="${SCHEDULES_ENABLED:-false}"; fi
+exec node "services/$service/src/main.ts"

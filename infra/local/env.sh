@@ -29,7 +29,8 @@ if [ -n "${STACK_ENV_TOPOLOGY:-}" ] && [ "$STACK_ENV_TOPOLOGY" != "$STACK_TOPOLO
   unset MYSQL_ADMIN_URL REDIS_URL REDIS_CLUSTER_NODES REDIS_REPLICA_ACK_TIMEOUT_MS KAFKA_BROKERS \
     ORDER_MYSQL_URL PAYMENT_MYSQL_URL INVENTORY_MYSQL_URL RECONCILER_MYSQL_URL \
     ORDER_MYSQL_ADMIN_URL PAYMENT_MYSQL_ADMIN_URL INVENTORY_MYSQL_ADMIN_URL RECONCILER_MYSQL_ADMIN_URL \
-    RECONCILER_ORDER_MYSQL_URL RECONCILER_PAYMENT_MYSQL_URL RECONCILER_INVENTORY_MYSQL_URL
+    RECONCILER_ORDER_MYSQL_URL RECONCILER_PAYMENT_MYSQL_URL RECONCILER_INVENTORY_MYSQL_URL \
+    SERVICE_INSTANCES
 fi
 export STACK_ENV_TOPOLOGY="$STACK_TOPOLOGY"
 # Cluster ports: six Redis nodes from REDIS_CLUSTER_BASE_PORT, three brokers from
@@ -115,6 +116,16 @@ export RECONCILER_INVENTORY_MYSQL_URL="${RECONCILER_INVENTORY_MYSQL_URL:-$(recon
 # Ports of the services `npm start` runs, and where the demo, load runs and CLIs find them.
 export ORDER_PORT="${ORDER_PORT:-3001}" PAYMENT_PORT="${PAYMENT_PORT:-3002}" INVENTORY_PORT="${INVENTORY_PORT:-3003}"
 export RECONCILER_PORT="${RECONCILER_PORT:-3004}" PROVIDER_SIM_PORT="${PROVIDER_SIM_PORT:-3005}"
+# Instances of each service (order, payment, inventory, reconciler) `npm start` runs: one on single,
+# two on cluster, the second on <SERVICE>_PORT_2 (ten above the first unless set). The provider
+# simulator stays one. The addresses between services (ORDER_URL, … below) name instance 1.
+export SERVICE_INSTANCES="${SERVICE_INSTANCES:-$([ "$STACK_TOPOLOGY" = cluster ] && echo 2 || echo 1)}"
+case "$SERVICE_INSTANCES" in
+  1 | 2) ;;
+  *) echo "SERVICE_INSTANCES must be 1 or 2, not '$SERVICE_INSTANCES'" >&2; return 2 2>/dev/null || exit 2 ;;
+esac
+export ORDER_PORT_2="${ORDER_PORT_2:-$((ORDER_PORT + 10))}" PAYMENT_PORT_2="${PAYMENT_PORT_2:-$((PAYMENT_PORT + 10))}"
+export INVENTORY_PORT_2="${INVENTORY_PORT_2:-$((INVENTORY_PORT + 10))}" RECONCILER_PORT_2="${RECONCILER_PORT_2:-$((RECONCILER_PORT + 10))}"
 
 # Secrets for the local stack only; production passes its own and the services have no defaults.
 export JWT_SECRET="${JWT_SECRET:-local-only-jwt-secret-change-me}"
