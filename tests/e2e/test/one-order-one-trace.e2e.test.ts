@@ -5,15 +5,15 @@
  * receiver this test runs. The order is placed without a `traceparent`, so the order service's
  * server span starts the trace; every span after it must hang under it: the relay's publish, the
  * consumers in inventory and payment, inventory's follow-up event and the order service consuming it.
- * Isolation as in `order-to-confirmed.e2e.test.ts`: databases, Redis database, topics and groups of
- * the test's own.
+ * Isolation as in `order-to-confirmed.e2e.test.ts`: databases, Redis, topics and groups of the
+ * test's own.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
-import { claimRedisDatabase } from './support/redis-database.ts';
+import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
@@ -61,7 +61,7 @@ t.before(async () => {
 
   const databases = new Map<Service, string>();
   for (const name of SERVICES) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
-  const redis = await claimRedisDatabase(servers.redisUrl);
+  const redis = await ownRedis(servers.redisUrl);
   cleanups.push(() => redis.release());
   await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
 
@@ -73,7 +73,7 @@ t.before(async () => {
   };
   const common = (name: Service) => ({
     MYSQL_URL: mysqlUrl(name),
-    REDIS_URL: redis.url,
+    ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,

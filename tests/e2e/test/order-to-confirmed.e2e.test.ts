@@ -1,8 +1,9 @@
 /**
  * Order → payment → CONFIRMED through the real processes and the real broker: order, payment,
  * inventory and the provider simulator each run as `node services/<name>/src/main.ts` on a port
- * of their own, with uuid-named databases, a Redis database of their own, consumer groups of their
- * own (`KAFKA_GROUP_ID_PREFIX`) and topics of their own (`KAFKA_TOPIC_PREFIX`: every declared
+ * of their own, with uuid-named databases, a Redis of their own (support/own-redis.ts: a claimed
+ * database on single, a private Redis Cluster on cluster), consumer groups of their own
+ * (`KAFKA_GROUP_ID_PREFIX`) and topics of their own (`KAFKA_TOPIC_PREFIX`: every declared
  * topic under a uuid prefix, created before the services start and deleted after). Nobody else's
  * services see this test's events, and the test's services see nobody else's. The order is placed
  * with a W3C `traceparent`; its trace id must then appear in the logs of order, inventory and
@@ -12,7 +13,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import t from 'tap';
-import { claimRedisDatabase } from './support/redis-database.ts';
+import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
@@ -59,8 +60,8 @@ t.before(async () => {
   // 1. A database per service: platform tables plus the service's own migrations.
   for (const name of SERVICES) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
 
-  // 2. A Redis database of the test's own, flushed before and after.
-  const redis = await claimRedisDatabase(servers.redisUrl);
+  // 2. A Redis of the test's own: a claimed database on single, a private cluster on cluster.
+  const redis = await ownRedis(servers.redisUrl);
   cleanups.push(() => redis.release());
 
   // 3. Topics of the test's own (every declared one, under the prefix) and consumer groups of its
@@ -76,7 +77,7 @@ t.before(async () => {
   };
   const common = (name: Service) => ({
     MYSQL_URL: mysqlUrl(name),
-    REDIS_URL: redis.url,
+    ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,

@@ -1,9 +1,11 @@
 /**
  * Redis loses everything in the middle of a sale, with real buyers: the order, inventory and
  * reconciler processes run as `node services/<name>/src/main.ts` against uuid-named databases,
- * uuid-prefixed Kafka topics and consumer groups, and a redis-server of this test's own (never the
- * shared one), which the test FLUSHALLs once the sale is under way. Nobody restarts anything and
- * nobody calls an ops endpoint: the sale must come back by itself.
+ * uuid-prefixed Kafka topics and consumer groups, and a Redis of this test's own, never the shared
+ * one (support/own-redis.ts: a private redis-server on single, a private Redis Cluster on cluster),
+ * which the test wipes once the sale is under way (FLUSHALL on the server, or on every master of
+ * the cluster). Nobody restarts anything and nobody calls an ops endpoint: the sale must come back
+ * by itself.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +13,7 @@ import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
 import { createSigner } from 'fast-jwt';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { startPrivateRedis, type PrivateRedis } from './support/private-redis.ts';
+import { ownRedis, type OwnRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
@@ -33,7 +35,7 @@ const EARLY_BUYERS = 60; // each buys its limit (2 units) before the wipe
 const cleanups: Cleanup[] = [];
 const databases = new Map<Schema, string>();
 const processes = new Map<'order' | 'inventory' | 'reconciler', ServiceProcess>();
-let redis: PrivateRedis;
+let redis: OwnRedis;
 let adminUrl = '';
 
 interface Answer {
@@ -80,8 +82,8 @@ t.before(async () => {
 
   for (const name of SCHEMAS) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
 
-  redis = await startPrivateRedis();
-  cleanups.push(() => redis.stop());
+  redis = await ownRedis(servers.redisUrl, { wipeable: true });
+  cleanups.push(() => redis.release());
 
   await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: ['order', 'inventory'] }, cleanups);
 
@@ -93,7 +95,7 @@ t.before(async () => {
   };
   const common = (name: Schema) => ({
     MYSQL_URL: mysqlUrl(name),
-    REDIS_URL: redis.url,
+    ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
@@ -109,9 +111,10 @@ t.before(async () => {
     'reconciler',
     startService('reconciler', ports.reconciler, {
       ...common('reconciler'),
-      ORDER_SCHEMA: databases.get('order') ?? '',
-      PAYMENT_SCHEMA: databases.get('payment') ?? '',
-      INVENTORY_SCHEMA: databases.get('inventory') ?? '',
+      // A connection of its own to each service's database, as on the cluster topology (docs/adr/0010-database-per-service.md).
+      RECONCILER_ORDER_MYSQL_URL: mysqlUrl('order'),
+      RECONCILER_PAYMENT_MYSQL_URL: mysqlUrl('payment'),
+      RECONCILER_INVENTORY_MYSQL_URL: mysqlUrl('inventory'),
     }),
   );
   await waitUntilReady(processes);
@@ -162,7 +165,7 @@ t.test('Redis wiped mid-sale: the sale resumes by itself within 10 s, no buyer g
   const newcomerAnswers: Answer[] = [];
   const wiped = (async () => {
     await waitFor(() => newcomerAnswers.filter((answer) => answer.status === 201).length >= 10, { timeoutMs: 30_000, intervalMs: 5, what: 'the sale to be under way' });
-    await redis.client.flushall();
+    await redis.wipe();
     wipedAt = Date.now();
   })();
   const workers = Array.from({ length: 24 }, async () => {
