@@ -7,16 +7,23 @@
 // arrivals, two in a row being one user, so the per-user limit is exercised too. A share of
 // accepted orders is paid through the payment service and the provider simulator.
 //
-// Env: ORDER_URL, PAYMENT_URL, PROVIDER_URL, SALE_ID, JWT_SECRET (required); TENANT, RATE,
-// DURATION, PAY_SHARE, GIVE_UP_SECONDS, RUN_ID, MAX_VUS.
+// With several order (or payment) instances, shoppers are spread over them and a retry goes to the
+// next instance, as behind a load balancer that takes a failing instance out: the same
+// Idempotency-Key then reaches another process. Each attempt to place an order is logged too (its
+// time, status and duration), so the run can measure what a fault cost.
+//
+// Env: ORDER_URL, PAYMENT_URL, PROVIDER_URL, SALE_ID, JWT_SECRET (required); ORDER_URLS and
+// PAYMENT_URLS (comma-separated, instead of ORDER_URL / PAYMENT_URL); TENANT, RATE, DURATION,
+// PAY_SHARE, GIVE_UP_SECONDS, RUN_ID, MAX_VUS.
 import exec from 'k6/execution';
 import { required, shopperToken as signShopperToken } from '../../../load-tests/k6-common.js';
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { Counter } from 'k6/metrics';
 
-const ORDER_URL = required('ORDER_URL');
-const PAYMENT_URL = required('PAYMENT_URL');
+const urls = (listName, name) => (__ENV[listName] ? __ENV[listName].split(',').filter(Boolean) : [required(name)]);
+const ORDER_URLS = urls('ORDER_URLS', 'ORDER_URL');
+const PAYMENT_URLS = urls('PAYMENT_URLS', 'PAYMENT_URL');
 const PROVIDER_URL = required('PROVIDER_URL');
 const SALE_ID = required('SALE_ID');
 const JWT_SECRET = required('JWT_SECRET');
@@ -79,7 +86,7 @@ function untilAnswered(send) {
   let attempts = 0;
   for (;;) {
     attempts += 1;
-    const response = send();
+    const response = send(attempts);
     if (!worthRetrying(response)) return { response, attempts, final: true };
     if ((Date.now() - started) / 1000 >= GIVE_UP_SECONDS) return { response, attempts, final: false };
     retries.add(1);
@@ -101,7 +108,12 @@ export default function shopper() {
     timeout: '5s',
     tags: { name: 'place_order' },
   };
-  const placed = untilAnswered(() => http.post(`${ORDER_URL}/v1/orders`, JSON.stringify({ sale_id: SALE_ID, quantity: 1 }), params));
+  const placed = untilAnswered((attempt) => {
+    const sentAt = Date.now();
+    const response = http.post(`${ORDER_URLS[(n + attempt - 1) % ORDER_URLS.length]}/v1/orders`, JSON.stringify({ sale_id: SALE_ID, quantity: 1 }), params);
+    console.log(JSON.stringify({ kind: 'attempt', at: sentAt, status: response.status, ms: Math.round(response.timings.duration) }));
+    return response;
+  });
   const body = bodyOf(placed.response) || {};
   const orderId = placed.response.status === 201 ? body.id : undefined;
   if (!placed.final) gaveUp.add(1);
@@ -111,7 +123,7 @@ export default function shopper() {
   if (!orderId || Math.random() >= PAY_SHARE) return;
   // The payment service may not have heard of the order yet (425), or be down: retried likewise.
   const auth = { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, timeout: '5s', tags: { name: 'open_payment' } };
-  const opened = untilAnswered(() => http.post(`${PAYMENT_URL}/v1/orders/${orderId}/payments`, '{}', auth));
+  const opened = untilAnswered((attempt) => http.post(`${PAYMENT_URLS[(n + attempt - 1) % PAYMENT_URLS.length]}/v1/orders/${orderId}/payments`, '{}', auth));
   const payment = bodyOf(opened.response) || {};
   const providerPaymentId = payment.provider ? payment.provider.payment_id : undefined;
   if (!(opened.response.status === 200 || opened.response.status === 201) || !providerPaymentId) {
