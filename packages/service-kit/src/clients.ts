@@ -118,6 +118,8 @@ class ServiceKafka extends Kafka {
   }
 }
 
+const LIMITED_IDEMPOTENT_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 export function createKafka(brokers: string[], clientId: string, logger: Logger, config: Partial<KafkaConfig> = {}): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new ServiceKafka({
@@ -128,6 +130,11 @@ export function createKafka(brokers: string[], clientId: string, logger: Logger,
       const level = kafkaLevels[entry.level] ?? 'info';
       // pino stamps its own time; kafkajs's timestamp and logger name would only repeat it and the component.
       const { message, timestamp: _timestamp, logger: _logger, ...rest } = entry.log;
+      // Said at the creation of an idempotent producer with bounded retries. The only one is the
+      // outbox relay's, which retires its producer after a failed send (packages/events/src/outbox/
+      // relay.ts), so no later send reuses the sequence numbers the warning is about; every other
+      // idempotent producer keeps unbounded retries (ServiceKafka above).
+      if (message === LIMITED_IDEMPOTENT_RETRIES) return;
       kafkaLogger[level]({ namespace: entry.namespace, ...rest }, message);
     },
     // Connections, the admin and consumers; idempotent producers see ServiceKafka above.

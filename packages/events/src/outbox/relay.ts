@@ -3,8 +3,8 @@
  *
  * - No high-water mark: every scan asks for *all* unpublished rows in id order, so a row whose
  *   transaction committed late (id 10 after id 11) is simply found by the next scan.
- * - At-least-once: a row is marked only after the broker acknowledged it (`acks: -1`, one request
- *   in flight). A crash or a failed send in between publishes it again; consumers dedupe.
+ * - At-least-once: a row is marked only after the broker acknowledged it (`acks: -1`, idempotent,
+ *   one request in flight). A crash or a failed send in between publishes it again; consumers dedupe.
  * - Order per aggregate: only the holder of the lease (see `lease.ts`) publishes, and a row waiting
  *   for a retry blocks the later rows of its (topic, partition key) until it goes out.
  * - Published rows are purged after `retentionMs`; failures back off exponentially with jitter
@@ -77,17 +77,32 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function connectedProducer(): Promise<Producer> {
     if (producer) return producer;
-    // Few client-side retries: the relay's own per-row backoff takes over, and a failing topic must
-    // not stall the pass for the other topics.
-    // Not idempotent: kafkajs's idempotent producer keeps its sequence numbers across a send that
-    // gave up, so the relay's resend of rows the broker did keep would be refused for the whole
-    // partition (OUT_OF_ORDER_SEQUENCE_NUMBER) or taken as a duplicate. One request in flight keeps
-    // the order, and a duplicate from a retry is deduped by every consumer like any resend.
+    // Idempotent with acks=all: the client's own retries within one send never write a record twice.
+    // Few of them: the relay's per-row backoff takes over, and a failing topic must not stall the
+    // pass for the others. A send that gave up leaves kafkajs's sequence numbers ahead of what the
+    // broker holds, so the producer is retired (see `retire`) and the resend goes out under a new
+    // producer id; a record the broker did keep then arrives twice, and consumers dedupe it.
+    // One request in flight keeps the order per partition.
     // The Java client's murmur2 partitioner: a key lands on the same partition whichever client produced it.
-    const created = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
+    const created = options.kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 100 },
+    });
     await created.connect();
     producer = created;
     return created;
+  }
+
+  /**
+   * Drops the producer after a failed send: the next send connects one with a new producer id.
+   * Its disconnect is not waited for: the failed rows' backoff starts now, not after it.
+   */
+  function retire(failed: Producer): void {
+    if (producer === failed) producer = undefined;
+    failed.disconnect().catch((error: unknown) => logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'retired producer did not disconnect cleanly'));
   }
 
   async function publishPass(connection: PoolConnection): Promise<number> {
@@ -117,9 +132,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       byTopic.set(row.topic, group);
     }
 
-    const kafkaProducer = await connectedProducer();
     let published = 0;
     for (const [logicalTopic, group] of byTopic) {
+      // Per topic: a failed send retired the producer the topics before used.
+      const kafkaProducer = await connectedProducer();
       const topic = `${topicPrefix}${logicalTopic}`;
       const ids = group.map((row) => row.id);
       const publishing = tracedOutboxMessages(topic, group);
@@ -128,6 +144,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         publishing.end();
       } catch (error) {
         publishing.end(error);
+        retire(kafkaProducer);
         const attempts = Math.max(...group.map((row) => row.attempts)) + 1;
         const delayMs = backoffDelay(retry, attempts);
         const message = error instanceof Error ? error.message : String(error);
