@@ -19,6 +19,8 @@ export interface ServiceProcess {
   lines: LogLine[];
   /** The last lines, stdout and stderr, for a failure message. */
   tail(count?: number): string;
+  /** How the process ended (`exit code 1`, `signal SIGKILL`), or undefined while it runs. */
+  ended(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,10 @@ export function startService(name: string, port: number, env: Record<string, str
     lines.push({ raw, json });
   });
   createInterface({ input: child.stderr! }).on('line', (raw) => stderr.push(raw));
+  let ended: string | undefined;
+  child.once('exit', (code, signal) => {
+    ended = signal ? `signal ${signal}` : `exit code ${String(code)}`;
+  });
 
   return {
     name,
@@ -45,6 +51,7 @@ export function startService(name: string, port: number, env: Record<string, str
     lines,
     tail: (count = 30) =>
       [...lines.slice(-count).map((line) => line.raw), ...stderr.slice(-count).map((line) => `stderr: ${line}`)].join('\n'),
+    ended: () => ended,
     stop: running.stop,
   };
 }

@@ -42,12 +42,30 @@ export async function ownTopics(options: { brokers: string[]; runId: string; top
   await ensureTopics(admin, allTopics(), options.topicPrefix);
 }
 
-/** Waits for each process's probe to answer 200; a failure carries the tail of that process's output. */
-export async function waitUntilReady(processes: ReadonlyMap<string, ServiceProcess>, probe: (name: string) => string = () => '/health/ready'): Promise<void> {
+/**
+ * Waits for each process's probe to answer 200. A process that exits fails at once; either failure
+ * carries the tail of that process's output, printed too, as tap shows only an error's first line.
+ * The budget is generous: on a shared two-core machine a service's start can take a minute.
+ */
+export async function waitUntilReady(processes: ReadonlyMap<string, ServiceProcess>, probe: (name: string) => string = () => '/health/ready', timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (const [name, running] of processes) {
-    await waitFor(async () => (await fetch(`${running.url}${probe(name)}`)).ok, { timeoutMs: 45_000, intervalMs: 200, what: `${name} ready` }).catch((error: unknown) => {
-      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${running.tail()}`);
-    });
+    const failure = await waitFor(
+      async () => {
+        const ended = running.ended();
+        if (ended) return `${name} ended (${ended}) before it was ready`;
+        return (await fetch(`${running.url}${probe(name)}`)).ok ? 'ready' : undefined;
+      },
+      { timeoutMs: Math.max(deadline - Date.now(), 1000), intervalMs: 200, what: `${name} ready` },
+    ).then(
+      (outcome) => (outcome === 'ready' ? undefined : outcome),
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    if (failure) {
+      const message = `${failure}\n--- last output of ${name}\n${running.tail()}`;
+      console.error(message);
+      throw new Error(message);
+    }
   }
 }
 
