@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import t from 'tap';
 import { createTestDatabase, createTestKafka, createTestRedis, resolveServers, waitFor } from '../src/index.ts';
 
@@ -30,7 +31,9 @@ t.test('mysql2: a transaction commits, another rolls back', async (t) => {
 t.test('ioredis: EVALSHA runs a loaded script atomically', async (t) => {
   const { redis, prefix } = await createTestRedis(t.teardown.bind(t));
   const script = "local v = redis.call('INCRBY', KEYS[1], ARGV[1]); return v";
-  const sha = (await redis.script('LOAD', script)) as string;
+  // A cluster node runs only the scripts loaded on it: load on every master, as a failover may move the slot.
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const [sha = ''] = (await Promise.all(nodes.map((node) => node.script('LOAD', script)))) as string[];
   t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 5), 5);
   t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 2), 7);
 });
