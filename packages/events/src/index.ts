@@ -16,6 +16,21 @@ export {
   type HandlerContext,
 } from './consumer/event-consumer.ts';
 export { RetryableError, TerminalError, errorContract, type ErrorContract } from './consumer/errors.ts';
+export { TenantMismatchError, assertTenant, type AggregateRef } from './consumer/errors.ts';
+export {
+  reads,
+  defineConsumerContract,
+  contractHandlers,
+  contractBatchHandlers,
+  projectEvent,
+  projectPayload,
+  type ConsumerContract,
+  type ContractBatchHandlers,
+  type ContractHandlers,
+  type FieldReads,
+  type ViewOf,
+} from './contracts/consumer-contract.ts';
+export { checkConsumerContract, type ContractViolation, type ContractViolationRule } from './contracts/check-contract.ts';
 export { followUpContext } from './consumer/follow-up.ts';
 export { parseDeadLetterEntry, DLQ_HEADER, type DeadLetterEntry, type DeadLetterKind } from './consumer/dead-letter.ts';
 export { readDeadLetters, redrive, selectRecords, REDRIVE_HEADER, type DeadLetterRecord } from './redrive.ts';

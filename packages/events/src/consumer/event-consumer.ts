@@ -14,6 +14,10 @@
  * - A failing handler is retried in place with exponential backoff and jitter (holding its
  *   partition, which keeps the aggregate's order), then dead-lettered with its last error; a
  *   `TerminalError` is dead-lettered at once.
+ * - An event whose tenant does not own the aggregate it touches (the handler says so with
+ *   `assertTenant`, `errors.ts`) is quarantined at once with `TENANT_MISMATCH`: its handler's
+ *   work is rolled back and the partition moves on. In a chunk the handler's savepoint undoes it
+ *   and it is quarantined from its own transaction, as any failing handler goes on alone.
  * - The runtime's own failures (database or broker unreachable) are not the event's fault: they
  *   are thrown to kafkajs, which restarts from the last resolved offset. Nothing is dead-lettered
  *   because MySQL was down.
@@ -32,7 +36,7 @@ import { messagingSpan, parseTraceparent, startMessagingSpans, withConsumerSpan 
 import { consumerMetrics } from './consumer-metrics.ts';
 import { buildDeadLetterMessage, type DeadLetterKind } from './dead-letter.ts';
 import { decodeMessage } from './decode.ts';
-import { TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
+import { TenantMismatchError, TerminalError, handlerErrorContract, type ErrorContract } from './errors.ts';
 import { handleChunk, type ChunkEvent, type ChunkUnit } from './handle-chunk.ts';
 import { HandlerFailure, handleOnce } from './handle-once.ts';
 
@@ -320,6 +324,15 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         const cause = error.original;
         const terminal = cause instanceof TerminalError;
         const errorFields = { err_name: cause instanceof Error ? cause.name : typeof cause, err: error.message, attempt };
+        if (cause instanceof TenantMismatchError) {
+          // Not a failure to retry or redrive as is: the event claims a tenant it does not belong
+          // with. Quarantine keeps it, with both tenants, for a person to look at.
+          await sendToDeadLetter('quarantined', topic, partition, message, cause.contract(), attempt, { id: envelope.id, type: envelope.type });
+          metrics.quarantined.inc({ consumer: name, topic });
+          metrics.failed.inc({ type: envelope.type, consumer: name, outcome: 'quarantined' });
+          eventLogger.warn({ ...errorFields, code: 'TENANT_MISMATCH', aggregate_kind: cause.aggregate.kind, aggregate_id: cause.aggregate.id, aggregate_tenant: cause.aggregate.tenantId }, 'event refused: its tenant does not own the aggregate; quarantined');
+          return true;
+        }
         if (terminal || attempt >= maxAttempts) {
           await sendToDeadLetter('dead-lettered', topic, partition, message, handlerErrorContract(cause, attempt), attempt, { id: envelope.id, type: envelope.type });
           metrics.deadLettered.inc({ consumer: name, type: envelope.type });
