@@ -64,21 +64,28 @@ export interface TestRedis {
 }
 
 /**
- * Deletes every key matching a SCAN pattern, on every master of a cluster (SCAN sees one node
- * only, and keys of different slots cannot share a DEL). What a wipe does, limited to a pattern.
+ * Every key matching a SCAN pattern, from every master of a cluster (SCAN and KEYS see one node
+ * only there, so a test asking one would pass on what it did not see).
  */
-export async function deleteMatchingKeys(redis: RedisClient, pattern: string): Promise<number> {
-  let deleted = 0;
+export async function matchingKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
   for (const node of redis instanceof Cluster ? redis.nodes('master') : [redis]) {
     let cursor = '0';
     do {
       const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
       cursor = next;
-      deleted += keys.length;
-      if (keys.length > 0) await Promise.all(keys.map((key) => redis.unlink(key)));
+      found.push(...keys);
     } while (cursor !== '0');
   }
-  return deleted;
+  return found;
+}
+
+/** Deletes every key matching a SCAN pattern (what a wipe does, limited to a pattern); how many. */
+export async function deleteMatchingKeys(redis: RedisClient, pattern: string): Promise<number> {
+  const keys = await matchingKeys(redis, pattern);
+  // One command per key: keys of different slots cannot share a DEL on a cluster.
+  await Promise.all(keys.map((key) => redis.unlink(key)));
+  return keys.length;
 }
 
 /**

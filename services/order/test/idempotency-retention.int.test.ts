@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deleteMatchingKeys } from '@flash-sale/testkit';
 import t from 'tap';
 import { IdempotencyStore } from '../src/infra/idempotency.store.ts';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
@@ -31,7 +32,7 @@ t.test('an expired Idempotency-Key is never replayed from MySQL: the key starts 
   // 25 hours later Redis has long dropped the record (its TTL is the same 24 h); MySQL still has
   // the row because no purge ran yet.
   h.clock.now = new Date(h.clock.now.getTime() + 25 * HOUR_MS);
-  for (const key of await h.redis.keys(`${h.prefix}sale:*:idem:*`)) await h.redis.del(key);
+  await deleteMatchingKeys(h.redis, `${h.prefix}sale:*:idem:*`);
 
   const responses = [];
   for (let attempt = 0; attempt < 3; attempt += 1) {

@@ -1,6 +1,7 @@
 import { createLogger } from '@flash-sale/service-kit';
 import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
+import { matchingKeys } from '@flash-sale/testkit';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
@@ -101,7 +102,7 @@ t.test('ids that are not ids are refused with 400 VALIDATION_FAILED before anyth
       t.equal(response.json().error.code, 'VALIDATION_FAILED');
     }
   }
-  t.same((await h.redis.keys(`${h.prefix}*`)).filter((key) => !key.includes('rate:')), [], 'nothing but rate counters reached Redis');
+  t.same((await matchingKeys(h.redis, `${h.prefix}*`)).filter((key) => !key.includes('rate:')), [], 'nothing but rate counters reached Redis');
 });
 
 t.test('a token whose tenant or subject is not a plain id is refused with 401 before anything runs', async (t) => {
