@@ -3,7 +3,7 @@
  * currency; times are UTC ISO-8601. Additive changes only; a breaking change is a new `.vN`.
  */
 import { z } from 'zod';
-import { EventRegistry, defineEvent } from './registry.ts';
+import { EventRegistry, defineEvent, type Classification } from './registry.ts';
 
 const id = z.string().min(1).max(64);
 const orderLine = {
@@ -12,6 +12,13 @@ const orderLine = {
   sku_id: id,
   quantity: z.number().int().positive(),
 };
+// Why each field has its classification: docs/eventing.md, "Classification".
+const orderLineClassification = {
+  order_id: 'internal',
+  sale_id: 'public',
+  sku_id: 'public',
+  quantity: 'internal',
+} as const satisfies Record<keyof typeof orderLine, Classification>;
 
 export const orderCreated = defineEvent({
   type: 'order.created.v1',
@@ -27,7 +34,14 @@ export const orderCreated = defineEvent({
     expires_at: z.iso.datetime(),
   }),
   partitionKey: (payload) => payload.order_id,
-  pii: ['user_id'],
+  classification: {
+    ...orderLineClassification,
+    user_id: 'personal',
+    unit_price_minor: 'public',
+    total_minor: 'internal',
+    currency: 'public',
+    expires_at: 'internal',
+  },
 });
 
 export const orderCancelled = defineEvent({
@@ -37,7 +51,8 @@ export const orderCancelled = defineEvent({
   description: 'A pending order was cancelled by its owner or by ops; its stock must come back.',
   payload: z.object({ ...orderLine, reason: z.string().max(200) }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  // The owner's own words (or ops'): free text that may name anyone.
+  classification: { ...orderLineClassification, reason: 'personal' },
 });
 
 export const orderExpired = defineEvent({
@@ -47,7 +62,7 @@ export const orderExpired = defineEvent({
   description: 'A pending order passed its payment deadline; its stock must come back.',
   payload: z.object({ ...orderLine }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: { ...orderLineClassification },
 });
 
 export const orderRefunded = defineEvent({
@@ -57,7 +72,7 @@ export const orderRefunded = defineEvent({
   description: 'A paid order was refunded; stock returns according to the refund policy.',
   payload: z.object({ ...orderLine, payment_id: id, restock: z.boolean() }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: { ...orderLineClassification, payment_id: 'internal', restock: 'internal' },
 });
 
 export const stockCommitted = defineEvent({
@@ -67,7 +82,7 @@ export const stockCommitted = defineEvent({
   description: 'The MySQL stock of an order was decremented and audited (the books agree with the hold).',
   payload: z.object({ ...orderLine }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: { ...orderLineClassification },
 });
 
 export const stockReleased = defineEvent({
@@ -77,10 +92,11 @@ export const stockReleased = defineEvent({
   description: "An order's stock went back to the sale (cancellation, expiry or refund).",
   payload: z.object({ ...orderLine, reason: z.enum(['cancelled', 'expired', 'refunded', 'orphan']) }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: { ...orderLineClassification, reason: 'internal' },
 });
 
 const paymentRef = { payment_id: id, order_id: id };
+const paymentRefClassification = { payment_id: 'internal', order_id: 'internal' } as const satisfies Record<keyof typeof paymentRef, Classification>;
 
 export const paymentCompleted = defineEvent({
   type: 'payment.completed.v1',
@@ -94,7 +110,15 @@ export const paymentCompleted = defineEvent({
     currency: z.string().length(3),
   }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: {
+    ...paymentRefClassification,
+    // The provider's reference of the card payment: sealed; the order service records it as the
+    // payment's reference in the order's history, so it is the one reader.
+    transaction_id: 'restricted',
+    amount_minor: 'internal',
+    currency: 'public',
+  },
+  restrictedReaders: ['order'],
 });
 
 export const paymentFailed = defineEvent({
@@ -104,7 +128,8 @@ export const paymentFailed = defineEvent({
   description: 'The provider refused or failed the payment.',
   payload: z.object({ ...paymentRef, reason: z.string().max(200) }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  // The provider's words on a refusal (a decline reason is about the shopper's card or account).
+  classification: { ...paymentRefClassification, reason: 'personal' },
 });
 
 export const paymentRefunded = defineEvent({
@@ -120,7 +145,14 @@ export const paymentRefunded = defineEvent({
     reason: z.string().max(200),
   }),
   partitionKey: (payload) => payload.order_id,
-  pii: [],
+  classification: {
+    ...paymentRefClassification,
+    refund_id: 'internal',
+    amount_minor: 'internal',
+    currency: 'public',
+    // Ops' or the shopper's free text.
+    reason: 'personal',
+  },
 });
 
 export const registry = new EventRegistry([

@@ -20,6 +20,8 @@ export const envelopeSchema = z
     metadata: z.object({
       partition_key: z.string().min(1).max(200),
       tenant_id: z.string().min(1).max(64),
+      /** Present when restricted payload fields are sealed (src/crypto/field-encryption.ts). */
+      encryption: z.object({ key_id: z.string().min(1).max(64), fields: z.array(z.string().min(1)).min(1) }).strict().optional(),
     }),
   })
   .strict();
@@ -32,7 +34,7 @@ export interface Envelope<P = Record<string, unknown>> {
   correlation_id: string;
   trace_id: string;
   payload: P;
-  metadata: { partition_key: string; tenant_id: string };
+  metadata: { partition_key: string; tenant_id: string; encryption?: { key_id: string; fields: string[] } };
 }
 
 /** What a producer knows about the request or message it is acting for. */

@@ -1,9 +1,13 @@
 /**
  * Writes outbox rows inside the caller's transaction, so the event exists if and only if the
  * state change it announces committed. Several events go in one multi-row INSERT (group commit).
+ * Restricted payload fields are sealed before the row is built, so neither the outbox table nor
+ * the topic holds them in clear.
  */
 import mysql, { type Connection, type PoolConnection } from 'mysql2/promise';
 import type { z } from 'zod';
+import { sealEnvelope } from './crypto/field-encryption.ts';
+import type { FieldKeyring } from './crypto/field-keys.ts';
 import { createEnvelope, type Envelope, type EventContext } from './envelope.ts';
 import type { EventDefinition } from './registry.ts';
 import { activeTraceparent, parseTraceparent } from './trace-context.ts';
@@ -17,18 +21,28 @@ export interface PendingEvent {
   traceparent?: string;
 }
 
+export interface PrepareOptions {
+  /**
+   * Seals the definition's restricted fields. The producing service's main refuses to start
+   * without keys (`loadFieldKeysOrExit`); only a harness under NODE_ENV=test omits them.
+   */
+  fieldKeys?: FieldKeyring | undefined;
+}
+
 /** Builds (and validates) an event for a later `writeOutbox`; throws on an invalid payload. */
 export function prepareEvent<S extends z.ZodObject>(
   definition: EventDefinition<S>,
   payload: z.input<S>,
   context: EventContext & { traceparent?: string },
   now: Date,
+  options: PrepareOptions = {},
 ): PendingEvent {
   const parsed = definition.payload.parse(payload);
   const traceparent = context.traceparent ?? activeSpanOfTrace(context.traceId);
   // The envelope's trace id and the traceparent header must name the same trace.
   const traceId = context.traceId ?? parseTraceparent(traceparent)?.traceId;
-  const envelope = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), { ...context, ...(traceId ? { traceId } : {}) }, now);
+  const clear = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), { ...context, ...(traceId ? { traceId } : {}) }, now);
+  const envelope = options.fieldKeys ? sealEnvelope(clear, definition, options.fieldKeys) : clear;
   return { definition: definition, envelope, ...(traceparent ? { traceparent } : {}) };
 }
 

@@ -14,7 +14,7 @@ const base = {
   note: z.string().optional(),
 };
 const define = (payload: z.ZodObject, type = 'test.thing.happened.v1') =>
-  snapshotOf(defineEvent({ type, topic: `test.thing.happened.${type.split('.').pop()}`, owner: 'order', description: 'test', payload, partitionKey: () => 'k', pii: [] }));
+  snapshotOf(defineEvent({ type, topic: `test.thing.happened.${type.split('.').pop()}`, owner: 'order', description: 'test', payload, partitionKey: () => 'k', classification: Object.fromEntries(Object.keys(payload.shape).map((field) => [field, 'internal'])) }));
 const committed = [define(z.object(base))];
 const rulesOf = (payload: z.ZodObject) => gate(committed, [define(payload)]).violations.map((violation) => `${violation.rule}:${violation.path}`);
 
@@ -86,12 +86,14 @@ t.test('a removed type, a moved topic and an unsnapshotted type fail', async (t)
   t.same(gate(committed, [moved]).violations.map((v) => v.rule), ['moved-topic']);
 });
 
-t.test('snapshots carry owner, topic and PII marks', async (t) => {
+t.test('snapshots carry owner, topic and the classification of every field', async (t) => {
   const snapshot = snapshotOf(registry.get('order.created.v1')!);
   t.equal(snapshot.owner, 'order');
   t.equal(snapshot.topic, 'order.order.created.v1');
-  t.same(snapshot.pii, ['user_id']);
-  t.equal((snapshot.payload.properties as Record<string, Record<string, unknown>>).user_id?.['x-pii'], true);
+  t.equal((snapshot.payload.properties as Record<string, Record<string, unknown>>).user_id?.['x-classification'], 'personal');
+  const completed = snapshotOf(registry.get('payment.completed.v1')!);
+  t.equal((completed.payload.properties as Record<string, Record<string, unknown>>).transaction_id?.['x-classification'], 'restricted');
+  t.same(completed.restricted_readers, ['order']);
 });
 
 t.test('the committed snapshots match the catalog (the CI gate passes)', async (t) => {

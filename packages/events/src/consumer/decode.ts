@@ -4,6 +4,7 @@
  * poison pill: no retry can fix it, so it is quarantined at once instead of holding the partition.
  */
 import type { KafkaMessage } from 'kafkajs';
+import { openPayload, wirePayloadSchema } from '../crypto/field-encryption.ts';
 import { envelopeSchema, type Envelope } from '../envelope.ts';
 import type { EventDefinition, EventRegistry } from '../registry.ts';
 import { errorContract, type ErrorContract } from './errors.ts';
@@ -43,7 +44,16 @@ export function decodeMessage(message: Pick<KafkaMessage, 'value'>, registry: Ev
       eventType: envelope.data.type,
     };
   }
-  const payload = definition.payload.safeParse(envelope.data.payload);
+  // Restricted fields open only for a declared reader (`registry.forConsumer`); others get them sealed.
+  const opened = openPayload(envelope.data, definition, registry.fieldAccess);
+  if (opened.kind === 'unreadable') {
+    return {
+      kind: 'poison',
+      contract: errorContract('UNREADABLE_RESTRICTED_FIELD', `a sealed field of ${definition.type} cannot be read`, { type: definition.type, field: opened.field, reason: opened.reason }),
+      eventType: definition.type,
+    };
+  }
+  const payload = wirePayloadSchema(definition, opened.sealed).safeParse(opened.payload);
   if (!payload.success) {
     return {
       kind: 'poison',

@@ -6,9 +6,19 @@
  * events. So: no removed field, no retyped field, no new required field, no narrowed enum. Adding an
  * optional field or widening an enum passes. A breaking change ships as a new `.vN` type instead.
  */
-import type { JsonSchema, SchemaSnapshot } from './snapshot.ts';
+import { CLASSIFICATIONS } from '../registry.ts';
+import { CLASSIFICATION_KEY, type JsonSchema, type SchemaSnapshot } from './snapshot.ts';
 
-export type ViolationRule = 'removed-field' | 'retyped-field' | 'new-required-field' | 'narrowed-enum' | 'removed-type' | 'moved-topic' | 'missing-snapshot';
+export type ViolationRule =
+  | 'removed-field'
+  | 'retyped-field'
+  | 'new-required-field'
+  | 'narrowed-enum'
+  | 'removed-type'
+  | 'moved-topic'
+  | 'missing-snapshot'
+  | 'unclassified-field'
+  | 'reclassified-field';
 
 export interface Violation {
   type: string;
@@ -115,12 +125,40 @@ export function compareSchemas(type: string, before: JsonSchema, after: JsonSche
   return violations;
 }
 
+const propertiesOf = (snapshot: SchemaSnapshot) => (asSchema(snapshot.payload.properties) ?? {}) as Record<string, JsonSchema>;
+
+/** Every payload field must say how far it may travel (docs/eventing.md, "Classification"). */
+export function unclassifiedFields(snapshot: SchemaSnapshot): Violation[] {
+  return Object.entries(propertiesOf(snapshot))
+    .filter(([, property]) => !(CLASSIFICATIONS as readonly unknown[]).includes(property[CLASSIFICATION_KEY]))
+    .map(([field]) => ({
+      type: snapshot.type,
+      rule: 'unclassified-field' as const,
+      path: field,
+      message: `${field} has no classification (one of ${CLASSIFICATIONS.join(', ')}) in the catalog`,
+    }));
+}
+
+/**
+ * Sealing a field, or unsealing it, changes what travels: consumers built for the other form break.
+ * Moving between the other three levels changes only how the value is handled, and passes.
+ */
+function reclassifiedFields(before: SchemaSnapshot, after: SchemaSnapshot): Violation[] {
+  const afterProps = propertiesOf(after);
+  return Object.entries(propertiesOf(before)).flatMap(([field, property]) => {
+    const was = property[CLASSIFICATION_KEY];
+    const is = afterProps[field]?.[CLASSIFICATION_KEY];
+    if (was === undefined || is === undefined || was === is || (was !== 'restricted' && is !== 'restricted')) return [];
+    return [{ type: before.type, rule: 'reclassified-field' as const, path: field, message: `${field} was ${JSON.stringify(was)}, is now ${JSON.stringify(is)}: its sealed form changes; ship a new .vN` }];
+  });
+}
+
 export function compareSnapshots(before: SchemaSnapshot, after: SchemaSnapshot): Violation[] {
   const violations: Violation[] = [];
   if (before.topic !== after.topic) {
     violations.push({ type: before.type, rule: 'moved-topic', path: '', message: `topic changed from ${before.topic} to ${after.topic}; consumers subscribe by topic` });
   }
-  return [...violations, ...compareSchemas(before.type, before.payload, after.payload)];
+  return [...violations, ...compareSchemas(before.type, before.payload, after.payload), ...reclassifiedFields(before, after)];
 }
 
 export interface GateResult {
@@ -146,6 +184,7 @@ export function gate(committed: readonly SchemaSnapshot[], current: readonly Sch
     if (found.length === 0 && JSON.stringify(before) !== JSON.stringify(after)) stale.push(before.type);
   }
   for (const after of current) {
+    violations.push(...unclassifiedFields(after));
     if (!committedByType.has(after.type)) {
       violations.push({ type: after.type, rule: 'missing-snapshot', path: '', message: `${after.type} has no committed snapshot: run \`pnpm schema:snapshot\` and commit packages/events/schemas/` });
     }

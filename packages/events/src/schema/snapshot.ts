@@ -1,7 +1,8 @@
 /**
- * The registry's committed form: one JSON document per event type with its owner, topic, PII
- * fields and payload JSON Schema (PII properties flagged `x-pii`). `schema:snapshot` writes them;
- * the gate compares today's registry with them.
+ * The registry's committed form: one JSON document per event type with its owner, topic, the
+ * consumers of its restricted fields and its payload JSON Schema, each property carrying its
+ * classification as `x-classification`. `schema:snapshot` writes them; the gate compares today's
+ * registry with them and refuses a property without a classification.
  */
 import { z } from 'zod';
 import type { EventDefinition, EventRegistry } from '../registry.ts';
@@ -13,24 +14,29 @@ export interface SchemaSnapshot {
   owner: string;
   topic: string;
   description: string;
-  pii: string[];
+  /** Consumers that get the restricted fields opened (absent when the event has none). */
+  restricted_readers?: string[];
   payload: JsonSchema;
 }
+
+export const CLASSIFICATION_KEY = 'x-classification';
 
 export function snapshotOf(definition: EventDefinition): SchemaSnapshot {
   // `input`: what a producer may send and a consumer must accept, optional fields included.
   const payload = z.toJSONSchema(definition.payload, { io: 'input' }) as JsonSchema;
   const properties = payload.properties as Record<string, JsonSchema> | undefined;
-  for (const field of definition.pii) {
-    const property = properties?.[field];
-    if (property) property['x-pii'] = true;
+  const classification = definition.classification as Readonly<Record<string, string | undefined>>;
+  for (const [field, property] of Object.entries(properties ?? {})) {
+    const level = classification[field];
+    if (level !== undefined) property[CLASSIFICATION_KEY] = level;
   }
+  const readers = [...(definition.restrictedReaders ?? [])].sort();
   return {
     type: definition.type,
     owner: definition.owner,
     topic: definition.topic,
     description: definition.description,
-    pii: [...definition.pii].sort(),
+    ...(readers.length > 0 ? { restricted_readers: readers } : {}),
     payload,
   };
 }
