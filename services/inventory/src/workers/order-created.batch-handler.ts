@@ -5,11 +5,11 @@
  * statements apart is what held the books far behind the order path.
  *
  * It handles the usual batch: orders of one sale, none seen before, all of whose units the books
- * still have. Anything else (orders of several sales, an order already known, units lacking)
+ * still have. Anything else (orders of several sales, a sale of another tenant, an order already known, units lacking)
  * throws, nothing of the batch stays, and the runtime applies the orders one by one with the
  * single-event handler, which knows how to answer each of those cases.
  */
-import { followUpContext, prepareEvent, stockCommitted, writeOutbox, type EventBatchHandler } from '@flash-sale/events';
+import { assertTenant, followUpContext, prepareEvent, stockCommitted, writeOutbox, type EventBatchHandler } from '@flash-sale/events';
 import { StockReservationError } from '@flash-sale/stock-reservations';
 import { sellFromSale } from '../infra/allocation.repository.ts';
 import { appendAudits } from '../infra/audit.repository.ts';
@@ -28,6 +28,8 @@ export function orderCreatedBatchHandler(deps: HandlerDeps): EventBatchHandler<O
     }
     // Sale row before reservation rows, as in every handler.
     const sale = await lockSaleForAllocation(ctx.tx, saleId);
+    // A mismatch fails the batch; the single-event handler then finds and refuses the order at fault.
+    if (sale) assertTenant(first, { kind: 'flash_sale', id: sale.id, tenantId: sale.tenantId });
     // A duplicate key (an order already on the books, or twice in the batch) fails this whole.
     await insertCommittedReservations(
       ctx.tx,

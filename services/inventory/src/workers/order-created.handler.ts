@@ -4,7 +4,7 @@
  * sale's allocation, the `decrease` audit row and a `stock.committed` outbox event. A late `order.created` whose order was
  * already cancelled or expired finds a `released_before_created` row and decrements nothing.
  */
-import { TerminalError, followUpContext, prepareEvent, stockCommitted, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { TerminalError, assertTenant, followUpContext, prepareEvent, stockCommitted, writeOutbox, type EventHandler } from '@flash-sale/events';
 import { StockReservationError, type StockReservations } from '@flash-sale/stock-reservations';
 import { sellFromSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
@@ -23,6 +23,8 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
     const tenantId = event.metadata.tenant_id;
     // Sale row before reservation row, in every handler: two events of one order never deadlock.
     const sale = await lockSaleForAllocation(ctx.tx, line.sale_id);
+    // An order of one tenant never takes units from another tenant's sale.
+    if (sale) assertTenant(event, { kind: 'flash_sale', id: sale.id, tenantId: sale.tenantId });
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -30,6 +32,7 @@ export function orderCreatedHandler(deps: HandlerDeps): EventHandler<OrderLineVi
       null,
     );
     if (!row.inserted) {
+      assertTenant(event, { kind: 'stock_reservation', id: line.order_id, tenantId: row.existing.tenantId });
       ctx.logger.info({ order_id: line.order_id, status: row.existing.status }, 'order already known to the books; nothing to decrement');
       return;
     }

@@ -1,14 +1,4 @@
-/** The inventory service's own view of the order events it consumes: only the fields it uses. */
-export interface OrderLineView {
-  order_id: string;
-  sale_id: string;
-  sku_id: string;
-  quantity: number;
-}
-
-export interface OrderRefundedView extends OrderLineView {
-  payment_id: string;
-  restock: boolean;
-}
+/** The inventory service's own view of the order events it consumes: see `inventory.contract.ts`. */
+export type { OrderLineView, OrderRefundedView } from './inventory.contract.ts';
 
 export const SOURCE = 'inventory';

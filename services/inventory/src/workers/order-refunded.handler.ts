@@ -3,7 +3,7 @@
  * units return to the books, to the sale in Redis, and `stock.released` says so. Exactly once, by
  * the guarded `committed → refunded` transition.
  */
-import { RetryableError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { RetryableError, assertTenant, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
 import { returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { lockReservation, transitionReservation } from '../infra/reservation.repository.ts';
@@ -17,12 +17,14 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
     const tenantId = event.metadata.tenant_id;
     // Sale row before reservation row, in every handler: two events of one order never deadlock.
     const sale = await lockSaleForAllocation(ctx.tx, refund.sale_id);
+    if (sale) assertTenant(event, { kind: 'flash_sale', id: sale.id, tenantId: sale.tenantId });
     const existing = await lockReservation(ctx.tx, refund.order_id);
     if (!existing) {
       // Topics are not ordered against each other: the creation may still be on its way.
       throw new RetryableError(`order ${refund.order_id} refunded before its creation reached the books`);
     }
-    if (existing.status !== 'committed' || existing.tenantId !== tenantId) {
+    assertTenant(event, { kind: 'stock_reservation', id: refund.order_id, tenantId: existing.tenantId });
+    if (existing.status !== 'committed') {
       ctx.logger.info({ order_id: refund.order_id, status: existing.status }, 'refund does not apply to this reservation; nothing to do');
       return;
     }

@@ -7,7 +7,7 @@
  * - Already released or refunded: nothing.
  * In both first cases the Redis hold (or sale) is released too, and `stock.released` is emitted.
  */
-import { TerminalError, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { assertTenant, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
 import { releaseUncommittedHold, returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { insertReservation, transitionReservation } from '../infra/reservation.repository.ts';
@@ -22,6 +22,7 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
     // The sale's row first, as every allocation change does: ending the sale reads its Redis holds
     // under this lock, so it sees this hold either still open or already released, never half-way.
     const sale = await lockSaleForAllocation(ctx.tx, line.sale_id);
+    if (sale) assertTenant(event, { kind: 'flash_sale', id: sale.id, tenantId: sale.tenantId });
     const row = await insertReservation(
       ctx.tx,
       { orderId: line.order_id, tenantId, saleId: line.sale_id, skuId: line.sku_id, quantity: line.quantity },
@@ -32,11 +33,11 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
     let quantity = line.quantity;
     if (!row.inserted) {
       const existing = row.existing;
+      assertTenant(event, { kind: 'stock_reservation', id: line.order_id, tenantId: existing.tenantId });
       if (existing.status !== 'committed') {
         ctx.logger.info({ order_id: line.order_id, status: existing.status }, 'stock of this order already went back; nothing to do');
         return;
       }
-      if (existing.tenantId !== tenantId) throw new TerminalError(`order ${line.order_id} belongs to another tenant`);
       // The books' own row is authoritative for what was decremented.
       quantity = existing.quantity;
       if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', 'released', reason))) {
