@@ -1,4 +1,5 @@
 import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
+import { eventEncryptionConfig } from '@flash-sale/events';
 
 /** The order service's whole configuration, parsed once in main.ts. */
 export const orderConfigSchema = z.object({
@@ -29,6 +30,8 @@ export const orderConfigSchema = z.object({
   REDIS_REPLICA_ACK_TIMEOUT_MS: z.coerce.number().int().min(0).max(5000).default(0),
   /** The inventory service, asked whether a sale Redis does not know is armed (then it is being restored, not missing). */
   INVENTORY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3003'),
+  /** Open the provider's transaction id of payment.completed, which the order's history records (docs/eventing.md). */
+  ...eventEncryptionConfig,
 }).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type OrderConfig = z.output<typeof orderConfigSchema>;

@@ -10,6 +10,7 @@ import {
   type MysqlPool,
   type RateLimits,
 } from '@flash-sale/service-kit';
+import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
 import type { Admin } from 'kafkajs';
@@ -44,6 +45,8 @@ export interface PaymentAppDeps {
   webhookSecrets: readonly string[];
   webhookToleranceSeconds: number;
   now: () => Date;
+  /** Seal restricted event fields (main.ts requires them outside NODE_ENV=test). */
+  fieldKeys?: FieldKeyring | undefined;
 }
 
 /** Every payment of a sale is confirmed from the provider's few addresses, retries included: a budget for a sale's peak, not a shopper's. */
@@ -79,6 +82,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     toleranceSeconds: deps.webhookToleranceSeconds,
     rateLimit: deps.webhookRateLimit ?? defaultWebhookRateLimit,
     now: deps.now,
+    fieldKeys: deps.fieldKeys,
   });
   return app;
 }

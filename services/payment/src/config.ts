@@ -1,4 +1,5 @@
 import { common, refuseLocalOnlySecretsInProduction, z } from '@flash-sale/config';
+import { eventEncryptionConfig } from '@flash-sale/events';
 
 /** The payment service's whole configuration, parsed once in main.ts. */
 export const paymentConfigSchema = z.object({
@@ -32,6 +33,8 @@ export const paymentConfigSchema = z.object({
   PAYMENT_STATUS_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30000),
   /** A PENDING payment is polled once it is this old, and then at most once per this period. */
   PAYMENT_STATUS_POLL_AFTER_MS: z.coerce.number().int().min(0).default(120000),
+  /** Seal the provider's transaction id in payment.completed (docs/eventing.md, "Classification"). */
+  ...eventEncryptionConfig,
 }).superRefine(refuseLocalOnlySecretsInProduction);
 
 export type PaymentConfig = z.output<typeof paymentConfigSchema>;

@@ -2,7 +2,7 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';
 import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
@@ -13,6 +13,8 @@ import { createPaymentStatusSweep } from './workers/payment-status-sweep.ts';
 import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 
 const config = loadConfigOrExit(paymentConfigSchema);
+// payment.completed carries a restricted field: no start without the keys that seal it (but under NODE_ENV=test).
+const fieldKeys = loadFieldKeysOrExit(config, registry.needsFieldKeys('payment'));
 const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('payment', config, {
   redact: [...registry.redactionPaths(), 'req.headers["provider-signature"]'],
 });
@@ -38,7 +40,7 @@ refunds.start(config.REFUND_SWEEP_INTERVAL_MS);
 // A webhook that never arrives must not leave a payment PENDING forever: ask the provider.
 const statusSweep = lifecycle.add(
   'payment-status-sweep',
-  createPaymentStatusSweep({ pool: mysql, provider, refunds, logger, metrics, now, pollAfterMs: config.PAYMENT_STATUS_POLL_AFTER_MS }),
+  createPaymentStatusSweep({ pool: mysql, provider, refunds, logger, metrics, now, pollAfterMs: config.PAYMENT_STATUS_POLL_AFTER_MS, fieldKeys }),
   (sweep) => sweep.stop(),
 );
 statusSweep.start(config.PAYMENT_STATUS_SWEEP_INTERVAL_MS);
@@ -60,5 +62,6 @@ const app = await buildApp({
   webhookSecrets: config.PAYMENT_WEBHOOK_SECRETS,
   webhookToleranceSeconds: config.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
   now,
+  fieldKeys,
 });
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

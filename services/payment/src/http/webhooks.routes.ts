@@ -3,6 +3,7 @@
  * raw bytes that were signed, not as a parsed and re-serialisable object.
  */
 import { AppError, errorResponses, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
+import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
@@ -20,6 +21,8 @@ export interface WebhookRouteDeps {
   now: () => Date;
   /** Per provider address: a budget of its own, apart from the bearer-token routes'. */
   rateLimit: Budget;
+  /** Seal the restricted fields of the events a webhook causes. */
+  fieldKeys?: FieldKeyring | undefined;
 }
 
 const envelopeOnly = z.object({ id: z.string().min(1).max(100), type: z.string().min(1).max(64) });
@@ -81,7 +84,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (ap
       const event = parseEvent(text);
       let result;
       try {
-        result = await receiveProviderEvent(deps.pool, { event, rawBody: text, signedAt: check.signedAt }, deps.now());
+        result = await receiveProviderEvent(deps.pool, { event, rawBody: text, signedAt: check.signedAt }, deps.now(), deps.fieldKeys);
       } catch (error) {
         // Nothing was stored: a non-2xx makes the provider deliver the event again later.
         request.log.error({ err: error, provider_event_id: event.id }, 'webhook could not be stored');

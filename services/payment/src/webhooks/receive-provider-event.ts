@@ -9,7 +9,7 @@
  * holding its outcome and is recorded as a duplicate, with no second effect.
  */
 import { withTransaction } from '@flash-sale/service-kit';
-import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOutbox, type PendingEvent } from '@flash-sale/events';
+import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOutbox, type FieldKeyring, type PendingEvent } from '@flash-sale/events';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { decideProviderEvent } from '../domain/decide-provider-event.ts';
 import type { ProviderEvent } from '../domain/provider-event.ts';
@@ -44,7 +44,8 @@ export interface ReceiveResult {
 
 const eventContext = (order: OrderView) => ({ source: 'payment', tenantId: order.tenantId, correlationId: order.orderId, traceId: order.traceId });
 
-export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, now: Date): Promise<ReceiveResult> {
+/** `fieldKeys` seal the restricted fields of the events this writes (the provider's transaction id). */
+export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, now: Date, fieldKeys?: FieldKeyring): Promise<ReceiveResult> {
   const { event } = received;
   const stored = await withTransaction(pool, async (tx) => {
     const inserted = await insertInboxEntry(tx, {
@@ -55,7 +56,7 @@ export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, 
       receivedAt: now,
     });
     if (inserted === 'duplicate') return undefined;
-    const result = 'known' in event ? ignored() : await apply(tx, event, received.source ?? 'webhook', now);
+    const result = 'known' in event ? ignored() : await apply(tx, event, received.source ?? 'webhook', now, fieldKeys);
     await settleInboxEntry(tx, event.id, { outcome: result.outcome, detail: result.detail, paymentId: result.paymentId, now });
     return result;
   });
@@ -73,7 +74,7 @@ interface Applied {
 
 const ignored = (): Applied => ({ outcome: 'IGNORED_EVENT_TYPE', detail: null, paymentId: null, refundsToSubmit: [] });
 
-async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSource, now: Date): Promise<Applied> {
+async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSource, now: Date, fieldKeys: FieldKeyring | undefined): Promise<Applied> {
   // `reference` is our payment id, given to the provider when the payment was opened.
   const payment = await findPayment(tx, event.data.reference, { forUpdate: true });
   if (!payment || (payment.providerPaymentId !== null && payment.providerPaymentId !== event.data.payment_id)) {
@@ -122,6 +123,7 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
           { payment_id: payment.id, order_id: payment.orderId, transaction_id: event.data.transaction_id, amount_minor: payment.amountMinor, currency: payment.currency },
           eventContext(order),
           now,
+          { fieldKeys },
         ),
       );
       if (decision.refundOrder) refundsToSubmit.push(await requestAutomaticRefund(tx, payment, order, now));

@@ -5,6 +5,7 @@
  * code path (decision, guarded transition, history, outbox event, inbox row), so two sweeps or two
  * replicas apply it once and the real webhook arriving afterwards is a recorded duplicate.
  */
+import type { FieldKeyring } from '@flash-sale/events';
 import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import { Counter, type Registry } from 'prom-client';
@@ -25,6 +26,8 @@ export interface PaymentStatusSweepOptions {
   pollAfterMs: number;
   /** Payments polled per sweep. */
   batchSize?: number;
+  /** Seal the restricted fields of the events a polled result causes. */
+  fieldKeys?: FieldKeyring | undefined;
 }
 
 export interface SweepRun {
@@ -80,7 +83,7 @@ export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): Pa
     await markStatusPolled(pool, payment.id, at);
     const event = polledEvent(answer, at);
     if (!event) return 'pending';
-    const result = await receiveProviderEvent(pool, { event, rawBody: answer.rawBody, signedAt: at, source: 'poll' }, at);
+    const result = await receiveProviderEvent(pool, { event, rawBody: answer.rawBody, signedAt: at, source: 'poll' }, at, options.fieldKeys);
     for (const refundId of result.refundsToSubmit) void refunds.submit(refundId);
     if (result.outcome !== 'APPLIED' || result.duplicate) {
       // Already settled meanwhile (a webhook or another replica), or refused and recorded as a webhook would be.

@@ -9,7 +9,7 @@
  * transitions before the scope that the replay cannot see, so folding its later events alone
  * would misjudge it (a refund with no payment, a payment with no order).
  */
-import { envelopeSchema, registry } from '@flash-sale/events';
+import { envelopeSchema, parseWirePayload, registry } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
@@ -79,7 +79,8 @@ function decode(value: Buffer | null, at: { topic: string; partition: number; of
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) return undefined;
   const definition = registry.get(envelope.data.type);
-  const payload = definition?.payload.safeParse(envelope.data.payload);
+  // Sealed restricted fields stay sealed: the replay never needs them (docs/eventing.md).
+  const payload = definition ? parseWirePayload(definition, envelope.data) : undefined;
   if (!payload?.success) return undefined;
   if (!ruleFor(envelope.data.type)) return 'ignored';
   const data = payload.data as { order_id: string; payment_id?: string };
