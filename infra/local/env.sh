@@ -130,6 +130,9 @@ export INVENTORY_PORT_2="${INVENTORY_PORT_2:-$((INVENTORY_PORT + 10))}" RECONCIL
 # Secrets for the local stack only; production passes its own and the services have no defaults.
 export JWT_SECRET="${JWT_SECRET:-local-only-jwt-secret-change-me}"
 export PAYMENT_WEBHOOK_SECRETS="${PAYMENT_WEBHOOK_SECRETS:-local-only-webhook-secret-1,local-only-webhook-secret-0}"
+# Seal restricted event fields (payment writes them, order reads them; docs/eventing.md, "Classification").
+export EVENT_ENCRYPTION_KEYS="${EVENT_ENCRYPTION_KEYS:-local-only-1:B1fv5bIUlfvO44zrlR1tuJryJW1FxvdyX5J24yb33GY=}"
+export EVENT_ENCRYPTION_KEY_ID="${EVENT_ENCRYPTION_KEY_ID:-local-only-1}"
 export PAYMENT_PROVIDER_URL="${PAYMENT_PROVIDER_URL:-http://127.0.0.1:$PROVIDER_SIM_PORT}"
 # The payment service asks the order service about an order its Kafka-fed view has not seen yet.
 export ORDER_URL="${ORDER_URL:-http://127.0.0.1:$ORDER_PORT}"
