@@ -25,7 +25,9 @@ export const domainTopics: readonly TopicDeclaration[] = [
   { name: 'order.order.expired.v1', partitions: 6, producer: 'order', consumers: ['inventory', 'payment'] },
   { name: 'order.order.refunded.v1', partitions: 6, producer: 'order', consumers: ['inventory'] },
   { name: 'inventory.stock.committed.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },
-  { name: 'inventory.stock.released.v1', partitions: 6, producer: 'inventory', consumers: ['order'] },
+  // No service consumes it today (the order consumer has no handler for it). A consumer that
+  // starts reading it is listed here, and declares its reads in its contract.
+  { name: 'inventory.stock.released.v1', partitions: 6, producer: 'inventory', consumers: [] },
   { name: 'payment.payment.completed.v1', partitions: 6, producer: 'payment', consumers: ['order'] },
   { name: 'payment.payment.failed.v1', partitions: 6, producer: 'payment', consumers: ['order'] },
   { name: 'payment.payment.refunded.v1', partitions: 6, producer: 'payment', consumers: ['order'] },

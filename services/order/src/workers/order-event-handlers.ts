@@ -10,21 +10,31 @@
  * - `payment.failed` → no transition: the order stays PENDING so the shopper may pay again
  *   before `expires_at`; expiry or cancellation then returns its stock.
  * - `payment.refunded` → REFUNDED and `order.refunded` (restock only before shipment).
+ *
+ * Each handler sees only the fields `order.contract.ts` declares, and refuses (`assertTenant`) an
+ * event whose tenant does not own the order it would change.
  */
-import { followUpContext, orderRefunded, prepareEvent, writeOutbox, type Envelope, type EventHandler } from '@flash-sale/events';
+import { assertTenant, contractHandlers, followUpContext, orderRefunded, prepareEvent, writeOutbox, type ContractHandlers, type EventHandler } from '@flash-sale/events';
+import type { PoolConnection } from 'mysql2/promise';
 import { restocksOnRefund } from '../domain/order-status.ts';
 import { confirmIfReady, findOrder, markStockCommitted, transitionOrder } from '../infra/order.repository.ts';
+import { orderContract } from './order.contract.ts';
 
-interface PaymentCompleted { payment_id: string; order_id: string; amount_minor: number; currency: string; transaction_id: string }
-interface PaymentFailed { payment_id: string; order_id: string; reason: string }
-interface PaymentRefunded { payment_id: string; order_id: string; refund_id: string; reason: string }
-interface StockCommitted { order_id: string }
+type Handlers = ContractHandlers<typeof orderContract>;
 
 const SOURCE = 'order-service';
 
+/** The order, locked, once the event's tenant is known to own it; null when there is no such order. */
+async function lockOwnedOrder(tx: PoolConnection, event: { metadata: { tenant_id: string } }, orderId: string) {
+  const order = await findOrder(tx, orderId, { forUpdate: true });
+  if (order) assertTenant(event, { kind: 'order', id: order.id, tenantId: order.tenantId });
+  return order;
+}
+
 export function orderEventHandlers(now: () => Date): Record<string, EventHandler> {
-  const paymentCompleted: EventHandler<PaymentCompleted> = async (event, ctx) => {
+  const paymentCompleted: Handlers['payment.completed.v1'] = async (event, ctx) => {
     const at = now();
+    await lockOwnedOrder(ctx.tx, event, event.payload.order_id);
     const result = await transitionOrder(ctx.tx, {
       orderId: event.payload.order_id,
       command: 'pay',
@@ -45,19 +55,20 @@ export function orderEventHandlers(now: () => Date): Record<string, EventHandler
     await confirmIfReady(ctx.tx, { orderId: event.payload.order_id, sourceEventId: event.id, now: at });
   };
 
-  const stockCommitted: EventHandler<StockCommitted> = async (event, ctx) => {
+  const stockCommitted: Handlers['stock.committed.v1'] = async (event, ctx) => {
     const at = now();
+    await lockOwnedOrder(ctx.tx, event, event.payload.order_id);
     await markStockCommitted(ctx.tx, event.payload.order_id, at);
     await confirmIfReady(ctx.tx, { orderId: event.payload.order_id, sourceEventId: event.id, now: at });
   };
 
-  const paymentFailed: EventHandler<PaymentFailed> = async (event, ctx) => {
+  const paymentFailed: Handlers['payment.failed.v1'] = async (event, ctx) => {
     ctx.logger.info({ order_id: event.payload.order_id, reason: event.payload.reason }, 'payment failed; the order waits for another payment, cancellation or expiry');
   };
 
-  const paymentRefunded: EventHandler<PaymentRefunded> = async (event, ctx) => {
+  const paymentRefunded: Handlers['payment.refunded.v1'] = async (event, ctx) => {
     const at = now();
-    const order = await findOrder(ctx.tx, event.payload.order_id, { forUpdate: true });
+    const order = await lockOwnedOrder(ctx.tx, event, event.payload.order_id);
     if (!order) throw new Error(`refund for unknown order ${event.payload.order_id}`);
     const result = await transitionOrder(ctx.tx, {
       orderId: order.id,
@@ -75,16 +86,16 @@ export function orderEventHandlers(now: () => Date): Record<string, EventHandler
       prepareEvent(
         orderRefunded,
         { order_id: order.id, sale_id: order.saleId, sku_id: order.skuId, quantity: order.quantity, payment_id: event.payload.payment_id, restock: restocksOnRefund(result.from) },
-        followUpContext(event as Envelope<unknown>, ctx.traceparent, SOURCE),
+        followUpContext(event, ctx.traceparent, SOURCE),
         at,
       ),
     ]);
   };
 
-  return {
-    'payment.completed.v1': paymentCompleted as EventHandler,
-    'payment.failed.v1': paymentFailed as EventHandler,
-    'payment.refunded.v1': paymentRefunded as EventHandler,
-    'stock.committed.v1': stockCommitted as EventHandler,
-  };
+  return contractHandlers(orderContract, {
+    'payment.completed.v1': paymentCompleted,
+    'payment.failed.v1': paymentFailed,
+    'payment.refunded.v1': paymentRefunded,
+    'stock.committed.v1': stockCommitted,
+  });
 }
