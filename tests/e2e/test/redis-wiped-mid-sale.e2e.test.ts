@@ -222,6 +222,13 @@ t.test('Redis wiped mid-sale: the sale resumes by itself within 10 s, no buyer g
     [saleId, PER_USER_LIMIT],
   );
   t.same(overLimit, [], 'no buyer holds more than the per-user limit');
+  // Per order, not only in sum: an order whose reservation was taken before the wipe and whose
+  // MySQL write landed after the rebuild read the books is in neither, and its units sell twice.
+  // The services use no key prefix; the layout is packages/stock-reservations/src/keys.ts.
+  const [booked] = await books.query<RowDataPacket[]>(`SELECT id, created_at FROM \`${databases.get('order')}\`.orders WHERE sale_id = ?`, [saleId]);
+  const inRedis = new Set(await redis.client.hkeys(`sale:{${saleId}}:orders`));
+  const unknownToRedis = booked.filter((row) => !inRedis.has(String(row.id))).map((row) => `${String(row.id)} created ${(row.created_at as Date).getTime() - wipedAt} ms after the wipe`);
+  t.same(unknownToRedis, [], 'every order MySQL holds is in the rebuilt sale in Redis, so none of them was sold twice');
   const view = await fetch(`${inventory.url}/v1/admin/sales/${saleId}/stock`, { headers: { authorization: `Bearer ${ops}` } }).then((response) => response.json() as Promise<{ redis: { available: number; held: number; sold: number } | null }>);
   t.match(view.redis, { available: 0 }, 'Redis agrees: nothing left');
   const reconciler = service('reconciler');

@@ -10,7 +10,7 @@
  *   acknowledgement of each reservation as it does on that topology (docs/adr/0009-redis-failover.md).
  */
 import { startRedisCluster, type RedisClusterServers } from '@flash-sale/testkit';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { startPrivateRedis } from './private-redis.ts';
 import { claimRedisDatabase } from './redis-database.ts';
 
@@ -20,6 +20,8 @@ export interface OwnRedis {
   topology: Topology;
   /** What each service process is given: `REDIS_URL`, and on cluster `REDIS_CLUSTER_NODES` and `REDIS_REPLICA_ACK_TIMEOUT_MS`. */
   env: Record<string, string>;
+  /** A connection of the test's to it, to read what the services left there. */
+  client: Redis | Cluster;
   /** Loses every key, as a crashed Redis without persistence would: FLUSHALL on the server, or on every master of the cluster. */
   wipe(): Promise<void>;
   /** Stops what was started (or frees the claimed database). */
@@ -72,6 +74,7 @@ export async function ownRedis(sharedRedisUrl: string, options: { wipeable?: boo
         // The cluster topology's value (infra/local/env.sh) unless the environment chose another.
         REDIS_REPLICA_ACK_TIMEOUT_MS: env.REDIS_REPLICA_ACK_TIMEOUT_MS ?? '100',
       },
+      client: admin,
       async wipe() {
         // The client knows the masters only once it has read the slot map.
         if (admin.status !== 'ready') await new Promise<void>((resolve, reject) => admin.once('ready', resolve).once('end', () => reject(new Error('cluster client closed before ready'))));
@@ -91,6 +94,7 @@ export async function ownRedis(sharedRedisUrl: string, options: { wipeable?: boo
     return {
       topology: 'single',
       env: { REDIS_URL: server.url },
+      client: server.client,
       wipe: async () => {
         await server.client.flushall();
       },
@@ -98,10 +102,15 @@ export async function ownRedis(sharedRedisUrl: string, options: { wipeable?: boo
     };
   }
   const database = await claimRedisDatabase(sharedRedisUrl);
+  const client = new Redis(database.url, { maxRetriesPerRequest: 3 });
   return {
     topology: 'single',
     env: { REDIS_URL: database.url },
+    client,
     wipe: () => Promise.reject(new Error('a claimed database of the shared server is never wiped: ask ownRedis for { wipeable: true }')),
-    release: () => database.release(),
+    async release() {
+      client.disconnect();
+      await database.release();
+    },
   };
 }
