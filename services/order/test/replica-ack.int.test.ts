@@ -1,13 +1,14 @@
 // With REDIS_REPLICA_ACK_TIMEOUT_MS set, a reservation no replica acknowledged is not answered 201
-// (docs/adr/0009-redis-failover.md). A Redis without a replica never acknowledges, which makes the
-// refusal reproducible here; the failover itself is tested in packages/stock-reservations.
+// (docs/adr/0009-redis-failover.md). Asking for more replicas than the master has (none on the
+// single topology, one on the cluster's) is never acknowledged, which makes the refusal
+// reproducible on either; the failover itself is tested in packages/stock-reservations.
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
 t.test('a reservation no Redis replica acknowledged in time: 503, the hold given back, no order written, and the same Idempotency-Key succeeds once replicas answer', async (t) => {
-  const h = await orderHarness(t, { replicaAck: { replicas: 1, timeoutMs: 20 } });
+  const h = await orderHarness(t, { replicaAck: { replicas: 2, timeoutMs: 20 } });
   const saleId = await h.armSale({ stock: 5 });
   const token = h.token({ userId: 'buyer-1' });
   const key = randomUUID();
