@@ -20,6 +20,7 @@ export { TenantMismatchError, assertTenant, type AggregateRef } from './consumer
 export {
   reads,
   defineConsumerContract,
+  contractHandler,
   contractHandlers,
   contractBatchHandlers,
   projectEvent,

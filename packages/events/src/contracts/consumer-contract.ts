@@ -75,6 +75,19 @@ export function projectEvent<P>(contract: ConsumerContract, event: Envelope<P>):
 }
 
 /**
+ * One handler of a declared type, handed only its declared fields, for a consumer that keeps its
+ * handlers in an object of its own (whatever context it passes them) rather than `contractHandlers`.
+ */
+export function contractHandler<C extends ConsumerContract, T extends keyof C['reads'] & string, X>(
+  contract: C,
+  type: T,
+  handler: (event: Envelope<ViewOf<C['reads'][T]>>, ctx: X) => Promise<void>,
+): (event: Envelope<ViewOf<C['reads'][T]>>, ctx: X) => Promise<void> {
+  if (!contract.reads[type]) throw new Error(`consumer ${contract.consumer} declares no reads of ${type}`);
+  return (event, ctx) => handler(projectEvent(contract, event) as Envelope<ViewOf<C['reads'][T]>>, ctx);
+}
+
+/**
  * The handlers for `createEventConsumer`, each handed only its declared fields. A handler for a
  * type the contract does not declare, or a declared type without a handler, does not compile.
  */

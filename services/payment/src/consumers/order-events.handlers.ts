@@ -4,13 +4,17 @@
  *
  * An order that ends (cancelled, expired) after its payment already completed is the other side
  * of the race the webhook guards against: its money must go back, so a refund is requested here.
+ *
+ * Each handler sees only the fields `payment.contract.ts` declares, and refuses (`assertTenant`)
+ * an event whose tenant does not own the order view or the payments it would change.
  */
-import type { Envelope, PayloadOf, orderCancelled, orderCreated, orderExpired } from '@flash-sale/events';
+import { assertTenant, contractHandler } from '@flash-sale/events';
 import type { Logger } from '@flash-sale/service-kit';
 import type { PoolConnection } from 'mysql2/promise';
-import { endOrderView, insertOrderView } from '../infra/order-view.repository.ts';
+import { endOrderView, findOrderView, insertOrderView } from '../infra/order-view.repository.ts';
 import { appendHistory, findCompletedPaymentsOfOrder } from '../infra/payment.repository.ts';
 import { requestRefund } from '../infra/refund.repository.ts';
+import { paymentContract } from './payment.contract.ts';
 
 /** What the platform's consumer runtime hands every handler. */
 export interface OrderEventContext {
@@ -21,12 +25,15 @@ export interface OrderEventContext {
 export function createOrderEventHandlers(deps: { now: () => Date }) {
   const { now } = deps;
 
-  const orderEnded = (status: 'CANCELLED' | 'EXPIRED') => async (event: Envelope<{ order_id: string }>, ctx: OrderEventContext) => {
+  const orderEnded = (type: 'order.cancelled.v1' | 'order.expired.v1', status: 'CANCELLED' | 'EXPIRED') => contractHandler(paymentContract, type, async (event, ctx: OrderEventContext) => {
     const at = now();
     const orderId = event.payload.order_id;
+    const view = await findOrderView(ctx.tx, orderId, { forUpdate: true });
+    if (view) assertTenant(event, { kind: 'order_view', id: orderId, tenantId: view.tenantId });
     const ended = await endOrderView(ctx.tx, orderId, status, event.id, at);
     if (!ended) return;
     for (const payment of await findCompletedPaymentsOfOrder(ctx.tx, orderId)) {
+      assertTenant(event, { kind: 'payment', id: payment.id, tenantId: payment.tenantId });
       const reason = `order ${status.toLowerCase()} after its payment completed`;
       const { refund, created } = await requestRefund(
         ctx.tx,
@@ -46,11 +53,14 @@ export function createOrderEventHandlers(deps: { now: () => Date }) {
       });
       ctx.logger.warn({ order_id: orderId, payment_id: payment.id, refund_id: refund.id }, 'paid order ended; refund requested');
     }
-  };
+  });
 
   return {
-    'order.created.v1': async (event: Envelope<PayloadOf<typeof orderCreated>>, ctx: OrderEventContext) => {
+    'order.created.v1': contractHandler(paymentContract, 'order.created.v1', async (event, ctx: OrderEventContext) => {
       const { payload } = event;
+      // A view already there (a redelivery, or learned from the order service) must be this tenant's.
+      const known = await findOrderView(ctx.tx, payload.order_id, { forUpdate: true });
+      if (known) assertTenant(event, { kind: 'order_view', id: payload.order_id, tenantId: known.tenantId });
       await insertOrderView(
         ctx.tx,
         {
@@ -65,8 +75,8 @@ export function createOrderEventHandlers(deps: { now: () => Date }) {
         },
         now(),
       );
-    },
-    'order.cancelled.v1': orderEnded('CANCELLED') as (event: Envelope<PayloadOf<typeof orderCancelled>>, ctx: OrderEventContext) => Promise<void>,
-    'order.expired.v1': orderEnded('EXPIRED') as (event: Envelope<PayloadOf<typeof orderExpired>>, ctx: OrderEventContext) => Promise<void>,
+    }),
+    'order.cancelled.v1': orderEnded('order.cancelled.v1', 'CANCELLED'),
+    'order.expired.v1': orderEnded('order.expired.v1', 'EXPIRED'),
   };
 }
