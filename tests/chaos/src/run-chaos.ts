@@ -249,7 +249,9 @@ async function hotPartitionLeader(): Promise<{ node: ServerNode; partition: numb
 }
 
 /** When each Redis failover began, for the cost measured from the clients' attempts afterwards. */
-const failovers: Array<{ at: number; label: string; durationMs: number }> = [];
+const failovers: Array<{ at: number; label: string; durationMs: number; nextFaultAt: number | undefined }> = [];
+/** When the fault after the one landing now is due: a failover's window ends there at the latest. */
+let nextFaultAt: number | undefined;
 
 async function injectOnServer(fault: Fault, node: ServerNode): Promise<void> {
   if (!stack) return;
@@ -289,11 +291,11 @@ async function inject(fault: Fault): Promise<void> {
     }
     const at = Date.now();
     if (fault.variant === 'kill' || !owners.replica) {
-      failovers.push({ at, label: `SIGKILL of ${owners.master.name}, master of slot ${owners.slot}`, durationMs: fault.durationSeconds * 1000 });
+      failovers.push({ at, label: `SIGKILL of ${owners.master.name}, master of slot ${owners.slot}`, durationMs: fault.durationSeconds * 1000, nextFaultAt });
       say(`the sale slot ${owners.slot} is on ${owners.master.name} (replica ${owners.replica?.name ?? 'none'}): killing the master`);
       return injectOnServer({ ...fault, kind: 'kill' }, owners.master);
     }
-    failovers.push({ at, label: `CLUSTER FAILOVER of ${owners.master.name} to ${owners.replica.name} (slot ${owners.slot})`, durationMs: fault.durationSeconds * 1000 });
+    failovers.push({ at, label: `CLUSTER FAILOVER of ${owners.master.name} to ${owners.replica.name} (slot ${owners.slot})`, durationMs: fault.durationSeconds * 1000, nextFaultAt });
     const answer = await redisCli(owners.replica.ports[0] as number, 'CLUSTER', 'FAILOVER');
     say(`CLUSTER FAILOVER on ${owners.replica.name}, replica of ${owners.master.name} (sale slot ${owners.slot}): ${answer.stdout.trim() || answer.stderr.trim()}`);
     const promoted = await waitFor(async () => (await redisCli(owners.replica?.ports[0] as number, 'ROLE')).stdout.startsWith('master'), { timeoutMs: 20_000, intervalMs: 100, what: 'replica promoted' }).then(
@@ -381,14 +383,15 @@ const percentile = (values: number[], share: number) => {
 
 /**
  * What a Redis failover cost the buyers, from their attempts to place an order: how many were
- * refused (a 5xx or no answer) in the fault's window (until 10 s after its end), how long after
+ * refused (a 5xx or no answer) in the fault's window (until 10 s after its end, or the next fault), how long after
  * the fault the first 201 came that followed a refusal (or the first 201 at all when none was
  * refused), and how slow the accepted ones were in the 15 s after the fault against the 15 s before.
  */
-function failoverCost(failover: { at: number; label: string; durationMs: number }, attempts: readonly Attempt[], loadStarted: number): string {
+function failoverCost(failover: { at: number; label: string; durationMs: number; nextFaultAt: number | undefined }, attempts: readonly Attempt[], loadStarted: number): string {
   const refused = (attempt: Attempt) => attempt.status === 0 || attempt.status >= 500;
   const answeredAt = (attempt: Attempt) => attempt.at + attempt.ms;
-  const window = attempts.filter((attempt) => attempt.at >= failover.at && attempt.at < failover.at + failover.durationMs + 10_000);
+  const windowEnd = Math.min(failover.at + failover.durationMs + 10_000, failover.nextFaultAt ?? Number.POSITIVE_INFINITY);
+  const window = attempts.filter((attempt) => attempt.at >= failover.at && attempt.at < windowEnd);
   const refusals = window.filter(refused);
   const lastRefusal = refusals.at(-1);
   const recovered = attempts.find((attempt) => attempt.at >= (lastRefusal?.at ?? failover.at) && attempt.status === 201);
@@ -397,7 +400,7 @@ function failoverCost(failover: { at: number; label: string; durationMs: number 
   const during = accepted(failover.at, failover.at + 15_000);
   return (
     `Redis failover at +${((failover.at - loadStarted) / 1000).toFixed(1)} s (${failover.label}): ` +
-    `${refusals.length} of ${window.length} order attempts refused in the ${((failover.durationMs + 10_000) / 1000).toFixed(0)} s from the fault ` +
+    `${refusals.length} of ${window.length} order attempts refused in the ${((windowEnd - failover.at) / 1000).toFixed(0)} s from the fault ` +
     `(5xx ${refusals.filter((attempt) => attempt.status >= 500).length}, no answer ${refusals.filter((attempt) => attempt.status === 0).length}); ` +
     (recovered ? `first 201 ${lastRefusal ? 'after the last refusal ' : ''}answered ${((answeredAt(recovered) - failover.at) / 1000).toFixed(1)} s after the fault; ` : 'no 201 after it; ') +
     `201s p95/max ${percentile(during, 0.95)}/${Math.max(0, ...during)} ms in the 15 s after vs ${percentile(before, 0.95)}/${Math.max(0, ...before)} ms before`
@@ -467,9 +470,11 @@ try {
     `k6 sale started: ${rate} shoppers/s for ${loadSeconds} s over ${urlsOf('order').length} order instance(s), two orders per user, retrying with the same Idempotency-Key`,
   );
 
-  for (const fault of schedule) {
+  for (const [index, fault] of schedule.entries()) {
     const due = loadStarted + fault.atSeconds * 1000 - Date.now();
     if (due > 0) await sleep(due);
+    const next = schedule[index + 1];
+    nextFaultAt = next ? loadStarted + next.atSeconds * 1000 : undefined;
     await inject(fault);
   }
   const k6Code = await k6Exited;
