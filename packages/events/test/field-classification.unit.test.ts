@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { z } from 'zod';
 import { paymentCompleted, registry } from '../src/catalog.ts';
+import { buildDeadLetterMessage, parseDeadLetterEntry } from '../src/consumer/dead-letter.ts';
 import { decodeMessage } from '../src/consumer/decode.ts';
+import { TerminalError, handlerErrorContract } from '../src/consumer/errors.ts';
 import { FieldKeyring, loadFieldKeys } from '../src/crypto/field-keys.ts';
 import { MissingFieldKeyError, parseWirePayload } from '../src/crypto/field-encryption.ts';
 import { prepareEvent } from '../src/outbox-writer.ts';
@@ -119,4 +121,15 @@ t.test('log redaction covers every personal and restricted field', async (t) => 
   const paths = registry.redactionPaths();
   for (const field of ['user_id', 'transaction_id', 'reason']) t.ok(paths.includes(`payload.${field}`), field);
   t.notOk(paths.includes('payload.order_id'));
+});
+
+t.test("a dead-letter entry drops an opened value the reader's handler put into its error", async (t) => {
+  const message = { value: bytes(sealed()), key: null, headers: {}, offset: '7', timestamp: '0', attributes: 0 };
+  const decoded = decodeMessage(message, registry.forConsumer('order', keys));
+  t.equal(decoded.kind, 'event');
+  const careless = handlerErrorContract(new TerminalError('no order for transaction txn_4242'), 1);
+  const entry = parseDeadLetterEntry(buildDeadLetterMessage('dead-lettered', 'order', { topic: 'payments', partition: 0, message }, careless, 1, {}, new Date()).value as Buffer);
+  t.equal(entry.error.message, 'no order for transaction [restricted]');
+  t.notMatch(JSON.stringify(entry), 'txn_4242');
+  t.notMatch(Buffer.from(entry.original.value ?? '', 'base64').toString('utf8'), 'txn_4242', 'the original travels sealed');
 });

@@ -5,6 +5,7 @@
  */
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';
+import { scrubOpenedValues } from '../crypto/field-encryption.ts';
 import { decodeHeaders } from '../kafka-headers.ts';
 import type { ErrorContract } from './errors.ts';
 
@@ -55,11 +56,13 @@ export function buildDeadLetterMessage(
   now: Date,
 ): Message {
   const { message } = failed;
+  // A reader's handler may have put a restricted value it was given opened into its error text.
+  const error = scrubOpenedValues(message, contract.error);
   const entry: DeadLetterEntry = {
     kind,
     consumer,
     attempts,
-    error: contract.error,
+    error,
     original: {
       topic: failed.topic,
       partition: failed.partition,

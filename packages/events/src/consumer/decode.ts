@@ -4,7 +4,7 @@
  * poison pill: no retry can fix it, so it is quarantined at once instead of holding the partition.
  */
 import type { KafkaMessage } from 'kafkajs';
-import { openPayload, wirePayloadSchema } from '../crypto/field-encryption.ts';
+import { openPayload, rememberOpenedValues, wirePayloadSchema } from '../crypto/field-encryption.ts';
 import { envelopeSchema, type Envelope } from '../envelope.ts';
 import type { EventDefinition, EventRegistry } from '../registry.ts';
 import { errorContract, type ErrorContract } from './errors.ts';
@@ -61,5 +61,7 @@ export function decodeMessage(message: Pick<KafkaMessage, 'value'>, registry: Ev
       eventType: definition.type,
     };
   }
+  const openedFields = (envelope.data.metadata.encryption?.fields ?? []).filter((field) => !opened.sealed.includes(field));
+  rememberOpenedValues(message, payload.data, openedFields);
   return { kind: 'event', envelope: { ...envelope.data, payload: payload.data }, definition };
 }

@@ -134,3 +134,33 @@ export function wirePayloadSchema(definition: Pick<EventDefinition, 'payload'>, 
 export function parseWirePayload(definition: Pick<EventDefinition, 'payload'>, envelope: Pick<Envelope, 'payload' | 'metadata'>) {
   return wirePayloadSchema(definition, envelope.metadata.encryption?.fields ?? []).safeParse(envelope.payload);
 }
+
+/**
+ * The values opened from each delivered message, kept beside it (not in it) while the runtime holds
+ * the message, so the dead-letter entry of a reader's failure can drop them from the handler's error
+ * text (`scrubOpenedValues`). Keyed weakly: gone with the message.
+ */
+const openedValues = new WeakMap<object, string[]>();
+
+export function rememberOpenedValues(message: object, payload: Record<string, unknown>, fields: readonly string[]): void {
+  const texts = fields.flatMap((field) => {
+    const value = payload[field];
+    return typeof value === 'string' ? [value] : [JSON.stringify(value)];
+  });
+  if (texts.length > 0) openedValues.set(message, texts.filter((text) => text.length > 0));
+}
+
+export const RESTRICTED_PLACEHOLDER = '[restricted]';
+
+/** `value` with every value opened from `message` replaced by a placeholder in each of its strings. */
+export function scrubOpenedValues<T>(message: object, value: T): T {
+  const texts = openedValues.get(message);
+  if (!texts) return value;
+  const scrub = (item: unknown): unknown => {
+    if (typeof item === 'string') return texts.reduce((scrubbed, text) => scrubbed.split(text).join(RESTRICTED_PLACEHOLDER), item);
+    if (Array.isArray(item)) return item.map(scrub);
+    if (item !== null && typeof item === 'object') return Object.fromEntries(Object.entries(item).map(([key, inner]) => [key, scrub(inner)]));
+    return item;
+  };
+  return scrub(value) as T;
+}
