@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import t from 'tap';
 import ts from 'typescript';
 import { z } from 'zod';
-import { orderCreated, orderCancelled, registry } from '../src/catalog.ts';
+import { orderCreated, orderCancelled, paymentCompleted, registry } from '../src/catalog.ts';
 import { checkConsumerContract } from '../src/contracts/check-contract.ts';
 import { contractBatchHandlers, contractHandlers, defineConsumerContract, reads } from '../src/contracts/consumer-contract.ts';
 import { createEnvelope, type Envelope } from '../src/envelope.ts';
@@ -81,6 +81,23 @@ t.test('a consumer listed on a topic whose event it does not declare fails, and 
   t.same(rules(checkConsumerContract(contract, registry, listedOnMore)), ['undeclared-event:payment.completed.v1:']);
   t.same(rules(checkConsumerContract(contract, registry, topics.slice(0, 1))), ['unlisted-consumer:order.cancelled.v1:']);
   t.same(rules(checkConsumerContract(contract, registry, domainTopics)), ['undeclared-event:order.expired.v1:', 'undeclared-event:order.refunded.v1:']);
+});
+
+t.test("a replay's reader, listed on no topic, is held to its field reads only", async (t) => {
+  const replay = defineConsumerContract('reconciler', { 'order.created.v1': reads(orderCreated, ['order_id', 'sku_id']) }, { subscribes: false });
+  t.same(checkConsumerContract(replay, registry, topics), []);
+  const { sku_id: _dropped, ...rest } = orderCreated.payload.shape;
+  t.same(rules(checkConsumerContract(replay, catalogWith(variant(orderCreated, { payload: z.object(rest) })), topics)), ['removed-field:order.created.v1:sku_id']);
+});
+
+t.test("a restricted field read by a consumer the event does not name as its reader fails (it would get the sealed value), and so does a named reader that reads none", async (t) => {
+  const paymentTopics: TopicDeclaration[] = [{ name: paymentCompleted.topic, partitions: 1, producer: 'payment', consumers: ['order'] }];
+  const readsReference = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id', 'transaction_id']) });
+  const readsIdsOnly = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id']) });
+  t.same(checkConsumerContract(readsReference, registry, paymentTopics), [], 'the catalog names order as the reader of transaction_id');
+  const unnamed = catalogWith({ ...variant(paymentCompleted, { payload: paymentCompleted.payload }), restrictedReaders: [] });
+  t.same(rules(checkConsumerContract(readsReference, unnamed, paymentTopics)), ['sealed-field:payment.completed.v1:transaction_id']);
+  t.same(rules(checkConsumerContract(readsIdsOnly, registry, paymentTopics)), ['needless-restricted-reader:payment.completed.v1:']);
 });
 
 t.test('a read of an event type that is not registered fails', async (t) => {

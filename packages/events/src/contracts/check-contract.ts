@@ -6,7 +6,11 @@
  *   a declared field while the consumer has not declared that version: once the producer moves to
  *   it, the consumer's handler would lose what it reads;
  * - the consumer is listed on a topic (`topics.ts`) whose events it does not declare, so it would
- *   receive events it has no contract for, or declares events of a topic it is not listed on.
+ *   receive events it has no contract for, or declares events of a topic it is not listed on
+ *   (for a consumer group: a replay's reader is listed nowhere and declares `subscribes: false`).
+ * - the consumer reads a restricted field of an event whose `restrictedReaders` does not name it
+ *   (it would get the sealed value), or is named there without reading any restricted field of it
+ *   (it would hold keys it has no use for).
  * A change inside one version is the schema gate's (committed snapshots); this adds what only the
  * consumers know: which fields matter to whom.
  */
@@ -23,7 +27,9 @@ export type ContractViolationRule =
   | 'retyped-field'
   | 'narrowed-enum'
   | 'unlisted-consumer'
-  | 'undeclared-event';
+  | 'undeclared-event'
+  | 'sealed-field'
+  | 'needless-restricted-reader';
 
 export interface ContractViolation {
   consumer: string;
@@ -69,8 +75,17 @@ export function checkConsumerContract(
     for (const field of read.fields) {
       if (!properties[field]) violations.push({ consumer, type, against: type, rule: 'removed-field', field, message: `${consumer} reads ${field} of ${type}, which ${type} does not have` });
     }
+    const restricted = Object.entries(definition.classification).filter(([, level]) => level === 'restricted').map(([field]) => field);
+    const opens = (definition.restrictedReaders ?? []).includes(consumer);
+    const readsRestricted = read.fields.filter((field) => restricted.includes(field));
+    for (const field of readsRestricted) {
+      if (!opens) violations.push({ consumer, type, against: type, rule: 'sealed-field', field, message: `${consumer} reads ${field} of ${type}, which is restricted, but ${type} does not name ${consumer} among its restrictedReaders: it would get the sealed value` });
+    }
+    if (opens && readsRestricted.length === 0) {
+      violations.push({ consumer, type, against: type, rule: 'needless-restricted-reader', message: `${type} names ${consumer} among its restrictedReaders, but ${consumer} reads none of its restricted fields (${restricted.join(', ') || 'none'})` });
+    }
     const topic = topics.find((declaration) => declaration.name === definition.topic);
-    if (!topic?.consumers.includes(consumer)) {
+    if (contract.subscribes && !topic?.consumers.includes(consumer)) {
       violations.push({ consumer, type, against: type, rule: 'unlisted-consumer', message: `${consumer} reads ${type}, but topic ${definition.topic} does not list ${consumer} among its consumers` });
     }
 
@@ -99,7 +114,7 @@ export function checkConsumerContract(
   }
 
   for (const topic of topics) {
-    if (!topic.consumers.includes(consumer)) continue;
+    if (!contract.subscribes || !topic.consumers.includes(consumer)) continue;
     const carried = registry.all().filter((definition) => definition.topic === topic.name);
     for (const definition of carried) {
       if (declaredTypes.has(definition.type)) continue;

@@ -40,15 +40,24 @@ export interface ConsumerContract<R extends Readonly<Record<string, FieldReads>>
   readonly consumer: ServiceName;
   /** By event type, e.g. `'order.created.v1'`: every type the consumer handles, and only those. */
   readonly reads: R;
+  /**
+   * `true` (the default): a consumer group listed on each topic it reads (`topics.ts`). `false`: a
+   * reader of a bounded scope (a replay) that no topic lists; its field reads are checked all the same.
+   */
+  readonly subscribes: boolean;
 }
 
-export function defineConsumerContract<const R extends Readonly<Record<string, FieldReads>>>(consumer: ServiceName, declared: R): ConsumerContract<R> {
+export function defineConsumerContract<const R extends Readonly<Record<string, FieldReads>>>(
+  consumer: ServiceName,
+  declared: R,
+  options: { subscribes?: boolean } = {},
+): ConsumerContract<R> {
   for (const [type, read] of Object.entries(declared)) {
     // The key is what the runtime dispatches on; a read of another event under it would type the
     // handler with the wrong payload.
     if (read.event.type !== type) throw new Error(`consumer ${consumer} declares reads of ${read.event.type} under ${type}`);
   }
-  return { consumer, reads: declared };
+  return { consumer, reads: declared, subscribes: options.subscribes ?? true };
 }
 
 /** The payload one consumer sees of one event type. */

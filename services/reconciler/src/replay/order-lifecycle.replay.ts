@@ -9,12 +9,13 @@
  * transitions before the scope that the replay cannot see, so folding its later events alone
  * would misjudge it (a refund with no payment, a payment with no order).
  */
-import { envelopeSchema, parseWirePayload, registry } from '@flash-sale/events';
+import { envelopeSchema, parseWirePayload, projectPayload, registry, type ConsumerContract } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
 import { orderLifecycleContract } from '../contracts/order-lifecycle.contract.ts';
+import { orderLifecycleReplayContract } from './order-lifecycle.contract.ts';
 import { ORDER_EVENT_RULES, ORDER_STATUSES, type OrderStatus } from '../contracts/order-state-machine.ts';
 import { selectInBy, type ServiceDatabases } from '../infra/service-databases.ts';
 import { REPAIR_COMMANDS, transitionOrder, type RepairCommand } from '../repairs/order-transition.ts';
@@ -83,7 +84,10 @@ function decode(value: Buffer | null, at: { topic: string; partition: number; of
   const payload = definition ? parseWirePayload(definition, envelope.data) : undefined;
   if (!payload?.success) return undefined;
   if (!ruleFor(envelope.data.type)) return 'ignored';
-  const data = payload.data as { order_id: string; payment_id?: string };
+  // Only the fields the replay declares; a rule without a declaration is ignored rather than guessed at.
+  const read = (orderLifecycleReplayContract as ConsumerContract).reads[envelope.data.type];
+  if (!read) return 'ignored';
+  const data = projectPayload(read, payload.data) as { order_id: string; payment_id?: string };
   return {
     id: envelope.data.id,
     type: envelope.data.type,
