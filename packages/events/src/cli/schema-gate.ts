@@ -1,6 +1,7 @@
 /**
  * `pnpm schema:gate` (run by scripts/test.sh in CI): fails when today's event schemas break the
- * committed snapshots. Compatible but unsnapshotted changes only warn.
+ * committed snapshots, or a payload field has no classification (docs/eventing.md,
+ * "Classification"). Compatible but unsnapshotted changes only warn.
  */
 import { registry } from '../catalog.ts';
 import { gate } from '../schema/compatibility.ts';
