@@ -32,15 +32,14 @@ export interface RedisClusterServers {
 // A cluster node also listens on its port + 10000 (the cluster bus), so both must be free.
 const BUS_PORT_OFFSET = 10_000;
 
-async function portIsFree(port: number): Promise<boolean> {
-  const server = createServer();
-  server.listen(port, '127.0.0.1');
-  const outcome = await Promise.race([once(server, 'listening').then(() => true), once(server, 'error').then(() => false)]);
-  if (outcome) {
-    server.close();
-    await once(server, 'close');
-  }
-  return outcome;
+function portIsFree(port: number): Promise<boolean> {
+  // Not events.once: it rejects on 'error', and a taken port is an answer here, not a failure.
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.once('listening', () => server.close(() => resolve(true)));
+    server.listen(port, '127.0.0.1');
+  });
 }
 
 async function freeNodePort(taken: Set<number>): Promise<number> {
@@ -110,6 +109,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
         '--cluster-enabled', 'yes',
         '--cluster-config-file', `nodes-${port}.conf`,
         '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
+        // A replica's first sync starts at once instead of after Redis's default 5 s wait for more replicas.
+        '--repl-diskless-sync-delay', '0',
         '--save', '',
         '--appendonly', 'no',
         '--logfile', `redis-${port}.log`,
