@@ -32,6 +32,8 @@ appendonly yes
 appendfsync always
 save ""
 maxmemory-policy noeviction
+# A replica's first sync (and its resync after a failover) starts at once, not after 5 s.
+repl-diskless-sync-delay 0
 logfile $dir/redis.log
 CONF
   log "starting node on $STACK_HOST:$port"
