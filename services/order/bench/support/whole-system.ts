@@ -4,7 +4,7 @@
  * and consumer groups of the run's own (uuid-named, removed afterwards) and the run's private
  * Redis. Also the readings of its event pipeline: outbox lag, consumer lag, events handled.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { allTopics, ensureTopics, outboxLag, platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, freePort, type Servers, type TestDatabase } from '@flash-sale/testkit';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -60,6 +60,7 @@ export async function startWholeSystem(options: {
   await ensureTopics(admin, allTopics(), topicPrefix);
 
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), reconciler: await freePort(), provider: await freePort() };
+  const eventKey = randomBytes(32).toString('base64');
   const common = (name: ServiceName) => ({
     MYSQL_URL: databases[name].url,
     REDIS_URL: options.redisUrl,
@@ -70,6 +71,9 @@ export async function startWholeSystem(options: {
     NODE_ENV: 'development',
     // What a deployment logs: JSON lines (development would otherwise pretty-print through a worker).
     LOG_FORMAT: 'json',
+    // Restricted event fields are sealed as in a deployment, with a key of this run's own.
+    EVENT_ENCRYPTION_KEYS: `bench-${runId}:${eventKey}`,
+    EVENT_ENCRYPTION_KEY_ID: `bench-${runId}`,
   });
   const webhookSecret = `bench-webhook-${runId}`;
   const providerUrl = `http://127.0.0.1:${ports.provider}`;
