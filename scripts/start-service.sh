@@ -16,9 +16,4 @@ esac
 url_var="${prefix}_MYSQL_URL"
 export PORT="${!port_var}"
 if [ -n "${!url_var:-}" ]; then export MYSQL_URL="${!url_var}"; fi
-# The reconciler's scheduled jobs run one at a time (its BullMQ worker has concurrency 1); a second
-# worker would let two jobs repair the same order at once, and a slow job overlap its own next run.
-# So its second instance serves the ops API and works the sale rebuilds, and leaves the schedules
-# to the first (SCHEDULES_ENABLED in the environment still decides for both).
-if [ "$service" = reconciler ] && [ "$instance" = 2 ]; then export SCHEDULES_ENABLED="${SCHEDULES_ENABLED:-false}"; fi
 exec node "services/$service/src/main.ts"

@@ -166,3 +166,41 @@ t.test('reconciliation schedulers wiped from Redis are re-created within seconds
   const [rows] = await f.reconciler.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM reconciliation_runs WHERE job = 'probe'");
   t.ok(Number(rows[0]?.n) >= runs, 'every run left its evidence');
 });
+
+t.test('two reconciler replicas share the schedules one run at a time, and one goes on alone when the other stops', async (t) => {
+  const f = await createFixture(t.teardown.bind(t));
+  const prefix = bullmqPrefix(RECONCILIATION_QUEUE, f.prefix);
+  let running = 0;
+  let mostAtOnce = 0;
+  const runsBy = { a: 0, b: 0 };
+  // Each replica builds its jobs (same names) around its own counter; every run takes a while.
+  const jobsOf = (replica: 'a' | 'b'): ReconciliationJob[] =>
+    ['slow-one', 'slow-two'].map((name) => ({
+      name,
+      description: 'a run that takes 150 ms',
+      everyMs: 200,
+      run: async () => {
+        running += 1;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        runsBy[replica] += 1;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        running -= 1;
+        return { checked: 0, anomalies: {}, repaired: 0, failed: 0, sampleIds: [] };
+      },
+    }));
+  const start = (replica: 'a' | 'b') =>
+    startReconciliationScheduler({ connection: f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false }), deps: f.deps, jobs: jobsOf(replica), prefix });
+  const a = await start('a');
+  const b = await start('b');
+  t.teardown(async () => {
+    await b.close();
+    await b.queue.obliterate({ force: true }).catch(() => undefined);
+  });
+  await waitFor(() => runsBy.a + runsBy.b >= 12, { timeoutMs: 20_000, what: 'a dozen runs over both replicas' });
+  t.equal(mostAtOnce, 1, `never two runs at once (${runsBy.a} on one replica, ${runsBy.b} on the other)`);
+
+  await a.close();
+  const before = runsBy.b;
+  await waitFor(() => runsBy.b >= before + 4, { timeoutMs: 20_000, what: 'runs on the replica left' });
+  t.equal(mostAtOnce, 1, 'still one at a time');
+});

@@ -1,6 +1,6 @@
 /**
  * Every job on a BullMQ job scheduler, registered idempotently (`upsertJobScheduler`), so each
- * replica may register and one replica takes each run. The schedulers live in Redis, so a Redis
+ * replica may register and one replica takes each run, one run at a time across the replicas. The schedulers live in Redis, so a Redis
  * that lost its data loses them too: a local timer checks every few seconds that each still exists
  * and re-creates the missing ones. A job that crashes is retried by BullMQ; its crash is on record
  * in `reconciliation_runs` either way.
@@ -34,6 +34,9 @@ export interface ReconciliationScheduler {
 export async function startReconciliationScheduler(options: SchedulerOptions): Promise<ReconciliationScheduler> {
   const prefix = options.prefix ?? bullmqPrefix(RECONCILIATION_QUEUE);
   const queue = new Queue(RECONCILIATION_QUEUE, { connection: options.connection, prefix });
+  // One run at a time across every replica, not only within this one: repairs of different jobs
+  // may touch the same order, and each replica runs a worker so the runs go on when one is down.
+  await queue.setGlobalConcurrency(1);
   const upsert = (job: ReconciliationJob) => {
     const every = options.everyMs && job.everyMs <= 3600_000 ? options.everyMs : job.everyMs;
     return queue.upsertJobScheduler(job.name, { every }, { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } });
@@ -52,7 +55,6 @@ export async function startReconciliationScheduler(options: SchedulerOptions): P
   const guard = new PeriodicTask('reconciliation-scheduler-guard', ensureSchedulers, options.deps.logger);
   guard.start(options.ensureEveryMs ?? 5000);
   const byName = new Map(options.jobs.map((job) => [job.name, job]));
-  // One run at a time: repairs of different jobs may touch the same order.
   const worker = new Worker(
     RECONCILIATION_QUEUE,
     async (bullJob) => {
