@@ -16,6 +16,7 @@ import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './suppo
 import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
+import { eventEncryptionKeys } from './support/event-keys.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
@@ -71,6 +72,7 @@ t.before(async () => {
     url.pathname = `/${databases.get(name)}`;
     return url.toString();
   };
+  const eventKeys = eventEncryptionKeys();
   const common = (name: Service) => ({
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
@@ -78,6 +80,7 @@ t.before(async () => {
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
+    ...eventKeys,
     LOG_LEVEL: 'info',
     // Tracing, by the standard variables alone; the service name comes from the service's folder.
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,

@@ -16,6 +16,7 @@ import t from 'tap';
 import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
+import { eventEncryptionKeys } from './support/event-keys.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
@@ -75,6 +76,7 @@ t.before(async () => {
     url.pathname = `/${databases.get(name)}`;
     return url.toString();
   };
+  const eventKeys = eventEncryptionKeys();
   const common = (name: Service) => ({
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
@@ -82,6 +84,7 @@ t.before(async () => {
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
+    ...eventKeys,
     // Handled events are logged at debug, with their trace id.
     LOG_LEVEL: 'debug',
   });

@@ -16,6 +16,7 @@ import t from 'tap';
 import { ownRedis, type OwnRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
 import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
+import { eventEncryptionKeys } from './support/event-keys.ts';
 
 type Schema = 'order' | 'payment' | 'inventory' | 'reconciler';
 const SCHEMAS: readonly Schema[] = ['order', 'payment', 'inventory', 'reconciler'];
@@ -93,6 +94,7 @@ t.before(async () => {
     url.pathname = `/${databases.get(name)}`;
     return url.toString();
   };
+  const eventKeys = eventEncryptionKeys();
   const common = (name: Schema) => ({
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
@@ -100,6 +102,7 @@ t.before(async () => {
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
+    ...eventKeys,
     LOG_LEVEL: 'info',
   });
   cleanups.unshift(async () => {
