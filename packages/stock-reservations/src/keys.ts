@@ -4,7 +4,11 @@
  */
 // A type alias (not an interface) so Object.values() of it is string[].
 export type SaleKeys = {
-  /** Hash: tenant_id, sku_id, armed_stock, unit_price_minor, currency, starts_at_ms, ends_at_ms, per_user_limit, hold_ttl_ms, armed_at_ms. */
+  /**
+   * Hash: tenant_id, sku_id, armed_stock, unit_price_minor, currency, starts_at_ms, ends_at_ms,
+   * per_user_limit, hold_ttl_ms, armed_at_ms, and write_epoch (absent = 0; set by a rebuild: the
+   * epoch the sale's MySQL write fence must still have for an order reserved here to be written).
+   */
   meta: string;
   /** Hash: available, held, sold (units). available + held + sold = armed_stock. */
   stock: string;

@@ -25,7 +25,23 @@ export interface ReserveIdempotency {
 }
 
 export type ReserveResult =
-  | { ok: true; replayed: boolean; holdExpiresAtMs: number; remaining: number; unitPriceMinor: number; currency: string; skuId: string; tenantId: string }
+  | {
+      ok: true;
+      replayed: boolean;
+      holdExpiresAtMs: number;
+      remaining: number;
+      unitPriceMinor: number;
+      currency: string;
+      skuId: string;
+      tenantId: string;
+      /**
+       * The sale's write epoch the units were taken under; absent, as in the meta, for 0 (a sale
+       * never rebuilt). The order's MySQL write must find the same epoch in the sale's write
+       * fence, or the sale was rebuilt from books that could not hold the order
+       * (docs/adr/0006-redis-loss-recovery.md).
+       */
+      writeEpoch?: number;
+    }
   | { ok: false; code: ReserveRefusal; remaining: number }
   | { ok: false; code: 'IDEMPOTENCY_KEY_SEEN'; seen: IdempotencyKeySeen };
 
@@ -70,6 +86,14 @@ export interface RebuildOptions {
    * made before the fence (a sale ended meanwhile) is then not overwritten with the older one.
    */
   rereadSale?: () => Promise<SaleDefinition & { armedAtMs: number }>;
+  /**
+   * Bumps the sale's write fence in the books' database and returns its new epoch. Called once
+   * Redis refuses reservations and before the books are read: every order written before the bump
+   * is in the books, every write after it that was reserved under the old epoch is refused. The
+   * rebuilt meta (or the set-aside one, put back on a failure) carries the epoch, so orders reserved
+   * from then on pass the fence. Without it, the sale keeps the epoch it had.
+   */
+  fenceWrites?: () => Promise<number>;
 }
 
 /** The rebuilt counters, the orders staged from the books and the in-flight holds carried over. */
@@ -216,10 +240,11 @@ export class StockReservations {
     );
     const seen = idempotencySeen(raw);
     if (seen) return { ok: false, code: 'IDEMPOTENCY_KEY_SEEN', seen };
-    const reply = tuple(raw, 7, 'reserve');
-    const code = int(reply[0]);
+    const code = int(Array.isArray(raw) ? raw[0] : raw);
+    const accepted = code === ReserveCode.Reserved || code === ReserveCode.Replayed;
+    const reply = tuple(raw, accepted ? 8 : 7, 'reserve');
     const remaining = int(reply[1]);
-    if (code === ReserveCode.Reserved || code === ReserveCode.Replayed) {
+    if (accepted) {
       if (this.#replicaAck) await this.#requireReplicated(input.saleId, input.orderId, code === ReserveCode.Reserved);
       if (remaining <= 0) this.#hint?.markSoldOut(input.saleId);
       return {
@@ -231,6 +256,7 @@ export class StockReservations {
         currency: str(reply[4]),
         skuId: str(reply[5]),
         tenantId: str(reply[6]),
+        ...(int(reply[7]) > 0 ? { writeEpoch: int(reply[7]) } : {}),
       };
     }
     if (code === ReserveCode.OrderReleased) {
@@ -416,7 +442,14 @@ export class StockReservations {
 
     let reply: unknown[];
     let definition = sale;
+    // '' until the fence is bumped: an abort before that leaves the sale's epoch as it was.
+    let writeEpoch = '';
     try {
+      if (options.fenceWrites) {
+        const epoch = await options.fenceWrites();
+        requireInteger('writeEpoch', epoch, 1);
+        writeEpoch = String(epoch);
+      }
       if (options.rereadSale) {
         definition = await options.rereadSale();
         if (definition.saleId !== sale.saleId) throw new StockReservationError('INVALID_ARGUMENT', 'rereadSale returned another sale', { saleId: sale.saleId });
@@ -437,18 +470,18 @@ export class StockReservations {
         await scripts.rebuildFinish.run(
           this.#redis,
           [rb.lock, k.meta, k.stock, k.orders, k.users, k.expiry, rb.orders, rb.users, rb.expiry, rb.counts, rb.priorMeta],
-          [token, ...saleArgs(definition, definition.armedAtMs), this.#channel, sale.saleId],
+          [token, ...saleArgs(definition, definition.armedAtMs), this.#channel, sale.saleId, writeEpoch],
         ),
         4,
         'rebuild-finish',
       );
     } catch (error) {
-      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token]).catch(() => undefined);
+      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token, writeEpoch]).catch(() => undefined);
       throw error;
     }
     const code = int(reply[0]);
     if (code === RebuildCode.InvalidArgument) {
-      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token]);
+      await scripts.rebuildAbort.run(this.#redis, lockKeys, [token, writeEpoch]);
       throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused the sale definition', { saleId: sale.saleId });
     }
     if (code === RebuildCode.Oversubscribed) {

@@ -22,6 +22,9 @@
               hold TTL ms, armed at ms)
   ARGV[12]    pub/sub channel told when the rebuilt sale has stock available
   ARGV[13]    sale id
+  ARGV[14]    the sale's write epoch: the fence the rebuild bumped in the order database before it
+              read the books, written to the meta (and to a set-aside meta put back) so the orders
+              reserved from now on pass that fence; '' keeps the set-aside meta's epoch
 
   Returns { code, available, held, sold }
    1 rebuilt
@@ -33,12 +36,18 @@
 if not saleDefinitionValid(2) then return { -8, 0, 0, 0 } end
 local armed = tonumber(ARGV[4])
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { -10, 0, 0, 0 } end
+local epoch = ARGV[14]
+if epoch == nil or epoch == '' then epoch = redis.call('HGET', KEYS[11], 'write_epoch') or '0' end
 
 local counts = redis.call('HMGET', KEYS[10], 'held', 'sold')
 local held = tonumber(counts[1] or '0')
 local sold = tonumber(counts[2] or '0')
 if held + sold > armed then
-  if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[11]) == 1 then redis.call('RENAME', KEYS[11], KEYS[2]) end
+  if redis.call('EXISTS', KEYS[2]) == 0 and redis.call('EXISTS', KEYS[11]) == 1 then
+    redis.call('RENAME', KEYS[11], KEYS[2])
+    -- The fence was bumped: writes reserved under the old epoch are refused from now on anyway.
+    redis.call('HSET', KEYS[2], 'write_epoch', epoch)
+  end
   redis.call('DEL', KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[1])
   return { -9, 0, held, sold }
 end
@@ -54,6 +63,7 @@ for _, pair in ipairs(pairs_) do
 end
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[10], KEYS[11])
 writeSaleMeta(KEYS[2], 2)
+redis.call('HSET', KEYS[2], 'write_epoch', epoch)
 local available = armed - held - sold
 redis.call('HSET', KEYS[3], 'available', available, 'held', held, 'sold', sold)
 redis.call('DEL', KEYS[1])

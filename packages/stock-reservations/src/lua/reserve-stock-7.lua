@@ -26,7 +26,9 @@
   ARGV[6] sha-256 of the request body, or '' for no Idempotency-Key
   ARGV[7] how long an in-flight claim lives, in ms
 
-  Returns { code, remaining, holdExpiresAtMs, unitPriceMinor, currency, skuId, tenantId }
+  Returns { code, remaining, holdExpiresAtMs, unitPriceMinor, currency, skuId, tenantId }, and
+  on codes 1 and 2 an eighth field: the sale's write epoch (meta `write_epoch`, absent = 0), which
+  the order's MySQL write must still find in the sale's write fence (docs/adr/0006-redis-loss-recovery.md)
    code  1 reserved
          2 replayed: this order already holds (or bought) its units
         -1 sale not found     -2 sale not open yet   -3 sale ended
@@ -53,12 +55,13 @@ if claim then
 end
 
 local meta = redis.call('HMGET', KEYS[1], 'tenant_id', 'sku_id', 'unit_price_minor', 'currency',
-  'starts_at_ms', 'ends_at_ms', 'per_user_limit', 'hold_ttl_ms')
+  'starts_at_ms', 'ends_at_ms', 'per_user_limit', 'hold_ttl_ms', 'write_epoch')
 local tenant = meta[1]
 if not tenant or tenant ~= ARGV[5] then
   return { -1, 0, 0, 0, '', '', '' }
 end
 local sku, price, currency = meta[2], tonumber(meta[3]), meta[4]
+local epoch = tonumber(meta[9] or '0')
 local available = tonumber(redis.call('HGET', KEYS[2], 'available') or '0')
 
 local existing = redis.call('HGET', KEYS[3], ARGV[1])
@@ -71,7 +74,7 @@ if existing then
     redis.call('HSET', KEYS[7], 'state', 'in_flight', 'hash', ARGV[6])
     redis.call('PEXPIRE', KEYS[7], ARGV[7])
   end
-  return { 2, available, tonumber(order.e), price, currency, sku, tenant }
+  return { 2, available, tonumber(order.e), price, currency, sku, tenant, epoch }
 end
 
 if now < tonumber(meta[5]) then return { -2, available, 0, price, currency, sku, tenant } end
@@ -94,4 +97,4 @@ if claim then
   redis.call('HSET', KEYS[7], 'state', 'in_flight', 'hash', ARGV[6])
   redis.call('PEXPIRE', KEYS[7], ARGV[7])
 end
-return { 1, available - qty, tonumber(expiresAt), price, currency, sku, tenant }
+return { 1, available - qty, tonumber(expiresAt), price, currency, sku, tenant, epoch }
