@@ -61,7 +61,8 @@ const recordAs =
   async (event, ctx) => {
     const payload = event.payload as { payment_id: string; transaction_id: unknown };
     ctx.logger.info({ event }, 'handling'); // a careless handler logging the whole event
-    if (payload.payment_id.startsWith('refused-')) throw new TerminalError('the order of this payment is unknown');
+    // A careless error text quoting the opened value: the dead-letter entry and the log must not keep it.
+    if (payload.payment_id.startsWith('refused-')) throw new TerminalError(`the order of transaction ${String(payload.transaction_id)} is unknown`);
     seen[consumer].set(payload.payment_id, payload.transaction_id);
   };
 for (const consumer of ['order', 'inventory'] as const) {

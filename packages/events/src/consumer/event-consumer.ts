@@ -28,6 +28,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../backoff.ts';
 import { registry as catalogRegistry } from '../catalog.ts';
+import { scrubOpenedValues } from '../crypto/field-encryption.ts';
 import type { Envelope } from '../envelope.ts';
 import { HEADER, decodeHeaders } from '../kafka-headers.ts';
 import type { EventRegistry } from '../registry.ts';
@@ -323,7 +324,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
         if (!(error instanceof HandlerFailure)) throw error;
         const cause = error.original;
         const terminal = cause instanceof TerminalError;
-        const errorFields = { err_name: cause instanceof Error ? cause.name : typeof cause, err: error.message, attempt };
+        // A handler's error text may quote a restricted value it was given opened: never logged in clear.
+        const errorFields = { err_name: cause instanceof Error ? cause.name : typeof cause, err: scrubOpenedValues(message, error.message), attempt };
         if (cause instanceof TenantMismatchError) {
           // Not a failure to retry or redrive as is: the event claims a tenant it does not belong
           // with. Quarantine keeps it, with both tenants, for a person to look at.
