@@ -2,14 +2,16 @@
  * The request path of a flash-sale order: claim the Idempotency-Key and reserve, in one Redis Lua
  * script (it decides: earlier request with the key, window, per-user limit, stock) → group-committed MySQL write (order PENDING, item,
  * history, outbox `order.created`, idempotency record) → 201. A failed MySQL write releases the
- * hold at once; if that fails too, the hold is left for reconciliation and logged.
+ * hold at once; if that fails too, the hold is left for reconciliation and logged. A write the
+ * sale's write fence refuses (the sale was rebuilt in Redis since the reservation) is answered 503
+ * SALE_RECOVERING: its hold is released, its key freed, and the retry reserves on the rebuilt sale.
  */
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent } from '@flash-sale/events';
 import type { Logger } from '@flash-sale/service-kit';
 import type { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import { orderResource, type Order } from '../domain/order.ts';
-import { DuplicateIdempotencyKeyError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
+import { DuplicateIdempotencyKeyError, SaleRebuiltError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
 import { IDEMPOTENCY_RETENTION_MS, IN_FLIGHT_TTL_MS, requestHash, type ClaimOutcome, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
 import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
 import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused, saleRecovering } from './order-errors.ts';
@@ -141,6 +143,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   try {
     await deps.writer.write({
       order,
+      writeEpoch: reservation.writeEpoch ?? 0,
       event,
       idempotency: { key: input.idempotencyKey, requestHash: hash, responseStatus: 201, responseBody, expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS) },
     });
@@ -148,6 +151,14 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     if (error instanceof DuplicateIdempotencyKeyError) {
       await releaseHold(deps, order, 'idempotency-key-reused');
       return replayCommitted(deps, scope, hash, error);
+    }
+    if (error instanceof SaleRebuiltError) {
+      // Nothing was written. On the rebuilt sale the release finds no hold (or one carried over for
+      // this very write) and gives it back; the retry reserves again there.
+      await releaseHold(deps, order, 'sale-rebuilt');
+      await deps.idempotency.abandon(scope).catch(() => undefined);
+      deps.logger.warn({ order_id: order.id, sale_id: saleId }, 'order not written: the sale was rebuilt since its reservation');
+      throw saleRecovering(saleId);
     }
     return afterFailedWrite(deps, order, scope, hash, error);
   }

@@ -11,6 +11,14 @@
  * another connection, which of the batch's orders exist before it reports anything; those that do
  * are successes. The question is a locking read: it waits for the lost transaction to finish
  * (commit or rollback) instead of racing it.
+ *
+ * Each order carries the write epoch of the sale its units were reserved under. The batch's
+ * transaction first reads the write fence of its sales with a shared lock and writes only the orders
+ * whose epoch is still the fence's; the others are refused with SaleRebuiltError. A Redis rebuild
+ * bumps the fence before it reads the books (docs/adr/0006-redis-loss-recovery.md), and the shared
+ * lock makes that bump wait for a batch already past its check: an order is then either in the books
+ * the rebuild reads, or refused, never sold a second time on the rebuilt sale. The check is one more
+ * statement and one more round trip per batch, not per order.
  */
 import { writeOutboxSql, type PendingEvent } from '@flash-sale/events';
 import type { Logger } from '@flash-sale/service-kit';
@@ -19,6 +27,8 @@ import type { Order } from '../domain/order.ts';
 
 export interface NewOrder {
   order: Order;
+  /** The sale's write epoch the order's units were reserved under (`ReserveResult.writeEpoch`). */
+  writeEpoch: number;
   event: PendingEvent;
   idempotency: { key: string; requestHash: string; responseStatus: number; responseBody: string; expiresAt: Date };
 }
@@ -27,6 +37,16 @@ export class DuplicateIdempotencyKeyError extends Error {
   constructor() {
     super('the Idempotency-Key was already used by a committed order');
     this.name = 'DuplicateIdempotencyKeyError';
+  }
+}
+
+/** The sale was rebuilt in Redis since this order's reservation: the books it was rebuilt from cannot hold the order, so it is not written. */
+export class SaleRebuiltError extends Error {
+  readonly saleId: string;
+  constructor(saleId: string) {
+    super('the sale was rebuilt since the reservation; the order was not written');
+    this.name = 'SaleRebuiltError';
+    this.saleId = saleId;
   }
 }
 
@@ -74,9 +94,10 @@ export class OrderBatchWriter {
 
   async #commit(batch: Queued[]): Promise<void> {
     const first = await this.#attempt(batch.map((queued) => queued.item));
-    this.#options.onBatch?.(batch.length, first.ok);
+    // A batch counts the orders it wrote: those its fence check refused were not.
+    this.#options.onBatch?.(first.ok ? batch.length - first.fenced.size : batch.length, first.ok);
     if (first.ok) {
-      for (const queued of batch) queued.resolve();
+      for (const queued of batch) settle(queued, first.fenced);
       return;
     }
     const rest: Queued[] = [];
@@ -92,16 +113,16 @@ export class OrderBatchWriter {
     this.#options.logger.warn({ err: first.error, size: batch.length, committed: batch.length - rest.length }, 'order batch failed; retrying its orders one by one');
     for (const queued of rest) {
       const alone = await this.#attempt([queued.item]);
-      if (alone.ok || alone.committed.has(queued.item.order.id)) queued.resolve();
+      if (alone.ok) settle(queued, alone.fenced);
+      else if (alone.committed.has(queued.item.order.id)) queued.resolve();
       else queued.reject(translate(alone.error));
     }
   }
 
-  /** One transaction; on failure, the orders of it that MySQL nevertheless holds. */
-  async #attempt(items: NewOrder[]): Promise<{ ok: true } | { ok: false; error: unknown; committed: ReadonlySet<string> }> {
+  /** One transaction: the orders its fence check refused, or, on failure, the orders of it that MySQL nevertheless holds. */
+  async #attempt(items: NewOrder[]): Promise<{ ok: true; fenced: ReadonlySet<string> } | { ok: false; error: unknown; committed: ReadonlySet<string> }> {
     try {
-      await this.#insert(items);
-      return { ok: true };
+      return { ok: true, fenced: await this.#insert(items) };
     } catch (error) {
       if (!(error instanceof BatchSentError)) return { ok: false, error, committed: new Set() };
       const ids = items.map((item) => item.order.id);
@@ -132,12 +153,23 @@ export class OrderBatchWriter {
     }
   }
 
-  async #insert(items: NewOrder[]): Promise<void> {
-    const sql = ['START TRANSACTION', ...insertStatements(items), 'COMMIT'].join(';\n');
+  /** Writes the orders that pass their sale's write fence in one transaction; returns the ids of those it refused. */
+  async #insert(items: NewOrder[]): Promise<Set<string>> {
     // No connection, nothing sent: a plain failure.
     const connection: PoolConnection = await this.#options.pool.getConnection();
+    let admitted: NewOrder[];
     try {
-      await connection.query(sql);
+      admitted = await fenceCheck(connection, items);
+    } catch (error) {
+      // Nothing was written yet: a plain failure, whatever became of the connection.
+      await connection.query('ROLLBACK').catch(() => connection.destroy());
+      connection.release();
+      throw error;
+    }
+    const fenced = new Set(items.filter((item) => !admitted.includes(item)).map((item) => item.order.id));
+    try {
+      await connection.query(admitted.length > 0 ? [...insertStatements(admitted), 'COMMIT'].join(';\n') : 'ROLLBACK');
+      return fenced;
     } catch (error) {
       // A statement the server refused stops the batch before COMMIT and leaves the transaction open.
       // Any other failure (the connection died) may have happened after the server committed.
@@ -148,6 +180,28 @@ export class OrderBatchWriter {
       connection.release();
     }
   }
+}
+
+/**
+ * Opens the batch's transaction and reads the write fence of its sales under a shared lock, held
+ * until the batch commits: a rebuild's bump of one of these fences waits for this batch. Returns
+ * the orders reserved under their sale's current epoch (no fence row: epoch 0).
+ */
+async function fenceCheck(connection: PoolConnection, items: NewOrder[]): Promise<NewOrder[]> {
+  const saleIds = [...new Set(items.map((item) => item.order.saleId))];
+  // REPEATABLE READ is what makes the lock cover a fence row that does not exist yet (a gap lock),
+  // so a first bump waits too; set here rather than trusted to the server's default.
+  const [results] = await connection.query<RowDataPacket[][]>(
+    'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION; SELECT sale_id, epoch FROM sale_write_fences WHERE sale_id IN (?) LOCK IN SHARE MODE',
+    [saleIds],
+  );
+  const fences = new Map((results[2] ?? []).map((row) => [String(row.sale_id), Number(row.epoch)]));
+  return items.filter((item) => item.writeEpoch === (fences.get(item.order.saleId) ?? 0));
+}
+
+function settle(queued: Queued, fenced: ReadonlySet<string>): void {
+  if (fenced.has(queued.item.order.id)) queued.reject(new SaleRebuiltError(queued.item.order.saleId));
+  else queued.resolve();
 }
 
 /** The batch reached the server and the connection failed before its outcome came back. */
