@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
+import { acknowledgedProducer } from './acknowledged-producer.ts';
 import { parseDeadLetterEntry, type DeadLetterEntry } from './consumer/dead-letter.ts';
 
 export interface DeadLetterRecord {
@@ -73,7 +74,8 @@ export async function readDeadLetters(kafka: Kafka, topic: string, options: { ti
 /** Republishes the records to their original topics; returns how many were sent. */
 export async function redrive(kafka: Kafka, sourceTopic: string, records: readonly DeadLetterRecord[], now: Date = new Date()): Promise<number> {
   if (records.length === 0) return 0;
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // Each redriven record is acknowledged by its partition before the next goes (see the module).
+  const producer = acknowledgedProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     // In entry order, so events of one aggregate go back in the order they failed.

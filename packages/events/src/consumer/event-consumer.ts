@@ -22,11 +22,12 @@
  *   are thrown to kafkajs, which restarts from the last resolved offset. Nothing is dead-lettered
  *   because MySQL was down.
  */
-import { Partitioners, type Consumer, type ConsumerConfig, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../backoff.ts';
+import { acknowledgedProducer, type AcknowledgedProducer } from '../acknowledged-producer.ts';
 import { registry as catalogRegistry } from '../catalog.ts';
 import { scrubOpenedValues } from '../crypto/field-encryption.ts';
 import type { Envelope } from '../envelope.ts';
@@ -145,7 +146,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
   const topics = [...new Set(topicByType.values())];
 
   let consumer: Consumer | undefined;
-  let producer: Producer | undefined;
+  let producer: AcknowledgedProducer | undefined;
   let abort = new AbortController();
 
   type Batch = Pick<EachBatchPayload, 'heartbeat' | 'isRunning' | 'isStale'>;
@@ -399,7 +400,8 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     async start() {
       if (consumer) return;
       abort = new AbortController();
-      producer = options.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      // A dead-letter entry resolves only once its partition acknowledged it (see the module).
+      producer = acknowledgedProducer(options.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       consumer = options.kafka.consumer({
         maxWaitTimeInMs: 1000,

@@ -12,10 +12,11 @@
  * - A row holds its logical topic; `topicPrefix` (an isolated run's `KAFKA_TOPIC_PREFIX`) is put in
  *   front of it here, when it is sent, and nowhere else on the publishing side.
  */
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { acknowledgedProducer, type AcknowledgedProducer } from '../acknowledged-producer.ts';
 import { backoffDelay, sleep, type BackoffPolicy } from '../backoff.ts';
 import { outboxLag } from './lag.ts';
 import { tracedOutboxMessages, type OutboxRecord } from './outbox-message.ts';
@@ -68,14 +69,14 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const label = { relay: options.service };
   const lease = new RelayLease(options.pool);
 
-  let producer: Producer | undefined;
+  let producer: AcknowledgedProducer | undefined;
   let lastPurgeAt = 0;
   let loop: Promise<void> | undefined;
   let abort: AbortController | undefined;
   // runOnce may be called by the loop and by a caller at once; passes must not interleave.
   let queue: Promise<unknown> = Promise.resolve();
 
-  async function connectedProducer(): Promise<Producer> {
+  async function connectedProducer(): Promise<AcknowledgedProducer> {
     if (producer) return producer;
     // Idempotent with acks=all: the client's own retries within one send never write a record twice.
     // Few of them: the relay's per-row backoff takes over, and a failing topic must not stall the
@@ -83,9 +84,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // broker holds, so the producer is retired (see `retire`) and the resend goes out under a new
     // producer id; a record the broker did keep then arrives twice, and consumers dedupe it.
     // One request in flight keeps the order per partition.
-    // The Java client's murmur2 partitioner: a key lands on the same partition whichever client produced it.
-    const created = options.kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+    // The Java client's murmur2 placement: a key lands on the same partition whichever client produced
+    // it; and a send resolves only once every partition it wrote to acknowledged (see the module).
+    const created = acknowledgedProducer(options.kafka, {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
@@ -100,7 +101,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    * Drops the producer after a failed send: the next send connects one with a new producer id.
    * Its disconnect is not waited for: the failed rows' backoff starts now, not after it.
    */
-  function retire(failed: Producer): void {
+  function retire(failed: AcknowledgedProducer): void {
     if (producer === failed) producer = undefined;
     failed.disconnect().catch((error: unknown) => logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'retired producer did not disconnect cleanly'));
   }
