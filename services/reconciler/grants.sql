@@ -15,6 +15,9 @@ GRANT SELECT ON `{inventory}`.* TO {user};
 GRANT UPDATE (status, updated_at, payment_id) ON `{order}`.`orders` TO {user};
 GRANT INSERT ON `{order}`.`order_status_history` TO {user};
 GRANT INSERT, UPDATE (published_at, last_error) ON `{order}`.`outbox` TO {user};
+-- A Redis rebuild bumps the sale's write fence before it reads the books
+-- (docs/adr/0006-redis-loss-recovery.md): the row's first INSERT (epoch 0), then its epoch.
+GRANT INSERT, UPDATE (epoch) ON `{order}`.`sale_write_fences` TO {user};
 
 -- Stock repairs (release, refund, drift back to the audit fold): the reservation's transition, the
 -- stock column, the append-only audit (INSERT only) and stock.released in the inventory outbox.

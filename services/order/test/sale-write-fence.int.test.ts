@@ -11,7 +11,8 @@ import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
 /** The fence bump of a rebuild, as the reconciler makes it once Redis refuses reservations (services/reconciler/src/infra/sale-write-fence.ts). */
 async function bumpFence(pool: Pool, saleId: string): Promise<number> {
-  await pool.query('INSERT INTO sale_write_fences (sale_id, epoch) VALUES (?, 1) ON DUPLICATE KEY UPDATE epoch = epoch + 1', [saleId]);
+  await pool.query('INSERT IGNORE INTO sale_write_fences (sale_id, epoch) VALUES (?, 0)', [saleId]);
+  await pool.query('UPDATE sale_write_fences SET epoch = epoch + 1 WHERE sale_id = ?', [saleId]);
   const [rows] = await pool.query<RowDataPacket[]>('SELECT epoch FROM sale_write_fences WHERE sale_id = ?', [saleId]);
   return Number(rows[0]?.epoch);
 }

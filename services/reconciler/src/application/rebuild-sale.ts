@@ -3,13 +3,19 @@
  * `@flash-sale/stock-reservations`: the books are streamed a page at a time, and holds Redis still
  * has for orders MySQL does not know yet, and that have not expired, are carried over (their MySQL
  * write is in flight; dropping them would let their units be sold twice; the orphan-hold job
- * releases the ones whose write failed). After a total Redis loss there are none, and MySQL alone
- * decides. Reservations are refused while it runs and land on the rebuilt sale after, never in
- * between; a second rebuild of the same sale meanwhile is refused (REBUILD_IN_PROGRESS).
+ * releases the ones whose write failed). After a total Redis loss there are none, and a write in
+ * flight is in neither Redis nor the books yet: so once Redis refuses reservations, and before the
+ * books are read, the sale's write fence in the order database is bumped. Every order committed
+ * before the bump is in the books read after it; every write reserved under the old epoch that comes
+ * after it is refused by the order service (503 SALE_RECOVERING, its retry reserves on the rebuilt
+ * sale), so no unit is sold twice (docs/adr/0006-redis-loss-recovery.md). Reservations are refused
+ * while it runs and land on the rebuilt sale after, never in between; a second rebuild of the same
+ * sale meanwhile is refused (REBUILD_IN_PROGRESS).
  */
 import type { Logger } from '@flash-sale/service-kit';
 import { StockReservationError, type RebuildOutcome, type StockReservations } from '@flash-sale/stock-reservations';
 import type { RedisClient } from '@flash-sale/service-kit';
+import { bumpSaleWriteFence } from '../infra/sale-write-fence.ts';
 import type { ServiceDatabases } from '../infra/service-databases.ts';
 import { armedSales, unitsOutOfSale, type ArmedSale } from './sale-books.ts';
 
@@ -31,6 +37,7 @@ export async function rebuildSale(deps: RebuildDeps, sale: ArmedSale): Promise<R
   try {
     outcome = await deps.reservations.rebuild(sale, unitsOutOfSale(deps.databases, sale.saleId), {
       carryLiveHoldsAtMs: deps.now().getTime(),
+      fenceWrites: () => bumpSaleWriteFence(deps.databases.order, sale.saleId),
       // An ops "end sale" committed between the first read and the fence must win.
       rereadSale: async () => {
         const [current] = await armedSales(deps.databases.inventory, { saleId: sale.saleId });
