@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { errorHandlerPlugin } from './error-handler.ts';
 import { errorBody } from './errors.ts';
 import { healthPlugin, type ReadinessCheck } from './health.ts';
+import { lazyRequestLogger } from './logger.ts';
 import { metricsPlugin } from './metrics.ts';
 
 export interface BaseAppOptions {
@@ -15,9 +16,13 @@ export interface BaseAppOptions {
 /**
  * fastify's own per-request lines, off: two info lines per request cost a sold-out refusal about a
  * sixth of its CPU; completed requests are logged at debug (below), failures by the error handler.
+ * The request's child logger is made at its first line (logger.ts, lazyRequestLogger).
  * Exported so the bench's baselines run with the same setting.
  */
-export const requestLogging = () => ({ logController: new LogController({ disableRequestLogging: true }) });
+export const requestLogging = () => ({
+  logController: new LogController({ disableRequestLogging: true }),
+  childLoggerFactory: lazyRequestLogger,
+});
 
 /**
  * The part every service shares: error contract, health probes, Prometheus metrics. A service's

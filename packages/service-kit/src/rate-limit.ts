@@ -132,6 +132,30 @@ export class RateLimiter {
 
   /** Counts one request of `identity` against `budget` in `bucket`. */
   async take(bucket: string, identity: string, budget: Budget): Promise<RateDecision> {
+    return this.#take(bucket, identity, budget) ?? this.#askFor(bucket, identity, budget);
+  }
+
+  /**
+   * `take` when this process decides alone (the local count says admitted or spent); undefined,
+   * counting nothing, when Redis must decide (then call `take`). Synchronous: a hook admitting on
+   * the local count allocates no promise.
+   */
+  takeLocally(bucket: string, identity: string, budget: Budget): RateDecision | undefined {
+    return this.#take(bucket, identity, budget);
+  }
+
+  #askFor(bucket: string, identity: string, budget: Budget): Promise<RateDecision> {
+    const key = `${this.#namespace}${bucket}:${identity}`;
+    const window = this.#windows.get(key);
+    if (!window) return this.#ask(key, budget, 1);
+    const count = window.pending + 1;
+    window.pending = 0;
+    this.#dirty.delete(window);
+    return this.#ask(key, budget, count, window);
+  }
+
+  /** The local decision, or undefined when Redis decides (`#askFor`, which takes the request then). */
+  #take(bucket: string, identity: string, budget: Budget): RateDecision | undefined {
     const key = `${this.#namespace}${bucket}:${identity}`;
     const now = this.#now();
     let window = this.#windows.get(key);
@@ -143,7 +167,8 @@ export class RateLimiter {
     }
     if (!window) {
       if (this.#windows.size >= this.#maxTracked && now - this.#sweptAtMs >= 1000) this.#sweep(now);
-      if (this.#windows.size >= this.#maxTracked) return this.#ask(key, budget, 1);
+      // Untracked: Redis decides alone (`#askFor` finds no window).
+      if (this.#windows.size >= this.#maxTracked) return undefined;
       window = { key, budget, resetAtMs: now + budget.windowMs, shared: 0, pending: 0, sending: 0 };
       this.#windows.set(key, window);
     }
@@ -155,10 +180,7 @@ export class RateLimiter {
       this.#timer ??= setTimeout(() => this.#flush(), this.#flushMs).unref();
       return { allowed: true, limit: budget.max, remaining: budget.max - known - 1, resetMs: window.resetAtMs - now };
     }
-    const count = window.pending + 1;
-    window.pending = 0;
-    this.#dirty.delete(window);
-    return this.#ask(key, budget, count, window);
+    return undefined;
   }
 
   /** Adds `count` requests to the shared window and decides the last of them. */
@@ -236,18 +258,54 @@ export class RateLimiter {
   async enforce(request: FastifyRequest, reply: FastifyReply, bucket: string, identity: string, budget: Budget): Promise<void> {
     let decision: RateDecision;
     try {
-      decision = await this.take(bucket, identity, budget);
+      decision = this.#take(bucket, identity, budget) ?? (await this.#askFor(bucket, identity, budget));
     } catch (error) {
       // The budget protects the service; an unreachable Redis must not turn every read into a 500.
       request.log.warn({ err: error, bucket }, 'rate limit not applied: Redis did not answer');
       return;
     }
-    void reply.header('x-ratelimit-limit', String(decision.limit));
-    void reply.header('x-ratelimit-remaining', String(decision.remaining));
-    void reply.header('x-ratelimit-reset', String(Math.ceil(decision.resetMs / 1000)));
-    if (!decision.allowed) throw rateLimited(bucket, decision.resetMs);
+    applyDecision(reply, bucket, decision);
+  }
+
+  /**
+   * An `onRequest` hook doing what `enforce` does for `identityOf(request)`. Callback-style: a
+   * request this process admits on its own count (`takeLocally`) costs no promise, which on a
+   * cached public read is a tenth of the route's own work.
+   */
+  hook(bucket: string, budget: Budget, identityOf: (request: FastifyRequest) => string) {
+    return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+      const identity = identityOf(request);
+      const decision = this.#take(bucket, identity, budget);
+      if (!decision) {
+        this.enforce(request, reply, bucket, identity, budget).then(() => done(), done);
+        return;
+      }
+      try {
+        applyDecision(reply, bucket, decision);
+      } catch (refusal) {
+        done(refusal as Error);
+        return;
+      }
+      done();
+    };
   }
 }
 
-/** Key part for a client address (IPv6 colons kept out of the key's own separators). */
-export const addressIdentity = (request: FastifyRequest) => encodeURIComponent(request.ip);
+/** The budget's headers on the reply, and a 429 (with Retry-After) when it is spent. */
+function applyDecision(reply: FastifyReply, bucket: string, decision: RateDecision): void {
+  void reply.header('x-ratelimit-limit', String(decision.limit));
+  void reply.header('x-ratelimit-remaining', String(decision.remaining));
+  void reply.header('x-ratelimit-reset', String(Math.ceil(decision.resetMs / 1000)));
+  if (!decision.allowed) throw rateLimited(bucket, decision.resetMs);
+}
+
+/**
+ * Key part for a client address (IPv6 colons kept out of the key's own separators). An IPv4
+ * address is its own encoding: returned as the socket holds it, the string is not copied.
+ */
+const ipv4 = /^[0-9.]+$/;
+export const addressIdentity = (request: FastifyRequest) => {
+  // Undefined once the socket is gone.
+  const ip = request.ip as string | undefined;
+  return ip !== undefined && ipv4.test(ip) ? ip : encodeURIComponent(String(ip));
+};

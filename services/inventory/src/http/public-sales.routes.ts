@@ -7,11 +7,22 @@
  * behind one CDN reaches us once a second. Every request is charged to its address's budget, as
  * any caller without a token is.
  */
-import { limitByAddress, notFound } from '@flash-sale/service-kit';
+import { acceptedBeforeZod, addressIdentity, notFound } from '@flash-sale/service-kit';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SALE_CATALOG_TTL_MS, type Representation, type SaleCatalog } from '../application/sale-catalog.ts';
-import { notModifiedResponse, publicSaleResponse, saleIdParams, salePageQuery, salePageResponse, publicReadRefusals, SALE_PAGE_DEFAULT, tenantHeaders } from './public-sales.schemas.ts';
+import {
+  acceptsSaleIdParams,
+  acceptsTenantHeaders,
+  notModifiedResponse,
+  publicSaleResponse,
+  saleIdParams,
+  salePageQuery,
+  salePageResponse,
+  publicReadRefusals,
+  SALE_PAGE_DEFAULT,
+  tenantHeaders,
+} from './public-sales.schemas.ts';
 
 export interface PublicSalesRoutesOptions {
   catalog: SaleCatalog;
@@ -38,12 +49,16 @@ function send(reply: FastifyReply, representation: Representation, ifNoneMatch: 
 }
 
 export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> = async (app, options) => {
-  const budget = { onRequest: limitByAddress('public-read', app.accessControl.limits.perAddress) };
+  // The address's budget as limitByAddress charges it, through the limiter's callback hook: a read
+  // admitted on this process's own count costs no promise (rate-limit.ts, `hook`).
+  const { limiter, limits } = app.accessControl;
+  const budget = limiter ? { onRequest: limiter.hook('public-read', limits.perAddress, addressIdentity) } : {};
 
   app.get(
     '/v1/sales',
     {
       ...budget,
+      validatorCompiler: acceptedBeforeZod({ headers: acceptsTenantHeaders }),
       schema: {
         summary: "A tenant's sales that have not ended, soonest opening first",
         description:
@@ -67,6 +82,7 @@ export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> 
     '/v1/sales/:id',
     {
       ...budget,
+      validatorCompiler: acceptedBeforeZod({ headers: acceptsTenantHeaders, params: acceptsSaleIdParams }),
       schema: {
         summary: 'A sale: name, price, window, status (upcoming, live, sold-out, ended) and remaining stock',
         description: 'No account needed; the tenant is the X-Tenant-Id header. Another tenant\'s sale is 404. Cached as GET /v1/sales is.',

@@ -18,6 +18,27 @@ export const tenantHeaders = z.looseObject({
 
 export const saleIdParams = z.object({ id: z.uuid() });
 
+/*
+ * The same rules as plain predicates, for `acceptedBeforeZod` (service-kit): a request these accept
+ * skips the zod parse; one they refuse gets zod's refusal. The same patterns (tenantIdPattern, zod's
+ * own uuid pattern), so they cannot accept what the schemas refuse: public-sales.int.test.ts checks.
+ */
+const uuidPattern = z.regexes.uuid();
+
+export const acceptsTenantHeaders = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  const headers = value as Record<string, unknown>;
+  const tenantId = headers['x-tenant-id'];
+  const ifNoneMatch = headers['if-none-match'];
+  return typeof tenantId === 'string' && tenantIdPattern.test(tenantId) && (ifNoneMatch === undefined || (typeof ifNoneMatch === 'string' && ifNoneMatch.length <= 1024));
+};
+
+export const acceptsSaleIdParams = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  const id = (value as Record<string, unknown>).id;
+  return typeof id === 'string' && uuidPattern.test(id);
+};
+
 export const salePageQuery = z.strictObject({
   limit: pageLimitParam(SALE_PAGE_MAX),
   cursor: keysetCursorParam.optional(),
