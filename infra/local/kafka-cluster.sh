@@ -62,6 +62,10 @@ cluster_id() {
 start_node() { # <node id>
   local n="$1" dir; dir="$(node_dir "$1")"
   if node_answers "$n"; then log "broker $n already answering on $(broker_address "$n"); nothing to start"; return 0; fi
+  # A broker of ours that runs but does not answer yet (no controller quorum without its peers) is
+  # waited for, not started twice: a second JVM would fail on the taken ports and its pid would
+  # replace the running one's, which no stop would then find.
+  if our_pid "kafka-cluster-$n" >/dev/null; then log "broker $n running, not answering yet; waiting for its peers"; return 0; fi
   write_config "$n"
   if [ ! -f "$dir/data/meta.properties" ]; then
     log "formatting storage of broker $n (cluster $(cluster_id))"
@@ -83,7 +87,7 @@ start() {
   # All nodes before any wait: a controller alone has no quorum, so no broker is ready before two are up.
   for n in $(kafka_cluster_nodes); do start_node "$n"; done
   wait_until 180 "Kafka cluster (describeCluster reports 3 brokers)" all_registered || {
-    for n in $(kafka_cluster_nodes); do tail -15 "$(node_dir "$n")/logs/server.log" "$(node_dir "$n")/logs/stdout.log" >&2 || true; done
+    for n in $(kafka_cluster_nodes); do tail -n 15 "$(node_dir "$n")/logs/server.log" "$(node_dir "$n")/logs/stdout.log" >&2 || true; done
     die "the three brokers did not come up"
   }
 }

@@ -81,7 +81,7 @@ start() {
     -Dlog4j2.configurationFile="$REPO_ROOT/infra/local/kafka/log4j2.xml" -Dkafka.logs.dir="$DIR/logs" \
     kafka.Kafka "$CONFIG" </dev/null >"$DIR/logs/stdout.log" 2>&1 &
   echo $! > "$(pid_file kafka)"
-  wait_until 120 "Kafka (admin describeCluster)" answers || { tail -30 "$DIR/logs/server.log" "$DIR/logs/stdout.log" >&2; die "did not come up"; }
+  wait_until 120 "Kafka (admin describeCluster)" answers || { tail -n 30 "$DIR/logs/server.log" "$DIR/logs/stdout.log" >&2; die "did not come up"; }
 }
 
 status() {
