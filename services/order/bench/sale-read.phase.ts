@@ -12,7 +12,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, freePort, resolveServers, type Servers } from '@flash-sale/testkit';
@@ -157,6 +157,9 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   const idleAfter = await Promise.all([cpuSeconds(hello), cpuSeconds(inventory)]);
   const idlePct = idleAfter.map((after, i) => ((after - (idleBefore[i] ?? 0)) / 3) * 100);
   say(`  idle: hello-world ${idlePct[0]?.toFixed(1)} % of a core, inventory ${idlePct[1]?.toFixed(1)} %`);
+  // On a shared machine the figures move with what else runs: the load says how much did.
+  const machineLoad = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+  say(`  load average before the rounds: ${machineLoad()}`);
   const rounds: Array<{ hello: number; sale: number; p99: number; helloCpuUs: number; saleCpuUs: number }> = [];
   for (let n = 1; n <= options.rounds; n += 1) {
     const helloRun = await measured(hello, `${hello.url}/`, (url) => load(url, options.seconds));
@@ -169,6 +172,7 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
         `sale read ${saleRun.perSecond.toFixed(0)}/s (${saleRun.cpuUsPerRequest.toFixed(0)} µs CPU each, p99 ${saleRun.p99Ms.toFixed(1)} ms) | ratio ${(saleRun.perSecond / helloRun.perSecond).toFixed(3)}`,
     );
   }
+  say(`  load average after the rounds: ${machineLoad()}`);
   const figures: SaleReadFigures = {
     sale_read_per_s: round(median(rounds.map((r) => r.sale))),
     sale_read_vs_hello: round(median(rounds.map((r) => r.sale / r.hello)), 3),

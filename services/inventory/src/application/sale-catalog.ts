@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { encodeKeysetCursor, type KeysetPosition, type Logger } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import { currentSalesPage, findPublicSale, tenantHasCatalog, type PublicSaleRow } from '../infra/public-sale.repository.ts';
-import { ShortLivedCache } from '../infra/short-lived-cache.ts';
+import { ShortLivedCache, type Loaded } from '../infra/short-lived-cache.ts';
 import type { Sql } from '../infra/sql.ts';
 
 export const PUBLIC_SALE_STATUSES = ['upcoming', 'live', 'sold-out', 'ended'] as const;
@@ -105,16 +105,21 @@ export class SaleCatalog {
     this.#cache = new ShortLivedCache({ ttlMs: deps.ttlMs ?? SALE_CATALOG_TTL_MS, maxEntries: deps.maxEntries ?? 10_000, nowMs: () => deps.now().getTime() });
   }
 
-  /** The sale as a shopper sees it; null when the tenant has no such sale (another tenant's included). */
-  async sale(tenantId: string, saleId: string): Promise<Representation | null> {
-    return this.#cache.get(`sale:${tenantId}:${saleId}`, async () => {
-      const row = await findPublicSale(this.#deps.mysql, tenantId, saleId);
-      // An unknown id is kept as briefly as a known one: a stampede on a sale not created yet costs one query per TTL too.
-      if (!row) return { value: null };
-      const nowMs = this.#deps.now().getTime();
-      const [remaining] = await this.#remaining([row]);
-      return { value: represent(this.#publicSale(row, remaining ?? 0, nowMs)), validUntilMs: nextBoundaryMs(row, nowMs) };
-    });
+  /**
+   * The sale as a shopper sees it; null when the tenant has no such sale (another tenant's included).
+   * Not `async`: a hit is the cache's own promise, not one more wrapped around it.
+   */
+  sale(tenantId: string, saleId: string): Promise<Representation | null> {
+    return this.#cache.get(`sale:${tenantId}:${saleId}`, () => this.#loadSale(tenantId, saleId));
+  }
+
+  async #loadSale(tenantId: string, saleId: string): Promise<Loaded<Representation | null>> {
+    const row = await findPublicSale(this.#deps.mysql, tenantId, saleId);
+    // An unknown id is kept as briefly as a known one: a stampede on a sale not created yet costs one query per TTL too.
+    if (!row) return { value: null };
+    const nowMs = this.#deps.now().getTime();
+    const [remaining] = await this.#remaining([row]);
+    return { value: represent(this.#publicSale(row, remaining ?? 0, nowMs)), validUntilMs: nextBoundaryMs(row, nowMs) };
   }
 
   /** Sales not ended yet, soonest opening first (live ones, then upcoming); null for an unknown tenant. */
