@@ -1,5 +1,7 @@
 // The cached public read skips per-request work (zod parse, a promise for the budget) and keeps every promise of the route.
 import { randomUUID } from 'node:crypto';
+import { RateLimiter } from '@flash-sale/service-kit';
+import { createTestRedis } from '@flash-sale/testkit';
 import t from 'tap';
 import { acceptsSaleIdParams, acceptsTenantHeaders, saleIdParams, tenantHeaders } from '../src/http/public-sales.schemas.ts';
 import { T0, TENANT, createInventoryEnv, inventoryApp } from './fixtures/inventory-env.ts';
@@ -84,7 +86,7 @@ t.test('a cached public read keeps its contract: 200 with ETag, Cache-Control an
      VALUES (?, ?, ?, 5, 5, 4999, 'EUR', ?, ?, 2, 600, NULL)`,
     [saleId, TENANT, skuId, new Date(T0.getTime() - HOUR), new Date(T0.getTime() + HOUR)],
   );
-  const read = (headers: Record<string, string>, id = saleId) => app.inject({ method: 'GET', url: `/v1/sales/${id}`, headers });
+  const read = (headers: Record<string, string>, id: string = saleId) => app.inject({ method: 'GET', url: `/v1/sales/${id}`, headers });
   const first = await read({ 'x-tenant-id': TENANT });
   t.equal(first.statusCode, 200);
   t.match(first.json(), { id: saleId, status: 'live', remaining_stock: 5 });
@@ -99,4 +101,28 @@ t.test('a cached public read keeps its contract: 200 with ETag, Cache-Control an
   const otherTenant = await read({ 'x-tenant-id': 't2' });
   t.equal(otherTenant.statusCode, 404);
   t.equal(otherTenant.json().error.code, 'NOT_FOUND');
+});
+
+t.test("an address's budget: each bucket counts apart, a window that ended starts anew, and the requests reach Redis under the address's key", async (t) => {
+  const { redis, prefix } = await createTestRedis(t.teardown.bind(t));
+  let now = T0.getTime();
+  const limiter = new RateLimiter({ redis, service: 'inventory', keyPrefix: prefix, nowMs: () => now, flushMs: 1 });
+  t.teardown(() => limiter.close());
+  const budget = { max: 4, windowMs: 1000 };
+  const take = async (bucket: string, address: string) => (await limiter.take(bucket, address, budget)).allowed;
+  const spend = async (bucket: string, address: string) => {
+    const allowed: boolean[] = [];
+    for (let i = 0; i < 5; i += 1) allowed.push(await take(bucket, address));
+    return allowed;
+  };
+  t.same(await spend('public-read', '10.0.0.1'), [true, true, true, true, false]);
+  t.same(await spend('address', '10.0.0.1'), [true, true, true, true, false], 'another bucket of the same address has its own count');
+  t.same(await spend('public-read', '10.0.0.2'), [true, true, true, true, false], 'another address has its own count');
+  t.equal(limiter.takeLocally('public-read', '10.0.0.1', budget)?.allowed, false, 'spent: decided without Redis');
+  now += 1000;
+  t.equal(await take('public-read', '10.0.0.1'), true, 'the next window admits again');
+  await limiter.close();
+  // Redis's window is still its real-time one (the clock here is a test's): it holds every request sent.
+  const counted = await redis.get(`${prefix}rate:inventory:public-read:10.0.0.1`);
+  t.equal(Number(counted), 5, "the address's requests reached Redis under its key");
 });
