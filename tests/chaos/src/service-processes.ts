@@ -93,7 +93,8 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
       // The child holds its own copy of the descriptor.
       closeSync(log);
     },
-    async waitReady(name, timeoutMs = 90_000) {
+    // Nine processes start at once on the machine that also runs every server: give them time.
+    async waitReady(name, timeoutMs = 180_000) {
       const { service, url } = instance(name);
       // The simulator stands for the outside world and has no dependencies to be ready on.
       const probe = service === 'provider-sim' ? '/health/live' : '/health/ready';
