@@ -123,6 +123,19 @@ class RequestLogger {
     this.#logger().level = level;
   }
 
+  /** pino's, answered without making the child. */
+  isLevelEnabled(level: string): boolean {
+    if (this.#child) return this.#child.isLevelEnabled(level);
+    const values = this.#parent.levels.values;
+    const threshold = values[this.level];
+    const asked = values[level];
+    return threshold !== undefined && asked !== undefined && asked >= threshold;
+  }
+
+  bindings(): Bindings {
+    return this.#logger().bindings();
+  }
+
   #write(level: LogLevel, args: unknown[]): void {
     if (!this.#child) {
       const values = this.#parent.levels.values;

@@ -32,9 +32,12 @@ const appLoggingAt = async (level: string) => {
     return { ok: true };
   });
   app.get('/warn-route', { logLevel: 'warn' }, async (request) => {
+    const log = request.log as unknown as Logger;
+    // Asked before any line (no child yet) and after one (the child answers).
+    const before = [log.isLevelEnabled('info'), log.isLevelEnabled('warn')];
     request.log.info('below the route level');
     request.log.error('at the route level');
-    return { ok: true };
+    return { ok: true, before, after: [log.isLevelEnabled('info'), log.isLevelEnabled('warn')] };
   });
   // fastify makes children of its own while it starts: only the ones made by requests count.
   await app.ready();
@@ -66,8 +69,9 @@ t.test("a request's lines carry its request id, once per line, with the logger's
 t.test("a route's log level still decides which of its lines are written", async (t) => {
   const { app, lines } = await appLoggingAt('info');
   t.teardown(() => app.close());
-  await app.inject({ method: 'GET', url: '/warn-route' });
+  const response = await app.inject({ method: 'GET', url: '/warn-route' });
   t.same(lines.map((line) => line.msg), ['at the route level']);
+  t.same(response.json(), { ok: true, before: [false, true], after: [false, true] }, "isLevelEnabled answers at the route's level");
 });
 
 t.test('at debug, a request gets its completed line with its request id', async (t) => {
