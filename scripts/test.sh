@@ -59,12 +59,10 @@ use_topology() {
 }
 
 start_pass_servers() {
-  local component before=()
-  for component in mariadb redis kafka; do running "$component" && before+=("$component"); done
+  local component
+  # Counted as this pass's before they start: a start that fails half-way still stops what it started.
+  for component in mariadb redis kafka; do running "$component" || started_here+=("$component"); done
   bash "$REPO_ROOT/infra/local/stack.sh" up
-  for component in mariadb redis kafka; do
-    [[ " ${before[*]:-} " == *" $component "* ]] || started_here+=("$component")
-  done
   echo "[test] $pass_topology stack ready after $((SECONDS - started_at)) s" >&2
 }
 
