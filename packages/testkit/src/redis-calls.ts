@@ -29,6 +29,8 @@ export async function watchRedisCalls(teardown: Teardown, redis: RedisClient): P
   return {
     calls,
     async settled() {
+      // Commands queued by auto-pipelining go out on the next tick: let them leave before the probe.
+      await new Promise((resolve) => setImmediate(resolve));
       const probe = `monitor-probe-${randomUUID()}`;
       await Promise.all(masters.map((node) => node.echo(probe)));
       await waitFor(() => calls.filter((call) => call.includes(probe)).length >= masters.length, { what: 'every monitor sees the probe' });

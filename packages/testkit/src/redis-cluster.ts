@@ -77,15 +77,16 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
 }
 
-/** True for a master, or for a replica whose link to its master is up. */
-const replicaInSync = async (port: number): Promise<boolean> => {
+/** `replica` when the node is a replica whose link to its master is up, `master`, or `other` (a replica still syncing, or no answer). */
+const replicationState = async (port: number): Promise<'master' | 'replica' | 'other'> => {
   const client = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   try {
     await client.connect();
     const info = String(await client.info('replication'));
-    return info.includes('role:master') || info.includes('master_link_status:up');
+    if (info.includes('role:master')) return 'master';
+    return info.includes('master_link_status:up') ? 'replica' : 'other';
   } catch {
-    return false;
+    return 'other';
   } finally {
     client.disconnect();
   }
@@ -154,9 +155,14 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       await waitFor(async () => (await clusterState(port)) === 'ok', { what: `cluster_state:ok on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
     }
     // A replica that has not synced yet cannot take over: a test failing a master over would fail instead.
-    for (const port of ports) {
-      await waitFor(async () => replicaInSync(port), { what: `replica on ${port} in sync`, timeoutMs: 20_000, intervalMs: 100 });
-    }
+    // Right after the create a node meant to be a replica may still call itself a master: wait until
+    // every replica is one and has synced, not merely until no node is mid-sync.
+    const replicas = masters * replicasPerMaster;
+    await waitFor(async () => (await Promise.all(ports.map(replicationState))).filter((state) => state === 'replica').length === replicas, {
+      what: `${replicas} replicas in sync`,
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
     const pids = Object.fromEntries(nodes.map((node, i) => [node, children[i]?.pid ?? 0]));
     return { nodes, pids, url: `redis://${nodes[0]}`, stop };
   } catch (error) {

@@ -2,7 +2,7 @@
 // reservation are one Redis script: one call before an accepted order's MySQL write, one per
 // refusal, and MySQL's unique key refuses a key reused for another sale.
 import { randomUUID } from 'node:crypto';
-import { watchRedisCalls } from '@flash-sale/testkit';
+import { waitFor, watchRedisCalls } from '@flash-sale/testkit';
 import t from 'tap';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
@@ -14,8 +14,11 @@ t.test('an accepted order makes one Redis call before its write: the key is clai
   const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), h.redis);
   const accepted = await h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 }));
   t.equal(accepted.statusCode, 201);
+  const touchingSale = () => calls.filter((call) => call.includes('idem:') || call.includes(`{${saleId}}`));
+  // The completion is sent after the answer (not awaited): wait for it, then for anything after it.
+  await waitFor(() => touchingSale().length >= 2, { what: 'the completion call', timeoutMs: 5000 });
   await settled();
-  const touching = calls.filter((call) => call.includes('idem:') || call.includes(`{${saleId}}`));
+  const touching = touchingSale();
   t.equal(touching.length, 2, `one reservation with the claim, one completion: ${touching.map((call) => call.slice(0, 60)).join(' | ')}`);
   t.ok(touching[0]?.includes(`{${saleId}}:stock`) && touching[0]?.includes('idem:'), 'the first call takes the units and claims the key together');
 });
