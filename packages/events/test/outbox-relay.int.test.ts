@@ -91,7 +91,9 @@ t.test('a failed publish backs off on the row, holds its aggregate, not the othe
   const goodTopic = await createTopic({ numPartitions: 1 });
   const missingTopic = `test.relay.missing${Date.now()}.v1`; // created later: the broker refuses it until then
   const metrics = new Registry();
-  const relay = createOutboxRelay({ pool: db.pool, kafka, logger, metrics, service: 'retry', retry: { initialDelayMs: 300, maxDelayMs: 300 } });
+  // Two seconds of backoff: the pass goes on to the healthy topic (with a new producer, the failed one
+  // retired) before the row is read, which on a three-broker cluster took longer than 300 ms.
+  const relay = createOutboxRelay({ pool: db.pool, kafka, logger, metrics, service: 'retry', retry: { initialDelayMs: 2000, maxDelayMs: 2000 } });
   t.teardown(() => relay.stop());
 
   await insertCommitted([eventOn(missingTopic, 'x', 1)]);
