@@ -56,19 +56,29 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDeclarati
   const existing = new Set(await admin.listTopics());
   const missing = topics.map((topic) => ({ ...topic, name: `${prefix}${topic.name}` })).filter((topic) => !existing.has(topic.name));
   if (missing.length === 0) return [];
-  await admin.createTopics({
-    // kafkajs's own leader wait fails on the broker's UNKNOWN_TOPIC_OR_PARTITION right after a
-    // create (it retries only LEADER_NOT_AVAILABLE); `awaitTopicLeaders` polls metadata instead.
-    waitForLeaders: false,
-    topics: missing.map((topic) => ({
-      topic: topic.name,
-      numPartitions: topic.partitions,
-      replicationFactor: -1, // the broker's default: 1 locally, 3 on a real cluster
-      configEntries: topic.retentionMs ? [{ name: 'retention.ms', value: String(topic.retentionMs) }] : [],
-    })),
-  });
+  // One request per topic: a topic listed as missing may exist already (the broker asked lags behind
+  // the controller, or another process created it meanwhile). kafkajs answers `false` for a create
+  // that found it there, but for a request of several it cannot say which, so only one per request
+  // tells which topics this call created.
+  const createdHere = await Promise.all(
+    missing.map((topic) =>
+      admin.createTopics({
+        // kafkajs's own leader wait fails on the broker's UNKNOWN_TOPIC_OR_PARTITION right after a
+        // create (it retries only LEADER_NOT_AVAILABLE); `awaitTopicLeaders` polls metadata instead.
+        waitForLeaders: false,
+        topics: [
+          {
+            topic: topic.name,
+            numPartitions: topic.partitions,
+            replicationFactor: -1, // the broker's default: 1 locally, 3 on a real cluster
+            configEntries: topic.retentionMs ? [{ name: 'retention.ms', value: String(topic.retentionMs) }] : [],
+          },
+        ],
+      }),
+    ),
+  );
   await awaitTopicLeaders(admin, missing.map((topic) => topic.name));
-  return missing.map((topic) => topic.name);
+  return missing.filter((_, i) => createdHere[i]).map((topic) => topic.name);
 }
 
 /** Resolves once every partition of `topics` has a leader; throws after `timeoutMs`. */
