@@ -56,7 +56,9 @@ t.test('an order write that passed its fence check before Redis was wiped is wai
 
   await f.redis.del(...Object.values(f.reservations.keys(sale.saleId)));
   const rebuilt = rebuildSale(f.deps, await armed(f, sale));
-  const admin = await mysql.createConnection({ uri: (await resolveServers()).mysqlAdminUrl });
+  // A pool, not one connection: other test files kill server connections they pick, and a poll on a
+  // killed connection would fail instead of asking again.
+  const admin = mysql.createPool({ uri: (await resolveServers()).mysqlAdminUrl, connectionLimit: 2 });
   t.teardown(() => admin.end());
   await waitFor(
     async () => {
