@@ -56,17 +56,24 @@ t.test('an order write that passed its fence check before Redis was wiped is wai
 
   await f.redis.del(...Object.values(f.reservations.keys(sale.saleId)));
   const rebuilt = rebuildSale(f.deps, await armed(f, sale));
-  // A pool, not one connection: other test files kill server connections they pick, and a poll on a
-  // killed connection would fail instead of asking again.
-  const admin = mysql.createPool({ uri: (await resolveServers()).mysqlAdminUrl, connectionLimit: 2 });
+  let rebuildSettled = false;
+  void rebuilt.then(
+    () => (rebuildSettled = true),
+    () => (rebuildSettled = true),
+  );
+  const admin = await mysql.createConnection({ uri: (await resolveServers()).mysqlAdminUrl });
   t.teardown(() => admin.end());
+  // The bump is inside its statement on this sale's fence. Read from PROCESSLIST: INNODB_TRX did not
+  // list the waiting transaction in runs beside other test files, and the wait went unseen.
   await waitFor(
     async () => {
-      const [waiting] = await admin.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?", [`%sale_write_fences%${sale.saleId}%`]);
-      return Number(waiting[0]?.n) === 1;
+      const [running] = await admin.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [`%sale_write_fences%${sale.saleId}%`]);
+      return Number(running[0]?.n) === 1;
     },
-    { what: 'the fence bump to wait for the order write in flight' },
+    { what: 'the fence bump to reach the fence the order write holds' },
   );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.notOk(rebuildSettled, 'the rebuild waits while the order write holds the fence');
   await writer.query(
     `INSERT INTO orders (id, tenant_id, user_id, sale_id, sku_id, quantity, unit_price_minor, total_minor, currency, status, expires_at, created_at, updated_at)
      VALUES (?, ?, 'in-flight', ?, ?, 1, 1000, 1000, 'EUR', 'PENDING', ?, ?, ?)`,
