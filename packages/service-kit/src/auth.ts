@@ -183,11 +183,17 @@ export const requireRole =
     if (!allowed.some((role) => principal.roles.includes(role))) throw forbidden(`requires the ${allowed.join(' or ')} role`);
   };
 
-/** An `onRequest` hook for a route without bearer tokens (a provider's webhook): its own budget per client address. */
+/**
+ * An `onRequest` hook for a route without bearer tokens (a provider's webhook, the public sale
+ * reads): its own budget per client address. Callback-style, so a request admitted on this
+ * process's own count costs no promise (`RateLimiter.charge`).
+ */
 export const limitByAddress =
   (bucket: string, budget: Budget) =>
-  async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    await accessControlOf(request).limiter?.enforce(request, reply, bucket, addressIdentity(request), budget);
+  (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const limiter = accessControlOf(request).limiter;
+    if (limiter) limiter.charge(request, reply, bucket, addressIdentity(request), budget, done);
+    else done();
   };
 
 /** The authenticated caller; only valid behind `requireRole`. */

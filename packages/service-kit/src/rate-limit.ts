@@ -286,26 +286,23 @@ export class RateLimiter {
   }
 
   /**
-   * An `onRequest` hook doing what `enforce` does for `identityOf(request)`. Callback-style: a
-   * request this process admits on its own count (`takeLocally`) costs no promise, which on a
-   * cached public read is a tenth of the route's own work.
+   * `enforce` for a callback-style hook: a request this process admits on its own count
+   * (`takeLocally`) costs no promise, which on a cached public read is a tenth of the route's own
+   * work; one Redis must decide goes through `enforce`. Calls `done` with the 429, or with nothing.
    */
-  hook(bucket: string, budget: Budget, identityOf: (request: FastifyRequest) => string) {
-    return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
-      const identity = identityOf(request);
-      const decision = this.#take(bucket, identity, budget);
-      if (!decision) {
-        this.enforce(request, reply, bucket, identity, budget).then(() => done(), done);
-        return;
-      }
-      try {
-        applyDecision(reply, bucket, decision);
-      } catch (refusal) {
-        done(refusal as Error);
-        return;
-      }
-      done();
-    };
+  charge(request: FastifyRequest, reply: FastifyReply, bucket: string, identity: string, budget: Budget, done: (error?: Error) => void): void {
+    const decision = this.#take(bucket, identity, budget);
+    if (!decision) {
+      this.enforce(request, reply, bucket, identity, budget).then(() => done(), done);
+      return;
+    }
+    try {
+      applyDecision(reply, bucket, decision);
+    } catch (refusal) {
+      done(refusal as Error);
+      return;
+    }
+    done();
   }
 }
 

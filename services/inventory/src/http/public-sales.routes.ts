@@ -7,7 +7,7 @@
  * behind one CDN reaches us once a second. Every request is charged to its address's budget, as
  * any caller without a token is.
  */
-import { acceptedBeforeZod, addressIdentity, notFound } from '@flash-sale/service-kit';
+import { acceptedBeforeZod, limitByAddress, notFound } from '@flash-sale/service-kit';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { SALE_CATALOG_TTL_MS, type Representation, type SaleCatalog } from '../application/sale-catalog.ts';
@@ -49,10 +49,7 @@ function send(reply: FastifyReply, representation: Representation, ifNoneMatch: 
 }
 
 export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> = async (app, options) => {
-  // The address's budget as limitByAddress charges it, through the limiter's callback hook: a read
-  // admitted on this process's own count costs no promise (rate-limit.ts, `hook`).
-  const { limiter, limits } = app.accessControl;
-  const budget = limiter ? { onRequest: limiter.hook('public-read', limits.perAddress, addressIdentity) } : {};
+  const budget = { onRequest: limitByAddress('public-read', app.accessControl.limits.perAddress) };
 
   app.get(
     '/v1/sales',
