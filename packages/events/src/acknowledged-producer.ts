@@ -11,9 +11,16 @@
  * partitions, or reports an error for it, throws `UnacknowledgedWriteError` instead, and the caller
  * sends again (consumers dedupe a record that did arrive).
  *
+ * A send that fails, or resolves without every acknowledgement, retires the kafkajs producer under
+ * it: the next send connects a new one. An idempotent kafkajs producer whose send gave up keeps
+ * sequence numbers ahead of what the broker holds, so the resend would be refused for the partition
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER) or taken for a duplicate and dropped; under a new producer id it
+ * is written (once more, if the broker did keep it: consumers dedupe). This is what makes a bounded
+ * retry count safe for an idempotent producer (service-kit's `createKafka`).
+ *
  * Sends go one at a time through one of these, so the record of placements belongs to one send.
  */
-import { Partitioners, type ICustomPartitioner, type Kafka, type ProducerConfig, type ProducerRecord, type RecordMetadata } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type Kafka, type Producer, type ProducerConfig, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 
 export class UnacknowledgedWriteError extends Error {
   readonly topic: string;
@@ -49,28 +56,50 @@ export function acknowledgedProducer(kafka: Kafka, config: Omit<ProducerConfig, 
       return partition;
     };
   };
-  const producer = kafka.producer({ ...config, createPartitioner });
+  let current: Producer | undefined;
+
+  const connected = async (): Promise<Producer> => {
+    if (current) return current;
+    const created = kafka.producer({ ...config, createPartitioner });
+    await created.connect();
+    current = created;
+    return created;
+  };
+  /** Its disconnect is not waited for: the caller's retry backoff starts now, not after it. */
+  const retire = (failed: Producer) => {
+    if (current === failed) current = undefined;
+    failed.disconnect().catch(() => undefined);
+  };
 
   const sendOne = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+    const producer = await connected();
     // Placements of this send only: kafkajs places the messages again on each of its retries.
     placed = new Set(record.messages.flatMap((message) => (message.partition === undefined ? [] : [message.partition])));
-    const answers = await producer.send(record);
-    const missing = unacknowledgedPartitions(record.topic, placed, answers);
-    if (missing.length > 0) throw new UnacknowledgedWriteError(record.topic, missing);
-    return answers;
+    try {
+      const answers = await producer.send(record);
+      const missing = unacknowledgedPartitions(record.topic, placed, answers);
+      if (missing.length > 0) throw new UnacknowledgedWriteError(record.topic, missing);
+      return answers;
+    } catch (error) {
+      retire(producer);
+      throw error;
+    }
   };
 
   let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
   return {
-    connect: () => producer.connect(),
-    disconnect: () => producer.disconnect(),
-    send(record) {
-      const next = queue.then(
-        () => sendOne(record),
-        () => sendOne(record),
-      );
-      queue = next.catch(() => undefined);
-      return next;
-    },
+    connect: () => serially(async () => void (await connected())),
+    disconnect: () =>
+      serially(async () => {
+        const producer = current;
+        current = undefined;
+        await producer?.disconnect();
+      }),
+    send: (record) => serially(() => sendOne(record)),
   };
 }

@@ -12,12 +12,14 @@ const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) =>
 /** A Kafka whose producer answers for every partition it placed a message on, except `dropped`. */
 function kafkaAnsweringExcept(dropped: Set<number>) {
   const sent: number[][] = [];
+  const made = { producers: 0, disconnected: 0 };
   const kafka = {
     producer(config: ProducerConfig) {
+      made.producers += 1;
       const place = config.createPartitioner!();
       return {
         connect: async () => undefined,
-        disconnect: async () => undefined,
+        disconnect: async () => void (made.disconnected += 1),
         send: async (record: ProducerRecord): Promise<RecordMetadata[]> => {
           const placed = record.messages.map((message) => message.partition ?? place({ topic: record.topic, partitionMetadata, message }));
           sent.push(placed);
@@ -26,7 +28,7 @@ function kafkaAnsweringExcept(dropped: Set<number>) {
       };
     },
   } as unknown as Kafka;
-  return { kafka, sent };
+  return { kafka, sent, made };
 }
 
 const messages = Array.from({ length: 40 }, (_, i) => ({ key: `order-${i}`, value: String(i) }));
@@ -51,13 +53,16 @@ t.test('a message given its partition counts like one the partitioner placed', a
   await t.rejects(producer.send({ topic: 'orders', messages: [{ key: null, value: 'x', partition: 5 }] }), new UnacknowledgedWriteError('orders', [5]));
 });
 
-t.test('placements belong to one send: an answered send after a refused one resolves', async (t) => {
+t.test('placements belong to one send, and a refused send retires its producer: the next send goes through a new one and resolves', async (t) => {
   const dropped = new Set([0, 1, 2, 3, 4, 5]);
-  const { kafka } = kafkaAnsweringExcept(dropped);
+  const { kafka, made } = kafkaAnsweringExcept(dropped);
   const producer = acknowledgedProducer(kafka);
   await t.rejects(producer.send({ topic: 'orders', messages }), UnacknowledgedWriteError);
   dropped.clear();
   t.equal((await producer.send({ topic: 'orders', messages: messages.slice(0, 1) })).length, 1);
+  t.same(made, { producers: 2, disconnected: 1 }, 'the refused send left a new producer id for the resend');
+  await producer.send({ topic: 'orders', messages: messages.slice(0, 1) });
+  t.equal(made.producers, 2, 'an answered send keeps its producer');
 });
 
 t.test('an answer with an error code, or for another topic, is no acknowledgement', async (t) => {

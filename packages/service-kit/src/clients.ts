@@ -130,10 +130,10 @@ export function createKafka(brokers: string[], clientId: string, logger: Logger,
       const level = kafkaLevels[entry.level] ?? 'info';
       // pino stamps its own time; kafkajs's timestamp and logger name would only repeat it and the component.
       const { message, timestamp: _timestamp, logger: _logger, ...rest } = entry.log;
-      // Said at the creation of an idempotent producer with bounded retries. The only one is the
-      // outbox relay's, which retires its producer after a failed send (packages/events/src/outbox/
-      // relay.ts), so no later send reuses the sequence numbers the warning is about; every other
-      // idempotent producer keeps unbounded retries (ServiceKafka above).
+      // Said at the creation of an idempotent producer with bounded retries. Those are the outbox
+      // relay's, which sends through `acknowledgedProducer` (packages/events): a failed send retires
+      // the kafkajs producer, so no later send reuses the sequence numbers the warning is about.
+      // Every other idempotent producer keeps unbounded retries (ServiceKafka above).
       if (message === LIMITED_IDEMPOTENT_RETRIES) return;
       kafkaLogger[level]({ namespace: entry.namespace, ...rest }, message);
     },

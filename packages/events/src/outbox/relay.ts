@@ -80,12 +80,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (producer) return producer;
     // Idempotent with acks=all: the client's own retries within one send never write a record twice.
     // Few of them: the relay's per-row backoff takes over, and a failing topic must not stall the
-    // pass for the others. A send that gave up leaves kafkajs's sequence numbers ahead of what the
-    // broker holds, so the producer is retired (see `retire`) and the resend goes out under a new
-    // producer id; a record the broker did keep then arrives twice, and consumers dedupe it.
-    // One request in flight keeps the order per partition.
-    // The Java client's murmur2 placement: a key lands on the same partition whichever client produced
-    // it; and a send resolves only once every partition it wrote to acknowledged (see the module).
+    // pass for the others; a send that gave up retires the kafkajs producer under it, so the resend
+    // goes out under a new producer id (see the module). One request in flight keeps the order per
+    // partition; murmur2 placement puts a key on the partition any Java client would.
     const created = acknowledgedProducer(options.kafka, {
       idempotent: true,
       maxInFlightRequests: 1,
@@ -95,15 +92,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     await created.connect();
     producer = created;
     return created;
-  }
-
-  /**
-   * Drops the producer after a failed send: the next send connects one with a new producer id.
-   * Its disconnect is not waited for: the failed rows' backoff starts now, not after it.
-   */
-  function retire(failed: AcknowledgedProducer): void {
-    if (producer === failed) producer = undefined;
-    failed.disconnect().catch((error: unknown) => logger.debug({ err: error instanceof Error ? error.message : String(error) }, 'retired producer did not disconnect cleanly'));
   }
 
   async function publishPass(connection: PoolConnection): Promise<number> {
@@ -133,10 +121,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       byTopic.set(row.topic, group);
     }
 
+    const kafkaProducer = await connectedProducer();
     let published = 0;
     for (const [logicalTopic, group] of byTopic) {
-      // Per topic: a failed send retired the producer the topics before used.
-      const kafkaProducer = await connectedProducer();
       const topic = `${topicPrefix}${logicalTopic}`;
       const ids = group.map((row) => row.id);
       const publishing = tracedOutboxMessages(topic, group);
@@ -145,7 +132,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         publishing.end();
       } catch (error) {
         publishing.end(error);
-        retire(kafkaProducer);
         const attempts = Math.max(...group.map((row) => row.attempts)) + 1;
         const delayMs = backoffDelay(retry, attempts);
         const message = error instanceof Error ? error.message : String(error);
