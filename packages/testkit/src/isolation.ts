@@ -88,15 +88,16 @@ export async function deleteMatchingKeys(redis: RedisClient, pattern: string): P
   return keys.length;
 }
 
+/** The nodes `REDIS_CLUSTER_NODES` names (`host:port,…`); none when it is unset or empty. */
+export const clusterNodesOf = (env: NodeJS.ProcessEnv): string[] =>
+  (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+
 /**
- * A Redis connection and a uuid key prefix for one test, on the topology the environment names.
- * The teardown deletes the test's keys.
+ * A client on `target` (the one the services build from that configuration) and a uuid key prefix
+ * for one test. The teardown deletes the test's keys and closes every connection made here.
  */
-export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedis> {
-  const servers = await resolveServers();
+export async function prefixedTestRedis(teardown: Teardown, target: RedisTarget): Promise<Omit<TestRedis, 'url'>> {
   const prefix = `${uniqueName('t')}:`;
-  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
-  const target: RedisTarget = nodes.length > 0 ? { REDIS_URL: servers.redisUrl, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: servers.redisUrl };
   const redis = createRedis(target);
   teardown(async () => {
     await deleteMatchingKeys(redis, `*${prefix}*`);
@@ -108,7 +109,15 @@ export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv
     teardown(() => client.disconnect());
     return client;
   };
-  return { redis, prefix, url: servers.redisUrl, target, connection };
+  return { redis, prefix, target, connection };
+}
+
+/** A Redis connection and a uuid key prefix for one test, on the topology the environment names. */
+export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedis> {
+  const servers = await resolveServers();
+  const nodes = clusterNodesOf(env);
+  const target: RedisTarget = nodes.length > 0 ? { REDIS_URL: servers.redisUrl, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: servers.redisUrl };
+  return { ...(await prefixedTestRedis(teardown, target)), url: servers.redisUrl };
 }
 
 export interface TestKafka {

@@ -15,8 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import type { Teardown } from './isolation.ts';
-import { deleteMatchingKeys, uniqueName } from './isolation.ts';
+import { clusterNodesOf, prefixedTestRedis, type Teardown, type TestRedis } from './isolation.ts';
 import { waitFor } from './wait-for.ts';
 
 export interface RedisClusterServers {
@@ -171,11 +170,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
 }
 
-export interface TestRedisCluster {
-  /** A cluster client (auto-pipelined, reads from masters, like `createRedis` makes one). */
+export interface TestRedisCluster extends Omit<TestRedis, 'url' | 'redis' | 'target'> {
+  /** A cluster client (auto-pipelined, reads from masters), as `createRedis` makes one. */
   redis: Cluster;
-  /** Every key a test writes starts with this (free of braces); removed after the test. */
-  prefix: string;
   /** What a process's config would hold: `REDIS_URL` and `REDIS_CLUSTER_NODES`. */
   target: { REDIS_URL: string; REDIS_CLUSTER_NODES: string[] };
   /** True when the cluster came from `REDIS_CLUSTER_NODES`, not started by this process. */
@@ -186,17 +183,12 @@ let started: Promise<RedisClusterServers> | undefined;
 
 /** The cluster of `REDIS_CLUSTER_NODES`, or one started once per process (stopped at exit). */
 async function clusterServers(env: NodeJS.ProcessEnv): Promise<{ nodes: string[]; url: string; shared: boolean }> {
-  const fromEnv = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  const fromEnv = clusterNodesOf(env);
   if (fromEnv.length > 0) return { nodes: fromEnv, url: env.REDIS_URL ?? `redis://${fromEnv[0]}`, shared: true };
   started ??= startRedisCluster();
   const servers = await started;
   return { nodes: servers.nodes, url: servers.url, shared: false };
 }
-
-const hostPort = (node: string) => {
-  const at = node.lastIndexOf(':');
-  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
-};
 
 /**
  * A cluster client and a uuid key prefix for one test, on a cluster whatever the topology (a test
@@ -204,12 +196,8 @@ const hostPort = (node: string) => {
  */
 export async function createTestRedisCluster(teardown: Teardown, env: NodeJS.ProcessEnv = process.env): Promise<TestRedisCluster> {
   const servers = await clusterServers(env);
-  const prefix = `${uniqueName('t')}:`;
-  const redis = new Cluster(servers.nodes.map(hostPort), { enableAutoPipelining: true, scaleReads: 'master', redisOptions: { maxRetriesPerRequest: 3 } });
-  teardown(async () => {
-    await deleteMatchingKeys(redis, `*${prefix}*`);
-    redis.disconnect();
-  });
-  await waitFor(async () => redis.status === 'ready', { what: 'the cluster client ready', timeoutMs: 10_000, intervalMs: 20 });
-  return { redis, prefix, target: { REDIS_URL: servers.url, REDIS_CLUSTER_NODES: servers.nodes }, shared: servers.shared };
+  const target = { REDIS_URL: servers.url, REDIS_CLUSTER_NODES: servers.nodes };
+  const { redis, ...rest } = await prefixedTestRedis(teardown, target);
+  if (!(redis instanceof Cluster)) throw new Error('a Redis Cluster target gave a single-server client');
+  return { ...rest, redis, target, shared: servers.shared };
 }
