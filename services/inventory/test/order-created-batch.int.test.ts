@@ -6,40 +6,31 @@
 import t, { type Test } from 'tap';
 import { Registry } from 'prom-client';
 import type { RowDataPacket } from 'mysql2/promise';
-import { createEventConsumer, readDeadLetters, type Envelope } from '@flash-sale/events';
+import { readDeadLetters, type Envelope } from '@flash-sale/events';
+import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/inventory-handlers.ts';
 import { T0, TENANT, applyInTransaction, bookState, createInventoryEnv, events, seedArmedSale } from './fixtures/inventory-env.ts';
 
 const env = await createInventoryEnv(t.teardown.bind(t));
-const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
+const testKafka = await createTestKafka(t.teardown.bind(t));
 const deps = { reservations: env.reservations, now: () => T0 };
 const handlers = inventoryHandlers(deps);
 
 /** One consumer with the batch handler over a fresh one-partition topic, so the events arrive as one batch. */
 async function consume(t: Test, envelopes: Envelope[]) {
-  const topic = await createTopic({ numPartitions: 1 });
-  const dlq = await createTopic();
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: envelopes.map((envelope) => ({ key: 'one-sale', value: JSON.stringify(envelope), headers: { 'event-id': envelope.id } })) });
-  await producer.disconnect();
-  const consumer = createEventConsumer({
+  const topics = await consumerOnTestTopics(t.teardown.bind(t), testKafka);
+  const { topic, deadLetterTopic: dlq } = topics;
+  await topics.publish(...envelopes);
+  await topics.start({
     consumer: 'inventory',
-    groupId: groupId(),
-    kafka,
     pool: env.pool,
     logger: env.logger,
     metrics: new Registry(),
     handlers,
     batchHandlers: inventoryBatchHandlers(deps),
-    topicFor: () => topic,
-    deadLetterTopic: dlq,
     retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 },
-    consumerConfig: { maxWaitTimeInMs: 100 },
   });
-  await consumer.start();
-  t.teardown(() => consumer.stop());
   const handled = async () => {
     const [rows] = await env.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n, COUNT(DISTINCT processed_at) AS transactions FROM consumer_dedupe WHERE topic = ?', [topic]);
     return { n: Number(rows[0]!.n), transactions: Number(rows[0]!.transactions) };
@@ -108,7 +99,7 @@ t.test('a batch it cannot decide goes one by one: a known order is skipped, the 
   const run = await consume(t, orderIds.map((orderId) => events.created(orderId, sale, 1)));
   await waitFor(async () => (await run.handled()).n === 5, { what: 'five events handled', timeoutMs: 30_000 });
   const dead = await waitFor(async () => {
-    const records = await readDeadLetters(kafka, run.dlq);
+    const records = await readDeadLetters(testKafka.kafka, run.dlq);
     return records.length > 0 ? records : undefined;
   }, { what: 'the dead-letter entry', timeoutMs: 30_000 });
 

@@ -1,4 +1,4 @@
-import { createEventConsumer } from '@flash-sale/events';
+import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
@@ -9,8 +9,7 @@ import { T0, TENANT, bookState, createInventoryEnv, events, seedArmedSale } from
 t.test('a redelivered order.created through the real consumer runtime: one decrement, one audit row', async (t) => {
   const teardown = t.teardown.bind(t);
   const env = await createInventoryEnv(teardown);
-  const testKafka = await createTestKafka(teardown);
-  const [topic, dlq, quarantine] = await Promise.all([testKafka.createTopic(), testKafka.createTopic(), testKafka.createTopic()]);
+  const topics = await consumerOnTestTopics(teardown, await createTestKafka(teardown));
 
   const sale = await seedArmedSale(env, 10);
   for (const orderId of ['o-redelivered', 'o-sentinel']) {
@@ -18,31 +17,13 @@ t.test('a redelivered order.created through the real consumer runtime: one decre
   }
 
   const metrics = new Registry();
-  const consumer = createEventConsumer({
-    consumer: 'inventory',
-    groupId: testKafka.groupId(),
-    kafka: testKafka.kafka,
-    pool: env.pool,
-    logger: env.logger,
-    metrics,
-    handlers: inventoryHandlers({ reservations: env.reservations, now: () => T0 }),
-    topicFor: () => topic,
-    deadLetterTopic: dlq,
-    quarantineTopic: quarantine,
-    consumerConfig: { maxWaitTimeInMs: 100 },
-  });
-  await consumer.start();
-  t.teardown(() => consumer.stop());
+  await topics.start({ consumer: 'inventory', pool: env.pool, logger: env.logger, metrics, handlers: inventoryHandlers({ reservations: env.reservations, now: () => T0 }) });
 
-  const producer = testKafka.kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
   const created = events.created('o-redelivered', sale, 1);
-  const message = { key: created.metadata.partition_key, value: JSON.stringify(created) };
   // The same envelope twice (a producer retry or a replay), then a sentinel: one partition keeps
   // their order, so once the sentinel is handled the duplicate has been seen too.
-  await producer.send({ topic, acks: -1, messages: [message, message] });
-  await producer.send({ topic, acks: -1, messages: [{ value: JSON.stringify(events.created('o-sentinel', sale, 1)) }] });
+  await topics.publish(created, created);
+  await topics.publish(events.created('o-sentinel', sale, 1));
 
   await waitFor(async () => (await bookState(env.pool, sale.skuId, 'o-sentinel')).reservation, { what: 'sentinel handled', timeoutMs: 60_000 });
   const state = await bookState(env.pool, sale.skuId, 'o-redelivered');

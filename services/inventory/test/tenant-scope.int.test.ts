@@ -3,7 +3,8 @@
  * order event whose tenant does not own the sale it would take stock from is quarantined with its
  * reason, the books do not move, and the partition goes on to the next event.
  */
-import { createEventConsumer, orderCreated, prepareEvent, readDeadLetters, type Envelope } from '@flash-sale/events';
+import { orderCreated, prepareEvent, readDeadLetters, type Envelope } from '@flash-sale/events';
+import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
@@ -15,7 +16,7 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
   const teardown = t.teardown.bind(t);
   const env = await createInventoryEnv(teardown);
   const testKafka = await createTestKafka(teardown);
-  const [topic, dlq, quarantine] = await Promise.all([testKafka.createTopic(), testKafka.createTopic(), testKafka.createTopic()]);
+  const topics = await consumerOnTestTopics(teardown, testKafka);
   const sale = await seedArmedSale(env, 10);
   const held = await env.reservations.reserve({ saleId: sale.saleId, tenantId: TENANT, orderId: 'o-own', userId: 'u-own', quantity: 1, nowMs: T0.getTime() });
   if (!held.ok) throw new Error(`hold refused: ${held.code}`);
@@ -30,33 +31,15 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
       T0,
     ).envelope;
   const sent = [foreign('o-foreign-1'), foreign('o-foreign-2'), events.created('o-own', sale, 1)];
-  const producer = testKafka.kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({ topic, acks: -1, messages: sent.map((envelope) => ({ key: sale.saleId, value: JSON.stringify(envelope) })) });
+  await topics.publish(...sent);
 
   const metrics = new Registry();
   const deps = { reservations: env.reservations, now: () => T0 };
-  const consumer = createEventConsumer({
-    consumer: 'inventory',
-    groupId: testKafka.groupId(),
-    kafka: testKafka.kafka,
-    pool: env.pool,
-    logger: env.logger,
-    metrics,
-    handlers: inventoryHandlers(deps),
-    batchHandlers: inventoryBatchHandlers(deps),
-    topicFor: () => topic,
-    deadLetterTopic: dlq,
-    quarantineTopic: quarantine,
-    consumerConfig: { maxWaitTimeInMs: 100 },
-  });
-  await consumer.start();
-  t.teardown(() => consumer.stop());
+  await topics.start({ consumer: 'inventory', pool: env.pool, logger: env.logger, metrics, handlers: inventoryHandlers(deps), batchHandlers: inventoryBatchHandlers(deps) });
 
   await waitFor(async () => (await bookState(env.pool, sale.skuId, 'o-own')).reservation, { what: "t1's own order handled after the refused ones", timeoutMs: 60_000 });
   const quarantined = await waitFor(async () => {
-    const records = await readDeadLetters(testKafka.kafka, quarantine);
+    const records = await readDeadLetters(testKafka.kafka, topics.quarantineTopic);
     return records.length >= 2 ? records : undefined;
   }, { what: 'two quarantine entries', timeoutMs: 30_000 });
 
@@ -83,7 +66,7 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
   t.equal(Number(saleRow[0]?.allocated), 9, "the sale's allocation moved by the own order only");
   const [dedupe] = await env.pool.query<RowDataPacket[]>('SELECT event_id FROM consumer_dedupe WHERE consumer = ? ORDER BY event_id', ['inventory']);
   t.same(dedupe.map((row) => row.event_id as string), [sent[2]!.id], 'a refused event leaves no dedupe row: a redrive would be judged again');
-  t.equal(await readDeadLetters(testKafka.kafka, dlq).then((records) => records.length), 0, 'nothing dead-lettered: refused, not failed');
+  t.equal(await readDeadLetters(testKafka.kafka, topics.deadLetterTopic).then((records) => records.length), 0, 'nothing dead-lettered: refused, not failed');
   const quarantinedTotal = (await metrics.getSingleMetric('event_quarantined_total')?.get())?.values.reduce((sum, value) => sum + value.value, 0);
   t.equal(quarantinedTotal, 2);
   t.same(await env.reservations.view(sale.saleId), { armedStock: 10, available: 9, held: 0, sold: 1 }, 'Redis counts only the own order as sold');

@@ -3,7 +3,8 @@
  * event whose tenant does not own the order is quarantined with its reason, the order does not
  * move, and the partition goes on to the next event.
  */
-import { createEnvelope, createEventConsumer, readDeadLetters } from '@flash-sale/events';
+import { createEnvelope, readDeadLetters } from '@flash-sale/events';
+import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
@@ -17,36 +18,24 @@ t.test("payment.completed claiming another tenant than the order's: quarantined 
   const saleId = await h.armSale();
   const placed = await h.app.inject(placeOrderRequest(h.token({ userId: 'buyer' }), randomUUID(), { sale_id: saleId, quantity: 1 }));
   const orderId = placed.json().id as string;
-  const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
-  const [topic, dlq, quarantine] = await Promise.all([createTopic(), createTopic(), createTopic()]);
+  const testKafka = await createTestKafka(t.teardown.bind(t));
+  const topics = await consumerOnTestTopics(t.teardown.bind(t), testKafka);
 
   const completed = (tenantId: string, paymentId: string) =>
     createEnvelope('payment.completed.v1', { payment_id: paymentId, order_id: orderId, transaction_id: `tx-${paymentId}`, amount_minor: 1999, currency: 'EUR' }, orderId, { source: 'payment', tenantId, correlationId: 'c-1' }, new Date());
   const foreign = completed('t2', 'pay-foreign');
   const own = completed('t1', 'pay-own');
-  const producer = kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({ topic, acks: -1, messages: [foreign, own].map((event) => ({ key: orderId, value: JSON.stringify(event) })) });
-
-  const consumer = createEventConsumer({
+  await topics.publish(foreign, own);
+  await topics.start({
     consumer: 'order',
-    groupId: groupId(),
-    kafka,
     pool: h.db.pool,
     logger: createLogger({ service: 'order', level: 'silent' }),
     metrics: createMetricsRegistry('order'),
     handlers: orderEventHandlers(() => h.clock.now),
-    topicFor: () => topic,
-    deadLetterTopic: dlq,
-    quarantineTopic: quarantine,
-    consumerConfig: { maxWaitTimeInMs: 100 },
   });
-  await consumer.start();
-  t.teardown(() => consumer.stop());
 
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'PAID', { what: 'the own payment handled', timeoutMs: 60_000 });
-  const [entry] = (await readDeadLetters(kafka, quarantine)).map((record) => record.entry);
+  const [entry] = (await readDeadLetters(testKafka.kafka, topics.quarantineTopic)).map((record) => record.entry);
   t.match(entry, {
     kind: 'quarantined',
     event: { id: foreign.id, type: 'payment.completed.v1' },
@@ -59,5 +48,5 @@ t.test("payment.completed claiming another tenant than the order's: quarantined 
     [['PENDING', null], ['PAID', own.id]],
     'the foreign event made no transition',
   );
-  t.same(await readDeadLetters(kafka, dlq), [], 'nothing dead-lettered: refused, not failed');
+  t.same(await readDeadLetters(testKafka.kafka, topics.deadLetterTopic), [], 'nothing dead-lettered: refused, not failed');
 });

@@ -3,7 +3,8 @@
  * events whose tenant does not own the order view are quarantined with their reason, the view does
  * not move, and the partition goes on to the next event.
  */
-import { createEnvelope, createEventConsumer, readDeadLetters } from '@flash-sale/events';
+import { createEnvelope, readDeadLetters } from '@flash-sale/events';
+import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createMetricsRegistry } from '@flash-sale/service-kit';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import t from 'tap';
@@ -12,8 +13,8 @@ import { TENANT, createPaymentHarness } from './support/payment-harness.ts';
 t.test("order events claiming another tenant than the order view's: quarantined with TENANT_MISMATCH, the view untouched, the next event handled", async (t) => {
   const h = await createPaymentHarness(t.teardown.bind(t));
   const order = await h.orderCreated({ totalMinor: 1250 });
-  const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
-  const [topic, dlq, quarantine] = await Promise.all([createTopic(), createTopic(), createTopic()]);
+  const testKafka = await createTestKafka(t.teardown.bind(t));
+  const topics = await consumerOnTestTopics(t.teardown.bind(t), testKafka);
 
   const envelope = (type: string, tenantId: string, payload: Record<string, unknown>) =>
     createEnvelope(type, { order_id: order.order_id, sale_id: 'sale-1', sku_id: 'sku-1', quantity: 1, ...payload }, order.order_id, { source: 'order', tenantId, correlationId: 'c-1' }, new Date());
@@ -26,32 +27,14 @@ t.test("order events claiming another tenant than the order view's: quarantined 
   });
   const foreignCancelled = envelope('order.cancelled.v1', 't2', { reason: 'not yours' });
   const ownCancelled = envelope('order.cancelled.v1', TENANT, { reason: 'changed my mind' });
-  const producer = kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({ topic, acks: -1, messages: [foreignCreated, foreignCancelled, ownCancelled].map((event) => ({ key: order.order_id, value: JSON.stringify(event) })) });
-
-  const consumer = createEventConsumer({
-    consumer: 'payment',
-    groupId: groupId(),
-    kafka,
-    pool: h.db.pool,
-    logger: h.logger,
-    metrics: createMetricsRegistry('payment'),
-    handlers: h.handlers,
-    topicFor: () => topic,
-    deadLetterTopic: dlq,
-    quarantineTopic: quarantine,
-    consumerConfig: { maxWaitTimeInMs: 100 },
-  });
-  await consumer.start();
-  t.teardown(() => consumer.stop());
+  await topics.publish(foreignCreated, foreignCancelled, ownCancelled);
+  await topics.start({ consumer: 'payment', pool: h.db.pool, logger: h.logger, metrics: createMetricsRegistry('payment'), handlers: h.handlers });
 
   const view = async () =>
     (await h.query<{ tenant_id: string; user_id: string; total_minor: string; status: string; last_event_id: string }>('SELECT tenant_id, user_id, total_minor, status, last_event_id FROM order_view WHERE order_id = ?', [order.order_id]))[0];
   await waitFor(async () => (await view())?.status === 'CANCELLED', { what: 'the own cancellation handled', timeoutMs: 60_000 });
   const quarantined = await waitFor(async () => {
-    const records = await readDeadLetters(kafka, quarantine);
+    const records = await readDeadLetters(testKafka.kafka, topics.quarantineTopic);
     return records.length >= 2 ? records : undefined;
   }, { what: 'two quarantine entries', timeoutMs: 30_000 });
   t.same(
@@ -59,5 +42,5 @@ t.test("order events claiming another tenant than the order view's: quarantined 
     [foreignCreated, foreignCancelled].map((event) => [event.id, 'TENANT_MISMATCH', { event_tenant: 't2', aggregate_kind: 'order_view', aggregate_id: order.order_id, aggregate_tenant: TENANT }]),
   );
   t.match(await view(), { tenant_id: TENANT, user_id: order.user_id, total_minor: '1250', status: 'CANCELLED', last_event_id: ownCancelled.id }, 'only the own event changed the view');
-  t.same(await readDeadLetters(kafka, dlq), [], 'nothing dead-lettered: refused, not failed');
+  t.same(await readDeadLetters(testKafka.kafka, topics.deadLetterTopic), [], 'nothing dead-lettered: refused, not failed');
 });
