@@ -3,45 +3,16 @@
  * of the order-created topic, and which Redis node is the master (and which its replica) of the
  * sale's slot. Both move during a run (a failover, a broker restart), so neither is known ahead.
  */
+import calculateSlot from 'cluster-key-slot';
+import { Partitioners } from 'kafkajs';
 
 /**
- * Kafka's murmur2 (the Java client's default partitioner, which the outbox relay uses too): the
- * partition a key lands on is `(murmur2(key) & 0x7fffffff) % partitions` whichever client wrote it.
+ * The partition the outbox relay's producer puts a key on: kafkajs's default partitioner, the Java
+ * client's murmur2 placement (`(murmur2(key) & 0x7fffffff) % partitions`), asked the same way.
  */
-export function murmur2(key: string): number {
-  const data = Buffer.from(key, 'utf8');
-  const length = data.length;
-  const seed = 0x9747b28c;
-  const m = 0x5bd1e995;
-  const r = 24;
-  let h = seed ^ length;
-  const length4 = Math.floor(length / 4);
-  for (let i = 0; i < length4; i += 1) {
-    const i4 = i * 4;
-    let k = ((data[i4] ?? 0) & 0xff) + (((data[i4 + 1] ?? 0) & 0xff) << 8) + (((data[i4 + 2] ?? 0) & 0xff) << 16) + (((data[i4 + 3] ?? 0) & 0xff) << 24);
-    k = Math.imul(k, m);
-    k ^= k >>> r;
-    k = Math.imul(k, m);
-    h = Math.imul(h, m);
-    h ^= k;
-  }
-  // The Java loop's switch falls through from 3 to 1 tail bytes; spelled out as ifs.
-  const tail = length & ~3;
-  const rest = length % 4;
-  if (rest === 3) h ^= ((data[tail + 2] ?? 0) & 0xff) << 16;
-  if (rest >= 2) h ^= ((data[tail + 1] ?? 0) & 0xff) << 8;
-  if (rest >= 1) {
-    h ^= (data[tail] ?? 0) & 0xff;
-    h = Math.imul(h, m);
-  }
-  h ^= h >>> 13;
-  h = Math.imul(h, m);
-  h ^= h >>> 15;
-  return h | 0;
-}
-
 export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % partitions;
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
+  return Partitioners.DefaultPartitioner()({ topic: 'lookup', partitionMetadata, message: { key, value: null } });
 }
 
 export interface RedisNodeLine {
@@ -85,18 +56,5 @@ export function slotOwners(nodes: readonly RedisNodeLine[], slot: number): { mas
   return { master, replica };
 }
 
-/** Redis Cluster's slot of a key: CRC16 (XMODEM) of its hash tag, modulo 16384. */
-export function keySlot(key: string): number {
-  const open = key.indexOf('{');
-  let hashed = key;
-  if (open >= 0) {
-    const close = key.indexOf('}', open + 1);
-    if (close > open + 1) hashed = key.slice(open + 1, close);
-  }
-  let crc = 0;
-  for (const byte of Buffer.from(hashed, 'utf8')) {
-    crc ^= byte << 8;
-    for (let bit = 0; bit < 8; bit += 1) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
-  }
-  return crc % 16384;
-}
+/** Redis Cluster's slot of a key: CRC16 (XMODEM) of its hash tag, modulo 16384 (the `cluster-key-slot` ioredis uses). */
+export const keySlot = (key: string): number => calculateSlot(key);
