@@ -90,12 +90,22 @@ export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } 
  */
 export async function transitionOrder(
   tx: PoolConnection,
-  input: { orderId: string; command: OrderCommand; cause: string; sourceEventId?: string | null; now: Date; set?: { paymentId?: string } },
+  input: {
+    orderId: string;
+    command: OrderCommand;
+    cause: string;
+    sourceEventId?: string | null;
+    now: Date;
+    set?: { paymentId?: string };
+    /** Given the locked order's tenant before anything changes; throws to refuse (a consumer's tenant check). */
+    checkTenant?: (tenantId: string) => void;
+  },
 ): Promise<TransitionResult> {
   const rule = TRANSITIONS[input.command];
-  const [current] = await tx.query<RowDataPacket[]>('SELECT status FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
+  const [current] = await tx.query<RowDataPacket[]>('SELECT status, tenant_id FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
   const from = current[0]?.status as OrderStatus | undefined;
   if (!from) return { ok: false, current: null };
+  input.checkTenant?.(String(current[0]?.tenant_id));
   const extra = input.set?.paymentId ? ', payment_id = ?' : '';
   const params: unknown[] = [rule.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, rule.from];
   const [result] = await tx.query<ResultSetHeader>(`UPDATE orders SET status = ?, updated_at = ?${extra} WHERE id = ? AND status IN (?)`, params);

@@ -34,9 +34,9 @@ async function lockOwnedOrder(tx: PoolConnection, event: { metadata: { tenant_id
 export function orderEventHandlers(now: () => Date): Record<string, EventHandler> {
   const paymentCompleted: Handlers['payment.completed.v1'] = async (event, ctx) => {
     const at = now();
-    await lockOwnedOrder(ctx.tx, event, event.payload.order_id);
     const result = await transitionOrder(ctx.tx, {
       orderId: event.payload.order_id,
+      checkTenant: (tenantId) => assertTenant(event, { kind: 'order', id: event.payload.order_id, tenantId }),
       command: 'pay',
       cause: `payment ${event.payload.payment_id} completed (transaction ${event.payload.transaction_id})`,
       sourceEventId: event.id,
