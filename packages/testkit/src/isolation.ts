@@ -144,17 +144,31 @@ export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
     groupId: () => uniqueName('group'),
     createTopic: async (options = {}) => {
       const topic = options.topic ?? `test.${uniqueName('topic').replace('_', '.')}.v1`;
-      // Not kafkajs's waitForLeaders: it fails on UNKNOWN_TOPIC_OR_PARTITION right after a create.
-      // The broker's default replication factor, as ensureTopics asks: 1 on the single stack, 3 on
-      // the cluster topology, so a test's topic is replicated like the platform's own.
-      await admin.createTopics({ topics: [{ numPartitions: 1, replicationFactor: -1, ...options, topic }], waitForLeaders: false });
-      await waitFor(
-        async () => {
-          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-          return metadata.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
-        },
-        { what: `leaders of topic ${topic}`, timeoutMs: 30_000, intervalMs: 100 },
-      );
+      // An admin of its own per topic: kafkajs refreshes metadata for every topic an admin has
+      // asked about, and on three brokers one that lags behind a create fails that refresh.
+      const creator = kafka.admin();
+      await creator.connect();
+      try {
+        // Not kafkajs's waitForLeaders: it fails on UNKNOWN_TOPIC_OR_PARTITION right after a create.
+        // The broker's default replication factor, as ensureTopics asks: 1 on the single stack, 3
+        // on the cluster topology, so a test's topic is replicated like the platform's own.
+        await creator.createTopics({ topics: [{ numPartitions: 1, replicationFactor: -1, ...options, topic }], waitForLeaders: false });
+        await waitFor(
+          async () => {
+            // Until the answering broker knows the topic it answers UNKNOWN_TOPIC_OR_PARTITION.
+            const metadata = await creator.fetchTopicMetadata({ topics: [topic] });
+            const partitions = metadata.topics[0]?.partitions ?? [];
+            if (partitions.length === 0 || !partitions.every((p) => p.leader >= 0)) return false;
+            // The broker that answered may know the topic before a partition's leader hosts it (a
+            // first send then fails with "This server does not host this topic-partition").
+            // Offsets are asked of each partition's leader and fail until it does.
+            return (await creator.fetchTopicOffsets(topic)).length === partitions.length;
+          },
+          { what: `leaders of topic ${topic}`, timeoutMs: 30_000, intervalMs: 100 },
+        );
+      } finally {
+        await creator.disconnect();
+      }
       created.push(topic);
       return topic;
     },
