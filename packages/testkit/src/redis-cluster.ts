@@ -93,6 +93,23 @@ const replicationState = async (port: number): Promise<'master' | 'replica' | 'o
 
 /** Starts cluster-enabled Redis servers (3 masters by default) and forms them into one cluster. */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisClusterServers> {
+  // Ports are chosen free and bound by the servers a moment later: on a busy machine another process
+  // can take one in between (that node never answers). A failed start stops its nodes, so the next
+  // attempt, on fresh ports, starts clean.
+  const failures: string[] = [];
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt += 1) {
+    try {
+      return await startRedisClusterOnce(options);
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  throw new Error(`a Redis Cluster did not start in ${START_ATTEMPTS} attempts: ${failures.join('; ')}`);
+}
+
+const START_ATTEMPTS = 3;
+
+async function startRedisClusterOnce(options: RedisClusterOptions): Promise<RedisClusterServers> {
   const masters = options.masters ?? 3;
   const replicasPerMaster = options.replicasPerMaster ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));

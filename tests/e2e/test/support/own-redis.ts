@@ -9,7 +9,8 @@
  *   replica each, the shape of the shared one, so the order service can wait for a replica's
  *   acknowledgement of each reservation as it does on that topology (docs/adr/0009-redis-failover.md).
  */
-import { startRedisCluster, type RedisClusterServers } from '@flash-sale/testkit';
+import { createRedis } from '@flash-sale/service-kit';
+import { clusterNodesOf, startRedisCluster } from '@flash-sale/testkit';
 import { Cluster, Redis } from 'ioredis';
 import { startPrivateRedis } from './private-redis.ts';
 import { claimRedisDatabase } from './redis-database.ts';
@@ -28,28 +29,9 @@ export interface OwnRedis {
   release(): Promise<void>;
 }
 
-const CLUSTER_START_ATTEMPTS = 3;
-
-/**
- * A private cluster, started again on fresh ports when a start fails: the ports are chosen free and
- * then bound by the servers a moment later, and on a busy machine another process can take one in
- * between (a node then never answers), or the free-port check itself fails with EADDRINUSE.
- */
-async function startPrivateCluster(): Promise<RedisClusterServers> {
-  const failures: string[] = [];
-  for (let attempt = 1; attempt <= CLUSTER_START_ATTEMPTS; attempt += 1) {
-    try {
-      return await startRedisCluster({ replicasPerMaster: 1 });
-    } catch (error) {
-      failures.push(error instanceof Error ? error.message : String(error));
-    }
-  }
-  throw new Error(`a private Redis Cluster did not start in ${CLUSTER_START_ATTEMPTS} attempts: ${failures.join('; ')}`);
-}
-
 /** The topology the environment names: cluster when `REDIS_CLUSTER_NODES` lists nodes. */
 export function redisTopology(env: NodeJS.ProcessEnv = process.env): Topology {
-  return (env.REDIS_CLUSTER_NODES ?? '').split(',').some((node) => node.trim() !== '') ? 'cluster' : 'single';
+  return clusterNodesOf(env).length > 0 ? 'cluster' : 'single';
 }
 
 /**
@@ -59,11 +41,9 @@ export function redisTopology(env: NodeJS.ProcessEnv = process.env): Topology {
  */
 export async function ownRedis(sharedRedisUrl: string, options: { wipeable?: boolean } = {}, env: NodeJS.ProcessEnv = process.env): Promise<OwnRedis> {
   if (redisTopology(env) === 'cluster') {
-    const servers = await startPrivateCluster();
-    const admin = new Cluster(
-      servers.nodes.map((node) => ({ host: node.slice(0, node.lastIndexOf(':')), port: Number(node.slice(node.lastIndexOf(':') + 1)) })),
-      { scaleReads: 'master', redisOptions: { maxRetriesPerRequest: 3 } },
-    );
+    const servers = await startRedisCluster({ replicasPerMaster: 1 });
+    const admin = createRedis({ REDIS_URL: servers.url, REDIS_CLUSTER_NODES: servers.nodes });
+    if (!(admin instanceof Cluster)) throw new Error('a Redis Cluster target gave a single-server client');
     // A refused connect after the cluster stopped is expected; the wipe's commands report real failures.
     admin.on('error', () => undefined);
     return {
