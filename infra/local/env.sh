@@ -30,6 +30,7 @@ if [ -n "${STACK_ENV_TOPOLOGY:-}" ] && [ "$STACK_ENV_TOPOLOGY" != "$STACK_TOPOLO
     ORDER_MYSQL_URL PAYMENT_MYSQL_URL INVENTORY_MYSQL_URL RECONCILER_MYSQL_URL \
     ORDER_MYSQL_ADMIN_URL PAYMENT_MYSQL_ADMIN_URL INVENTORY_MYSQL_ADMIN_URL RECONCILER_MYSQL_ADMIN_URL \
     RECONCILER_ORDER_MYSQL_URL RECONCILER_PAYMENT_MYSQL_URL RECONCILER_INVENTORY_MYSQL_URL \
+    ORDER_REDIS_URL PAYMENT_REDIS_URL INVENTORY_REDIS_URL RECONCILER_REDIS_URL \
     SERVICE_INSTANCES
 fi
 export STACK_ENV_TOPOLOGY="$STACK_TOPOLOGY"
@@ -112,6 +113,15 @@ reconciler_mysql_url() {
 export RECONCILER_ORDER_MYSQL_URL="${RECONCILER_ORDER_MYSQL_URL:-$(reconciler_mysql_url order)}"
 export RECONCILER_PAYMENT_MYSQL_URL="${RECONCILER_PAYMENT_MYSQL_URL:-$(reconciler_mysql_url payment)}"
 export RECONCILER_INVENTORY_MYSQL_URL="${RECONCILER_INVENTORY_MYSQL_URL:-$(reconciler_mysql_url inventory)}"
+# Each service reaches Redis as a user of its own, limited to its keys, channels and commands
+# (services/*/src/infra/redis-access.ts; `npm run redis:acl` prints the rules). The stack's
+# preparation creates the users from these URLs on every node. REDIS_URL stays the default user:
+# the stack's own tooling and the tests, which isolate their keys by prefix.
+service_redis_url() { local server="${REDIS_URL#*://}"; echo "redis://$(service_user "$1"):${1}-redis-local-only@${server#*@}"; }
+export ORDER_REDIS_URL="${ORDER_REDIS_URL:-$(service_redis_url order)}"
+export PAYMENT_REDIS_URL="${PAYMENT_REDIS_URL:-$(service_redis_url payment)}"
+export INVENTORY_REDIS_URL="${INVENTORY_REDIS_URL:-$(service_redis_url inventory)}"
+export RECONCILER_REDIS_URL="${RECONCILER_REDIS_URL:-$(service_redis_url reconciler)}"
 
 # Ports of the services `npm start` runs, and where the demo, load runs and CLIs find them.
 export ORDER_PORT="${ORDER_PORT:-3001}" PAYMENT_PORT="${PAYMENT_PORT:-3002}" INVENTORY_PORT="${INVENTORY_PORT:-3003}"

@@ -35,7 +35,11 @@ maxmemory-policy noeviction
 # A replica's first sync (and its resync after a failover) starts at once, not after 5 s.
 repl-diskless-sync-delay 0
 logfile $dir/redis.log
+# The services' users (scripts/stack/redis-users.ts, applied to every node and saved by the stack's
+# preparation: ACLs are not replicated, and a node that restarts loads them from here).
+aclfile $dir/users.acl
 CONF
+  touch "$dir/users.acl"
   log "starting node on $STACK_HOST:$port"
   setsid redis-server "$dir/redis.conf" </dev/null >/dev/null 2>&1 &
   echo $! > "$(pid_file "redis-cluster-$port")"

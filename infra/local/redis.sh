@@ -22,7 +22,10 @@ appendfsync always
 save ""
 maxmemory-policy noeviction
 logfile $DIR/redis.log
+# The services' users (scripts/stack/redis-users.ts, applied and saved by the stack's preparation).
+aclfile $DIR/users.acl
 CONF
+  touch "$DIR/users.acl"
   log "starting on $STACK_HOST:$REDIS_PORT"
   setsid redis-server "$DIR/redis.conf" </dev/null >/dev/null 2>&1 &
   echo $! > "$(pid_file redis)"

@@ -1,10 +1,12 @@
-// Applies every service's migrations and creates the declared Kafka topics. Idempotent.
+// Applies every service's migrations, creates the declared Kafka topics and the services' Redis
+// users. Idempotent.
 import { ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
 import { grantStatements } from '../../services/reconciler/src/infra/grants.ts';
+import { applyRedisUsers, redisUsers } from './redis-users.ts';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const adminUrl = process.env.MYSQL_ADMIN_URL;
@@ -57,3 +59,6 @@ try {
 } finally {
   await admin.disconnect();
 }
+
+const redisNodes = await applyRedisUsers(process.env, (line) => console.error(`[prepare] ${line}`));
+console.error(`[prepare] redis users: ${redisUsers().map((user) => user.user).join(', ') || 'none'} on ${redisNodes} node(s)`);

@@ -108,6 +108,11 @@ interface Window {
  * (P − 1) × `localShare` × max, and a window starts in Redis up to one flush interval after its
  * first request.
  */
+/** Where a service's budget windows live: `<keyPrefix>rate:<service>:<bucket>:<identity>`. */
+export function rateLimitNamespace(service: string, keyPrefix = ''): string {
+  return `${keyPrefix}rate:${service}:`;
+}
+
 export class RateLimiter {
   readonly #redis: RedisClient & RateWindowCommand;
   readonly #namespace: string;
@@ -132,7 +137,7 @@ export class RateLimiter {
     // One script call per window instead of a MULTI of five commands: ioredis's cost is per command.
     options.redis.defineCommand('rateWindowAdd', { numberOfKeys: 1, lua: RATE_WINDOW });
     this.#redis = options.redis as RedisClient & RateWindowCommand;
-    this.#namespace = `${options.keyPrefix ?? ''}rate:${options.service}:`;
+    this.#namespace = rateLimitNamespace(options.service, options.keyPrefix);
     this.#localShare = Math.min(1, Math.max(0, options.localShare ?? 0.5));
     this.#flushMs = options.flushMs ?? 20;
     this.#maxTracked = options.maxTracked ?? 100_000;

@@ -1,0 +1,25 @@
+/**
+ * What the inventory service may do in Redis (its ACL user; packages/service-kit/src/redis-access.ts):
+ * arm and close sales, read their books, and commit or release the units of orders it hears about.
+ * It takes no reservation: a buyer's units, Idempotency-Key records and the buyers set are the
+ * order service's, so the reservation script is refused to it.
+ */
+import { rateLimitGrant, type RedisAccess } from '@flash-sale/service-kit';
+import { rebuildKeys, saleKeys, stockReturnedChannel } from '@flash-sale/stock-reservations';
+
+const sale = saleKeys('', '*');
+
+export const inventoryRedisAccess: RedisAccess = {
+  service: 'inventory',
+  keys: [
+    { pattern: sale.meta, why: 'a sale as armed (arm, close)' },
+    { pattern: sale.stock, why: 'available, held and sold units' },
+    { pattern: sale.orders, why: 'each order\'s hold (commit, release)' },
+    { pattern: sale.users, why: 'units per buyer, given back on release' },
+    { pattern: sale.expiry, why: 'holds by expiry, left on commit or release' },
+    { pattern: rebuildKeys('', '*').lock, why: 'a rebuild in progress (close waits for it)' },
+    rateLimitGrant('inventory'),
+  ],
+  channels: [stockReturnedChannel('')],
+  bullmq: false,
+};
