@@ -66,7 +66,12 @@ fi
 export MYSQL_ADMIN_USER="${MYSQL_ADMIN_USER:-flashsale_admin}"
 export MYSQL_ADMIN_PASSWORD="${MYSQL_ADMIN_PASSWORD:-admin-local-only}"
 export MYSQL_ADMIN_URL="${MYSQL_ADMIN_URL:-mysql://$MYSQL_ADMIN_USER:$MYSQL_ADMIN_PASSWORD@$STACK_HOST:$stack_admin_port}"
-export REDIS_URL="${REDIS_URL:-$stack_redis_url}"
+# Redis's default user is the stack's administrator (the preparation, the stack scripts, the tests);
+# it has a password, so a process that reaches Redis without credentials can do nothing. The services
+# have users of their own (below). redis-cli reads REDISCLI_AUTH.
+export REDIS_ADMIN_PASSWORD="${REDIS_ADMIN_PASSWORD:-admin-redis-local-only}"
+export REDISCLI_AUTH="$REDIS_ADMIN_PASSWORD"
+export REDIS_URL="${REDIS_URL:-${stack_redis_url/redis:\/\//redis://default:$REDIS_ADMIN_PASSWORD@}}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-$stack_kafka_brokers}"
 unset stack_redis_url stack_kafka_brokers stack_admin_port
 
@@ -116,7 +121,7 @@ export RECONCILER_INVENTORY_MYSQL_URL="${RECONCILER_INVENTORY_MYSQL_URL:-$(recon
 # Each service reaches Redis as a user of its own, limited to its keys, channels and commands
 # (services/*/src/infra/redis-access.ts; `npm run redis:acl` prints the rules). The stack's
 # preparation creates the users from these URLs on every node. REDIS_URL stays the default user:
-# the stack's own tooling and the tests, which isolate their keys by prefix.
+# the stack's own tooling and the tests, which isolate their keys by prefix or run servers of their own.
 service_redis_url() { local server="${REDIS_URL#*://}"; echo "redis://$(service_user "$1"):${1}-redis-local-only@${server#*@}"; }
 export ORDER_REDIS_URL="${ORDER_REDIS_URL:-$(service_redis_url order)}"
 export PAYMENT_REDIS_URL="${PAYMENT_REDIS_URL:-$(service_redis_url payment)}"

@@ -61,3 +61,13 @@ apt_install() { # <binary> <debian package...>
 # iptables for the chaos run's network partitions (tests/chaos): its rules go into a network
 # namespace the run creates, never the host's.
 ensure_iptables() { apt_install iptables iptables; }
+
+# A Redis node's ACL file (`aclfile` in its configuration): the default user is the stack's
+# administrator, with REDIS_ADMIN_PASSWORD; the services' users (saved there by the stack's
+# preparation, scripts/stack/redis-users.ts) are kept as they are.
+write_redis_acl_file() { # <file>
+  local file="$1" kept=""
+  [ -f "$file" ] && kept="$(grep -v '^user default ' "$file" || true)"
+  { echo "user default on >$REDIS_ADMIN_PASSWORD ~* &* +@all"; [ -n "$kept" ] && echo "$kept"; } > "$file.new"
+  mv "$file.new" "$file"
+}

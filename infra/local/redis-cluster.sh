@@ -39,7 +39,7 @@ logfile $dir/redis.log
 # preparation: ACLs are not replicated, and a node that restarts loads them from here).
 aclfile $dir/users.acl
 CONF
-  touch "$dir/users.acl"
+  write_redis_acl_file "$dir/users.acl"
   log "starting node on $STACK_HOST:$port"
   setsid redis-server "$dir/redis.conf" </dev/null >/dev/null 2>&1 &
   echo $! > "$(pid_file "redis-cluster-$port")"

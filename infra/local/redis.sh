@@ -25,7 +25,7 @@ logfile $DIR/redis.log
 # The services' users (scripts/stack/redis-users.ts, applied and saved by the stack's preparation).
 aclfile $DIR/users.acl
 CONF
-  touch "$DIR/users.acl"
+  write_redis_acl_file "$DIR/users.acl"
   log "starting on $STACK_HOST:$REDIS_PORT"
   setsid redis-server "$DIR/redis.conf" </dev/null >/dev/null 2>&1 &
   echo $! > "$(pid_file redis)"

@@ -40,7 +40,7 @@ const serviceUrl = (service: Service) => env(`${service.toUpperCase()}_MYSQL_URL
 
 function redisCli(address: string, ...args: string[]): string {
   const [host = '', port = ''] = address.split(':');
-  const result = spawnSync('redis-cli', ['-h', host, '-p', port, ...args], { encoding: 'utf8' });
+  const result = spawnSync('redis-cli', ['-h', host, '-p', port, ...args], { encoding: 'utf8', env: { ...process.env, REDISCLI_AUTH: env('REDISCLI_AUTH') } });
   if (result.status !== 0) throw new Error(`redis-cli ${args.join(' ')} on ${address}: ${result.stderr}`);
   return result.stdout;
 }

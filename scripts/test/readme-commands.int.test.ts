@@ -66,6 +66,10 @@ const probes: Probe[] = [
   },
   { command: 'npm run schema:gate', expect: exitsZero },
   {
+    command: 'npm run redis:acl',
+    expect: (r) => exitsZero(r) ?? (/ACL SETUSER order_svc .*~sale:\{\*\}:meta/.test(r.out) ? (/redis-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no rules printed'),
+  },
+  {
     command: 'STACK_TOPOLOGY=cluster npm run stack:status',
     expect: (r) => exitsZero(r) ?? (/topology cluster/.test(r.out) && /127\.0\.0\.1:7001/.test(r.out) ? undefined : 'no line of the cluster topology'),
   },
@@ -118,6 +122,11 @@ t.test('every command in the README has a probe here', async (t) => {
     );
   }
 });
+
+// The probes run on the single stack, as a stranger's shell would. On the cluster pass of npm test
+// it is down: the stack:up probe starts it for the probes after it, and it is stopped again once
+// they are done, so the rest of the pass does not carry both stacks.
+if (!/ up /.test(stranger('npm run stack:status').out)) t.teardown(() => void stranger('npm run stack:stop'));
 
 for (const probe of probes) {
   if ('skip' in probe) continue;

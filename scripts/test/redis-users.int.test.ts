@@ -7,6 +7,7 @@
 import { createRedis, bullmqPrefix, type RedisClient } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, StockReservations, saleIdempotencyKey, saleKeys } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
@@ -62,6 +63,12 @@ t.test('every service has a user of its own on every node', async (t) => {
   t.same(redisUsers(stackEnv).map(({ user }) => user).sort(), ['inventory_svc', 'order_svc', 'payment_svc', 'reconciler_svc']);
   t.equal(nodeCount, nodes.length || 1, nodes.length ? 'all six cluster nodes' : 'the one server');
   for (const service of services) t.equal(String(await clients[service].ping()), 'PONG', `${service} connects as its user`);
+  // Without credentials a connection is refused: the default user, the stack's administrator, has a password.
+  const server = new URL(stackEnv.REDIS_URL!);
+  const stranger = new Redis({ host: server.hostname, port: Number(server.port), lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null });
+  t.teardown(() => stranger.disconnect());
+  await stranger.connect();
+  t.match(await refusal(stranger.set('sale:{any}:stock', '1')), /NOAUTH/, 'a connection without credentials can do nothing');
 });
 
 t.test('a sale goes through the services\' own users: inventory arms, order reserves with its Idempotency-Key, inventory commits, the reconciler reads the books', async (t) => {

@@ -12,6 +12,7 @@ const names = [
   'STACK_TOPOLOGY', 'MYSQL_ADMIN_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'KAFKA_BROKERS',
   'ORDER_MYSQL_URL', 'PAYMENT_MYSQL_URL', 'INVENTORY_MYSQL_URL', 'RECONCILER_MYSQL_URL',
   'RECONCILER_ORDER_MYSQL_URL', 'RECONCILER_PAYMENT_MYSQL_URL', 'RECONCILER_INVENTORY_MYSQL_URL',
+  'ORDER_REDIS_URL', 'PAYMENT_REDIS_URL', 'INVENTORY_REDIS_URL', 'RECONCILER_REDIS_URL',
 ] as const;
 type Name = (typeof names)[number];
 
@@ -43,7 +44,7 @@ t.test('without STACK_TOPOLOGY the single stack keeps one MariaDB, one Redis and
   for (const name of ['ORDER_MYSQL_URL', 'PAYMENT_MYSQL_URL', 'INVENTORY_MYSQL_URL', 'RECONCILER_MYSQL_URL', 'MYSQL_ADMIN_URL'] as const) {
     t.equal(port(values[name]), '3306', `${name} on the one server`);
   }
-  t.equal(values.REDIS_URL, 'redis://127.0.0.1:6379');
+  t.equal(new URL(values.REDIS_URL ?? 'redis://-').host, '127.0.0.1:6379');
   t.equal(values.KAFKA_BROKERS, '127.0.0.1:9092');
   t.equal(values.REDIS_CLUSTER_NODES, undefined, 'no cluster nodes: the clients stay on the single Redis');
 });
@@ -96,4 +97,20 @@ t.test('an unknown topology is refused with the two it knows', async (t) => {
   const { status, stderr } = environment('true', { STACK_TOPOLOGY: 'three-node' });
   t.not(status, 0);
   t.match(stderr, /STACK_TOPOLOGY must be single or cluster/);
+});
+
+t.test('Redis: REDIS_URL is the default user with a password, and each service has a user of its own on the same server, on both topologies', async (t) => {
+  for (const topology of ['single', 'cluster'] as const) {
+    const { values } = environment('true', { STACK_TOPOLOGY: topology });
+    const server = new URL(values.REDIS_URL ?? 'redis://-');
+    t.equal(server.username, 'default', `${topology}: REDIS_URL is the default user`);
+    t.ok(server.password, `${topology}: with a password`);
+    const users = (['ORDER', 'PAYMENT', 'INVENTORY', 'RECONCILER'] as const).map((service) => {
+      const url = new URL(values[`${service}_REDIS_URL`] ?? 'redis://-');
+      t.equal(url.host, server.host, `${topology}: ${service}_REDIS_URL is on REDIS_URL's server`);
+      t.ok(url.password && url.password !== server.password, `${topology}: ${service} has a password of its own`);
+      return user(url.toString());
+    });
+    t.same(users, ['order_svc', 'payment_svc', 'inventory_svc', 'reconciler_svc'], `${topology}: a user per service`);
+  }
 });

@@ -166,7 +166,9 @@ async function startRedisClusterOnce(options: RedisClusterOptions): Promise<Redi
       await waitFor(async () => (await clusterState(port)) !== 'down', { what: `redis-server on ${port}`, timeoutMs: 10_000, intervalMs: 50 });
     }
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
+    // These nodes have no password: the stack's (REDISCLI_AUTH, when infra/local/env.sh was sourced) would be refused.
+    const { REDISCLI_AUTH: _stackPassword, ...withoutPassword } = process.env;
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], { env: withoutPassword });
     for (const port of ports) {
       await waitFor(async () => (await clusterState(port)) === 'ok', { what: `cluster_state:ok on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
     }

@@ -1,4 +1,5 @@
 import { createConnection } from 'node:net';
+import { createRedis, type RedisTarget } from '@flash-sale/service-kit';
 import { Cluster } from 'ioredis';
 import t from 'tap';
 import { createTestRedisCluster, startRedisCluster } from '../src/index.ts';
@@ -28,14 +29,15 @@ t.test('a started cluster has three masters serving all 16384 slots, and stoppin
 
 t.test('a test cluster client removes the test’s keys from every master afterwards', async (t) => {
   let prefix = '';
-  let nodes: string[] = [];
+  let target: RedisTarget = { REDIS_URL: '' };
   await t.test('writes', async (t) => {
     const cluster = await createTestRedisCluster(t.teardown.bind(t));
     prefix = cluster.prefix;
-    nodes = cluster.target.REDIS_CLUSTER_NODES;
+    target = cluster.target;
     await Promise.all(Array.from({ length: 50 }, (_, i) => cluster.redis.set(`${cluster.prefix}k${i}`, 'v')));
   });
-  const check = new Cluster(nodes.map((node) => ({ host: node.split(':')[0] ?? '', port: Number(node.split(':')[1]) })));
+  // With REDIS_URL's credentials: the cluster topology's nodes refuse a client without them.
+  const check = createRedis(target) as Cluster;
   t.teardown(() => check.disconnect());
   await check.cluster('INFO');
   let left = 0;

@@ -417,7 +417,8 @@ try {
   if (prepared.code !== 0) throw new Error(`migrations and topics failed:\n${prepared.stderr}`);
   say('migrated every schema and created every topic');
   // The lookups of the cluster's faults (createTestKafka) read the servers from the environment.
-  Object.assign(process.env, { MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL, REDIS_URL: env.REDIS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS });
+  // redis-cli (the Redis faults) authenticates as the private stack's default user through REDISCLI_AUTH.
+  Object.assign(process.env, { MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL, REDIS_URL: env.REDIS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS, REDISCLI_AUTH: env.REDISCLI_AUTH ?? '' });
 
   // Webhook retries capped low, so a payment service that was down hears of its payments within the settle wait.
   services = await createServiceProcesses({ repoRoot, env: { ...env, PROVIDER_RETRY_BASE_MS: '200', PROVIDER_RETRY_MAX_MS: '3000' }, logDir, topology });
