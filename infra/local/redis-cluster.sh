@@ -38,6 +38,9 @@ logfile $dir/redis.log
 # The services' users (scripts/stack/redis-users.ts, applied to every node and saved by the stack's
 # preparation: ACLs are not replicated, and a node that restarts loads them from here).
 aclfile $dir/users.acl
+# A replica syncs from its master as the default user, which has a password (infra/local/env.sh).
+masteruser default
+masterauth $REDIS_ADMIN_PASSWORD
 CONF
   write_redis_acl_file "$dir/users.acl"
   log "starting node on $STACK_HOST:$port"
