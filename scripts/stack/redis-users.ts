@@ -4,8 +4,8 @@
 // are not replicated), and saves them to each node's ACL file so a restarted node has them.
 //   node scripts/stack/redis-users.ts --print   the ACL SETUSER lines, passwords left out
 //   node scripts/stack/redis-users.ts           apply them (REDIS_URL: the default user's server)
-import { Redis } from 'ioredis';
-import { aclRules, redisCredentials, type RedisAccess } from '@flash-sale/service-kit';
+import { Cluster } from 'ioredis';
+import { aclRules, createRedis, redisCredentials, type RedisAccess } from '@flash-sale/service-kit';
 import { inventoryRedisAccess } from '../../services/inventory/src/infra/redis-access.ts';
 import { orderRedisAccess } from '../../services/order/src/infra/redis-access.ts';
 import { paymentRedisAccess } from '../../services/payment/src/infra/redis-access.ts';
@@ -29,40 +29,32 @@ export function redisUsers(env: NodeJS.ProcessEnv = process.env): RedisUser[] {
   });
 }
 
-/** Every node the stack runs: the cluster's nodes when REDIS_CLUSTER_NODES is set, else REDIS_URL's server. */
-function nodeUrls(env: NodeJS.ProcessEnv): string[] {
-  const server = env.REDIS_URL;
-  if (!server) throw new Error('REDIS_URL must be set (source infra/local/env.sh)');
-  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
-  if (nodes.length === 0) return [server];
-  // The nodes take the credentials and scheme of REDIS_URL, as the services' Cluster clients do.
-  return nodes.map((node) => {
-    const url = new URL(server);
-    url.host = node;
-    return url.toString();
-  });
-}
-
-/** Applies every user to every node and saves it there; returns the number of nodes. */
+/**
+ * Applies every user to every node, replicas included, and saves it there; returns the number of
+ * nodes. The nodes are those the client of `REDIS_URL` (and `REDIS_CLUSTER_NODES`) finds, as a
+ * service's client would.
+ */
 export async function applyRedisUsers(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): Promise<number> {
+  if (!env.REDIS_URL) throw new Error('REDIS_URL must be set (source infra/local/env.sh)');
   const users = redisUsers(env);
-  const urls = nodeUrls(env);
-  for (const url of urls) {
-    const node = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableReadyCheck: false });
-    try {
-      await node.connect();
-      for (const { user, rules } of users) await node.call('ACL', 'SETUSER', user, ...rules);
+  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  const client = createRedis({ REDIS_URL: env.REDIS_URL, REDIS_CLUSTER_NODES: nodes }, { maxRetriesPerRequest: 1 });
+  try {
+    if (client instanceof Cluster) await client.cluster('INFO'); // the slot map, and with it every node
+    const servers = client instanceof Cluster ? client.nodes('all') : [client];
+    for (const server of servers) {
+      for (const { user, rules } of users) await server.call('ACL', 'SETUSER', user, ...rules);
       try {
-        await node.call('ACL', 'SAVE');
+        await server.call('ACL', 'SAVE');
       } catch (error) {
         // A node started before it had an ACL file keeps the users until it restarts.
-        log(`${new URL(url).host}: users applied but not saved (${error instanceof Error ? error.message : String(error)})`);
+        log(`${server.options.host}:${server.options.port}: users applied but not saved (${error instanceof Error ? error.message : String(error)})`);
       }
-    } finally {
-      node.disconnect();
     }
+    return servers.length;
+  } finally {
+    client.disconnect();
   }
-  return urls.length;
 }
 
 /** The rules as an operator reviews them: one ACL SETUSER per service, the password left out. */

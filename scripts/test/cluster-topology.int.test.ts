@@ -7,6 +7,7 @@
  */
 import { allTopics } from '@flash-sale/events';
 import { spawnSync } from 'node:child_process';
+import { stackEnvironment } from './support/stack-environment.ts';
 import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import t from 'tap';
@@ -16,23 +17,9 @@ const skip = cluster ? false : 'the cluster topology runs only under STACK_TOPOL
 const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
 type Service = (typeof services)[number];
 
-// The addresses come from infra/local/env.sh itself, not from this process's environment: turbo
-// hands a test only the variables turbo.json names, and the cluster's are many.
-const root = new URL('../../', import.meta.url).pathname;
-const stackEnvironment: Record<string, string> = cluster
-  ? Object.fromEntries(
-      spawnSync('bash', ['-c', 'source infra/local/env.sh && env -0'], {
-        cwd: root,
-        env: { HOME: process.env.HOME ?? '/root', PATH: process.env.PATH ?? '/usr/bin:/bin', STACK_TOPOLOGY: 'cluster' },
-        encoding: 'utf8',
-      })
-        .stdout.split('\0')
-        .filter(Boolean)
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-    )
-  : {};
+const clusterEnvironment: Record<string, string> = cluster ? stackEnvironment('cluster') : {};
 const env = (name: string): string => {
-  const value = stackEnvironment[name];
+  const value = clusterEnvironment[name];
   if (!value) throw new Error(`infra/local/env.sh sets no ${name} for the cluster topology`);
   return value;
 };

@@ -8,24 +8,12 @@ import { createRedis, bullmqPrefix, type RedisClient } from '@flash-sale/service
 import { SALE_REBUILD_QUEUE, StockReservations, saleIdempotencyKey, saleKeys } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { applyRedisUsers, redisUsers } from '../stack/redis-users.ts';
+import { stackEnvironment } from './support/stack-environment.ts';
 
-// The users' URLs come from infra/local/env.sh itself: turbo hands a test only the variables
-// turbo.json names.
-const root = new URL('../../', import.meta.url).pathname;
-const stackEnv: NodeJS.ProcessEnv = Object.fromEntries(
-  spawnSync('bash', ['-c', 'source infra/local/env.sh && env -0'], {
-    cwd: root,
-    env: { HOME: process.env.HOME ?? '/root', PATH: process.env.PATH ?? '/usr/bin:/bin', STACK_TOPOLOGY: process.env.STACK_TOPOLOGY ?? 'single' },
-    encoding: 'utf8',
-  })
-    .stdout.split('\0')
-    .filter(Boolean)
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
+const stackEnv: NodeJS.ProcessEnv = stackEnvironment(process.env.STACK_TOPOLOGY ?? 'single');
 const nodes = (stackEnv.REDIS_CLUSTER_NODES ?? '').split(',').filter(Boolean);
 const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
 type Service = (typeof services)[number];

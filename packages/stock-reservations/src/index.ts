@@ -20,6 +20,6 @@ export {
 export { StockReservationError, type StockReservationErrorCode } from './errors.ts';
 export type { ReplicaAckOptions } from './replica-ack.ts';
 export { SoldOutHint, type SoldOutBuyers, type SoldOutHintOptions } from './sold-out-hint.ts';
-export { saleKeys, saleIdempotencyKey, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
+export { saleKeys, saleKeyGrants, saleIdempotencyKey, rebuildKeys, stockReturnedChannel, type SaleKeys, type RebuildKeys } from './keys.ts';
 export { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from './rebuild-queue.ts';
 export type { RedisClient } from './redis-client.ts';

@@ -83,3 +83,19 @@ export function rebuildKeys(keyPrefix: string, saleId: string): RebuildKeys {
 
 /** Pub/sub channel on which the scripts announce that a sold-out sale has stock again. */
 export const stockReturnedChannel = (keyPrefix: string) => `${keyPrefix}stock-returned`;
+
+/** What each key of a sale holds, for an ACL that grants it (services' `redis-access.ts`). */
+const SALE_KEY_PURPOSES: Record<keyof SaleKeys, string> = {
+  meta: 'a sale as armed',
+  stock: 'available, held and sold units',
+  orders: "each order's hold",
+  users: 'units per buyer (the per-user limit)',
+  expiry: 'holds by expiry',
+  buyers: 'who ever held units (replaying a 201 after sold out)',
+};
+
+/** Redis ACL key patterns (any sale) of the named keys of a sale, each with what it holds. */
+export function saleKeyGrants(...parts: (keyof SaleKeys)[]): { pattern: string; why: string }[] {
+  const keys = saleKeys('', '*');
+  return parts.map((part) => ({ pattern: keys[part], why: SALE_KEY_PURPOSES[part] }));
+}

@@ -40,24 +40,10 @@ async function replicationUp(replica: string): Promise<void> {
   }
 }
 
-/**
- * Six nodes with a 1 s node timeout. testkit's free-port probe throws (instead of trying another
- * port) when a random port is taken, which other tests on this machine make likely; so try again.
- */
-async function startClusterWithReplicas() {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await startRedisCluster({ replicasPerMaster: 1, nodeTimeoutMs: 1000 });
-    } catch (error) {
-      if (attempt >= 5 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    }
-  }
-}
-
 t.test(
   'a master fails over after losing writes it never replicated: a reservation answered without the replica’s acknowledgement is gone from the new master, while one that waits for it is refused and released instead, and every acknowledged hold survives',
   async (t) => {
-    const servers = await startClusterWithReplicas();
+    const servers = await startRedisCluster({ replicasPerMaster: 1, nodeTimeoutMs: 1000 });
     t.teardown(() => servers.stop());
     const redis = new Cluster(servers.nodes.map(hostPort), {
       enableAutoPipelining: true,

@@ -5,18 +5,12 @@
  * order service's, so the reservation script is refused to it.
  */
 import { rateLimitGrant, type RedisAccess } from '@flash-sale/service-kit';
-import { rebuildKeys, saleKeys, stockReturnedChannel } from '@flash-sale/stock-reservations';
-
-const sale = saleKeys('', '*');
+import { rebuildKeys, saleKeyGrants, stockReturnedChannel } from '@flash-sale/stock-reservations';
 
 export const inventoryRedisAccess: RedisAccess = {
   service: 'inventory',
   keys: [
-    { pattern: sale.meta, why: 'a sale as armed (arm, close)' },
-    { pattern: sale.stock, why: 'available, held and sold units' },
-    { pattern: sale.orders, why: 'each order\'s hold (commit, release)' },
-    { pattern: sale.users, why: 'units per buyer, given back on release' },
-    { pattern: sale.expiry, why: 'holds by expiry, left on commit or release' },
+    ...saleKeyGrants('meta', 'stock', 'orders', 'users', 'expiry'),
     { pattern: rebuildKeys('', '*').lock, why: 'a rebuild in progress (close waits for it)' },
     rateLimitGrant('inventory'),
   ],

@@ -5,20 +5,13 @@
  * touches a rebuild's staging keys or the reconciler's queue.
  */
 import { bullmqQueueGrant, rateLimitGrant, type RedisAccess } from '@flash-sale/service-kit';
-import { SALE_REBUILD_QUEUE, saleIdempotencyKey, saleKeys, stockReturnedChannel } from '@flash-sale/stock-reservations';
+import { SALE_REBUILD_QUEUE, saleIdempotencyKey, saleKeyGrants, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { EXPIRY_QUEUE } from '../workers/expiry.worker.ts';
-
-const sale = saleKeys('', '*');
 
 export const orderRedisAccess: RedisAccess = {
   service: 'order',
   keys: [
-    { pattern: sale.meta, why: 'a sale as armed (read by reserve)' },
-    { pattern: sale.stock, why: 'available, held and sold units' },
-    { pattern: sale.orders, why: 'each order\'s hold' },
-    { pattern: sale.users, why: 'units per buyer (the per-user limit)' },
-    { pattern: sale.expiry, why: 'holds by expiry' },
-    { pattern: sale.buyers, why: 'who ever held units (replaying a 201 after sold out)' },
+    ...saleKeyGrants('meta', 'stock', 'orders', 'users', 'expiry', 'buyers'),
     { pattern: saleIdempotencyKey('', '*', '*'), why: 'Idempotency-Key records, claimed with the units' },
     rateLimitGrant('order'),
     bullmqQueueGrant(EXPIRY_QUEUE, 'expires unpaid orders'),

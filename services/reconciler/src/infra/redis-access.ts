@@ -5,22 +5,17 @@
  * records and the buyers set stay the order service's.
  */
 import { bullmqQueueGrant, rateLimitGrant, type RedisAccess } from '@flash-sale/service-kit';
-import { SALE_REBUILD_QUEUE, rebuildKeys, saleKeys, stockReturnedChannel } from '@flash-sale/stock-reservations';
+import { SALE_REBUILD_QUEUE, rebuildKeys, saleKeyGrants, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { RECONCILIATION_QUEUE } from '../workers/reconciliation.scheduler.ts';
 
-const sale = saleKeys('', '*');
 const rebuild = rebuildKeys('', '*');
 
 export const reconcilerRedisAccess: RedisAccess = {
   service: 'reconciler',
   keys: [
-    { pattern: sale.meta, why: 'a sale as armed (rebuilt from MySQL)' },
-    { pattern: sale.stock, why: 'available, held and sold units (drift, rebuild)' },
-    { pattern: sale.orders, why: 'each order\'s hold (order books, orphan holds)' },
-    { pattern: sale.users, why: 'units per buyer (rebuild)' },
-    { pattern: sale.expiry, why: 'holds by expiry (orphan holds)' },
+    ...saleKeyGrants('meta', 'stock', 'orders', 'users', 'expiry'),
     { pattern: rebuild.lock, why: 'the fencing token of a rebuild' },
-    ...[rebuild.priorMeta, rebuild.orders, rebuild.users, rebuild.expiry, rebuild.counts].map((pattern) => ({ pattern, why: 'a rebuild\'s staging' })),
+    ...[rebuild.priorMeta, rebuild.orders, rebuild.users, rebuild.expiry, rebuild.counts].map((pattern) => ({ pattern, why: "a rebuild's staging" })),
     rateLimitGrant('reconciler'),
     bullmqQueueGrant(RECONCILIATION_QUEUE, 'scheduled reconciliation runs'),
     bullmqQueueGrant(SALE_REBUILD_QUEUE, 'rebuilds the order service asks for'),
