@@ -73,6 +73,15 @@ export REDIS_ADMIN_PASSWORD="${REDIS_ADMIN_PASSWORD:-admin-redis-local-only}"
 export REDISCLI_AUTH="$REDIS_ADMIN_PASSWORD"
 export REDIS_URL="${REDIS_URL:-${stack_redis_url/redis:\/\//redis://default:$REDIS_ADMIN_PASSWORD@}}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-$stack_kafka_brokers}"
+# Kafka authenticates every client (SASL/SCRAM-SHA-512) and its authorizer allows a principal only
+# what the event catalog grants it (docs/adr/0013-kafka-principals.md; `npm run kafka:acl` prints
+# the grants). The administrator is the brokers' own identity and a super user: the stack's tooling
+# and the tests, which isolate their topics by prefix, connect as it. The services have principals
+# of their own (below), created with the brokers' storage.
+export KAFKA_ADMIN_USER="${KAFKA_ADMIN_USER:-admin}"
+export KAFKA_ADMIN_PASSWORD="${KAFKA_ADMIN_PASSWORD:-admin-kafka-local-only}"
+export KAFKA_SASL_USERNAME="${KAFKA_SASL_USERNAME:-$KAFKA_ADMIN_USER}"
+export KAFKA_SASL_PASSWORD="${KAFKA_SASL_PASSWORD:-$KAFKA_ADMIN_PASSWORD}"
 unset stack_redis_url stack_kafka_brokers stack_admin_port
 
 # service name -> database, user, password (local-only)
@@ -127,6 +136,12 @@ export ORDER_REDIS_URL="${ORDER_REDIS_URL:-$(service_redis_url order)}"
 export PAYMENT_REDIS_URL="${PAYMENT_REDIS_URL:-$(service_redis_url payment)}"
 export INVENTORY_REDIS_URL="${INVENTORY_REDIS_URL:-$(service_redis_url inventory)}"
 export RECONCILER_REDIS_URL="${RECONCILER_REDIS_URL:-$(service_redis_url reconciler)}"
+# Each service's Kafka principal: the user name is the service's (order_svc, …), as in MariaDB and Redis.
+service_kafka_password() { echo "${1}-kafka-local-only"; }
+export ORDER_KAFKA_PASSWORD="${ORDER_KAFKA_PASSWORD:-$(service_kafka_password order)}"
+export PAYMENT_KAFKA_PASSWORD="${PAYMENT_KAFKA_PASSWORD:-$(service_kafka_password payment)}"
+export INVENTORY_KAFKA_PASSWORD="${INVENTORY_KAFKA_PASSWORD:-$(service_kafka_password inventory)}"
+export RECONCILER_KAFKA_PASSWORD="${RECONCILER_KAFKA_PASSWORD:-$(service_kafka_password reconciler)}"
 
 # Ports of the services `npm start` runs, and where the demo, load runs and CLIs find them.
 export ORDER_PORT="${ORDER_PORT:-3001}" PAYMENT_PORT="${PAYMENT_PORT:-3002}" INVENTORY_PORT="${INVENTORY_PORT:-3003}"

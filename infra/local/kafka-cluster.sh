@@ -31,11 +31,12 @@ write_config() { # <node id>
 process.roles=broker,controller
 node.id=$n
 controller.quorum.voters=$(voters)
-listeners=PLAINTEXT://$(broker_address "$n"),CONTROLLER://$STACK_HOST:$(kafka_cluster_controller_port "$n")
-advertised.listeners=PLAINTEXT://$(broker_address "$n")
+listeners=SASL_PLAINTEXT://$(broker_address "$n"),CONTROLLER://$STACK_HOST:$(kafka_cluster_controller_port "$n")
+advertised.listeners=SASL_PLAINTEXT://$(broker_address "$n")
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+$(kafka_security_config)
 log.dirs=$dir/data
 auto.create.topics.enable=false
 num.partitions=1
@@ -68,9 +69,11 @@ start_node() { # <node id>
   if our_pid "kafka-cluster-$n" >/dev/null; then log "broker $n running, not answering yet; waiting for its peers"; return 0; fi
   write_config "$n"
   if [ ! -f "$dir/data/meta.properties" ]; then
-    log "formatting storage of broker $n (cluster $(cluster_id))"
-    java_run kafka.tools.StorageTool format -t "$(cluster_id)" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
+    local scram; mapfile -t scram < <(kafka_scram_format_args)
+    log "formatting storage of broker $n (cluster $(cluster_id)) with the administrator and the services' principals"
+    java_run kafka.tools.StorageTool format -t "$(cluster_id)" -c "$dir/server.properties" "${scram[@]}" >"$dir/format.log" 2>&1 \
       || { cat "$dir/format.log" >&2; die "storage format of broker $n failed"; }
+    kafka_principals_fingerprint > "$dir/data/.principals"
   fi
   log "starting broker $n on $(broker_address "$n") (controller :$(kafka_cluster_controller_port "$n"))"
   # shellcheck disable=SC2086
@@ -84,6 +87,14 @@ start() {
   if all_registered; then log "all three brokers answering on $KAFKA_BROKERS; nothing to start"; return 0; fi
   bash "$(dirname "${BASH_SOURCE[0]}")/kafka.sh" fetch
   local n
+  # One cluster, one format: a node formatted with other principals (or none) sets all three aside.
+  for n in $(kafka_cluster_nodes); do
+    if [ -f "$(node_dir "$n")/data/meta.properties" ] && ! kafka_storage_matches_principals "$(node_dir "$n")/data"; then
+      log "storage was formatted with other principals (or none); setting the cluster's aside as $BASE.before-principals"
+      rm -rf "$BASE.before-principals" && mv "$BASE" "$BASE.before-principals"
+      break
+    fi
+  done
   # All nodes before any wait: a controller alone has no quorum, so no broker is ready before two are up.
   for n in $(kafka_cluster_nodes); do start_node "$n"; done
   wait_until 180 "Kafka cluster (describeCluster reports 3 brokers)" all_registered || {

@@ -44,11 +44,12 @@ write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$STACK_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$STACK_HOST:$KAFKA_PORT,CONTROLLER://$STACK_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$STACK_HOST:$KAFKA_PORT
+listeners=SASL_PLAINTEXT://$STACK_HOST:$KAFKA_PORT,CONTROLLER://$STACK_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=SASL_PLAINTEXT://$STACK_HOST:$KAFKA_PORT
 controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=SASL_PLAINTEXT
+listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT
+$(kafka_security_config)
 log.dirs=$DIR/data
 auto.create.topics.enable=false
 num.partitions=1
@@ -68,11 +69,17 @@ start() {
   if answers; then log "already answering on $KAFKA_BROKERS; nothing to start"; return 0; fi
   fetch_jars
   write_config
+  if [ -f "$DIR/data/meta.properties" ] && ! kafka_storage_matches_principals "$DIR/data"; then
+    log "storage was formatted with other principals (or none); setting it aside as $DIR/data.before-principals"
+    rm -rf "$DIR/data.before-principals" && mv "$DIR/data" "$DIR/data.before-principals"
+  fi
   if [ ! -f "$DIR/data/meta.properties" ]; then
-    local cluster_id; cluster_id="$(java_run kafka.tools.StorageTool random-uuid | tail -1)"
-    log "formatting storage (cluster $cluster_id)"
-    java_run kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" >"$DIR/format.log" 2>&1 \
+    local cluster_id scram; cluster_id="$(java_run kafka.tools.StorageTool random-uuid | tail -1)"
+    mapfile -t scram < <(kafka_scram_format_args)
+    log "formatting storage (cluster $cluster_id) with the administrator and the services' principals"
+    java_run kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG" "${scram[@]}" >"$DIR/format.log" 2>&1 \
       || { cat "$DIR/format.log" >&2; die "storage format failed"; }
+    kafka_principals_fingerprint > "$DIR/data/.principals"
   fi
   log "starting Kafka $KAFKA_VERSION on $KAFKA_BROKERS"
   KAFKA_HEAP="${KAFKA_HEAP:--Xms256m -Xmx1g}"

@@ -71,3 +71,15 @@ write_redis_acl_file() { # <file>
   { echo "user default on >$REDIS_ADMIN_PASSWORD ~* &* +@all"; [ -n "$kept" ] && echo "$kept"; } > "$file.new"
   mv "$file.new" "$file"
 }
+
+# A broker's authentication and authorization, shared with the docker-compose broker.
+# shellcheck source=kafka/security.sh
+. "$(dirname "${BASH_SOURCE[0]}")/kafka/security.sh"
+
+# Storage formatted with other principals (or before the brokers authenticated at all) would
+# start brokers no client of this stack can sign in to: its data is set aside for a fresh format.
+# The fingerprint file beside the data names the credentials it was formatted with.
+kafka_principals_fingerprint() { kafka_scram_format_args | sha256sum | cut -c1-16; }
+kafka_storage_matches_principals() { # <data dir>
+  [ "$(cat "$1/.principals" 2>/dev/null || true)" = "$(kafka_principals_fingerprint)" ]
+}

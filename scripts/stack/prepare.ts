@@ -1,12 +1,14 @@
-// Applies every service's migrations, creates the declared Kafka topics and the services' Redis
-// users. Idempotent.
+// Applies every service's migrations, creates the declared Kafka topics, the services' Kafka grants
+// and their Redis users. Idempotent.
 import { ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
 import { grantStatements } from '../../services/reconciler/src/infra/grants.ts';
+import { applyStackKafkaAcls } from './kafka-acls.ts';
 import { applyRedisUsers, redisUsers } from './redis-users.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const adminUrl = process.env.MYSQL_ADMIN_URL;
@@ -51,7 +53,7 @@ for (const [service, schema] of Object.entries(grantSchemas)) {
 }
 console.error(`[prepare] reconciler grants: ${grantsApplied} applied`);
 
-const admin = new Kafka({ clientId: 'stack-prepare', brokers: brokers.split(','), logLevel: logLevel.ERROR }).admin();
+const admin = new Kafka({ clientId: 'stack-prepare', brokers: brokers.split(','), ...kafkaAuth(process.env), logLevel: logLevel.ERROR }).admin();
 await admin.connect();
 try {
   const created = await ensureTopics(admin);
@@ -59,6 +61,9 @@ try {
 } finally {
   await admin.disconnect();
 }
+
+const grants = await applyStackKafkaAcls(process.env);
+console.error(`[prepare] kafka grants: ${grants.total} derived from the catalog, ${grants.created} created, ${grants.deleted} removed`);
 
 const redisNodes = await applyRedisUsers(process.env, (line) => console.error(`[prepare] ${line}`));
 console.error(`[prepare] redis users: ${redisUsers().map((user) => user.user).join(', ') || 'none'} on ${redisNodes} node(s)`);

@@ -70,6 +70,10 @@ const probes: Probe[] = [
     expect: (r) => exitsZero(r) ?? (/ACL SETUSER order_svc .*~sale:\{\*\}:meta/.test(r.out) ? (/redis-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no rules printed'),
   },
   {
+    command: 'npm run kafka:acl',
+    expect: (r) => exitsZero(r) ?? (/User:payment_svc\n {2}ALLOW READ +topic order\.order\.created\.v1/.test(r.out) ? (/kafka-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no grants printed'),
+  },
+  {
     command: 'STACK_TOPOLOGY=cluster npm run stack:status',
     expect: (r) => exitsZero(r) ?? (/topology cluster/.test(r.out) && /127\.0\.0\.1:7001/.test(r.out) ? undefined : 'no line of the cluster topology'),
   },

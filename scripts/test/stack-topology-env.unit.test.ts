@@ -13,6 +13,8 @@ const names = [
   'ORDER_MYSQL_URL', 'PAYMENT_MYSQL_URL', 'INVENTORY_MYSQL_URL', 'RECONCILER_MYSQL_URL',
   'RECONCILER_ORDER_MYSQL_URL', 'RECONCILER_PAYMENT_MYSQL_URL', 'RECONCILER_INVENTORY_MYSQL_URL',
   'ORDER_REDIS_URL', 'PAYMENT_REDIS_URL', 'INVENTORY_REDIS_URL', 'RECONCILER_REDIS_URL',
+  'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD',
+  'ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD',
 ] as const;
 type Name = (typeof names)[number];
 
@@ -114,3 +116,18 @@ t.test('Redis: REDIS_URL is the default user with a password, and each service h
     t.same(users, ['order_svc', 'payment_svc', 'inventory_svc', 'reconciler_svc'], `${topology}: a user per service`);
   }
 });
+
+t.test('on both topologies the tooling signs in to Kafka as the administrator, and each service has a Kafka password of its own', async (t) => {
+  for (const topology of ['single', 'cluster']) {
+    const { status, values } = environment('true', { STACK_TOPOLOGY: topology });
+    t.equal(status, 0);
+    t.equal(values.KAFKA_SASL_USERNAME, values.KAFKA_ADMIN_USER, `${topology}: the administrator by default`);
+    t.equal(values.KAFKA_SASL_PASSWORD, values.KAFKA_ADMIN_PASSWORD);
+    const passwords = (['ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD'] as const).map((name) => values[name]);
+    t.ok(passwords.every(Boolean), `${topology}: four service passwords`);
+    t.equal(new Set([...passwords, values.KAFKA_ADMIN_PASSWORD]).size, 5, `${topology}: none shared`);
+  }
+  const { values } = environment('true', { KAFKA_SASL_USERNAME: 'order_svc', KAFKA_SASL_PASSWORD: 'from-outside' });
+  t.equal(values.KAFKA_SASL_USERNAME, 'order_svc', 'a principal already in the environment wins');
+});
+

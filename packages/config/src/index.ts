@@ -72,6 +72,13 @@ export const common = {
     .min(1)
     .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
     .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
+  /**
+   * The process's Kafka principal (SASL/SCRAM-SHA-512): each service has its own, and the brokers
+   * allow it only what the event catalog grants it (docs/adr/0013-kafka-principals.md). Both or
+   * neither; unset, the client connects without authentication (a broker that requires none).
+   */
+  KAFKA_SASL_USERNAME: unsetWhenEmpty(z.string().min(1).optional()),
+  KAFKA_SASL_PASSWORD: unsetWhenEmpty(z.string().min(1).optional()),
   /** Prepended to each consumer's group id, so an isolated run (an end-to-end test) never shares partitions with another. */
   KAFKA_GROUP_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
   /**

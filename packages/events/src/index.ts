@@ -43,3 +43,4 @@ export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 /** The platform's own tables (outbox, consumer dedupe), applied before every service's migrations. */
 export const platformMigrationsDir = new URL('../migrations', import.meta.url).pathname;
+export { kafkaAcls, applyKafkaAcls, toAclEntry, aclEntryKey, removeKafkaAcls, describePrincipalsAcls, formatKafkaAcls, throwawayGroupPrefix, type KafkaAclBinding, type KafkaAclOperation, type KafkaAclScope } from './kafka-acls.ts';

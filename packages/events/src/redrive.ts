@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders, Kafka } from 'kafkajs';
 import { acknowledgedProducer } from './acknowledged-producer.ts';
+import { throwawayGroupPrefix } from './kafka-acls.ts';
 import { parseDeadLetterEntry, type DeadLetterEntry } from './consumer/dead-letter.ts';
 
 export interface DeadLetterRecord {
@@ -37,7 +38,7 @@ export async function readDeadLetters(kafka: Kafka, topic: string, options: { ti
   if (ends.size === 0) return [];
 
   // A throwaway group: reading must not move any real consumer's offsets.
-  const groupId = `redrive-reader-${randomUUID()}`;
+  const groupId = `${throwawayGroupPrefix.redrive}${randomUUID()}`;
   const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
   const records: DeadLetterRecord[] = [];
   await reader.connect();

@@ -3,7 +3,7 @@
  * receives the clients it needs.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import type { Logger } from 'pino';
 
@@ -120,11 +120,33 @@ class ServiceKafka extends Kafka {
 
 const LIMITED_IDEMPOTENT_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
 
-export function createKafka(brokers: string[], clientId: string, logger: Logger, config: Partial<KafkaConfig> = {}): Kafka {
+/** Where Kafka is and who the process is there (config: `KAFKA_BROKERS`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`). */
+export interface KafkaTarget {
+  KAFKA_BROKERS: readonly string[];
+  KAFKA_SASL_USERNAME?: string | undefined;
+  KAFKA_SASL_PASSWORD?: string | undefined;
+}
+
+/**
+ * The SASL part of a kafkajs client's configuration, to spread into it: SCRAM-SHA-512 as the named
+ * principal, or nothing when no principal is named. Takes the parsed config or the raw environment
+ * (tests and scripts build clients of their own); a user without a password, or the reverse, is
+ * refused rather than sent to the broker as an anonymous connection.
+ */
+export function kafkaAuth(source: { KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined }): { sasl?: SASLOptions } {
+  const username = source.KAFKA_SASL_USERNAME || undefined;
+  const password = source.KAFKA_SASL_PASSWORD || undefined;
+  if (!username && !password) return {};
+  if (!username || !password) throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are set together or not at all');
+  return { sasl: { mechanism: 'scram-sha-512', username, password } };
+}
+
+export function createKafka(target: KafkaTarget, clientId: string, logger: Logger, config: Partial<KafkaConfig> = {}): Kafka {
   const kafkaLogger = logger.child({ component: 'kafkajs' });
   return new ServiceKafka({
     clientId,
-    brokers,
+    brokers: [...target.KAFKA_BROKERS],
+    ...kafkaAuth(target),
     logLevel: KafkaLogLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const level = kafkaLevels[entry.level] ?? 'info';

@@ -2,7 +2,7 @@ export * from './errors.ts';
 export { errorHandlerPlugin } from './error-handler.ts';
 export { healthPlugin, type ReadinessCheck, type HealthOptions } from './health.ts';
 export { metricsPlugin, createMetricsRegistry } from './metrics.ts';
-export { createMysqlPool, createRedis, createKafka, bullmqPrefix, type MysqlPool, type RedisClient, type RedisClientOptions, type RedisTarget } from './clients.ts';
+export { createMysqlPool, createRedis, createKafka, kafkaAuth, bullmqPrefix, type MysqlPool, type RedisClient, type RedisClientOptions, type RedisTarget, type KafkaTarget } from './clients.ts';
 export { mysqlReadiness, redisReadiness, kafkaReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';

@@ -18,6 +18,8 @@ export interface ServiceRuntimeConfig {
   REDIS_URL: string;
   REDIS_CLUSTER_NODES?: string[] | undefined;
   KAFKA_BROKERS: string[];
+  KAFKA_SASL_USERNAME?: string | undefined;
+  KAFKA_SASL_PASSWORD?: string | undefined;
 }
 
 export interface ServiceRuntime {
@@ -36,7 +38,7 @@ export async function startServiceRuntime(service: string, config: ServiceRuntim
   const lifecycle = new Lifecycle(logger);
   const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
   const redis = lifecycle.add('redis', createRedis(config), (client) => client.quit());
-  const kafka = createKafka(config.KAFKA_BROKERS, `${service}-service`, logger);
+  const kafka = createKafka(config, `${service}-service`, logger);
   const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
   await kafkaAdmin.connect();
   return { logger, lifecycle, metrics: createMetricsRegistry(service), mysql, redis, kafka, kafkaAdmin, now: () => new Date() };

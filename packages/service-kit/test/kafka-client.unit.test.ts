@@ -13,7 +13,7 @@ const kafkaLogging = () => {
       done();
     },
   });
-  const kafka = createKafka(['127.0.0.1:9'], 'kafka-client-test', createLogger({ service: 'test', level: 'info' }, destination));
+  const kafka = createKafka({ KAFKA_BROKERS: ['127.0.0.1:9'] }, 'kafka-client-test', createLogger({ service: 'test', level: 'info' }, destination));
   return { kafka, lines };
 };
 const eosWarnings = (lines: Array<Record<string, unknown>>) => lines.filter((line) => String(line.msg).includes('Limiting retries for the idempotent producer'));

@@ -1,4 +1,4 @@
-export { resolveServers, type Servers } from './servers.ts';
+export { resolveServers, type KafkaCredentials, type Servers } from './servers.ts';
 export { createTestDatabase, createTestRedis, createTestKafka, deleteMatchingKeys, matchingKeys, clusterNodesOf, uniqueName, type Teardown, type TestDatabase, type TestRedis, type TestKafka } from './isolation.ts';
 export { waitFor } from './wait-for.ts';
 export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-probes.ts';

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { createRedis, type RedisClient, type RedisClientOptions, type RedisTarget } from '@flash-sale/service-kit';
+import { createRedis, kafkaAuth, type RedisClient, type RedisClientOptions, type RedisTarget } from '@flash-sale/service-kit';
 import { Cluster } from 'ioredis';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
@@ -130,7 +130,7 @@ export interface TestKafka {
 
 export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
   const servers = await resolveServers();
-  const kafka = new Kafka({ clientId: uniqueName('test'), brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: uniqueName('test'), brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const created: string[] = [];

@@ -17,7 +17,7 @@ const mysql = createMysqlPool(config.MYSQL_URL);
 const mysqlBatch = createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true });
 const redis = createRedis(config.REDIS_URL);
 const subscriber = createRedis(config.REDIS_URL, { enableAutoPipelining: false });
-const kafkaAdmin = createKafka(config.KAFKA_BROKERS, 'order-bench', logger).admin();
+const kafkaAdmin = createKafka(config, 'order-bench', logger).admin();
 await kafkaAdmin.connect();
 
 const reservations = new StockReservations(redis);

@@ -20,6 +20,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseWrk, type WrkResult } from './support/load-generators.ts';
 import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './support/processes.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 const run = promisify(execFile);
 type Cleanup = () => Promise<void> | void;
@@ -93,7 +94,7 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   const database = await createTestDatabase(options.cleanup, { prefix: 'bench_inventory', migrationsDirs: [platformMigrationsDir, `${repoRoot}services/inventory/migrations`] });
   const topicPrefix = `bench-${runId}-read.`;
   const groupPrefix = `bench-${runId}-read-`;
-  const admin = new Kafka({ clientId: `bench-${runId}-read`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({ clientId: `bench-${runId}-read`, brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
   options.cleanup(async () => {

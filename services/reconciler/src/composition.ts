@@ -33,7 +33,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
     databases,
     redis,
     reservations: new StockReservations(redis),
-    kafka: createKafka(config.KAFKA_BROKERS, name, logger),
+    kafka: createKafka(config, name, logger),
     logger,
     metrics: createReconcilerMetrics(createMetricsRegistry('reconciler')),
     now: () => new Date(),

@@ -30,6 +30,8 @@ export const reconcilerConfigSchema = z.object({
   REDIS_URL: common.REDIS_URL,
   REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
   KAFKA_BROKERS: common.KAFKA_BROKERS,
+  KAFKA_SASL_USERNAME: common.KAFKA_SASL_USERNAME,
+  KAFKA_SASL_PASSWORD: common.KAFKA_SASL_PASSWORD,
   KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   /** The services' consumer group prefix (their groups are `<prefix><service>`). */
   KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,

@@ -418,7 +418,7 @@ try {
   say('migrated every schema and created every topic');
   // The lookups of the cluster's faults (createTestKafka) read the servers from the environment.
   // redis-cli (the Redis faults) authenticates as the private stack's default user through REDISCLI_AUTH.
-  Object.assign(process.env, { MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL, REDIS_URL: env.REDIS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS, REDISCLI_AUTH: env.REDISCLI_AUTH ?? '' });
+  Object.assign(process.env, { MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL, REDIS_URL: env.REDIS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS, KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME ?? '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD ?? '', REDISCLI_AUTH: env.REDISCLI_AUTH ?? '' });
 
   // Webhook retries capped low, so a payment service that was down hears of its payments within the settle wait.
   services = await createServiceProcesses({ repoRoot, env: { ...env, PROVIDER_RETRY_BASE_MS: '200', PROVIDER_RETRY_MAX_MS: '3000' }, logDir, topology });

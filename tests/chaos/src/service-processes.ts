@@ -85,6 +85,7 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
         ...options.env,
         LOG_LEVEL: options.env.CHAOS_LOG_LEVEL ?? 'warn',
         ...(mysqlVariable ? { MYSQL_URL: options.env[mysqlVariable] ?? '' } : {}),
+        ...ownRedisAndKafkaUsers(service, options.env),
         ORDER_URL: peerUrl('order', n),
         PAYMENT_URL: peerUrl('payment', n),
         INVENTORY_URL: peerUrl('inventory', n),
@@ -106,5 +107,20 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
         await child.stop();
       }
     },
+  };
+}
+
+/**
+ * A service's own Redis user and Kafka principal, as `npm start` gives them (scripts/start-service.sh):
+ * the faults then run against the grants production would have. The provider simulator has neither.
+ */
+function ownRedisAndKafkaUsers(service: ServiceName, env: Record<string, string>): Record<string, string> {
+  if (service === 'provider-sim') return {};
+  const prefix = service.toUpperCase();
+  const redisUrl = env[`${prefix}_REDIS_URL`];
+  const kafkaPassword = env[`${prefix}_KAFKA_PASSWORD`];
+  return {
+    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
+    ...(kafkaPassword ? { KAFKA_SASL_USERNAME: `${service}_svc`, KAFKA_SASL_PASSWORD: kafkaPassword } : {}),
   };
 }

@@ -64,7 +64,7 @@ t.before(async () => {
   for (const name of SERVICES) databases.set(name, await migratedDatabase(servers.mysqlAdminUrl, name, runId, cleanups));
   const redis = await ownRedis(servers.redisUrl);
   cleanups.push(() => redis.release());
-  await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
+  await ownTopics({ servers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
 
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
   const mysqlUrl = (name: Service) => {

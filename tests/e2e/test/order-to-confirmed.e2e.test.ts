@@ -67,7 +67,7 @@ t.before(async () => {
 
   // 3. Topics of the test's own (every declared one, under the prefix) and consumer groups of its
   //    own; both start empty, so the groups read from the beginning and see only this test's events.
-  await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
+  await ownTopics({ servers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
 
   // 4. The processes. Payment and simulator point at each other, so every port is chosen first.
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };

@@ -86,7 +86,7 @@ t.before(async () => {
   redis = await ownRedis(servers.redisUrl, { wipeable: true });
   cleanups.push(() => redis.release());
 
-  await ownTopics({ brokers: servers.kafkaBrokers, runId, topicPrefix, groupPrefix, groups: ['order', 'inventory'] }, cleanups);
+  await ownTopics({ servers, runId, topicPrefix, groupPrefix, groups: ['order', 'inventory'] }, cleanups);
 
   const ports = { order: await freePort(), inventory: await freePort(), reconciler: await freePort() };
   const mysqlUrl = (name: Schema) => {

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { readDeadLetters, redrive, selectRecords } from '../redrive.ts';
 import { deadLetterTopic, quarantineTopic, type ServiceName } from '../topics.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,7 +32,7 @@ if ((command !== 'list' && command !== 'redrive') || (!values.consumer && !value
 }
 const consumer = (values.consumer ?? '') as ServiceName;
 const topic = values.topic ?? `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${values.quarantine ? quarantineTopic(consumer) : deadLetterTopic(consumer)}`;
-const kafka = new Kafka({ clientId: 'redrive-cli', brokers: brokers.split(','), logLevel: logLevel.WARN });
+const kafka = new Kafka({ clientId: 'redrive-cli', brokers: brokers.split(','), ...kafkaAuth(process.env), logLevel: logLevel.WARN });
 const records = await readDeadLetters(kafka, topic);
 
 if (command === 'list') {

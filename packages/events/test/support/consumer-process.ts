@@ -21,6 +21,7 @@ import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createEventConsumer, orderCreated, type EventHandler } from '../../src/index.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -63,7 +64,7 @@ const metrics = new Registry();
 const consumer = createEventConsumer({
   consumer: 'inventory',
   groupId: required('CONSUMER_GROUP'),
-  kafka: new Kafka({ clientId: 'consumer-process', brokers: required('KAFKA_BROKERS').split(','), logLevel: logLevel.NOTHING }),
+  kafka: new Kafka({ clientId: 'consumer-process', brokers: required('KAFKA_BROKERS').split(','), ...kafkaAuth(process.env), logLevel: logLevel.NOTHING }),
   pool,
   logger: pino({ level: 'info' }, pino.destination(2)),
   metrics,

@@ -9,6 +9,7 @@ import { allTopics, ensureTopics, outboxLag, platformMigrationsDir } from '@flas
 import { createTestDatabase, freePort, type Servers, type TestDatabase } from '@flash-sale/testkit';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './processes.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 type Cleanup = () => Promise<void> | void;
 type ServiceName = 'order' | 'inventory' | 'payment' | 'reconciler';
@@ -48,7 +49,7 @@ export async function startWholeSystem(options: {
     });
   }
 
-  const kafka = new Kafka({ clientId: `bench-${runId}`, brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: `bench-${runId}`, brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING });
   const admin: Admin = kafka.admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);

@@ -4,7 +4,7 @@
  */
 import { platformMigrationsDir, type Envelope } from '@flash-sale/events';
 import { buildSimulatorApp } from '@flash-sale/provider-sim-service';
-import { createLogger, createMetricsRegistry, signToken, type Role, withTransaction } from '@flash-sale/service-kit';
+import { createLogger, createMetricsRegistry, kafkaAuth, signToken, type Role, withTransaction } from '@flash-sale/service-kit';
 import { createTestDatabase, createTestRedis, resolveServers, type Teardown } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -40,7 +40,7 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
   const { redis, prefix } = await createTestRedis(teardown);
   const servers = await resolveServers();
   // Only the readiness probe would use it; it is never connected here.
-  const kafkaAdmin = new Kafka({ clientId: 'payment-test', brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING }).admin();
+  const kafkaAdmin = new Kafka({ clientId: 'payment-test', brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }).admin();
   const appPool = options.appPool ? options.appPool(db.url) : db.pool;
   const now = () => new Date();
 

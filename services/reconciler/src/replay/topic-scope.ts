@@ -4,6 +4,7 @@
  * during the replay are outside it, so the same scope read twice yields the same events.
  */
 import { randomUUID } from 'node:crypto';
+import { throwawayGroupPrefix } from '@flash-sale/events';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 
 export type ReplayStart = { offset: number } | { time: Date };
@@ -65,7 +66,7 @@ export async function readScope(kafka: Kafka, scopes: readonly TopicScope[], onM
   const pending = new Set(bounds.keys());
   // A record fetched again (a retried fetch, a rebalance) is the same record, not a duplicate event.
   const delivered = new Set<string>();
-  const groupId = `replay-reader-${randomUUID()}`;
+  const groupId = `${throwawayGroupPrefix.replay}${randomUUID()}`;
   const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
   try {
     await reader.connect();

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { platformMigrationsDir } from '@flash-sale/events';
-import { createMetricsRegistry } from '@flash-sale/service-kit';
+import { createMetricsRegistry, kafkaAuth } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { createTestDatabase, createTestRedis, resolveServers, type Teardown, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -64,7 +64,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     databases: { order: order.pool, payment: payment.pool, inventory: inventory.pool },
     redis,
     reservations,
-    kafka: new Kafka({ clientId: 'reconciler-test', brokers: servers.kafkaBrokers, logLevel: logLevel.NOTHING }),
+    kafka: new Kafka({ clientId: 'reconciler-test', brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }),
     logger: pino({ level: 'silent' }),
     metrics: createReconcilerMetrics(createMetricsRegistry('reconciler-test')),
     now,

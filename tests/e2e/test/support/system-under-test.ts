@@ -5,10 +5,11 @@
  */
 import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { waitFor } from '@flash-sale/testkit';
+import { waitFor, type Servers } from '@flash-sale/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { repoRoot, type ServiceProcess } from './service-process.ts';
+import { kafkaAuth } from '@flash-sale/service-kit';
 
 export type Cleanup = () => Promise<void>;
 
@@ -29,8 +30,8 @@ export async function migratedDatabase(adminUrl: string, schema: string, runId: 
  * groups `<groupPrefix><group>`. Both start empty, so the groups read from the beginning and see
  * only this test's events.
  */
-export async function ownTopics(options: { brokers: string[]; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] }, cleanups: Cleanup[]): Promise<void> {
-  const kafka = new Kafka({ clientId: `e2e-${options.runId}`, brokers: options.brokers, logLevel: logLevel.NOTHING });
+export async function ownTopics(options: { servers: Pick<Servers, 'kafkaBrokers' | 'kafkaCredentials'>; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] }, cleanups: Cleanup[]): Promise<void> {
+  const kafka = new Kafka({ clientId: `e2e-${options.runId}`, brokers: options.servers.kafkaBrokers, ...kafkaAuth(options.servers.kafkaCredentials), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${options.topicPrefix}${topic.name}`);

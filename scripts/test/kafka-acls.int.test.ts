@@ -1,0 +1,130 @@
+/**
+ * The brokers authenticate every client and allow each service's principal only what the event
+ * catalog grants it (packages/events/src/kafka-acls.ts, applied by the stack's preparation through
+ * scripts/stack/kafka-acls.ts), on the topology the stack runs. The refusals are the brokers' own:
+ * a service publishing to another service's topic, a consumer reading a topic it did not declare,
+ * a consumer joining another service's group, a service creating topics, a client without
+ * credentials or with a wrong password.
+ *
+ * The allowed paths write to topics of this test's own prefix, with the catalog's grants derived
+ * for that prefix, so no event reaches the stack's real topics.
+ */
+import { aclEntryKey, applyKafkaAcls, describePrincipalsAcls, toAclEntry, ensureTopics, kafkaAcls, removeKafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
+import { kafkaAuth } from '@flash-sale/service-kit';
+import kafkajs, { type Consumer, type Kafka as KafkaClient } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import t from 'tap';
+import { kafkaUserOf, stackKafkaAcls } from '../stack/kafka-acls.ts';
+import { stackEnvironment } from './support/stack-environment.ts';
+
+const { Kafka, logLevel } = kafkajs;
+const stackEnv = stackEnvironment(process.env.STACK_TOPOLOGY ?? 'single');
+const brokers = stackEnv.KAFKA_BROKERS!.split(',');
+const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
+type Service = (typeof services)[number];
+
+const client = (name: string, credentials: { KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }): KafkaClient =>
+  new Kafka({ clientId: `kafka-acls-test-${name}`, brokers, ...kafkaAuth(credentials), logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 100 }, connectionTimeout: 3000 });
+const admin = client('admin', stackEnv).admin();
+await admin.connect();
+t.teardown(() => admin.disconnect());
+const asService = (service: Service) => client(service, { KAFKA_SASL_USERNAME: kafkaUserOf(service), KAFKA_SASL_PASSWORD: stackEnv[`${service.toUpperCase()}_KAFKA_PASSWORD`]! });
+
+/** What the broker answered: `allowed`, or the error's type (TOPIC_AUTHORIZATION_FAILED, …) or message. */
+const outcome = async (work: () => Promise<unknown>): Promise<string> => {
+  try {
+    await work();
+    return 'allowed';
+  } catch (error) {
+    const typed = error as { type?: string; message?: string };
+    return typed.type ?? typed.message ?? String(error);
+  }
+};
+
+/** Runs a consumer until its first message (`received <value>`) or its crash (the error's type). */
+const consumeFirst = async (consumer: Consumer, topic: string, timeoutMs = 20_000): Promise<string> => {
+  const crashed = new Promise<string>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve((payload.error as { type?: string }).type ?? payload.error.message)));
+  const subscribed = await outcome(async () => {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  });
+  if (subscribed !== 'allowed') return subscribed;
+  const received = new Promise<string>((resolve, reject) => {
+    consumer.run({ eachMessage: async ({ message }) => resolve(`received ${message.value?.toString()}`) }).catch(reject);
+  });
+  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), timeoutMs).unref());
+  return Promise.race([received.catch((error: { type?: string; message: string }) => error.type ?? error.message), crashed, timeout]);
+};
+
+t.test('the brokers hold exactly the grants the catalog derives for each service principal', async (t) => {
+  const derived = stackKafkaAcls(stackEnv);
+  for (const service of services) {
+    const principal = `User:${kafkaUserOf(service)}`;
+    const held = (await describePrincipalsAcls(admin, [principal])).map(aclEntryKey).sort();
+    const wanted = derived.filter((binding) => binding.principal === principal).map((binding) => aclEntryKey(toAclEntry(binding))).sort();
+    t.ok(wanted.length > 0, `${principal} has grants`);
+    t.same(held, wanted, `${principal}: the ${wanted.length} derived grants and no other`);
+  }
+});
+
+t.test('a client without credentials, or with a wrong password, is refused', async (t) => {
+  t.not(await outcome(() => client('anonymous', {}).admin().connect()), 'allowed', 'no SASL handshake, no connection');
+  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment'), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /authentication failed/i, 'a wrong password is refused');
+});
+
+t.test('each principal may do what the catalog grants it and nothing of another service', async (t) => {
+  const runId = randomUUID().slice(0, 8);
+  const topicPrefix = `acl-${runId}.`;
+  const groupPrefix = `acl-${runId}-`;
+  const grants: KafkaAclBinding[] = kafkaAcls({ userOf: kafkaUserOf, topicPrefix, groupPrefix });
+  await ensureTopics(admin, undefined, topicPrefix);
+  await applyKafkaAcls(admin, grants);
+  t.teardown(async () => {
+    await removeKafkaAcls(admin, grants);
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
+    await admin.deleteTopics({ topics, timeout: 10_000 }).catch(() => undefined);
+    await admin.deleteGroups(services.map((service) => `${groupPrefix}${service}`)).catch(() => undefined);
+  });
+  const topic = (name: string) => `${topicPrefix}${name}`;
+
+  const order = asService('order').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await order.connect();
+  t.teardown(() => order.disconnect());
+  t.equal(await outcome(() => order.send({ topic: topic('order.order.created.v1'), messages: [{ key: 'o-1', value: `created-${runId}` }] })), 'allowed', 'order publishes order.created');
+  t.equal(
+    await outcome(() => order.send({ topic: topic('payment.payment.completed.v1'), messages: [{ key: 'o-1', value: 'forged' }] })),
+    'TOPIC_AUTHORIZATION_FAILED',
+    'order publishing payment.completed (the event that marks an order paid) is refused by the broker',
+  );
+
+  const payment = asService('payment').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await payment.connect();
+  t.teardown(() => payment.disconnect());
+  t.equal(await outcome(() => payment.send({ topic: topic('inventory.stock.committed.v1'), messages: [{ value: 'forged' }] })), 'TOPIC_AUTHORIZATION_FAILED', 'payment publishing inventory.stock.committed is refused');
+
+  const reconciler = asService('reconciler').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await reconciler.connect();
+  t.teardown(() => reconciler.disconnect());
+  t.equal(await outcome(() => reconciler.send({ topic: topic('order.consumer.dead-lettered.v1'), messages: [{ value: 'forged' }] })), 'TOPIC_AUTHORIZATION_FAILED', "the reconciler writing the order consumer's dead-letter topic is refused");
+
+  const paymentReads = asService('payment').consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100 });
+  t.teardown(() => paymentReads.disconnect());
+  t.equal(await consumeFirst(paymentReads, topic('order.order.created.v1')), `received created-${runId}`, 'payment reads order.created in its own group');
+
+  const undeclared = asService('payment').consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retry: { retries: 0 } });
+  t.teardown(() => undeclared.disconnect());
+  t.equal(await consumeFirst(undeclared, topic('inventory.stock.released.v1')), 'TOPIC_AUTHORIZATION_FAILED', 'payment reading inventory.stock.released, which it did not declare, is refused');
+
+  const otherGroup = asService('inventory').consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retry: { retries: 0 } });
+  t.teardown(() => otherGroup.disconnect());
+  t.equal(await consumeFirst(otherGroup, topic('order.order.created.v1')), 'GROUP_AUTHORIZATION_FAILED', "inventory joining payment's consumer group is refused, though it may read the topic");
+
+  const orderAdmin = asService('order').admin();
+  t.teardown(() => orderAdmin.disconnect());
+  await orderAdmin.connect();
+  t.match(
+    await outcome(() => orderAdmin.createTopics({ topics: [{ topic: topic('order.order.invented.v1'), numPartitions: 1 }] })),
+    /AUTHORIZATION_FAILED/,
+    'a service creating a topic is refused: only the stack preparation creates topics',
+  );
+});
