@@ -1,6 +1,6 @@
 /**
- * The platform's message envelope (seed 000): every event on every topic is one of these.
- * `type` is dotted lower-case with a version suffix; `occurred_at` is UTC ISO-8601;
+ * The platform's message envelope (docs/eventing.md, "The envelope"): every event on every topic
+ * is one of these. `type` is dotted lower-case with a version suffix; `occurred_at` is UTC ISO-8601;
  * `correlation_id` and `trace_id` are required for observability.
  */
 import { randomUUID } from 'node:crypto';

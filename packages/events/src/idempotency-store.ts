@@ -1,6 +1,7 @@
 /**
- * The seed's `IdempotencyKeyStore`, for side effects that live outside MySQL (an email, a call to
- * a provider). Keys derive from the event id. Prefer `claim` over `has` + `put`: it is one atomic
+ * `IdempotencyKeyStore`, for side effects that live outside MySQL (an email, a call to a provider)
+ * and so cannot share the dedupe row's transaction (docs/eventing.md, "Consumers apply each event
+ * once"). Keys derive from the event id. Prefer `claim` over `has` + `put`: it is one atomic
  * `SET NX`, so two deliveries racing cannot both pass.
  */
 import type { Cluster, Redis } from 'ioredis';

@@ -5,7 +5,7 @@ import { replayTopics } from '../src/replay/order-lifecycle.replay.ts';
 
 const base = { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-sixteen+' };
 
-t.test('defaults follow seed 002 and the local schema names', async (t) => {
+t.test('defaults follow the repair thresholds of docs/consistency.md and the local schema names', async (t) => {
   const config = parseConfig(reconcilerConfigSchema, base);
   t.match(config, { PORT: 3004, ORDER_SCHEMA: 'order_service', PAID_PENDING_AFTER_MS: 300_000, OUTBOX_STUCK_AFTER_MS: 600_000, SCHEDULES_ENABLED: true });
 });

@@ -1,6 +1,7 @@
 /**
- * Consumer metrics (seed 000's `event.processed` / `event.failed`, in Prometheus naming). Trace ids
- * are not labels (unbounded cardinality); every log line of a handled event carries them instead.
+ * Consumer metrics: the events a consumer finished with (`event_processed_total`), its failed
+ * attempts (`event_failed_total`), handling time, lag, and dead-letter and quarantine counts. Trace
+ * ids are not labels (unbounded cardinality); every log line of a handled event carries them instead.
  */
 import type { Registry } from 'prom-client';
 import { counter, gauge, histogram } from '../metric-factory.ts';

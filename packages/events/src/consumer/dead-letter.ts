@@ -1,7 +1,8 @@
 /**
  * The dead-letter / quarantine entry: everything redrive needs to put the original message back
- * (topic, partition, offset, key, value, headers) plus why it failed (the seed's error contract)
- * and how often it was tried. Key and value are base64 so a poison pill's bytes survive exactly.
+ * (topic, partition, offset, key, value, headers) plus why it failed (the error contract of
+ * `errors.ts`) and how often it was tried. Key and value are base64 so a poison pill's bytes
+ * survive exactly. What goes here and why: docs/eventing.md, "Dead letters and quarantine".
  */
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { z } from 'zod';

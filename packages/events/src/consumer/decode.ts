@@ -1,7 +1,8 @@
 /**
  * Decodes a Kafka message into a validated envelope: the bytes must be JSON, the JSON an envelope
- * (seed 000), its type registered and its payload valid against the registry. Anything else is a
- * poison pill: no retry can fix it, so it is quarantined at once instead of holding the partition.
+ * (docs/eventing.md, "The envelope"), its type registered and its payload valid against the
+ * registry. Anything else is a poison pill: no retry can fix it, so it is quarantined at once
+ * instead of holding the partition.
  */
 import type { KafkaMessage } from 'kafkajs';
 import { openPayload, rememberOpenedValues, wirePayloadSchema } from '../crypto/field-encryption.ts';

@@ -18,7 +18,10 @@ export class TerminalError extends Error {
   }
 }
 
-/** The error contract of seed 000, as written into dead-letter and quarantine entries. */
+/**
+ * The error contract, `{ error: { code, message, details } }`, as written into dead-letter and
+ * quarantine entries (docs/eventing.md, "Dead letters and quarantine").
+ */
 export interface ErrorContract {
   error: { code: string; message: string; details: Record<string, unknown> };
 }

@@ -17,7 +17,7 @@ export const paymentContract: RecoveryContract = {
     },
     {
       name: 'completed_payment_order_not_pending',
-      description: 'Seed 002: no COMPLETED payment whose order is still PENDING five minutes later.',
+      description: 'No COMPLETED payment whose order is still PENDING five minutes later (the `paid-order-pending` threshold, docs/consistency.md).',
       // Driven from the PENDING orders: a sale's in-flight orders, far fewer than every payment made.
       scan: { database: 'order', sql: `SELECT o.id, o.id AS ref FROM orders o WHERE o.status = 'PENDING' AND o.id > ? ORDER BY o.id LIMIT ?` },
       lookup: {

@@ -1,7 +1,7 @@
 /**
- * A recovery contract (seed 001) as data: the seven answers for one critical flow. Q's invariants
- * are SQL, each statement run on one service's database (ADR 0010); a flow is `trusted` only when
- * every invariant counts 0 violations.
+ * A recovery contract as data, rendered into docs/recovery-contracts.md: the seven answers (H, O,
+ * I, F, S, Q, E below) for one critical flow. Q's invariants are SQL, each statement run on one
+ * service's database (ADR 0010); a flow is `trusted` only when every invariant counts 0 violations.
  */
 import type { Service } from '../infra/service-databases.ts';
 

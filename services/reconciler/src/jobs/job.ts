@@ -12,9 +12,9 @@ import type { ReconcilerMetrics } from '../infra/reconciler-metrics.ts';
 import type { ServiceDatabases } from '../infra/service-databases.ts';
 
 export interface Thresholds {
-  /** A COMPLETED payment whose order is still PENDING this long is repaired (seed 002: 5 min). */
+  /** A COMPLETED payment whose order is still PENDING this long is repaired (5 min; docs/consistency.md, "Thresholds"). */
   paidPendingAfterMs: number;
-  /** Outbox rows unpublished this long are republished and alerted (seed 002: 10 min). */
+  /** Outbox rows unpublished this long are republished and alerted (10 min; docs/consistency.md, "Thresholds"). */
   outboxStuckAfterMs: number;
   /** A PENDING order this far past `expires_at` was missed by the order service's own sweep. */
   expiryGraceMs: number;

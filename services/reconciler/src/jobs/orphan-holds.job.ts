@@ -1,6 +1,7 @@
 /**
- * Seed 002: "Redis deducted inventory, MySQL has no order". The order path releases the hold when
- * its MySQL write fails; when even that release fails, the hold stays with no order behind it.
+ * Redis took the units and MySQL has no order (docs/consistency.md, "orphan-holds"). The order
+ * path releases the hold when its MySQL write fails; when even that release fails, the hold stays
+ * with no order behind it.
  * A hold taken longer ago than the grace period (taken at = expiry - hold TTL) whose order MySQL
  * does not know is released. Only holds: a committed order is never touched (release refuses it).
  */

@@ -1,7 +1,7 @@
 /**
- * Seed 002: "payment succeeded, order still PENDING" (a lost or stuck `payment.completed`). The
- * repair applies what the order service's handler would have: PAID with the payment's id, then
- * CONFIRMED when the order's stock is already committed.
+ * A payment succeeded and its order is still PENDING: its `payment.completed` was lost or is stuck
+ * (docs/consistency.md, "paid-order-pending"). The repair applies what the order service's handler
+ * would have: PAID with the payment's id, then CONFIRMED when the order's stock is already committed.
  *
  * A consumer lagging behind is normal, so the job waits `paidPendingAfterMs` — except for an order
  * already past its payment deadline: that one would be expired (and its payment refunded) by

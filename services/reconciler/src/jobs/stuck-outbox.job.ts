@@ -1,8 +1,9 @@
 /**
- * Seed 002: "Kafka message lost" = outbox rows unpublished for too long (relay down, broker
- * refusing, a row stuck in backoff). The reconciler publishes them itself, in id order, with the
- * relay's message shape, and marks them; a relay that wakes up and sends one again only causes a
- * duplicate, which every consumer dedupes. The stuck count is also a gauge to alert on.
+ * Events that never reached Kafka: outbox rows unpublished for too long (relay down, broker
+ * refusing, a row stuck in backoff; docs/consistency.md, "stuck-outbox"). The reconciler publishes
+ * them itself, in id order, with the relay's message shape, and marks them; a relay that wakes up
+ * and sends one again only causes a duplicate, which every consumer dedupes. The stuck count is
+ * also a gauge to alert on.
  */
 import { outboxMessage, type OutboxRecord } from '@flash-sale/events';
 import type { Producer } from 'kafkajs';

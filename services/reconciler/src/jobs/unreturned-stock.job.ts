@@ -1,9 +1,10 @@
 /**
- * Seed 002: "user cancelled order, inventory not released". CANCELLED and EXPIRED orders, and
- * REFUNDED ones whose refund restocks, must have their units back both in the books (reservation
- * no longer `committed`) and in Redis (the sale's order record released). A dropped release event
- * or a handler that died half-way leaves one of them out; the repair returns the stock with an
- * audit row, exactly as the inventory handlers do.
+ * An order was cancelled and its stock was never released (docs/consistency.md,
+ * "unreturned-stock"). CANCELLED and EXPIRED orders, and REFUNDED ones whose refund restocks, must
+ * have their units back both in the books (reservation no longer `committed`) and in Redis (the
+ * sale's order record released). A dropped release event or a handler that died half-way leaves
+ * one of them out; the repair returns the stock with an audit row, exactly as the inventory
+ * handlers do.
  */
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectInBy } from '../infra/service-databases.ts';

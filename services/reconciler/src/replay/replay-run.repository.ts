@@ -1,4 +1,4 @@
-/** `replay_runs`: the evidence record (seed 001, E) of every replay, in the reconciler's schema. */
+/** `replay_runs`: the evidence record (E of its recovery contract, docs/recovery-contracts.md) of every replay, in the reconciler's schema. */
 import type { Pool, ResultSetHeader } from 'mysql2/promise';
 
 export interface ReplayEvidence {
