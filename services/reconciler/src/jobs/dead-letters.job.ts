@@ -1,6 +1,6 @@
 /**
  * A non-empty dead-letter or quarantine topic means events some consumer gave up on: an alert, not
- * something to repair blindly (redrive is an ops decision, `npm run redrive`). The depth of each
+ * something to repair blindly (redrive is an ops decision: the ops console, or `node packages/events/src/cli/redrive.ts`). The depth of each
  * topic (end offset - start offset) is a gauge and each non-empty topic an anomaly of the run.
  */
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';

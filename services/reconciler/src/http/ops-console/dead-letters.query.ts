@@ -1,7 +1,7 @@
 /**
  * The entries of the dead-letter and quarantine topics, as an operator decides on them: why each
  * failed, how often it was tried, which event and whose tenant. The payload bytes stay out (they
- * may hold personal data), as in `npm run redrive list`. The tenant is read from the original
+ * may hold personal data), as in `node packages/events/src/cli/redrive.ts list`. The tenant is read from the original
  * envelope; an entry whose bytes do not parse (a poison pill) belongs to no tenant, so only
  * platform-ops see it.
  */
