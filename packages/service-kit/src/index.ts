@@ -17,3 +17,4 @@ export { errorResponse, errorResponses, bearerRefusals, acceptedBeforeZod, type 
 export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } from './service-runtime.ts';
 export { PeriodicTask } from './periodic-task.ts';
 export { encodeKeysetCursor, decodeKeysetCursor, keysetCursorParam, pageLimitParam, type KeysetPosition } from './keyset-cursor.ts';
+export { isDuplicateKey, utcDate, utcEpochMs, type Sql } from './sql.ts';

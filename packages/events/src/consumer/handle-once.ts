@@ -4,6 +4,7 @@
  * delivery already committed this event, and a concurrent delivery of it (during a rebalance) waits
  * on the row lock, then sees the duplicate.
  */
+import { isDuplicateKey } from '@flash-sale/service-kit';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Envelope } from '../envelope.ts';
 
@@ -27,7 +28,6 @@ export interface DeliveryRef {
   offset: string;
 }
 
-const isDuplicateKey = (error: unknown) => (error as { code?: string } | null)?.code === 'ER_DUP_ENTRY';
 
 export async function handleOnce(
   pool: Pool,

@@ -4,11 +4,10 @@
  * so initial_stock + SUM(stock_delta) = stock still holds. The new units are unallocated.
  */
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound, type MysqlPool, withTransaction } from '@flash-sale/service-kit';
+import { conflict, notFound, type MysqlPool, withTransaction, isDuplicateKey } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { findSku, type Sku } from '../infra/sku.repository.ts';
-import { isDuplicateKey } from '../infra/sql.ts';
 
 const MAX_STOCK = 4_294_967_295;
 

@@ -12,11 +12,10 @@
  * The choices and their limits: docs/adr/0008-public-sale-reads.md.
  */
 import { createHash } from 'node:crypto';
-import { encodeKeysetCursor, type KeysetPosition, type Logger } from '@flash-sale/service-kit';
+import { encodeKeysetCursor, type KeysetPosition, type Logger, type Sql } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import { currentSalesPage, findPublicSale, tenantHasCatalog, type PublicSaleRow } from '../infra/public-sale.repository.ts';
 import { ShortLivedCache, type Loaded } from '../infra/short-lived-cache.ts';
-import type { Sql } from '../infra/sql.ts';
 
 export const PUBLIC_SALE_STATUSES = ['upcoming', 'live', 'sold-out', 'ended'] as const;
 export type PublicSaleStatus = (typeof PUBLIC_SALE_STATUSES)[number];

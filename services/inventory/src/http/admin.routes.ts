@@ -3,7 +3,7 @@
  * a sale's stock as Redis, the books and the audit see it. Every query is scoped by the caller's
  * tenant.
  */
-import { bearerRefusals, conflict, errorResponses, notFound, principalOf, requireRole, type Logger, type MysqlPool } from '@flash-sale/service-kit';
+import { bearerRefusals, conflict, errorResponses, notFound, principalOf, requireRole, type Logger, type MysqlPool, isDuplicateKey } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { armSale } from '../application/arm-sale.ts';
@@ -14,7 +14,6 @@ import { auditTotalsForSale } from '../infra/audit.repository.ts';
 import { reservationCountsForSale } from '../infra/reservation.repository.ts';
 import { findSale, type FlashSale } from '../infra/sale.repository.ts';
 import { findSku, insertSku, type Sku } from '../infra/sku.repository.ts';
-import { isDuplicateKey } from '../infra/sql.ts';
 import {
   armResponse,
   createSaleBody,

@@ -5,9 +5,9 @@
  * A handler locks the sale row first thing and passes it in (`locked`); it is read again only
  * when the line names another sale than the one locked.
  */
+import { type Sql } from '@flash-sale/service-kit';
 import { changeSaleAllocation, lockSaleForAllocation, type FlashSale } from './sale.repository.ts';
 import { freeUnits, returnUnits, sellUnits } from './sku.repository.ts';
-import type { Sql } from './sql.ts';
 
 export interface SaleLine {
   tenantId: string;

@@ -1,5 +1,5 @@
+import { type Sql } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
-import type { Sql } from './sql.ts';
 
 export type AuditOperation = 'reserve' | 'decrease' | 'release' | 'refund' | 'restock';
 

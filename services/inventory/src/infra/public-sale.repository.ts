@@ -3,8 +3,8 @@
  * have not ended, in the order they open. Only `application/sale-catalog.ts` calls these, behind
  * its cache.
  */
+import { utcEpochMs, type Sql } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
-import { toEpochMs, type Sql } from './sql.ts';
 
 export interface PublicSaleRow {
   id: string;
@@ -43,8 +43,8 @@ const toRow = (row: Row): PublicSaleRow => ({
   name: row.name,
   unitPriceMinor: Number(row.unit_price_minor),
   currency: row.currency,
-  startsAtMs: toEpochMs(row.starts_at),
-  endsAtMs: toEpochMs(row.ends_at),
+  startsAtMs: utcEpochMs(row.starts_at),
+  endsAtMs: utcEpochMs(row.ends_at),
   perUserLimit: Number(row.per_user_limit),
   allocated: Number(row.allocated),
   ended: row.ended_at !== null,

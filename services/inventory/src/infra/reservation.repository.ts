@@ -1,5 +1,5 @@
+import { isDuplicateKey, type Sql } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { isDuplicateKey, type Sql } from './sql.ts';
 
 export type ReservationStatus = 'committed' | 'released' | 'released_before_created' | 'refunded';
 

@@ -1,5 +1,5 @@
+import { utcEpochMs, type Sql } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { toEpochMs, type Sql } from './sql.ts';
 
 export interface FlashSale {
   id: string;
@@ -42,13 +42,13 @@ const toSale = (row: SaleRow): FlashSale => ({
   stock: Number(row.stock),
   unitPriceMinor: Number(row.unit_price_minor),
   currency: row.currency,
-  startsAt: new Date(toEpochMs(row.starts_at)),
-  endsAt: new Date(toEpochMs(row.ends_at)),
+  startsAt: new Date(utcEpochMs(row.starts_at)),
+  endsAt: new Date(utcEpochMs(row.ends_at)),
   perUserLimit: Number(row.per_user_limit),
   holdTtlSeconds: Number(row.hold_ttl_seconds),
-  armedAt: row.armed_at === null ? null : new Date(toEpochMs(row.armed_at)),
+  armedAt: row.armed_at === null ? null : new Date(utcEpochMs(row.armed_at)),
   allocated: Number(row.allocated),
-  endedAt: row.ended_at === null ? null : new Date(toEpochMs(row.ended_at)),
+  endedAt: row.ended_at === null ? null : new Date(utcEpochMs(row.ended_at)),
 });
 
 const saleColumns = 'id, tenant_id, sku_id, stock, allocated, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds, armed_at, ended_at';

@@ -1,5 +1,5 @@
+import { type Sql } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { Sql } from './sql.ts';
 
 export interface Sku {
   tenantId: string;

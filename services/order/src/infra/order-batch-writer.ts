@@ -21,7 +21,7 @@
  * statement and one more round trip per batch, not per order.
  */
 import { writeOutboxSql, type PendingEvent } from '@flash-sale/events';
-import type { Logger } from '@flash-sale/service-kit';
+import { isDuplicateKey, type Logger } from '@flash-sale/service-kit';
 import mysql, { type Pool, type PoolConnection, type RowDataPacket } from 'mysql2/promise';
 import type { Order } from '../domain/order.ts';
 
@@ -217,7 +217,7 @@ class BatchSentError extends Error {
  * (the statement batch does not say which INSERT failed; the caller confirms from MySQL).
  */
 function translate(error: unknown): unknown {
-  return (error as { code?: string }).code === 'ER_DUP_ENTRY' ? new DuplicateIdempotencyKeyError() : error;
+  return isDuplicateKey(error) ? new DuplicateIdempotencyKeyError() : error;
 }
 
 function insertStatements(items: NewOrder[]): string[] {

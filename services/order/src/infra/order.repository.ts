@@ -2,11 +2,11 @@
  * Reads and guarded writes of orders. Every status change is one `UPDATE … WHERE id = ? AND
  * status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
  */
-import type { Pool, PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+import { utcDate, type Sql } from '@flash-sale/service-kit';
+import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Order, StatusChange } from '../domain/order.ts';
 import { TRANSITIONS, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
 
-type Executor = Pool | PoolConnection;
 
 interface OrderRow extends RowDataPacket {
   id: string;
@@ -26,7 +26,6 @@ interface OrderRow extends RowDataPacket {
   updated_at: string;
 }
 
-const utc = (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
 
 export function toOrder(row: OrderRow): Order {
   return {
@@ -42,26 +41,26 @@ export function toOrder(row: OrderRow): Order {
     status: row.status,
     stockCommitted: Number(row.stock_committed) === 1,
     paymentId: row.payment_id,
-    expiresAt: utc(row.expires_at),
-    createdAt: utc(row.created_at),
-    updatedAt: utc(row.updated_at),
+    expiresAt: utcDate(row.expires_at),
+    createdAt: utcDate(row.created_at),
+    updatedAt: utcDate(row.updated_at),
   };
 }
 
-export async function findOrder(db: Executor, orderId: string, options: { forUpdate?: boolean } = {}): Promise<Order | null> {
+export async function findOrder(db: Sql, orderId: string, options: { forUpdate?: boolean } = {}): Promise<Order | null> {
   const [rows] = await db.query<OrderRow[]>(`SELECT * FROM orders WHERE id = ?${options.forUpdate ? ' FOR UPDATE' : ''}`, [orderId]);
   return rows[0] ? toOrder(rows[0]) : null;
 }
 
 /** The trace id the order's `order.created` started, or null for an order placed before it was kept. */
-export async function orderTraceId(db: Executor, orderId: string): Promise<string | null> {
+export async function orderTraceId(db: Sql, orderId: string): Promise<string | null> {
   const [rows] = await db.query<RowDataPacket[]>('SELECT trace_id FROM orders WHERE id = ?', [orderId]);
   const traceId: unknown = rows[0]?.trace_id;
   return typeof traceId === 'string' && traceId ? traceId : null;
 }
 
 /** An order as its owner may see it: another user's or tenant's order does not exist for them. */
-export async function findOwnedOrder(db: Executor, orderId: string, tenantId: string, userId: string): Promise<Order | null> {
+export async function findOwnedOrder(db: Sql, orderId: string, tenantId: string, userId: string): Promise<Order | null> {
   const [rows] = await db.query<OrderRow[]>('SELECT * FROM orders WHERE id = ? AND tenant_id = ? AND user_id = ?', [orderId, tenantId, userId]);
   return rows[0] ? toOrder(rows[0]) : null;
 }
@@ -74,12 +73,12 @@ interface HistoryRow extends RowDataPacket {
   occurred_at: string;
 }
 
-export async function orderHistory(db: Executor, orderId: string): Promise<StatusChange[]> {
+export async function orderHistory(db: Sql, orderId: string): Promise<StatusChange[]> {
   const [rows] = await db.query<HistoryRow[]>(
     'SELECT from_status, to_status, cause, source_event_id, occurred_at FROM order_status_history WHERE order_id = ? ORDER BY id',
     [orderId],
   );
-  return rows.map((row) => ({ from: row.from_status, to: row.to_status, cause: row.cause, sourceEventId: row.source_event_id, at: utc(row.occurred_at) }));
+  return rows.map((row) => ({ from: row.from_status, to: row.to_status, cause: row.cause, sourceEventId: row.source_event_id, at: utcDate(row.occurred_at) }));
 }
 
 export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; current: OrderStatus | null };
@@ -135,7 +134,7 @@ export async function confirmIfReady(tx: PoolConnection, input: { orderId: strin
 }
 
 /** Pending orders whose payment deadline passed, oldest first. */
-export async function findExpiredPending(db: Executor, now: Date, limit: number): Promise<Order[]> {
+export async function findExpiredPending(db: Sql, now: Date, limit: number): Promise<Order[]> {
   const [rows] = await db.query<OrderRow[]>("SELECT * FROM orders WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?", [now, limit]);
   return rows.map(toOrder);
 }

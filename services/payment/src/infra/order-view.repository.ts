@@ -1,7 +1,7 @@
 /** The payment service's view of orders, maintained by the order-event handlers. */
+import { utcDate, type Sql } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import type { OrderState } from '../domain/decide-provider-event.ts';
-import type { Sql } from './sql.ts';
 
 export type OrderViewStatus = OrderState['status'];
 
@@ -54,7 +54,7 @@ export async function findOrderView(sql: Sql, orderId: string, options: { forUpd
     totalMinor: Number(row.total_minor),
     currency: String(row.currency),
     status: row.status as OrderViewStatus,
-    expiresAt: new Date(`${String(row.expires_at).replace(' ', 'T')}Z`),
+    expiresAt: utcDate(row.expires_at as string | Date),
     traceId: String(row.trace_id),
   };
 }

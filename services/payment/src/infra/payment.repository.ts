@@ -2,9 +2,9 @@
  * Payments and their history. Every status change is a guarded UPDATE (`WHERE status IN` the
  * sources the state machine allows): zero rows is a refusal, never a silent success.
  */
+import { type Sql } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { sourcesOf, type PaymentStatus } from '../domain/payment-state-machine.ts';
-import type { Sql } from './sql.ts';
 
 export interface Payment {
   id: string;

@@ -2,9 +2,9 @@
  * Refund records: REQUESTED (ours, not yet accepted by the provider) -> SUBMITTED (the provider
  * has it) -> SUCCEEDED (its webhook said the money went back). One per payment.
  */
+import { isDuplicateKey, type Sql } from '@flash-sale/service-kit';
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
-import { isDuplicateKey, type Sql } from './sql.ts';
 
 export type RefundStatus = 'REQUESTED' | 'SUBMITTED' | 'SUCCEEDED';
 export type RefundInitiator = 'ops' | 'automatic' | 'provider';

@@ -2,8 +2,8 @@
  * The provider-event inbox. The row is inserted in the transaction that applies the event, so
  * "stored" and "applied (or refused)" commit together; the primary key makes a redelivery a no-op.
  */
+import { isDuplicateKey, type Sql } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
-import { isDuplicateKey, type Sql } from './sql.ts';
 
 export type InboxOutcome =
   | 'APPLIED'

@@ -3,10 +3,10 @@
  * still holds or has bought units (order database, with the books' reservation row from the
  * inventory database). This is the authoritative input of a Redis rebuild.
  */
+import { utcEpochMs } from '@flash-sale/service-kit';
 import type { RebuildOrder, SaleDefinition } from '@flash-sale/stock-reservations';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { LOOKUP_PAGE, type ServiceDatabases } from '../infra/service-databases.ts';
-import { utc } from '../infra/sql.ts';
 
 export type ArmedSale = SaleDefinition & { armedAtMs: number };
 
@@ -24,7 +24,6 @@ interface SaleRow extends RowDataPacket {
   armed_at: string;
 }
 
-const ms = (value: string) => (utc(value) as Date).getTime();
 
 /** Armed sales (all, one, or those not ended at `liveAt`), oldest armed first. */
 export async function armedSales(inventory: Pool, filter: { saleId?: string; liveAt?: Date } = {}): Promise<ArmedSale[]> {
@@ -51,11 +50,11 @@ export async function armedSales(inventory: Pool, filter: { saleId?: string; liv
     stock: Number(row.stock),
     unitPriceMinor: Number(row.unit_price_minor),
     currency: row.currency,
-    startsAtMs: ms(row.starts_at),
-    endsAtMs: ms(row.ends_at),
+    startsAtMs: utcEpochMs(row.starts_at),
+    endsAtMs: utcEpochMs(row.ends_at),
     perUserLimit: Number(row.per_user_limit),
     holdTtlMs: Number(row.hold_ttl_seconds) * 1000,
-    armedAtMs: ms(row.armed_at),
+    armedAtMs: utcEpochMs(row.armed_at),
   }));
 }
 
@@ -119,7 +118,7 @@ export async function* unitsOutOfSale(databases: Pick<ServiceDatabases, 'order' 
         for (const reservation of reservations) books.set(String(reservation.order_id), reservation.status);
       }
       for (const row of rows) {
-        const base = { orderId: row.id, userId: row.user_id, quantity: Number(row.quantity), holdExpiresAtMs: ms(row.expires_at) };
+        const base = { orderId: row.id, userId: row.user_id, quantity: Number(row.quantity), holdExpiresAtMs: utcEpochMs(row.expires_at) };
         if (row.status === 'PENDING') {
           const committed = books.get(row.id) === 'committed' || Number(row.stock_committed) === 1;
           yield { ...base, state: committed ? 'committed' : 'held' };

@@ -1,4 +1,5 @@
 /** `reconciliation_runs`: one evidence row per run, in the reconciler's own schema. */
+import { utcDate } from '@flash-sale/service-kit';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { JobOutcome } from '../jobs/job.ts';
 
@@ -53,8 +54,6 @@ interface RunRow extends RowDataPacket {
   error: string | null;
 }
 
-const utc = (value: string) => new Date(`${value.replace(' ', 'T')}Z`);
-
 export async function recentRuns(pool: Pool, options: { job?: string; limit?: number } = {}): Promise<RunRecord[]> {
   const [rows] = await pool.query<RunRow[]>(
     `SELECT * FROM reconciliation_runs${options.job ? ' WHERE job = ?' : ''} ORDER BY id DESC LIMIT ?`,
@@ -64,8 +63,8 @@ export async function recentRuns(pool: Pool, options: { job?: string; limit?: nu
     id: Number(row.id),
     job: row.job,
     triggeredBy: row.triggered_by,
-    startedAt: utc(row.started_at),
-    finishedAt: utc(row.finished_at),
+    startedAt: utcDate(row.started_at),
+    finishedAt: utcDate(row.finished_at),
     outcome: row.outcome,
     checked: Number(row.rows_checked),
     anomaliesFound: Number(row.anomalies_found),

@@ -29,11 +29,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { orderCreated } from '@flash-sale/events';
-import { withTransaction } from '@flash-sale/service-kit';
+import { withTransaction, utcDate } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { consumerProgress, type ConsumerProgress } from '../infra/consumer-progress.ts';
 import { SCAN_PAGE, selectIn, selectInBy } from '../infra/service-databases.ts';
-import { utc } from '../infra/sql.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 interface OrderRow extends RowDataPacket {
@@ -105,7 +104,7 @@ export const paidUnconfirmableJob: ReconciliationJob = {
         if (candidates.length > 0) inventory ??= await consumerProgress(deps.kafka, `${deps.consumerGroupPrefix}inventory`, `${deps.topicPrefix}${orderCreated.topic}`);
         for (const row of candidates) {
           // A purged outbox row was published at least the relay's retention (days) ago; the cutoff is a safe bound then.
-          const publishedAt = utc(row.published_at) ?? cutoff;
+          const publishedAt = row.published_at === null ? cutoff : utcDate(row.published_at);
           if (!(await inventory?.readPast(new Date(publishedAt.getTime() + CLOCK_SKEW_MS)))) {
             tally.found(AWAITING, row.order_id);
             deps.logger.warn({ order_id: row.order_id, published_at: publishedAt.toISOString() }, 'paid order without a reservation, but inventory has not read its order.created yet; not refunded');

@@ -5,10 +5,10 @@
  * the audit totals per operation and the reservation rows per status. The shape follows the
  * inventory service's `GET /v1/admin/sales/:saleId/stock`, so an operator reads one vocabulary.
  */
+import { utcDate } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import { utc } from '../../infra/sql.ts';
 
 const auditOperations = ['reserve', 'decrease', 'release', 'refund'] as const;
 const reservationStatuses = ['committed', 'released', 'released_before_created', 'refunded'] as const;
@@ -73,7 +73,7 @@ interface CountRow extends RowDataPacket {
   quantity: string | number | null;
 }
 
-const iso = (value: string | null) => (value === null ? null : (utc(value) as Date).toISOString());
+const iso = (value: string | null) => (value === null ? null : utcDate(value).toISOString());
 
 export interface SaleFilter {
   /** Only this tenant's sales; undefined: every tenant's (platform-ops). */

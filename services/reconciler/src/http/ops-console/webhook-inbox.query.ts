@@ -4,9 +4,9 @@
  * An inbox row names its payment once one matched; the payment names the tenant. Rows that matched
  * no payment (an unknown payment, an ignored event type) belong to no tenant: platform-ops only.
  */
+import { utcDate } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { z } from 'zod';
-import { utc } from '../../infra/sql.ts';
 
 export const inboxEntrySchema = z.strictObject({
   provider_event_id: z.string(),
@@ -53,7 +53,7 @@ interface OutcomeRow extends RowDataPacket {
   redeliveries: string | number | null;
 }
 
-const iso = (value: string | null) => (value === null ? null : (utc(value) as Date).toISOString());
+const iso = (value: string | null) => (value === null ? null : utcDate(value).toISOString());
 
 export interface InboxFilter {
   /** Only rows tied to this tenant's payments; undefined: every row (platform-ops). */
