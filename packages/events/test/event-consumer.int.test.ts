@@ -26,7 +26,7 @@ import {
 import { captureLogs, count, metricValue, prometheusValue, startConsumerProcess, topicSize, within } from './support/harness.ts';
 
 const db = await createTestDatabase(t.teardown.bind(t), { migrationsDirs: [platformMigrationsDir] });
-const { kafka, brokers, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
+const { kafka, brokers, credentials, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
 await db.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, order_id VARCHAR(64) NOT NULL)');
 
 const topics = {
@@ -245,7 +245,7 @@ t.test('a consumer process SIGKILLed after its DB commit, before its offset comm
   await own.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL)');
   const topic = await createTopic();
   const group = groupId();
-  const env = { DATABASE_URL: own.url, KAFKA_BROKERS: brokers.join(','), CONSUMER_TOPIC: topic, CONSUMER_GROUP: group, DEAD_LETTER_TOPIC: await createTopic() };
+  const env = { DATABASE_URL: own.url, KAFKA_BROKERS: brokers.join(','), ...credentials, CONSUMER_TOPIC: topic, CONSUMER_GROUP: group, DEAD_LETTER_TOPIC: await createTopic() };
   const admin = kafka.admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());

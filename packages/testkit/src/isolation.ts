@@ -8,7 +8,7 @@ import { createRedis, kafkaAuth, type RedisClient, type RedisClientOptions, type
 import { Cluster } from 'ioredis';
 import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import { resolveServers } from './servers.ts';
+import { resolveServers, type KafkaCredentials } from './servers.ts';
 import { waitFor } from './wait-for.ts';
 
 /** Registers cleanup; tap's `t.teardown` fits, as does node:test's `t.after`. */
@@ -123,6 +123,8 @@ export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv
 export interface TestKafka {
   kafka: Kafka;
   brokers: string[];
+  /** The SASL variables of the client's principal, for a process the test starts. */
+  credentials: KafkaCredentials;
   /** Creates a uniquely named topic, deleted after the test. */
   createTopic: (options?: Partial<ITopicConfig>) => Promise<string>;
   groupId: () => string;
@@ -141,6 +143,7 @@ export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
   return {
     kafka,
     brokers: servers.kafkaBrokers,
+    credentials: servers.kafkaCredentials,
     groupId: () => uniqueName('group'),
     createTopic: async (options = {}) => {
       const topic = options.topic ?? `test.${uniqueName('topic').replace('_', '.')}.v1`;

@@ -240,6 +240,7 @@ async function runBench() {
     MYSQL_URL: orderDb.url,
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    ...servers.kafkaCredentials,
     JWT_SECRET: jwtSecret,
     BENCH_SALES: JSON.stringify({ [sales.accepted]: 100_000_000, [sales.soldOut]: 0 }),
   });

@@ -115,6 +115,7 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
     MYSQL_URL: database.url,
     REDIS_URL: options.redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: options.jwtSecret,

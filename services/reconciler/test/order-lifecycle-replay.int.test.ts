@@ -176,6 +176,7 @@ t.test('the CLI replays a topic scope and prints the evidence record', async (t)
       MYSQL_URL: f.reconciler.url,
       REDIS_URL: servers.redisUrl,
       KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+      ...servers.kafkaCredentials,
       JWT_SECRET: 'replay-cli-test-secret-0123456789abcdef',
       // Each service database by its own URL, whatever the shell's stack settings say.
       RECONCILER_ORDER_MYSQL_URL: f.order.url,

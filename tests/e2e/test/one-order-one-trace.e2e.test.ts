@@ -77,6 +77,7 @@ t.before(async () => {
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,

@@ -66,6 +66,7 @@ export async function startWholeSystem(options: {
     MYSQL_URL: databases[name].url,
     REDIS_URL: options.redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
+    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: options.jwtSecret,
