@@ -1,6 +1,7 @@
 export * from './topics.ts';
 export * from './envelope.ts';
 export * from './registry.ts';
+export { MissingFieldKeyError, parseWirePayload, sealedValueSchema, type FieldAccess, type SealedValue } from './crypto/field-encryption.ts';
 export * from './catalog.ts';
 export { prepareEvent, writeOutbox, writeOutboxSql, type PendingEvent, type SqlExecutor } from './outbox-writer.ts';
 export { createOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './outbox/relay.ts';

@@ -5,13 +5,11 @@
  * snapshots.
  */
 import type { z } from 'zod';
-import type { FieldAccess } from './crypto/field-encryption.ts';
-import type { FieldKeyring } from './crypto/field-keys.ts';
+import type { FieldAccess, FieldKeyring } from './crypto/field-keys.ts';
 import { EVENT_TYPE_PATTERN } from './envelope.ts';
 import type { ServiceName } from './topics.ts';
 
 export { FieldKeyring, FieldKeysConfigError, eventEncryptionConfig, loadFieldKeys, loadFieldKeysOrExit, type EventEncryptionSettings } from './crypto/field-keys.ts';
-export { MissingFieldKeyError, parseWirePayload, sealedValueSchema, type FieldAccess, type SealedValue } from './crypto/field-encryption.ts';
 
 /**
  * How far a payload field may travel (docs/eventing.md, "Classification"):

@@ -11,8 +11,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Envelope } from '../envelope.ts';
 import type { EventDefinition } from '../registry.ts';
-import type { ServiceName } from '../topics.ts';
-import type { FieldKeyring } from './field-keys.ts';
+import type { FieldAccess, FieldKeyring } from './field-keys.ts';
+
+export type { FieldAccess } from './field-keys.ts';
 
 export const SEALED_ALGORITHM = 'A256GCM';
 const IV_BYTES = 12;
@@ -76,11 +77,6 @@ export class MissingFieldKeyError extends Error {
   }
 }
 
-/** Who opens sealed fields: a consumer the catalog names as a reader of the event's restricted fields, with the keys. */
-export interface FieldAccess {
-  consumer: ServiceName;
-  keys: FieldKeyring;
-}
 
 export type Opened = { kind: 'opened'; payload: Record<string, unknown>; sealed: string[] } | { kind: 'unreadable'; field: string; reason: string };
 

@@ -9,6 +9,7 @@
  * quarantine copies, replays), since each event names the key it was sealed with.
  */
 import { z } from 'zod';
+import type { ServiceName } from '../topics.ts';
 
 export const KEY_BYTES = 32;
 const KEY_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -124,4 +125,10 @@ export function loadFieldKeysOrExit(settings: EventEncryptionSettings, required:
     process.stderr.write(`invalid configuration:\n  - ${error.message}\n`);
     process.exit(78);
   }
+}
+
+/** Who opens sealed fields: a consumer the catalog names as a reader of the event's restricted fields, with the keys. */
+export interface FieldAccess {
+  consumer: ServiceName;
+  keys: FieldKeyring;
 }
