@@ -5,6 +5,7 @@
 // fault modes on, a few declined), refunds a few, waits for the system to settle and prints the
 // books as a last line of JSON.
 import { randomUUID } from 'node:crypto';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import mysql from 'mysql2/promise';
 import { localTokenSigner, type Role } from './local-token.ts';
 import { formatBanner, probeEndpoints, serviceInstances } from './start-banner.ts';
@@ -64,23 +65,7 @@ for (const { name, service, base } of instances) {
 for (const line of formatBanner(await probeEndpoints(instances))) log(line);
 
 // 1. A sale of STOCK units, armed explicitly.
-const skuId = `demo-${Date.now()}`;
-await call(urls.inventory, 'POST', '/v1/admin/skus', opsToken, { id: skuId, name: 'Demo sneaker', stock: STOCK });
-const now = Date.now();
-const sale = await call(urls.inventory, 'POST', '/v1/admin/sales', opsToken, {
-  sku_id: skuId,
-  stock: STOCK,
-  unit_price_minor: 4999,
-  currency: 'EUR',
-  starts_at: new Date(now - 1000).toISOString(),
-  ends_at: new Date(now + 3_600_000).toISOString(),
-  per_user_limit: 1,
-  hold_ttl_seconds: 600,
-});
-if (sale.status !== 201) throw new Error(`sale not created: ${JSON.stringify(sale.json)}`);
-const saleId = String(sale.json.id);
-const armed = await call(urls.inventory, 'POST', `/v1/admin/sales/${saleId}/arm`, opsToken);
-if (armed.status !== 200) throw new Error(`sale not armed: ${JSON.stringify(armed.json)}`);
+const { saleId } = await openSale(urls.inventory, opsToken, { skuId: `demo-${Date.now()}`, name: 'Demo sneaker', stock: STOCK, perUserLimit: 1, holdTtlSeconds: 600 });
 log(`sale ${saleId} armed with ${STOCK} units`);
 
 // 2. The stampede. A buyer whose connection is reset (2,000 at once on a loaded machine) sends the

@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, freePort, resolveServers, type Servers } from '@flash-sale/testkit';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseWrk, type WrkResult } from './support/load-generators.ts';
@@ -126,25 +127,8 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
 
   // A live, armed sale, made the way an operator makes one.
   const ops = signOpsToken(options.jwtSecret, TENANT);
-  const post = async (path: string, body?: unknown) => {
-    const response = await fetch(`${inventory.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ops}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`POST ${path} → ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const skuId = `bench-read-${runId}`;
-  await post('/v1/admin/skus', { id: skuId, name: 'Bench sneaker', stock: 1000 });
-  const now = Date.now();
-  const sale = await post('/v1/admin/sales', {
-    sku_id: skuId, stock: 1000, unit_price_minor: 4999, currency: 'EUR',
-    starts_at: new Date(now - 1000).toISOString(), ends_at: new Date(now + 4 * 3_600_000).toISOString(), per_user_limit: 2, hold_ttl_seconds: 600,
-  });
-  await post(`/v1/admin/sales/${String(sale.id)}/arm`);
-  const saleUrl = `${inventory.url}/v1/sales/${String(sale.id)}`;
+  const { saleId } = await openSale(inventory.url, ops, { skuId: `bench-read-${runId}`, name: 'Bench sneaker', stock: 1000, perUserLimit: 2, holdTtlSeconds: 600, openForMs: 4 * 3_600_000 });
+  const saleUrl = `${inventory.url}/v1/sales/${saleId}`;
   const probe = await fetch(saleUrl, { headers: { 'x-tenant-id': TENANT } });
   if (probe.status !== 200) throw new Error(`GET /v1/sales/:id answered ${probe.status}: ${await probe.text()}`);
 

@@ -10,6 +10,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
@@ -121,17 +122,9 @@ t.test('one order is one trace: the consumers in inventory and payment and the o
   const inventory = service('inventory');
   const order = service('order');
 
-  const skuId = `e2e-sku-${runId}`;
-  t.equal((await call(inventory.url, 'POST', '/v1/admin/skus', { auth: ops, body: { id: skuId, name: 'Traced sneaker', stock: 5 } })).status, 201, 'SKU created');
-  const now = Date.now();
-  const sale = await call(inventory.url, 'POST', '/v1/admin/sales', {
-    auth: ops,
-    body: { sku_id: skuId, stock: 5, unit_price_minor: 4999, currency: 'EUR', starts_at: new Date(now - 60_000).toISOString(), ends_at: new Date(now + 3_600_000).toISOString(), per_user_limit: 1, hold_ttl_seconds: 600 },
-  });
-  t.equal(sale.status, 201, `sale created: ${JSON.stringify(sale.json)}`);
-  t.equal((await call(inventory.url, 'POST', `/v1/admin/sales/${String(sale.json.id)}/arm`, { auth: ops })).status, 200, 'sale armed');
+  const { saleId } = await openSale(inventory.url, ops, { skuId: `e2e-sku-${runId}`, name: 'Traced sneaker', stock: 5, perUserLimit: 1, holdTtlSeconds: 600, openedMsAgo: 60_000 });
 
-  const placed = await call(order.url, 'POST', '/v1/orders', { auth: shopperToken, body: { sale_id: sale.json.id, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
+  const placed = await call(order.url, 'POST', '/v1/orders', { auth: shopperToken, body: { sale_id: saleId, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
   t.equal(placed.status, 201, `order accepted: ${JSON.stringify(placed.json)}`);
 
   const root = await waitFor(

@@ -11,6 +11,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { ownRedis } from './support/own-redis.ts';
@@ -121,26 +122,7 @@ t.test('order → payment → CONFIRMED through the real broker, with one trace 
   const provider = service('provider');
 
   // A sale, armed explicitly through the ops API.
-  const skuId = `e2e-sku-${runId}`;
-  t.equal((await call(inventory.url, 'POST', '/v1/admin/skus', { auth: ops, body: { id: skuId, name: 'End-to-end sneaker', stock: 5 } })).status, 201, 'SKU created');
-  const now = Date.now();
-  const sale = await call(inventory.url, 'POST', '/v1/admin/sales', {
-    auth: ops,
-    body: {
-      sku_id: skuId,
-      stock: 5,
-      unit_price_minor: 4999,
-      currency: 'EUR',
-      starts_at: new Date(now - 60_000).toISOString(),
-      ends_at: new Date(now + 3_600_000).toISOString(),
-      per_user_limit: 1,
-      hold_ttl_seconds: 600,
-    },
-  });
-  t.equal(sale.status, 201, `sale created: ${JSON.stringify(sale.json)}`);
-  const saleId = String(sale.json.id);
-  const armed = await call(inventory.url, 'POST', `/v1/admin/sales/${saleId}/arm`, { auth: ops });
-  t.equal(armed.status, 200, `sale armed: ${JSON.stringify(armed.json)}`);
+  const { saleId } = await openSale(inventory.url, ops, { skuId: `e2e-sku-${runId}`, name: 'End-to-end sneaker', stock: 5, perUserLimit: 1, holdTtlSeconds: 600, openedMsAgo: 60_000 });
 
   // The order, under a trace id of the test's choosing.
   const traceId = randomBytes(16).toString('hex');

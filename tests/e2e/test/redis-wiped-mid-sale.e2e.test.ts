@@ -10,6 +10,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, resolveServers, waitFor } from '@flash-sale/testkit';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import { createSigner } from 'fast-jwt';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
@@ -130,30 +131,7 @@ t.test('Redis wiped mid-sale: the sale resumes by itself within 10 s, no buyer g
   const inventory = service('inventory');
   const order = service('order');
   const ops = token(`ops-${runId}`, ['ops']);
-  const admin = async (path: string, body?: unknown) => {
-    const response = await fetch(`${inventory.url}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ops}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, json: (await response.json()) as Record<string, unknown> };
-  };
-  const skuId = `e2e-sku-${runId}`;
-  t.equal((await admin('/v1/admin/skus', { id: skuId, name: 'Wipe-proof sneaker', stock: STOCK })).status, 201);
-  const now = Date.now();
-  const created = await admin('/v1/admin/sales', {
-    sku_id: skuId,
-    stock: STOCK,
-    unit_price_minor: 4999,
-    currency: 'EUR',
-    starts_at: new Date(now - 60_000).toISOString(),
-    ends_at: new Date(now + 3_600_000).toISOString(),
-    per_user_limit: PER_USER_LIMIT,
-    hold_ttl_seconds: 600,
-  });
-  t.equal(created.status, 201, JSON.stringify(created.json));
-  const saleId = String(created.json.id);
-  t.equal((await admin(`/v1/admin/sales/${saleId}/arm`)).status, 200);
+  const { saleId } = await openSale(inventory.url, ops, { skuId: `e2e-sku-${runId}`, name: 'Wipe-proof sneaker', stock: STOCK, perUserLimit: PER_USER_LIMIT, holdTtlSeconds: 600, openedMsAgo: 60_000 });
 
   const log: Answer[] = [];
   // 1. Early buyers take their whole allowance: 120 units.

@@ -7,6 +7,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { allTopics, ensureTopics, outboxLag, platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, freePort, type Servers, type TestDatabase } from '@flash-sale/testkit';
+import { openSale } from '@flash-sale/testkit/open-sale';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './processes.ts';
 import { kafkaAuth } from '@flash-sale/service-kit';
@@ -109,34 +110,18 @@ export async function startWholeSystem(options: {
   // The sales, made and armed the way an operator does it.
   const inventoryUrl = `http://127.0.0.1:${ports.inventory}`;
   const ops = signOpsToken(options.jwtSecret, 't1');
-  const post = async (path: string, body?: unknown) => {
-    const response = await fetch(`${inventoryUrl}${path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ops}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const json = (await response.json()) as Record<string, unknown>;
-    if (!response.ok) throw new Error(`POST ${path} → ${response.status} ${JSON.stringify(json)}`);
-    return json;
-  };
-  const sale = async (stock: number) => {
-    const skuId = `bench-${runId}-${stock}`;
-    await post('/v1/admin/skus', { id: skuId, name: 'Bench sneaker', stock });
-    const now = Date.now();
-    const created = await post('/v1/admin/sales', {
-      sku_id: skuId,
-      stock,
-      unit_price_minor: 4999,
-      currency: 'EUR',
-      starts_at: new Date(now - 1000).toISOString(),
-      ends_at: new Date(now + 4 * 3_600_000).toISOString(),
-      per_user_limit: 10_000,
-      // Longer than any run: no hold expires while the bench measures.
-      hold_ttl_seconds: 4 * 3600,
-    });
-    await post(`/v1/admin/sales/${String(created.id)}/arm`);
-    return String(created.id);
-  };
+  const sale = async (stock: number) =>
+    (
+      await openSale(inventoryUrl, ops, {
+        skuId: `bench-${runId}-${stock}`,
+        name: 'Bench sneaker',
+        stock,
+        perUserLimit: 10_000,
+        // Longer than any run: no hold expires while the bench measures.
+        holdTtlSeconds: 4 * 3600,
+        openForMs: 4 * 3_600_000,
+      })
+    ).saleId;
   const acceptedSaleId = await sale(100_000_000);
   const soldOutSaleId = await sale(1);
   const orderUrl = `http://127.0.0.1:${ports.order}`;
