@@ -2,9 +2,9 @@
  * The provider's behaviour: settling payments and refunds and announcing each as a webhook,
  * with the configured faults applied.
  */
-import { mergeFaults, noFaults, type FaultSettings } from './faults.ts';
-import type { PaymentStore, SimPayment, SimRefund } from './payment-store.ts';
-import type { WebhookEvent, WebhookSender } from './webhook-sender.ts';
+import { mergeFaults, noFaults, type FaultSettings } from '../domain/faults.ts';
+import type { PaymentStore, SimPayment, SimRefund } from '../infra/payment-store.ts';
+import type { WebhookEvent, WebhookSender } from '../infra/webhook-sender.ts';
 
 export class SimulatedProvider {
   readonly store: PaymentStore;

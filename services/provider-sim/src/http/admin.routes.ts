@@ -1,8 +1,8 @@
 /** Test and demo controls: global faults, and every webhook delivery with its attempts. */
 import { AppError } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
-import { faultSettingsSchema } from '../faults.ts';
-import type { SimulatedProvider } from '../simulated-provider.ts';
+import { faultSettingsSchema } from '../domain/faults.ts';
+import type { SimulatedProvider } from '../application/simulated-provider.ts';
 
 export async function adminRoutes(app: FastifyInstance, deps: { provider: SimulatedProvider }) {
   const { provider } = deps;

@@ -2,9 +2,9 @@
 import { AppError, conflict, notFound } from '@flash-sale/service-kit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { faultNames, faultSettingsSchema } from '../faults.ts';
-import type { SimPayment } from '../payment-store.ts';
-import type { SimulatedProvider } from '../simulated-provider.ts';
+import { faultNames, faultSettingsSchema } from '../domain/faults.ts';
+import type { SimPayment } from '../infra/payment-store.ts';
+import type { SimulatedProvider } from '../application/simulated-provider.ts';
 
 const createBody = z.object({
   amount_minor: z.number().int().positive(),

@@ -3,7 +3,7 @@
  * not ours to test. Idempotency keys map a retried create or refund call to its first result.
  */
 import { randomUUID } from 'node:crypto';
-import type { FaultSettings } from './faults.ts';
+import type { FaultSettings } from '../domain/faults.ts';
 
 export type SimPaymentStatus = 'pending' | 'succeeded' | 'failed';
 

@@ -1,11 +1,11 @@
 /**
  * Delivers signed webhooks the way real providers do: POST, and on anything but a 2xx (or no
  * answer) try again after an exponentially growing pause, until a 2xx or the attempt limit.
- * Faults (see faults.ts) change what is sent and when. Every attempt is kept for inspection.
+ * Faults (see domain/faults.ts) change what is sent and when. Every attempt is kept for inspection.
  */
 import type { Logger } from 'pino';
-import type { Fault } from './faults.ts';
-import { signWebhook } from './webhook-signature.ts';
+import type { Fault } from '../domain/faults.ts';
+import { signWebhook } from '../domain/webhook-signature.ts';
 
 export interface WebhookEvent {
   id: string;
