@@ -7,7 +7,7 @@
  * handlers do.
  */
 import type { RowDataPacket } from 'mysql2/promise';
-import { SCAN_PAGE, selectInBy } from '../infra/service-databases.ts';
+import { SCAN_PAGE, selectInBy } from '../../infra/service-databases.ts';
 import { returnStock, type ReturnReason } from '../repairs/return-stock.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 

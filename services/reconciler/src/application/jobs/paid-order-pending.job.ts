@@ -13,7 +13,7 @@
  */
 import { withTransaction } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
-import { SCAN_PAGE, selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
+import { SCAN_PAGE, selectIn, type ServiceDatabases } from '../../infra/service-databases.ts';
 import { transitionOrder } from '../repairs/order-transition.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 

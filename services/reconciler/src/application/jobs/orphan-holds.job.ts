@@ -6,8 +6,8 @@
  * does not know is released. Only holds: a committed order is never touched (release refuses it).
  */
 import type { RowDataPacket } from 'mysql2/promise';
-import { armedSales } from '../application/sale-books.ts';
-import { selectIn } from '../infra/service-databases.ts';
+import { armedSales } from '../sale-books.ts';
+import { selectIn } from '../../infra/service-databases.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 export const orphanHoldsJob: ReconciliationJob = {

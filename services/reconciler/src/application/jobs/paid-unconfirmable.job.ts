@@ -31,8 +31,8 @@ import { randomUUID } from 'node:crypto';
 import { orderCreated } from '@flash-sale/events';
 import { withTransaction, utcDate } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { consumerProgress, type ConsumerProgress } from '../infra/consumer-progress.ts';
-import { SCAN_PAGE, selectIn, selectInBy } from '../infra/service-databases.ts';
+import { consumerProgress, type ConsumerProgress } from '../../infra/consumer-progress.ts';
+import { SCAN_PAGE, selectIn, selectInBy } from '../../infra/service-databases.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 interface OrderRow extends RowDataPacket {

@@ -8,8 +8,8 @@ import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { RedisClient } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
-import type { ReconcilerMetrics } from '../infra/reconciler-metrics.ts';
-import type { ServiceDatabases } from '../infra/service-databases.ts';
+import type { ReconcilerMetrics } from '../../infra/reconciler-metrics.ts';
+import type { ServiceDatabases } from '../../infra/service-databases.ts';
 
 export interface Thresholds {
   /** A COMPLETED payment whose order is still PENDING this long is repaired (5 min; docs/consistency.md, "Thresholds"). */

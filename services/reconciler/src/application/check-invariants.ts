@@ -1,7 +1,7 @@
 /** Runs a contract's invariants (Q) against the live service databases: violations per invariant. */
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
-import type { CrossDatabaseInvariant, RecoveryContract } from './recovery-contract.ts';
+import type { CrossDatabaseInvariant, RecoveryContract } from '../domain/recovery-contracts/recovery-contract.ts';
 
 export async function checkInvariants(databases: ServiceDatabases, contract: RecoveryContract): Promise<Record<string, number>> {
   const results: Record<string, number> = {};

@@ -16,7 +16,7 @@
 import { orderExpired, prepareEvent, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
-import { SCAN_PAGE, selectIn } from '../infra/service-databases.ts';
+import { SCAN_PAGE, selectIn } from '../../infra/service-databases.ts';
 import { transitionOrder } from '../repairs/order-transition.ts';
 import { returnStock } from '../repairs/return-stock.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';

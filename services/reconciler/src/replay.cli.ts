@@ -12,11 +12,11 @@
  */
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { compose } from '../composition.ts';
-import { reconcilerConfigSchema } from '../config.ts';
-import { replayInventoryStock } from '../replay/inventory-stock.replay.ts';
-import { replayOrderLifecycle } from '../replay/order-lifecycle.replay.ts';
-import type { ReplayStart } from '../replay/topic-scope.ts';
+import { compose } from './composition.ts';
+import { reconcilerConfigSchema } from './config.ts';
+import { replayInventoryStock } from './application/replay/inventory-stock.replay.ts';
+import { replayOrderLifecycle } from './application/replay/order-lifecycle.replay.ts';
+import type { ReplayStart } from './infra/topic-scope.ts';
 
 const USAGE = `usage: replay inventory-stock [--tenant <id>] [--sku <id>] [--apply]
        replay order-lifecycle (--from-offset <n> | --from-time <ISO-8601>) [--apply] [--topic <event type>=<topic> ...]

@@ -5,7 +5,7 @@
  * meanwhile), never a success.
  */
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { ORDER_TRANSITIONS } from '../contracts/order-state-machine.ts';
+import { ORDER_TRANSITIONS } from '../../domain/order-state-machine.ts';
 
 /**
  * The commands a repair may apply, with the rule of the order state machine (contract data).

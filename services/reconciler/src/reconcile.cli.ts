@@ -5,10 +5,10 @@
  * reconciler does it by itself within seconds (docs/adr/0006-redis-loss-recovery.md).
  */
 import { loadConfigOrExit } from '@flash-sale/config';
-import { runJob } from '../application/run-job.ts';
-import { compose } from '../composition.ts';
-import { reconcilerConfigSchema } from '../config.ts';
-import { findJob, jobs } from '../jobs/registry.ts';
+import { runJob } from './application/run-job.ts';
+import { compose } from './composition.ts';
+import { reconcilerConfigSchema } from './config.ts';
+import { findJob, jobs } from './application/jobs/registry.ts';
 
 const [name] = process.argv.slice(2);
 if (!name || name === 'list') {

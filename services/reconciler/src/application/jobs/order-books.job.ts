@@ -20,8 +20,8 @@
  */
 import type { OrderRecord } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';
-import { armedSales } from '../application/sale-books.ts';
-import { selectInBy } from '../infra/service-databases.ts';
+import { armedSales } from '../sale-books.ts';
+import { selectInBy } from '../../infra/service-databases.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 /** Hash fields asked of HSCAN per call (a hint to Redis); the MySQL lookups split a chunk into `LOOKUP_PAGE` ids. */

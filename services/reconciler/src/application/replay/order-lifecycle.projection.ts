@@ -1,9 +1,9 @@
 /**
  * The order lifecycle's scratch projection: a pure fold of replayed events into order id →
- * expected status, by the rules in `contracts/order-state-machine.ts`. The same events give the
+ * expected status, by the rules in `domain/order-state-machine.ts`. The same events give the
  * same projection whatever order the topics delivered them in.
  */
-import { ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS, type EventRule, type OrderCommand, type OrderStatus } from '../contracts/order-state-machine.ts';
+import { ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS, type EventRule, type OrderCommand, type OrderStatus } from '../../domain/order-state-machine.ts';
 
 export interface ReplayedEvent {
   id: string;

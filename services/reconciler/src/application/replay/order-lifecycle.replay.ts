@@ -13,15 +13,15 @@ import { envelopeSchema, parseWirePayload, projectPayload, registry, type Consum
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
-import { orderLifecycleContract } from '../contracts/order-lifecycle.contract.ts';
+import { checkInvariants, totalViolations } from '../check-invariants.ts';
+import { orderLifecycleContract } from '../../domain/recovery-contracts/order-lifecycle.contract.ts';
 import { orderLifecycleReplayContract } from './order-lifecycle.contract.ts';
-import { ORDER_EVENT_RULES, ORDER_STATUSES, type OrderStatus } from '../contracts/order-state-machine.ts';
-import { selectInBy, type ServiceDatabases } from '../infra/service-databases.ts';
+import { ORDER_EVENT_RULES, ORDER_STATUSES, type OrderStatus } from '../../domain/order-state-machine.ts';
+import { selectInBy, type ServiceDatabases } from '../../infra/service-databases.ts';
 import { REPAIR_COMMANDS, transitionOrder, type RepairCommand } from '../repairs/order-transition.ts';
 import { agrees, pathBetween, projectOrders, ruleFor, type ReplayedEvent } from './order-lifecycle.projection.ts';
-import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
-import { captureScope, readScope, type ReplayStart, type TopicScope } from './topic-scope.ts';
+import { evidenceOf, insertReplayRun, type ReplayEvidence } from '../../infra/replay-run.repository.ts';
+import { captureScope, readScope, type ReplayStart, type TopicScope } from '../../infra/topic-scope.ts';
 
 export interface OrderReplayOptions {
   from: ReplayStart;

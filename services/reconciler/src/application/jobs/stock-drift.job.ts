@@ -8,8 +8,8 @@
  * update (the audit is the truth, the stock column its projection).
  */
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { rebuildSale } from '../application/rebuild-sale.ts';
-import { armedSales } from '../application/sale-books.ts';
+import { rebuildSale } from '../rebuild-sale.ts';
+import { armedSales } from '../sale-books.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 interface FoldRow extends RowDataPacket {

@@ -1,4 +1,4 @@
-import { CONFIRM_WHEN, ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS } from './order-state-machine.ts';
+import { CONFIRM_WHEN, ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS } from '../order-state-machine.ts';
 import { EVIDENCE_FIELDS, type RecoveryContract } from './recovery-contract.ts';
 
 const effectName = (effect: (typeof ORDER_EVENT_RULES)[number]['effect']) =>

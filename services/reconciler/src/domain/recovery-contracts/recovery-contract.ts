@@ -3,7 +3,7 @@
  * I, F, S, Q, E below) for one critical flow. Q's invariants are SQL, each statement run on one
  * service's database (ADR 0010); a flow is `trusted` only when every invariant counts 0 violations.
  */
-import type { Service } from '../infra/service-databases.ts';
+import type { Service } from '../../infra/service-databases.ts';
 
 /** One statement on one service's database, returning one row with a `violations` count. */
 export interface SingleDatabaseInvariant {

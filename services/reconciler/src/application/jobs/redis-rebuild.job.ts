@@ -6,7 +6,7 @@
  * seconds of a loss (see `workers/sale-recovery.worker.ts`); `npm run reconcile -- redis-rebuild`
  * runs it for all of them now.
  */
-import { lostLiveSales, rebuildSale } from '../application/rebuild-sale.ts';
+import { lostLiveSales, rebuildSale } from '../rebuild-sale.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 async function rebuildLost(deps: JobDeps, saleId?: string) {

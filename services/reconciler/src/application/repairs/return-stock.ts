@@ -8,7 +8,7 @@ import { prepareEvent, stockReleased, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { ServiceDatabases } from '../infra/service-databases.ts';
+import type { ServiceDatabases } from '../../infra/service-databases.ts';
 
 export interface OrderLine {
   orderId: string;

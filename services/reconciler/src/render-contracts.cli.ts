@@ -1,8 +1,8 @@
 // Writes docs/recovery-contracts.md from the contract data (committed; a test keeps it in step).
 import { writeFileSync } from 'node:fs';
-import { contracts } from '../contracts/index.ts';
-import { renderContracts } from '../contracts/render-contracts.ts';
+import { contracts } from './domain/recovery-contracts/index.ts';
+import { renderContracts } from './domain/recovery-contracts/render-contracts.ts';
 
-export const renderedContractsPath = new URL('../../../../docs/recovery-contracts.md', import.meta.url).pathname;
+export const renderedContractsPath = new URL('../../../docs/recovery-contracts.md', import.meta.url).pathname;
 writeFileSync(renderedContractsPath, renderContracts(contracts));
 process.stdout.write(`wrote ${renderedContractsPath}\n`);

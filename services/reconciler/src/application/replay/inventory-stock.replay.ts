@@ -7,12 +7,12 @@
  */
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { checkInvariants, totalViolations } from '../contracts/check-invariants.ts';
-import { inventoryStockContract } from '../contracts/inventory-stock.contract.ts';
-import { selectIn, type ServiceDatabases } from '../infra/service-databases.ts';
-import { evidenceOf, insertReplayRun, type ReplayEvidence } from './replay-run.repository.ts';
+import { checkInvariants, totalViolations } from '../check-invariants.ts';
+import { inventoryStockContract } from '../../domain/recovery-contracts/inventory-stock.contract.ts';
+import { selectIn, type ServiceDatabases } from '../../infra/service-databases.ts';
+import { evidenceOf, insertReplayRun, type ReplayEvidence } from '../../infra/replay-run.repository.ts';
 
-export type { ReplayEvidence } from './replay-run.repository.ts';
+export type { ReplayEvidence } from '../../infra/replay-run.repository.ts';
 
 export interface ReplayScope {
   tenantId?: string;
