@@ -13,7 +13,7 @@ import { createEventConsumer, type Envelope } from '@flash-sale/events';
 import { createTestKafka } from '@flash-sale/testkit';
 import { createLogger } from '@flash-sale/service-kit';
 import { Registry } from 'prom-client';
-import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, createInventoryEnv, events, seedArmedSale } from '../test/fixtures/inventory-env.ts';
 
 const EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 2000);

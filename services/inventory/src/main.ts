@@ -7,7 +7,7 @@ import { listenWithGracefulShutdown, startServiceRuntime, PeriodicTask, rateLimi
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
 import { inventoryConfigSchema } from './config.ts';
-import { inventoryBatchHandlers, inventoryHandlers } from './workers/inventory-handlers.ts';
+import { inventoryBatchHandlers, inventoryHandlers } from './workers/event-handlers.ts';
 
 const config = loadConfigOrExit(inventoryConfigSchema);
 const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('inventory', config, { redact: registry.redactionPaths() });

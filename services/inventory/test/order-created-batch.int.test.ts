@@ -9,7 +9,7 @@ import type { RowDataPacket } from 'mysql2/promise';
 import { readDeadLetters, type Envelope } from '@flash-sale/events';
 import { consumerOnTestTopics } from '@flash-sale/events/testing';
 import { createTestKafka, waitFor } from '@flash-sale/testkit';
-import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, applyInTransaction, bookState, createInventoryEnv, events, seedArmedSale } from './fixtures/inventory-env.ts';
 
 const env = await createInventoryEnv(t.teardown.bind(t));

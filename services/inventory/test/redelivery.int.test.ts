@@ -3,7 +3,7 @@ import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, bookState, createInventoryEnv, events, seedArmedSale } from './fixtures/inventory-env.ts';
 
 t.test('a redelivered order.created through the real consumer runtime: one decrement, one audit row', async (t) => {

@@ -2,7 +2,7 @@ import { signToken } from '@flash-sale/service-kit';
 import { rebuildKeys } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, applyInTransaction, createInventoryEnv, inventoryApp, events } from './fixtures/inventory-env.ts';
 
 t.test('sale allocations against real MySQL and Redis', async (t) => {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { publicSaleStatus } from '../src/application/sale-catalog.ts';
+import { publicSaleStatus } from '../src/domain/sale-status.ts';
 import { ShortLivedCache } from '../src/infra/short-lived-cache.ts';
 
 t.test('a sale is upcoming before its start, live from it, sold out at zero, ended at its end or once ended', async (t) => {

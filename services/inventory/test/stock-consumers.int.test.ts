@@ -1,5 +1,5 @@
 import t from 'tap';
-import { inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, applyInTransaction, bookState, createInventoryEnv, events, seedArmedSale, TENANT } from './fixtures/inventory-env.ts';
 
 t.test('inventory consumer handlers against real MySQL and Redis', async (t) => {

@@ -9,7 +9,7 @@ import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/inventory-handlers.ts';
+import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, bookState, createInventoryEnv, events, seedArmedSale } from './fixtures/inventory-env.ts';
 
 t.test("order.created of another tenant than the sale's: quarantined with TENANT_MISMATCH, the sale's books untouched, the next order handled", async (t) => {

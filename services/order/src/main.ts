@@ -12,7 +12,7 @@ import { IdempotencyStore } from './infra/idempotency.store.ts';
 import { HttpPaymentStatusReader } from './infra/payment-status.client.ts';
 import { QueueSaleRebuildRequester, SaleDirectory } from './infra/sale-directory.ts';
 import { startExpiryWorker } from './workers/expiry.worker.ts';
-import { orderEventHandlers } from './workers/order-event-handlers.ts';
+import { orderEventHandlers } from './workers/event-handlers.ts';
 
 const config = loadConfigOrExit(orderConfigSchema);
 // The catalog names this service a reader of a restricted field: no start without the keys (but under NODE_ENV=test).

@@ -7,7 +7,7 @@ import { expireDueOrders } from '../src/application/expire-orders.ts';
 import { findOrder, orderHistory } from '../src/infra/order.repository.ts';
 import type { PaymentStatusReader } from '../src/infra/payment-status.client.ts';
 import { EXPIRY_QUEUE, startExpiryWorker } from '../src/workers/expiry.worker.ts';
-import { orderEventHandlers } from '../src/workers/order-event-handlers.ts';
+import { orderEventHandlers } from '../src/workers/event-handlers.ts';
 import { orderHarness, placeOrderRequest, type OrderHarness } from './support/order-harness.ts';
 
 const logger = createLogger({ service: 'order', level: 'silent' });

@@ -10,7 +10,7 @@ import { createTestKafka, waitFor } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { findOrder, orderHistory } from '../src/infra/order.repository.ts';
-import { orderEventHandlers } from '../src/workers/order-event-handlers.ts';
+import { orderEventHandlers } from '../src/workers/event-handlers.ts';
 import { orderHarness, placeOrderRequest } from './support/order-harness.ts';
 
 t.test("payment.completed claiming another tenant than the order's: quarantined with TENANT_MISMATCH, the order not paid by it, the next event handled", async (t) => {

@@ -6,7 +6,7 @@ import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, lo
 import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';
 import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
-import { createOrderEventHandlers } from './consumers/order-events.handlers.ts';
+import { createOrderEventHandlers } from './workers/event-handlers.ts';
 import { createOrderServiceDirectory } from './infra/order-service.client.ts';
 import { createHttpPaymentProvider } from './infra/payment-provider.client.ts';
 import { createPaymentStatusSweep } from './workers/payment-status-sweep.ts';

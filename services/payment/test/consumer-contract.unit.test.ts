@@ -1,7 +1,7 @@
 import { checkConsumerContract, contractHandler, registry } from '@flash-sale/events';
 import t from 'tap';
-import { paymentContract } from '../src/consumers/payment.contract.ts';
-import { createOrderEventHandlers } from '../src/consumers/order-events.handlers.ts';
+import { paymentContract } from '../src/workers/payment.contract.ts';
+import { createOrderEventHandlers } from '../src/workers/event-handlers.ts';
 
 t.test("the payment consumer's declared reads hold against today's catalog and topic declarations", async (t) => {
   t.same(checkConsumerContract(paymentContract, registry), []);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import t from 'tap';
-import { verifyProviderSignature } from '../src/webhooks/provider-signature.ts';
+import { verifyProviderSignature } from '../src/domain/provider-signature.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const t0 = Math.floor(now.getTime() / 1000);

@@ -1,11 +1,11 @@
 import { createBaseApp, type Logger } from '@flash-sale/service-kit';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { PaymentStore } from './payment-store.ts';
-import { adminRoutes } from './routes/admin.routes.ts';
-import { paymentsRoutes } from './routes/payments.routes.ts';
-import { SimulatedProvider } from './simulated-provider.ts';
-import { WebhookSender, type RetryPolicy } from './webhook-sender.ts';
+import { PaymentStore } from './infra/payment-store.ts';
+import { adminRoutes } from './http/admin.routes.ts';
+import { paymentsRoutes } from './http/payments.routes.ts';
+import { SimulatedProvider } from './application/simulated-provider.ts';
+import { WebhookSender, type RetryPolicy } from './infra/webhook-sender.ts';
 
 export interface SimulatorAppDeps {
   logger: Logger;

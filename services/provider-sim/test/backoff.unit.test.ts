@@ -1,5 +1,5 @@
 import t from 'tap';
-import { backoffMs } from '../src/webhook-sender.ts';
+import { backoffMs } from '../src/infra/webhook-sender.ts';
 
 t.test('retry pauses double from the base and stop at the cap', async (t) => {
   const policy = { baseMs: 500, maxMs: 4000, maxAttempts: 10 };

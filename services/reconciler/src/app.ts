@@ -6,7 +6,7 @@ import { bullBoard } from './http/bull-board.plugin.ts';
 import { devSignInAllowed } from './http/ops-console/console-api.routes.ts';
 import { opsConsole } from './http/ops-console/ops-console.plugin.ts';
 import { opsRoutes } from './http/ops.routes.ts';
-import type { JobDeps } from './jobs/job.ts';
+import type { JobDeps } from './application/jobs/job.ts';
 
 export interface ReconcilerAppDeps {
   jobs: JobDeps;

@@ -7,7 +7,7 @@ import { Lifecycle, createKafka, createLogger, createMetricsRegistry, logFormat,
 import { StockReservations } from '@flash-sale/stock-reservations';
 import type { ReconcilerConfig } from './config.ts';
 import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
-import { defaultThresholds, type JobDeps } from './jobs/job.ts';
+import { defaultThresholds, type JobDeps } from './application/jobs/job.ts';
 
 export interface Composition {
   deps: JobDeps;

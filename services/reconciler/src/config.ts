@@ -40,7 +40,7 @@ export const reconcilerConfigSchema = z.object({
   ORDER_SCHEMA: schemaName('order_service'),
   PAYMENT_SCHEMA: schemaName('payment_service'),
   INVENTORY_SCHEMA: schemaName('inventory_service'),
-  /** The repair thresholds (docs/consistency.md, "Thresholds"); see `jobs/job.ts` for what each means. */
+  /** The repair thresholds (docs/consistency.md, "Thresholds"); see `application/jobs/job.ts` for what each means. */
   PAID_PENDING_AFTER_MS: ms(5 * 60_000),
   OUTBOX_STUCK_AFTER_MS: ms(10 * 60_000),
   EXPIRY_GRACE_MS: ms(60_000),

@@ -6,7 +6,7 @@ import { createRedis, listenWithGracefulShutdown, rateLimitsFromConfig } from '@
 import { buildApp } from './app.ts';
 import { compose } from './composition.ts';
 import { reconcilerConfigSchema } from './config.ts';
-import { jobs } from './jobs/registry.ts';
+import { jobs } from './application/jobs/registry.ts';
 import { startReconciliationScheduler } from './workers/reconciliation.scheduler.ts';
 import { startSaleRecovery } from './workers/sale-recovery.worker.ts';
 

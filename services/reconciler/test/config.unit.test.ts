@@ -1,7 +1,7 @@
 import { ConfigError, parseConfig } from '@flash-sale/config';
 import t from 'tap';
 import { reconcilerConfigSchema } from '../src/config.ts';
-import { replayTopics } from '../src/replay/order-lifecycle.replay.ts';
+import { replayTopics } from '../src/application/replay/order-lifecycle.replay.ts';
 
 const base = { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/reconciler_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-sixteen+' };
 

@@ -8,11 +8,11 @@ import t from 'tap';
 import { traceOrder } from '../src/application/order-trace.ts';
 import { runJob } from '../src/application/run-job.ts';
 import { idsOfTenant } from '../src/application/tenant-scope.ts';
-import { checkInvariants } from '../src/contracts/check-invariants.ts';
-import { contracts } from '../src/contracts/index.ts';
-import type { JobDeps } from '../src/jobs/job.ts';
-import { jobs } from '../src/jobs/registry.ts';
-import { replayInventoryStock } from '../src/replay/inventory-stock.replay.ts';
+import { checkInvariants } from '../src/application/check-invariants.ts';
+import { contracts } from '../src/domain/recovery-contracts/index.ts';
+import type { JobDeps } from '../src/application/jobs/job.ts';
+import { jobs } from '../src/application/jobs/registry.ts';
+import { replayInventoryStock } from '../src/application/replay/inventory-stock.replay.ts';
 import { advance, createFixture } from './support/reconciler-fixture.ts';
 import { usersPerDatabase } from './support/reconciler-user.ts';
 

@@ -8,11 +8,11 @@ import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
 import { grantStatements } from '../src/infra/grants.ts';
-import type { JobDeps } from '../src/jobs/job.ts';
-import { overduePendingJob } from '../src/jobs/overdue-pending.job.ts';
-import { paidOrderPendingJob } from '../src/jobs/paid-order-pending.job.ts';
-import { stuckOutboxJob } from '../src/jobs/stuck-outbox.job.ts';
-import { replayInventoryStock } from '../src/replay/inventory-stock.replay.ts';
+import type { JobDeps } from '../src/application/jobs/job.ts';
+import { overduePendingJob } from '../src/application/jobs/overdue-pending.job.ts';
+import { paidOrderPendingJob } from '../src/application/jobs/paid-order-pending.job.ts';
+import { stuckOutboxJob } from '../src/application/jobs/stuck-outbox.job.ts';
+import { replayInventoryStock } from '../src/application/replay/inventory-stock.replay.ts';
 import { advance, createFixture } from './support/reconciler-fixture.ts';
 import { reconcilerUser } from './support/reconciler-user.ts';
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { orderBooksJob } from '../src/jobs/order-books.job.ts';
+import { orderBooksJob } from '../src/application/jobs/order-books.job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 
 async function booksOnly(f: Fixture, sale: SeededSale, orderId: string): Promise<void> {

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { overduePendingJob } from '../src/jobs/overdue-pending.job.ts';
-import { paidOrderPendingJob } from '../src/jobs/paid-order-pending.job.ts';
-import { unreturnedStockJob } from '../src/jobs/unreturned-stock.job.ts';
+import { overduePendingJob } from '../src/application/jobs/overdue-pending.job.ts';
+import { paidOrderPendingJob } from '../src/application/jobs/paid-order-pending.job.ts';
+import { unreturnedStockJob } from '../src/application/jobs/unreturned-stock.job.ts';
 import { advance, createFixture, type Fixture } from './support/reconciler-fixture.ts';
 
 async function orderRow(f: Fixture, orderId: string): Promise<RowDataPacket> {

@@ -1,7 +1,7 @@
 import { checkConsumerContract, registry } from '@flash-sale/events';
 import t from 'tap';
-import { ORDER_EVENT_RULES } from '../src/contracts/order-state-machine.ts';
-import { orderLifecycleReplayContract } from '../src/replay/order-lifecycle.contract.ts';
+import { ORDER_EVENT_RULES } from '../src/domain/order-state-machine.ts';
+import { orderLifecycleReplayContract } from '../src/application/replay/order-lifecycle.contract.ts';
 
 t.test("the order-lifecycle replay's declared reads hold against today's catalog", async (t) => {
   t.same(checkConsumerContract(orderLifecycleReplayContract, registry), []);

@@ -1,8 +1,8 @@
 // The order-lifecycle fold: the same events give the same projection in any delivery order, the
 // state machine refuses what the order service refuses, and repairs never go backwards.
 import t from 'tap';
-import { REPAIR_COMMANDS } from '../src/repairs/order-transition.ts';
-import { agrees, pathBetween, projectOrders, type ReplayedEvent } from '../src/replay/order-lifecycle.projection.ts';
+import { REPAIR_COMMANDS } from '../src/application/repairs/order-transition.ts';
+import { agrees, pathBetween, projectOrders, type ReplayedEvent } from '../src/application/replay/order-lifecycle.projection.ts';
 
 let offset = 0;
 const event = (type: string, orderId: string, occurredAt: string, paymentId?: string): ReplayedEvent => ({

@@ -8,7 +8,7 @@ import type { Envelope } from '@flash-sale/events';
 import { resolveServers } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { replayOrderLifecycle } from '../src/replay/order-lifecycle.replay.ts';
+import { replayOrderLifecycle } from '../src/application/replay/order-lifecycle.replay.ts';
 import { createOrderEvents, type OrderEvents } from './support/order-events.ts';
 import { createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 
@@ -167,7 +167,7 @@ t.test('the CLI replays a topic scope and prints the evidence record', async (t)
   const sale = await f.seedSale();
   await confirmedOrder(f, sale, events);
   const servers = await resolveServers();
-  const args = ['src/cli/replay.ts', 'order-lifecycle', '--from-offset', '0', ...Object.entries(events.topics).flatMap(([type, topic]) => ['--topic', `${type}=${topic}`])];
+  const args = ['src/replay.cli.ts', 'order-lifecycle', '--from-offset', '0', ...Object.entries(events.topics).flatMap(([type, topic]) => ['--topic', `${type}=${topic}`])];
   const child = spawn(process.execPath, args, {
     cwd: new URL('..', import.meta.url).pathname,
     env: {

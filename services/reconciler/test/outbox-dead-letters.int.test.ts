@@ -6,8 +6,8 @@ import { createTestKafka } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { deadLettersJob } from '../src/jobs/dead-letters.job.ts';
-import { stuckOutboxJob } from '../src/jobs/stuck-outbox.job.ts';
+import { deadLettersJob } from '../src/application/jobs/dead-letters.job.ts';
+import { stuckOutboxJob } from '../src/application/jobs/stuck-outbox.job.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('outbox rows unpublished for 10 minutes (no relay running) are published, marked and alerted', async (t) => {

@@ -8,8 +8,8 @@ import { createTestKafka, uniqueName } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { paidUnconfirmableJob } from '../src/jobs/paid-unconfirmable.job.ts';
-import type { JobDeps } from '../src/jobs/job.ts';
+import { paidUnconfirmableJob } from '../src/application/jobs/paid-unconfirmable.job.ts';
+import type { JobDeps } from '../src/application/jobs/job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 import { reconcilerUser, usersPerDatabase } from './support/reconciler-user.ts';
 

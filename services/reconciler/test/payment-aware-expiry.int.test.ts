@@ -14,8 +14,8 @@ import { expireDueOrders } from '../../order/src/application/expire-orders.ts';
 import { HttpPaymentStatusReader } from '../../order/src/infra/payment-status.client.ts';
 import { internalRoutes } from '../../payment/src/http/internal.routes.ts';
 import { runJob } from '../src/application/run-job.ts';
-import { overduePendingJob } from '../src/jobs/overdue-pending.job.ts';
-import { paidOrderPendingJob } from '../src/jobs/paid-order-pending.job.ts';
+import { overduePendingJob } from '../src/application/jobs/overdue-pending.job.ts';
+import { paidOrderPendingJob } from '../src/application/jobs/paid-order-pending.job.ts';
 import { advance, createFixture, type Fixture } from './support/reconciler-fixture.ts';
 
 const JWT_SECRET = 'test-jwt-secret-of-enough-length';

@@ -2,9 +2,9 @@
 // schemas, and the committed docs are the rendering of the data.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { checkInvariants } from '../src/contracts/check-invariants.ts';
-import { contracts, type Invariant } from '../src/contracts/index.ts';
-import { renderContracts } from '../src/contracts/render-contracts.ts';
+import { checkInvariants } from '../src/application/check-invariants.ts';
+import { contracts, type Invariant } from '../src/domain/recovery-contracts/index.ts';
+import { renderContracts } from '../src/domain/recovery-contracts/render-contracts.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('each critical flow has a complete contract', async (t) => {

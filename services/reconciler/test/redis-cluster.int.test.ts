@@ -6,7 +6,7 @@ import { createTestRedisCluster, waitFor } from '@flash-sale/testkit';
 import type { Admin } from 'kafkajs';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
-import type { JobDeps } from '../src/jobs/job.ts';
+import type { JobDeps } from '../src/application/jobs/job.ts';
 import { startSaleRecovery } from '../src/workers/sale-recovery.worker.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 

@@ -2,7 +2,7 @@
 // reports the changes, stays untrusted until applied, and is trusted after the repair.
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { replayInventoryStock } from '../src/replay/inventory-stock.replay.ts';
+import { replayInventoryStock } from '../src/application/replay/inventory-stock.replay.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('a replay run twice changes nothing and is trusted', async (t) => {

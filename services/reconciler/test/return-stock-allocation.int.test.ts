@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
-import { returnStock } from '../src/repairs/return-stock.ts';
+import { returnStock } from '../src/application/repairs/return-stock.ts';
 import { createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 
 async function allocation(f: Fixture, sale: SeededSale) {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@flash-sale/service-kit';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import type { JobOutcome, ReconciliationJob } from '../src/jobs/job.ts';
+import type { JobOutcome, ReconciliationJob } from '../src/application/jobs/job.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 const jobFinding = (anomalies: Record<string, number>): ReconciliationJob => ({

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
-import { orphanHoldsJob } from '../src/jobs/orphan-holds.job.ts';
-import { redisRebuildJob } from '../src/jobs/redis-rebuild.job.ts';
-import { stockDriftJob } from '../src/jobs/stock-drift.job.ts';
+import { orphanHoldsJob } from '../src/application/jobs/orphan-holds.job.ts';
+import { redisRebuildJob } from '../src/application/jobs/redis-rebuild.job.ts';
+import { stockDriftJob } from '../src/application/jobs/stock-drift.job.ts';
 import { advance, createFixture, type Fixture, type SeededSale } from './support/reconciler-fixture.ts';
 
 async function flushSale(f: Fixture, sale: SeededSale): Promise<void> {

@@ -512,7 +512,7 @@ try {
 
     // The load has ended, so a hold older than the order path's in-flight window (30 s) with no
     // order behind it can only be an orphan; the service's 2-minute grace would make the cycle wait.
-    const reconciled = await runCommand(process.execPath, ['services/reconciler/src/cli/reconcile.ts', 'all'], {
+    const reconciled = await runCommand(process.execPath, ['services/reconciler/src/reconcile.cli.ts', 'all'], {
       cwd: repoRoot,
       env: { ...env, MYSQL_URL: env.RECONCILER_MYSQL_URL ?? '', LOG_LEVEL: 'warn', ORPHAN_HOLD_GRACE_MS: '35000' },
     });

@@ -14,11 +14,9 @@
 import { createHash } from 'node:crypto';
 import { encodeKeysetCursor, type KeysetPosition, type Logger, type Sql } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
+import { publicSaleStatus, type PublicSaleStatus } from '../domain/sale-status.ts';
 import { currentSalesPage, findPublicSale, tenantHasCatalog, type PublicSaleRow } from '../infra/public-sale.repository.ts';
 import { ShortLivedCache, type Loaded } from '../infra/short-lived-cache.ts';
-
-export const PUBLIC_SALE_STATUSES = ['upcoming', 'live', 'sold-out', 'ended'] as const;
-export type PublicSaleStatus = (typeof PUBLIC_SALE_STATUSES)[number];
 
 /**
  * One second: the stock figure of a live sale changes with every order, and a shopper's page may
@@ -26,13 +24,6 @@ export type PublicSaleStatus = (typeof PUBLIC_SALE_STATUSES)[number];
  * thousand. The same second is the `Cache-Control: max-age` (public-sales.routes.ts).
  */
 export const SALE_CATALOG_TTL_MS = 1000;
-
-/** Where a sale stands at `nowMs`: pure, so the whole lifecycle is tested without waiting. */
-export function publicSaleStatus(sale: { startsAtMs: number; endsAtMs: number; ended: boolean }, remaining: number, nowMs: number): PublicSaleStatus {
-  if (sale.ended || nowMs >= sale.endsAtMs) return 'ended';
-  if (nowMs < sale.startsAtMs) return 'upcoming';
-  return remaining > 0 ? 'live' : 'sold-out';
-}
 
 export interface PublicSale {
   id: string;

@@ -1,7 +1,7 @@
 /** Requests and responses of the public sale API (no account; the tenant is named in a header). */
 import { errorResponses, keysetCursorParam, pageLimitParam, tenantIdPattern } from '@flash-sale/service-kit';
 import { z } from 'zod';
-import { PUBLIC_SALE_STATUSES } from '../application/sale-catalog.ts';
+import { PUBLIC_SALE_STATUSES } from '../domain/sale-status.ts';
 
 export const SALE_PAGE_MAX = 100;
 export const SALE_PAGE_DEFAULT = 20;

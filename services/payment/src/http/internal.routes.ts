@@ -7,7 +7,7 @@
  * - `completed`: a COMPLETED payment exists; the caller pays the order instead of expiring it.
  * - `in_flight`: a PENDING payment opened less than `inFlightMaxMs` ago; the caller postpones
  *   expiry. A provider webhook is stored in the same transaction that applies it (see
- *   `webhooks/receive-provider-event.ts`), so "received but not applied" is never visible as a
+ *   `application/receive-provider-event.ts`), so "received but not applied" is never visible as a
  *   separate state: until it commits the payment is PENDING, i.e. in flight.
  * - `none`: nothing paid and nothing in flight. A PENDING payment older than the bound counts as
  *   failed here, so expiry is postponed by a bounded time only; should the provider still

@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { findPayment, listHistory } from '../infra/payment.repository.ts';
 import { findRefundOfPayment } from '../infra/refund.repository.ts';
-import { openPayment, type OpenPaymentDeps } from '../use-cases/open-payment.ts';
+import { openPayment, type OpenPaymentDeps } from '../application/open-payment.ts';
 import { presentHistoryToShopper, presentPayment, presentPaymentToShopper, presentRefund, presentRefundToShopper } from './payment.presenter.ts';
 import { opsPaymentWithHistory, shopperPayment, shopperPaymentWithHistory, uuidParams } from './payment.schemas.ts';
 

@@ -2,7 +2,7 @@
 import { bearerRefusals, errorResponses, principalOf, requireRole } from '@flash-sale/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
-import { requestOpsRefund } from '../use-cases/request-ops-refund.ts';
+import { requestOpsRefund } from '../application/request-ops-refund.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
 import { presentRefund } from './payment.presenter.ts';
 import { opsRefund, refundBody, uuidParams } from './payment.schemas.ts';

@@ -8,8 +8,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { providerEventSchema } from '../domain/provider-event.ts';
-import { verifyProviderSignature } from '../webhooks/provider-signature.ts';
-import { receiveProviderEvent, type ReceivedEvent } from '../webhooks/receive-provider-event.ts';
+import { verifyProviderSignature } from '../domain/provider-signature.ts';
+import { receiveProviderEvent, type ReceivedEvent } from '../application/receive-provider-event.ts';
 import type { RefundDispatcher } from '../workers/refund-dispatcher.ts';
 import { webhookBody, webhookHeaders, webhookReceived } from './payment.schemas.ts';
 

@@ -12,7 +12,7 @@ import { Counter, type Registry } from 'prom-client';
 import { providerEventSchema, type ProviderEvent } from '../domain/provider-event.ts';
 import { listPendingPaymentsToPoll, markStatusPolled, type PendingPaymentToPoll } from '../infra/payment.repository.ts';
 import type { PaymentProvider, ProviderPayment } from '../infra/payment-provider.client.ts';
-import { polledEventId, receiveProviderEvent } from '../webhooks/receive-provider-event.ts';
+import { polledEventId, receiveProviderEvent } from '../application/receive-provider-event.ts';
 import type { RefundDispatcher } from './refund-dispatcher.ts';
 
 export interface PaymentStatusSweepOptions {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import { buildApp, type PaymentAppDeps } from '../../src/app.ts';
-import { createOrderEventHandlers } from '../../src/consumers/order-events.handlers.ts';
+import { createOrderEventHandlers } from '../../src/workers/event-handlers.ts';
 import { createHttpPaymentProvider } from '../../src/infra/payment-provider.client.ts';
 import { createPaymentStatusSweep } from '../../src/workers/payment-status-sweep.ts';
 import { createRefundDispatcher } from '../../src/workers/refund-dispatcher.ts';

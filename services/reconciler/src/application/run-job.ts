@@ -4,7 +4,7 @@
  * exit code).
  */
 import { insertRun, type RunRecord, type Trigger } from '../infra/run.repository.ts';
-import type { JobDeps, JobOutcome, ReconciliationJob } from '../jobs/job.ts';
+import type { JobDeps, JobOutcome, ReconciliationJob } from './jobs/job.ts';
 
 const empty: JobOutcome = { checked: 0, anomalies: {}, repaired: 0, failed: 0, sampleIds: [] };
 

@@ -10,8 +10,8 @@ import { traceOrder } from '../application/order-trace.ts';
 import { runJob } from '../application/run-job.ts';
 import { scopeRuns } from '../application/tenant-scope.ts';
 import { recentRuns } from '../infra/run.repository.ts';
-import type { JobDeps } from '../jobs/job.ts';
-import { findJob, jobNames } from '../jobs/registry.ts';
+import type { JobDeps } from '../application/jobs/job.ts';
+import { findJob, jobNames } from '../application/jobs/registry.ts';
 
 // Job names are kebab-case words; order ids are the order service's uuids.
 const jobName = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a job name: lower-case letters, digits and -');

@@ -1,7 +1,7 @@
 /** `reconciliation_runs`: one evidence row per run, in the reconciler's own schema. */
 import { utcDate } from '@flash-sale/service-kit';
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import type { JobOutcome } from '../jobs/job.ts';
+import type { JobOutcome } from '../application/jobs/job.ts';
 
 export type Trigger = 'schedule' | 'cli' | 'http' | 'test';
 

@@ -8,7 +8,7 @@
 import { PeriodicTask, bullmqPrefix } from '@flash-sale/service-kit';
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { runJob } from '../application/run-job.ts';
-import type { JobDeps, ReconciliationJob } from '../jobs/job.ts';
+import type { JobDeps, ReconciliationJob } from '../application/jobs/job.ts';
 
 export const RECONCILIATION_QUEUE = 'reconciliation';
 

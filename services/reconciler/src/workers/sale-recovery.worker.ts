@@ -14,8 +14,8 @@ import { SALE_REBUILD_QUEUE, type SaleRebuildRequest } from '@flash-sale/stock-r
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { lostLiveSales } from '../application/rebuild-sale.ts';
 import { runJob } from '../application/run-job.ts';
-import type { JobDeps } from '../jobs/job.ts';
-import { redisRebuildOfSale } from '../jobs/redis-rebuild.job.ts';
+import type { JobDeps } from '../application/jobs/job.ts';
+import { redisRebuildOfSale } from '../application/jobs/redis-rebuild.job.ts';
 
 export interface SaleRecoveryOptions {
   connection: ConnectionOptions;

@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
 import { createReconcilerMetrics } from '../../src/infra/reconciler-metrics.ts';
-import { defaultThresholds, type JobDeps } from '../../src/jobs/job.ts';
+import { defaultThresholds, type JobDeps } from '../../src/application/jobs/job.ts';
 
 const repo = new URL('../../../../', import.meta.url).pathname;
 const migrations = (service: string) => [platformMigrationsDir, `${repo}services/${service}/migrations`];

@@ -6,7 +6,7 @@
  * platform-ops see it.
  */
 import { readDeadLetters, type DeadLetterRecord } from '@flash-sale/events';
-import type { JobDeps } from '../../jobs/job.ts';
+import type { JobDeps } from '../../application/jobs/job.ts';
 
 export interface DeadLetterView {
   topic: string;

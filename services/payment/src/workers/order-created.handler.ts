@@ -1,0 +1,29 @@
+/** `order.created`: the payment service's view of the order (`order_view`), which a payment is opened against. */
+import { assertTenant, contractHandler } from '@flash-sale/events';
+import { findOrderView, insertOrderView } from '../infra/order-view.repository.ts';
+import type { OrderEventContext } from './order-event-context.ts';
+import { paymentContract } from './payment.contract.ts';
+
+export function orderCreatedHandler(deps: { now: () => Date }) {
+  const { now } = deps;
+  return contractHandler(paymentContract, 'order.created.v1', async (event, ctx: OrderEventContext) => {
+    const { payload } = event;
+    // A view already there (a redelivery, or learned from the order service) must be this tenant's.
+    const known = await findOrderView(ctx.tx, payload.order_id, { forUpdate: true });
+    if (known) assertTenant(event, { kind: 'order_view', id: payload.order_id, tenantId: known.tenantId });
+    await insertOrderView(
+      ctx.tx,
+      {
+        orderId: payload.order_id,
+        tenantId: event.metadata.tenant_id,
+        userId: payload.user_id,
+        totalMinor: payload.total_minor,
+        currency: payload.currency,
+        expiresAt: new Date(payload.expires_at),
+        traceId: event.trace_id,
+        eventId: event.id,
+      },
+      now(),
+    );
+  });
+}
