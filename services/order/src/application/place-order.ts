@@ -5,6 +5,8 @@
  * hold at once; if that fails too, the hold is left for reconciliation and logged. A write the
  * sale's write fence refuses (the sale was rebuilt in Redis since the reservation) is answered 503
  * SALE_RECOVERING: its hold is released, its key freed, and the retry reserves on the rebuilt sale.
+ * Each step registers its undo as it takes effect (the key's claim, then the hold), and each exit
+ * runs the undos its failure calls for (`Compensations`); none after the order is written.
  */
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent } from '@flash-sale/events';
@@ -14,6 +16,7 @@ import { orderResource, type Order } from '../domain/order.ts';
 import { DuplicateIdempotencyKeyError, SaleRebuiltError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
 import { IDEMPOTENCY_RETENTION_MS, IN_FLIGHT_TTL_MS, requestHash, type ClaimOutcome, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
 import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
+import { Compensations } from './compensations.ts';
 import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused, saleRecovering } from './order-errors.ts';
 
 export interface PlaceOrderDeps {
@@ -46,6 +49,9 @@ export interface PlaceOrderResult {
   replayed: boolean;
 }
 
+/** What a request has done that a failure may have to undo: the key's claim, the units' hold. */
+type Step = 'claim' | 'hold';
+
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const saleId = input.body.sale_id;
   // Known sold out, and this buyer never held units there: no order of theirs to replay and
@@ -71,6 +77,9 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 
   // One script claims the key and takes the units, or says why not; a refusal leaves the key free.
   const orderId = randomUUID();
+  const undo = new Compensations<Step>();
+  // The script claims the key before it takes units: a later failure frees it, so the retry is not told to wait for a request that is over.
+  undo.register('claim', () => deps.idempotency.abandon(scope).catch(() => undefined));
   let reservation;
   try {
     reservation = await deps.reservations.reserve({
@@ -85,10 +94,12 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   } catch (error) {
     deps.logger.error({ err: error, sale_id: saleId }, 'stock reservation failed');
     // The reply may have been lost after the script claimed the key: free it for the retry.
-    await deps.idempotency.abandon(scope).catch(() => undefined);
+    await undo.undoAll('stock reservation failed');
     throw ordersUnavailable();
   }
   if (!reservation.ok) {
+    // A refusal claimed nothing and took nothing.
+    undo.discard();
     if (reservation.code === 'IDEMPOTENCY_KEY_SEEN') return answerSeen(reservation.seen);
     if (reservation.code === 'SALE_SOLD_OUT') {
       deps.soldOut.markSoldOut(saleId);
@@ -121,6 +132,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     createdAt: now,
     updatedAt: now,
   };
+  undo.register('hold', (reason) => releaseHold(deps, order, reason));
   const resource = orderResource(order);
   const responseBody = JSON.stringify(resource);
   const event = prepareEvent(
@@ -149,19 +161,19 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     });
   } catch (error) {
     if (error instanceof DuplicateIdempotencyKeyError) {
-      await releaseHold(deps, order, 'idempotency-key-reused');
-      return replayCommitted(deps, scope, hash, error);
+      await undo.undo('idempotency-key-reused', 'hold');
+      return replayCommitted(deps, undo, scope, hash, error);
     }
     if (error instanceof SaleRebuiltError) {
       // Nothing was written. On the rebuilt sale the release finds no hold (or one carried over for
       // this very write) and gives it back; the retry reserves again there.
-      await releaseHold(deps, order, 'sale-rebuilt');
-      await deps.idempotency.abandon(scope).catch(() => undefined);
+      await undo.undoAll('sale-rebuilt');
       deps.logger.warn({ order_id: order.id, sale_id: saleId }, 'order not written: the sale was rebuilt since its reservation');
       throw saleRecovering(saleId);
     }
-    return afterFailedWrite(deps, order, scope, hash, error);
+    return afterFailedWrite(deps, undo, order, scope, hash, error);
   }
+  undo.discard();
 
   // Not awaited: the order is durable and MySQL holds its record, so the 201 need not wait for
   // Redis. The command is queued on this process's connection before the answer leaves, so a
@@ -183,22 +195,24 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
  *   then finds the order in MySQL or reserves again; a hold without an order is released by the
  *   reconciler's orphan-holds job.
  */
-async function afterFailedWrite(deps: PlaceOrderDeps, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderResult> {
+async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderResult> {
   let record: Awaited<ReturnType<IdempotencyStore['committed']>>;
   try {
     record = await deps.idempotency.committed(scope);
   } catch (lookupError) {
+    undo.discard();
     deps.logger.error({ err: error, lookup_err: lookupError, order_id: order.id }, 'order write failed and MySQL cannot say whether it committed; hold and key left for reconciliation');
     throw ordersUnavailable();
   }
   if (record?.requestHash === hash) {
+    undo.discard();
     deps.logger.warn({ err: error, order_id: order.id }, 'order write reported a failure but the order committed; answering its 201');
     await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
     return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: false };
   }
-  await releaseHold(deps, order, 'order-write-failed');
+  await undo.undo('order-write-failed', 'hold');
   deps.logger.error({ err: error, order_id: order.id }, 'order write failed; hold released');
-  await deps.idempotency.abandon(scope).catch(() => undefined);
+  await undo.undo('order-write-failed', 'claim');
   throw ordersUnavailable();
 }
 
@@ -250,19 +264,21 @@ async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): 
 }
 
 /** Redis forgot the key (flush, failover) but MySQL remembers the committed order. */
-async function replayCommitted(deps: PlaceOrderDeps, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderResult> {
+async function replayCommitted(deps: PlaceOrderDeps, undo: Compensations<Step>, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderResult> {
   const record = await deps.idempotency.committed(scope);
   if (!record) {
     deps.logger.error({ err: cause }, 'duplicate key on an order write that is not an idempotency replay');
-    await deps.idempotency.abandon(scope).catch(() => undefined);
+    await undo.undo('duplicate key without a committed record', 'claim');
     throw ordersUnavailable();
   }
   if (record.requestHash !== hash) {
     // The key's first order was for another sale (its Redis record sits under that sale): free
     // this sale's claim so a retry is refused the same way, not told to wait.
-    await deps.idempotency.abandon(scope).catch(() => undefined);
+    await undo.undo('idempotency-key-reused', 'claim');
     throw idempotencyKeyReused();
   }
+  // The claim becomes the committed order's record.
+  undo.discard();
   await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
   return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
 }
