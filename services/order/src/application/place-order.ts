@@ -11,13 +11,13 @@
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent } from '@flash-sale/events';
 import type { Logger } from '@flash-sale/service-kit';
-import type { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
-import { orderResource, type Order } from '../domain/order.ts';
+import type { ReserveRefusal, SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
+import { orderResource, type Order, type OrderResource } from '../domain/order.ts';
 import { DuplicateIdempotencyKeyError, SaleRebuiltError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
 import { IDEMPOTENCY_RETENTION_MS, IN_FLIGHT_TTL_MS, requestHash, type ClaimOutcome, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
 import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
 import { Compensations } from './compensations.ts';
-import { idempotencyInFlight, idempotencyKeyReused, ordersUnavailable, reserveRefused, saleRecovering } from './order-errors.ts';
+import { ordersUnavailable, saleRecovering } from './order-errors.ts';
 
 export interface PlaceOrderDeps {
   reservations: StockReservations;
@@ -43,20 +43,43 @@ export interface PlaceOrderInput {
   traceId?: string;
 }
 
-export interface PlaceOrderResult {
+/** A response kept for the key (Redis, or MySQL's `idempotency_keys`): an order's, as first answered. */
+export interface StoredAnswer {
   status: number;
-  body: unknown;
-  replayed: boolean;
+  order: OrderResource;
 }
+
+/**
+ * How a request to place an order ended. A failure the client retries with the same key (a store
+ * that does not answer, a sale being rebuilt: 503) is thrown instead.
+ */
+export type PlaceOrderOutcome =
+  /** The order is written, PENDING until paid. */
+  | { kind: 'placed'; order: OrderResource }
+  /** The write was reported failed, yet MySQL holds the order: its answer, as the first answer to this request. */
+  | { kind: 'placed-despite-failed-write'; answer: StoredAnswer }
+  /** An earlier request with the key and body was answered this. */
+  | { kind: 'replayed'; answer: StoredAnswer }
+  /** The sale refuses the order (no such sale, not open, ended, sold out, too few units, per-user limit). */
+  | { kind: 'refused'; reason: ReserveRefusal; saleId: string; remaining: number }
+  /** The key was used with another body. */
+  | { kind: 'key-reused' }
+  /** An earlier request with the key is still running. */
+  | { kind: 'key-in-flight' };
+
+const refused = (reason: ReserveRefusal, saleId: string, remaining: number): PlaceOrderOutcome => ({ kind: 'refused', reason, saleId, remaining });
+
+/** A kept response body is the order resource the first answer sent (`orderResource`, stored as JSON). */
+const storedAnswer = (status: number, body: string): StoredAnswer => ({ status, order: JSON.parse(body) as OrderResource });
 
 /** What a request has done that a failure may have to undo: the key's claim, the units' hold. */
 type Step = 'claim' | 'hold';
 
-export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderOutcome> {
   const saleId = input.body.sale_id;
   // Known sold out, and this buyer never held units there: no order of theirs to replay and
   // nothing Lua would grant, so the refusal needs no Redis call at all.
-  if (deps.soldOut.refusesAtOnce(saleId, input.tenantId, input.userId)) throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
+  if (deps.soldOut.refusesAtOnce(saleId, input.tenantId, input.userId)) return refused('SALE_SOLD_OUT', saleId, 0);
 
   const scope: IdempotencyScope = { tenantId: input.tenantId, userId: input.userId, key: input.idempotencyKey, saleId };
   const hash = requestHash({ sale_id: input.body.sale_id, quantity: input.body.quantity });
@@ -72,7 +95,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       const committed = await committedAnswer(deps, scope, hash);
       if (committed) return committed;
     }
-    throw reserveRefused('SALE_SOLD_OUT', { sale_id: saleId, remaining: 0 });
+    return refused('SALE_SOLD_OUT', saleId, 0);
   }
 
   // One script claims the key and takes the units, or says why not; a refusal leaves the key free.
@@ -105,14 +128,17 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       deps.soldOut.markSoldOut(saleId);
       learnSoldOutBuyers(deps, saleId);
     }
-    if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
+    if (reservation.code === 'SALE_NOT_FOUND' && deps.sales) {
+      const ended = await refuseUnlessRecovering(deps, deps.sales, input.tenantId, saleId, now);
+      if (ended) return ended;
+    }
     if (reservation.code === 'PER_USER_LIMIT') {
       // The limit may be this very order: committed while Redis lost its key record (a write whose
       // answer was lost, a Redis restart), its units still counted against the buyer.
       const committed = await committedAnswer(deps, scope, hash);
       if (committed) return committed;
     }
-    throw reserveRefused(reservation.code, { sale_id: saleId, remaining: reservation.remaining });
+    return refused(reservation.code, saleId, reservation.remaining);
   }
 
   const order: Order = {
@@ -182,7 +208,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   void deps.idempotency.complete(scope, hash, 201, responseBody).catch((error: unknown) => {
     deps.logger.warn({ err: error, order_id: order.id }, 'idempotency record not cached');
   });
-  return { status: 201, body: resource, replayed: false };
+  return { kind: 'placed', order: resource };
 }
 
 /**
@@ -195,7 +221,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
  *   then finds the order in MySQL or reserves again; a hold without an order is released by the
  *   reconciler's orphan-holds job.
  */
-async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderResult> {
+async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderOutcome> {
   let record: Awaited<ReturnType<IdempotencyStore['committed']>>;
   try {
     record = await deps.idempotency.committed(scope);
@@ -208,7 +234,7 @@ async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>,
     undo.discard();
     deps.logger.warn({ err: error, order_id: order.id }, 'order write reported a failure but the order committed; answering its 201');
     await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
-    return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: false };
+    return { kind: 'placed-despite-failed-write', answer: storedAnswer(record.status, record.body) };
   }
   await undo.undo('order-write-failed', 'hold');
   deps.logger.error({ err: error, order_id: order.id }, 'order write failed; hold released');
@@ -217,21 +243,21 @@ async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>,
 }
 
 /** The order MySQL holds for this key and body, answered again (and cached back in Redis); undefined when there is none. */
-async function committedAnswer(deps: PlaceOrderDeps, scope: IdempotencyScope, hash: string): Promise<PlaceOrderResult | undefined> {
+async function committedAnswer(deps: PlaceOrderDeps, scope: IdempotencyScope, hash: string): Promise<PlaceOrderOutcome | undefined> {
   const record = await deps.idempotency.committed(scope).catch((error: unknown) => {
     deps.logger.warn({ err: error }, 'could not read the committed Idempotency-Key record');
     return null;
   });
   if (record?.requestHash !== hash) return undefined;
   await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
-  return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
+  return { kind: 'replayed', answer: storedAnswer(record.status, record.body) };
 }
 
 /** An earlier request with the same key answers: its response again, or why not. */
-function answerSeen(seen: Exclude<ClaimOutcome, { kind: 'claimed' }>): PlaceOrderResult {
-  if (seen.kind === 'mismatch') throw idempotencyKeyReused();
-  if (seen.kind === 'in_flight') throw idempotencyInFlight();
-  return { status: seen.status, body: JSON.parse(seen.body) as unknown, replayed: true };
+function answerSeen(seen: Exclude<ClaimOutcome, { kind: 'claimed' }>): PlaceOrderOutcome {
+  if (seen.kind === 'mismatch') return { kind: 'key-reused' };
+  if (seen.kind === 'in_flight') return { kind: 'key-in-flight' };
+  return { kind: 'replayed', answer: storedAnswer(seen.status, seen.body) };
 }
 
 /** In the background: the requests that follow are refused at once once the buyers are known. */
@@ -242,12 +268,15 @@ function learnSoldOutBuyers(deps: PlaceOrderDeps, saleId: string): void {
   });
 }
 
-/** Throws SALE_RECOVERING when the books know the sale as armed and live; returns when it is truly unknown here. */
-async function refuseUnlessRecovering(deps: PlaceOrderDeps, sales: NonNullable<PlaceOrderDeps['sales']>, tenantId: string, saleId: string, now: Date): Promise<void> {
+/**
+ * Throws SALE_RECOVERING when the books know the sale as armed and live; the SALE_ENDED refusal
+ * when they know it ended; undefined when it is truly unknown here.
+ */
+async function refuseUnlessRecovering(deps: PlaceOrderDeps, sales: NonNullable<PlaceOrderDeps['sales']>, tenantId: string, saleId: string, now: Date): Promise<PlaceOrderOutcome | undefined> {
   const sale = await sales.directory.lookup(tenantId, saleId);
-  if (!sale?.armed) return;
+  if (!sale?.armed) return undefined;
   // Its Redis keys are gone because it ended (or was ended early): say so rather than "not found".
-  if (sale.endsAtMs <= now.getTime()) throw reserveRefused('SALE_ENDED', { sale_id: saleId, remaining: 0 });
+  if (sale.endsAtMs <= now.getTime()) return refused('SALE_ENDED', saleId, 0);
   await sales.rebuilds.ask({ sale_id: saleId, tenant_id: tenantId, requested_by: 'order-service' }).catch((error: unknown) => {
     // The reconciler's detector finds the sale within seconds anyway; the buyer is told to retry either way.
     deps.logger.warn({ err: error, sale_id: saleId }, 'could not ask for a sale rebuild');
@@ -264,7 +293,7 @@ async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): 
 }
 
 /** Redis forgot the key (flush, failover) but MySQL remembers the committed order. */
-async function replayCommitted(deps: PlaceOrderDeps, undo: Compensations<Step>, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderResult> {
+async function replayCommitted(deps: PlaceOrderDeps, undo: Compensations<Step>, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderOutcome> {
   const record = await deps.idempotency.committed(scope);
   if (!record) {
     deps.logger.error({ err: cause }, 'duplicate key on an order write that is not an idempotency replay');
@@ -275,10 +304,10 @@ async function replayCommitted(deps: PlaceOrderDeps, undo: Compensations<Step>, 
     // The key's first order was for another sale (its Redis record sits under that sale): free
     // this sale's claim so a retry is refused the same way, not told to wait.
     await undo.undo('idempotency-key-reused', 'claim');
-    throw idempotencyKeyReused();
+    return { kind: 'key-reused' };
   }
   // The claim becomes the committed order's record.
   undo.discard();
   await deps.idempotency.complete(scope, hash, record.status, record.body).catch(() => undefined);
-  return { status: record.status, body: JSON.parse(record.body) as unknown, replayed: true };
+  return { kind: 'replayed', answer: storedAnswer(record.status, record.body) };
 }
