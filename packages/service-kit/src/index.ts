@@ -11,6 +11,7 @@ export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from '
 export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, tenantIdPattern, type AuthOptions, type Principal, type Role } from './auth.ts';
 export { RateLimiter, addressIdentity, budget, defaultRateLimits, rateLimitNamespace, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';
 export { aclRules, bullmqQueueGrant, rateLimitGrant, redisCredentials, type RedisAccess, type RedisKeyGrant } from './redis-access.ts';
+export { LuaScript } from './lua-script.ts';
 export { withTransaction } from './transaction.ts';
 export { docsPlugin, type DocsOptions } from './docs.ts';
 export { errorResponse, errorResponses, bearerRefusals, acceptedBeforeZod, type RequestPart } from './route-schemas.ts';

@@ -4,10 +4,10 @@
  * client address's budget for traffic that carries no valid token; a route without bearer tokens
  * (the payment webhook) charges a budget of its own by address (`limitByAddress`).
  */
-import { readFileSync } from 'node:fs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RedisClient } from './clients.ts';
 import { AppError } from './errors.ts';
+import { LuaScript } from './lua-script.ts';
 
 export interface Budget {
   /** Requests admitted per window. */
@@ -79,9 +79,10 @@ export interface RateDecision {
 export const rateLimited = (bucket: string, resetMs: number) =>
   new AppError('RATE_LIMITED', 429, 'too many requests', { bucket }, { retryAfterSeconds: Math.max(1, Math.ceil(resetMs / 1000)) });
 
-const RATE_WINDOW = readFileSync(new URL('./lua/rate-window-1.lua', import.meta.url), 'utf8');
-
-type RateWindowCommand = { rateWindowAdd(key: string, count: number, windowMs: number): Promise<[number, number]> };
+// One script call per window instead of a MULTI of five commands: ioredis's cost is per command.
+const rateWindow = new LuaScript(new URL('./lua/rate-window-1.lua', import.meta.url));
+/** Adds `count` requests to the window at `key`; Redis answers { count in this window, ms until it ends }. */
+const rateWindowAdd = (redis: RedisClient, key: string, count: number, windowMs: number) => rateWindow.run(redis, [key], [count, windowMs]) as Promise<[number, number]>;
 
 /** One identity's current window as this process knows it. */
 interface Window {
@@ -114,7 +115,7 @@ export function rateLimitNamespace(service: string, keyPrefix = ''): string {
 }
 
 export class RateLimiter {
-  readonly #redis: RedisClient & RateWindowCommand;
+  readonly #redis: RedisClient;
   readonly #namespace: string;
   readonly #localShare: number;
   readonly #flushMs: number;
@@ -134,9 +135,8 @@ export class RateLimiter {
   #sweptAtMs = 0;
 
   constructor(options: RateLimiterOptions) {
-    // One script call per window instead of a MULTI of five commands: ioredis's cost is per command.
-    options.redis.defineCommand('rateWindowAdd', { numberOfKeys: 1, lua: RATE_WINDOW });
-    this.#redis = options.redis as RedisClient & RateWindowCommand;
+    rateWindow.defineOn(options.redis);
+    this.#redis = options.redis;
     this.#namespace = rateLimitNamespace(options.service, options.keyPrefix);
     this.#localShare = Math.min(1, Math.max(0, options.localShare ?? 0.5));
     this.#flushMs = options.flushMs ?? 20;
@@ -204,7 +204,7 @@ export class RateLimiter {
     if (window) window.sending += count;
     let reply: [number, number];
     try {
-      reply = await this.#redis.rateWindowAdd(key, count, budget.windowMs);
+      reply = await rateWindowAdd(this.#redis, key, count, budget.windowMs);
     } finally {
       if (window) window.sending -= count;
     }
@@ -237,7 +237,7 @@ export class RateLimiter {
     const sent = batch.map(({ window, count }) => {
       window.pending = 0;
       window.sending += count;
-      return this.#redis.rateWindowAdd(window.key, count, window.budget.windowMs).then(
+      return rateWindowAdd(this.#redis, window.key, count, window.budget.windowMs).then(
         (reply) => {
           window.sending -= count;
           if (!Array.isArray(reply)) return;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { StockReservationError } from './errors.ts';
 import { rebuildKeys, saleKeyBase, saleKeys, stockReturnedChannel, type SaleKeys } from './keys.ts';
-import { scripts } from './lua-script.ts';
+import { defineScriptsOn, scripts } from './scripts.ts';
 import type { RedisClient } from './redis-client.ts';
 import { ReplicaAck, type ReplicaAckOptions } from './replica-ack.ts';
 import { ArmCode, CloseCode, CommitCode, RebuildBeginCode, RebuildCode, ReleaseCode, ReserveCode, SoldOutBuyersCode } from './result-codes.ts';
@@ -183,6 +183,7 @@ export class StockReservations {
   readonly #replicaAck: ReplicaAck | undefined;
 
   constructor(redis: RedisClient, options: StockReservationsOptions = {}) {
+    defineScriptsOn(redis);
     this.#redis = redis;
     this.#prefix = options.keyPrefix ?? '';
     this.#channel = stockReturnedChannel(this.#prefix);

@@ -3,7 +3,7 @@ import { createTestRedisCluster, waitFor } from '@flash-sale/testkit';
 import type { Cluster } from 'ioredis';
 import t from 'tap';
 import { SoldOutHint, StockReservations, rebuildKeys, saleIdempotencyKey, saleKeys } from '../src/index.ts';
-import { scripts } from '../src/lua-script.ts';
+import { scripts } from '../src/scripts.ts';
 import { T0, saleFixture } from './fixtures/sale.fixture.ts';
 
 /** The master serving a key's slot, as the cluster itself reports it (`host:port`). */

@@ -1,6 +1,8 @@
 /**
- * The order state machine as data plus pure functions. The database write repeats the rule
- * (`UPDATE … WHERE status IN (…)`), so a race between two writers is refused there too.
+ * The order state machine as data plus pure functions. Every status change in production is
+ * decided here: `transitionOrder` (infra/order.repository.ts) locks the order's row and asks
+ * `decide`. The database write repeats the rule (`UPDATE … WHERE status IN (…)`), so a race
+ * between two writers is refused there too.
  */
 export const ORDER_STATUSES = ['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'REFUNDED', 'CANCELLED', 'EXPIRED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -1,9 +1,10 @@
 import { bearerRefusals, errorResponses, principalOf, requireRole } from '@flash-sale/service-kit';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { cancelOrder, fulfilOrder } from '../application/change-order-status.ts';
-import { idempotencyKeyMissing, orderNotFound, soldOutRefusal } from '../application/order-errors.ts';
+import { idempotencyInFlight, idempotencyKeyMissing, idempotencyKeyReused, orderNotFound, reserveRefused, soldOutRefusal } from '../application/order-errors.ts';
 import { placeOrder, type PlaceOrderDeps } from '../application/place-order.ts';
 import { orderResource } from '../domain/order.ts';
 import { findOwnedOrder, orderHistory } from '../infra/order.repository.ts';
@@ -50,18 +51,33 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       // the error handler's path.
       if (options.placeOrder.soldOut.refusesAtOnce(request.body.sale_id, principal.tenantId, principal.userId)) {
         const refusal = soldOutRefusal(request.body.sale_id);
-        // A string skips the response serialiser; its schema (409: the error shape) is what these bytes are.
-        return reply.status(refusal.status).type('application/json; charset=utf-8').send(refusal.json as never);
+        // A string skips the response serialiser; its schema (409: the error shape) is what these
+        // bytes are, which the typed reply cannot know, so they go through the untyped one.
+        const untyped: FastifyReply = reply;
+        return untyped.status(refusal.status).type('application/json; charset=utf-8').send(refusal.json);
       }
-      const result = await placeOrder(options.placeOrder, {
+      const outcome = await placeOrder(options.placeOrder, {
         tenantId: principal.tenantId,
         userId: principal.userId,
         idempotencyKey: key,
         body: request.body,
         ...requestContext(request),
       });
-      if (result.replayed) reply.header('idempotent-replayed', 'true');
-      return reply.status(result.status).send(result.body as never);
+      switch (outcome.kind) {
+        case 'placed':
+          return reply.status(201).send(outcome.order);
+        case 'placed-despite-failed-write':
+          return reply.status(outcome.answer.status).send(outcome.answer.order);
+        case 'replayed':
+          reply.header('idempotent-replayed', 'true');
+          return reply.status(outcome.answer.status).send(outcome.answer.order);
+        case 'refused':
+          throw reserveRefused(outcome.reason, { sale_id: outcome.saleId, remaining: outcome.remaining });
+        case 'key-reused':
+          throw idempotencyKeyReused();
+        case 'key-in-flight':
+          throw idempotencyInFlight();
+      }
     },
   );
 

@@ -6,19 +6,18 @@
  * authority when Redis lost the record.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { purgeExpiredRows, type PurgeOptions } from '@flash-sale/events';
 import { saleIdempotencyKey } from '@flash-sale/stock-reservations';
-import type { RedisClient } from '@flash-sale/service-kit';
+import { LuaScript, type RedisClient } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { IdempotencyPeekCode } from './idempotency-result-codes.ts';
 
 export const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
 /** A claim's lifetime while its request runs: a crashed request frees the key after it. */
 export const IN_FLIGHT_TTL_MS = 30_000;
 
-const lua = (name: string) => readFileSync(new URL(`./lua/${name}`, import.meta.url), 'utf8');
-const PEEK = lua('idempotency-peek-1.lua');
-const COMPLETE = lua('idempotency-complete-1.lua');
+const peekScript = new LuaScript(new URL('./lua/idempotency-peek-1.lua', import.meta.url));
+const completeScript = new LuaScript(new URL('./lua/idempotency-complete-1.lua', import.meta.url));
 
 export type ClaimOutcome =
   | { kind: 'claimed' }
@@ -40,21 +39,16 @@ export interface IdempotencyScope {
 
 export const requestHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
-type Commands = {
-  idempotencyPeek(key: string, hash: string): Promise<[number, string?, string?]>;
-  idempotencyComplete(key: string, hash: string, status: number, body: string, retentionMs: number): Promise<number>;
-};
-
 export class IdempotencyStore {
-  readonly #redis: RedisClient & Commands;
+  readonly #redis: RedisClient;
   readonly #pool: Pool;
   readonly #prefix: string;
   readonly #now: () => Date;
 
   constructor(redis: RedisClient, pool: Pool, options: { keyPrefix?: string; now?: () => Date } = {}) {
-    redis.defineCommand('idempotencyPeek', { numberOfKeys: 1, lua: PEEK });
-    redis.defineCommand('idempotencyComplete', { numberOfKeys: 1, lua: COMPLETE });
-    this.#redis = redis as RedisClient & Commands;
+    peekScript.defineOn(redis);
+    completeScript.defineOn(redis);
+    this.#redis = redis;
     this.#pool = pool;
     this.#prefix = options.keyPrefix ?? '';
     this.#now = options.now ?? (() => new Date());
@@ -71,21 +65,23 @@ export class IdempotencyStore {
    * "nothing recorded"); the claim itself is made by the reservation script.
    */
   async peek(scope: IdempotencyScope, hash: string): Promise<ClaimOutcome> {
-    const [code, status, body] = await this.#redis.idempotencyPeek(this.recordKey(scope), hash);
+    const [code, status, body] = (await peekScript.run(this.#redis, [this.recordKey(scope)], [hash])) as [number, string?, string?];
     switch (code) {
-      case 1:
+      case IdempotencyPeekCode.Free:
         return { kind: 'claimed' };
-      case 2:
+      case IdempotencyPeekCode.OtherBody:
         return { kind: 'mismatch' };
-      case 3:
+      case IdempotencyPeekCode.InFlight:
         return { kind: 'in_flight' };
+      case IdempotencyPeekCode.Completed:
       default:
         return { kind: 'completed', status: Number(status), body: body ?? '' };
     }
   }
 
+  /** Keeps the final response for replays; a record that belongs to another body or vanished (`IdempotencyCompleteCode.NotOurs`) is left as it is. */
   async complete(scope: IdempotencyScope, hash: string, status: number, body: string): Promise<void> {
-    await this.#redis.idempotencyComplete(this.recordKey(scope), hash, status, body, IDEMPOTENCY_RETENTION_MS);
+    await completeScript.run(this.#redis, [this.recordKey(scope)], [hash, status, body, IDEMPOTENCY_RETENTION_MS]);
   }
 
   /** Frees a claim whose request had no effect, so a retry may try again. */

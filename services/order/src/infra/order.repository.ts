@@ -1,11 +1,12 @@
 /**
- * Reads and guarded writes of orders. Every status change is one `UPDATE … WHERE id = ? AND
- * status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
+ * Reads and guarded writes of orders. Every status change is decided by the order's state machine
+ * (`decide`, domain/order-status.ts) on the locked row, then written as one `UPDATE … WHERE id = ?
+ * AND status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
  */
 import { utcDate, type Sql } from '@flash-sale/service-kit';
 import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Order, StatusChange } from '../domain/order.ts';
-import { TRANSITIONS, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
+import { TRANSITIONS, decide, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
 
 
 interface OrderRow extends RowDataPacket {
@@ -84,8 +85,9 @@ export async function orderHistory(db: Sql, orderId: string): Promise<StatusChan
 export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; current: OrderStatus | null };
 
 /**
- * Applies `command` to an order if its status allows it. The caller's transaction holds the row
- * lock from the UPDATE onwards, so the history row and any outbox event commit with the change.
+ * Applies `command` to an order if `decide` allows it from the order's status. The row is locked
+ * before the decision and the caller's transaction holds the lock, so the status decided on is the
+ * one changed, and the history row and any outbox event commit with the change.
  */
 export async function transitionOrder(
   tx: PoolConnection,
@@ -100,24 +102,26 @@ export async function transitionOrder(
     checkTenant?: (tenantId: string) => void;
   },
 ): Promise<TransitionResult> {
-  const rule = TRANSITIONS[input.command];
   const [current] = await tx.query<RowDataPacket[]>('SELECT status, tenant_id FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
   const from = current[0]?.status as OrderStatus | undefined;
   if (!from) return { ok: false, current: null };
   input.checkTenant?.(String(current[0]?.tenant_id));
+  const decision = decide(input.command, from);
+  if (!decision.ok) return { ok: false, current: from };
   const extra = input.set?.paymentId ? ', payment_id = ?' : '';
-  const params: unknown[] = [rule.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, rule.from];
+  const params: unknown[] = [decision.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, TRANSITIONS[input.command].from];
+  // The row is locked, so the guard only repeats the rule `decide` applied; zero rows would be a refusal all the same.
   const [result] = await tx.query<ResultSetHeader>(`UPDATE orders SET status = ?, updated_at = ?${extra} WHERE id = ? AND status IN (?)`, params);
   if (result.affectedRows === 0) return { ok: false, current: from };
   await tx.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)', [
     input.orderId,
     from,
-    rule.to,
+    decision.to,
     input.cause,
     input.sourceEventId ?? null,
     input.now,
   ]);
-  return { ok: true, from, to: rule.to };
+  return { ok: true, from, to: decision.to };
 }
 
 export async function markStockCommitted(tx: PoolConnection, orderId: string, now: Date): Promise<boolean> {
@@ -128,7 +132,7 @@ export async function markStockCommitted(tx: PoolConnection, orderId: string, no
 /** A PAID order whose stock is committed becomes CONFIRMED; whoever makes the second of the two true calls this. */
 export async function confirmIfReady(tx: PoolConnection, input: { orderId: string; now: Date; sourceEventId?: string | null }): Promise<void> {
   const order = await findOrder(tx, input.orderId, { forUpdate: true });
-  if (order?.status === 'PAID' && order.stockCommitted) {
+  if (order?.stockCommitted && decide('confirm', order.status).ok) {
     await transitionOrder(tx, { orderId: input.orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: input.sourceEventId ?? null, now: input.now });
   }
 }
