@@ -2,10 +2,11 @@
  * Reads and guarded writes of orders. Every status change is one `UPDATE … WHERE id = ? AND
  * status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
  */
+import { confirmIfReady as confirmOrderIfReady, transitionOrder as applyTransition, type TransitionResult } from '@flash-sale/order-lifecycle';
 import { utcDate, type Sql } from '@flash-sale/service-kit';
 import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Order, StatusChange } from '../domain/order.ts';
-import { TRANSITIONS, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
+import type { OrderCommand, OrderStatus } from '../domain/order-status.ts';
 
 
 interface OrderRow extends RowDataPacket {
@@ -81,11 +82,12 @@ export async function orderHistory(db: Sql, orderId: string): Promise<StatusChan
   return rows.map((row) => ({ from: row.from_status, to: row.to_status, cause: row.cause, sourceEventId: row.source_event_id, at: utcDate(row.occurred_at) }));
 }
 
-export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; current: OrderStatus | null };
+export type { TransitionResult } from '@flash-sale/order-lifecycle';
 
 /**
- * Applies `command` to an order if its status allows it. The caller's transaction holds the row
- * lock from the UPDATE onwards, so the history row and any outbox event commit with the change.
+ * Applies `command` to an order if its status allows it: the shared guarded write
+ * (`@flash-sale/order-lifecycle`). The caller's transaction holds the row lock from then on, so the
+ * history row and any outbox event commit with the change.
  */
 export async function transitionOrder(
   tx: PoolConnection,
@@ -100,24 +102,8 @@ export async function transitionOrder(
     checkTenant?: (tenantId: string) => void;
   },
 ): Promise<TransitionResult> {
-  const rule = TRANSITIONS[input.command];
-  const [current] = await tx.query<RowDataPacket[]>('SELECT status, tenant_id FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
-  const from = current[0]?.status as OrderStatus | undefined;
-  if (!from) return { ok: false, current: null };
-  input.checkTenant?.(String(current[0]?.tenant_id));
-  const extra = input.set?.paymentId ? ', payment_id = ?' : '';
-  const params: unknown[] = [rule.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, rule.from];
-  const [result] = await tx.query<ResultSetHeader>(`UPDATE orders SET status = ?, updated_at = ?${extra} WHERE id = ? AND status IN (?)`, params);
-  if (result.affectedRows === 0) return { ok: false, current: from };
-  await tx.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    input.orderId,
-    from,
-    rule.to,
-    input.cause,
-    input.sourceEventId ?? null,
-    input.now,
-  ]);
-  return { ok: true, from, to: rule.to };
+  const { set, ...transition } = input;
+  return applyTransition(tx, { ...transition, ...(set?.paymentId ? { paymentId: set.paymentId } : {}) });
 }
 
 export async function markStockCommitted(tx: PoolConnection, orderId: string, now: Date): Promise<boolean> {
@@ -125,12 +111,9 @@ export async function markStockCommitted(tx: PoolConnection, orderId: string, no
   return result.affectedRows === 1;
 }
 
-/** A PAID order whose stock is committed becomes CONFIRMED; whoever makes the second of the two true calls this. */
+/** A PAID order whose stock is committed becomes CONFIRMED (`confirmWhen`); whoever makes the second of the two true calls this. */
 export async function confirmIfReady(tx: PoolConnection, input: { orderId: string; now: Date; sourceEventId?: string | null }): Promise<void> {
-  const order = await findOrder(tx, input.orderId, { forUpdate: true });
-  if (order?.status === 'PAID' && order.stockCommitted) {
-    await transitionOrder(tx, { orderId: input.orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: input.sourceEventId ?? null, now: input.now });
-  }
+  await confirmOrderIfReady(tx, input);
 }
 
 /** Pending orders whose payment deadline passed, oldest first. */
