@@ -1,32 +1,12 @@
 import { type Sql } from '@flash-sale/service-kit';
+import type { AuditEntry, AuditOperation } from '@flash-sale/stock-books';
 import type { RowDataPacket } from 'mysql2/promise';
 
-export type AuditOperation = 'reserve' | 'decrease' | 'release' | 'refund' | 'restock';
+// One append statement for the inventory service and the reconciler's stock return.
+export { appendAudit, type AuditEntry, type AuditOperation } from '@flash-sale/stock-books';
 
 /** The operations an order's stock goes through; a restock belongs to a SKU, not to a sale. */
 export type SaleAuditOperation = Exclude<AuditOperation, 'restock'>;
-
-export interface AuditEntry {
-  tenantId: string;
-  skuId: string;
-  /** Null for a restock, which belongs to no sale. */
-  saleId: string | null;
-  operation: AuditOperation;
-  quantity: number;
-  /** Signed effect on `skus.stock`. */
-  stockDelta: number;
-  refId: string;
-  /** The event that caused the change; null for an ops request. */
-  eventId: string | null;
-}
-
-/** Appends one row; a second row for the same (ref, operation) fails with a duplicate key. */
-export async function appendAudit(sql: Sql, entry: AuditEntry): Promise<void> {
-  await sql.query(
-    'INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    [entry.tenantId, entry.skuId, entry.saleId, entry.operation, entry.quantity, entry.stockDelta, entry.refId, entry.eventId],
-  );
-}
 
 /** Several rows in one statement; any duplicate (ref, operation) fails it whole. */
 export async function appendAudits(sql: Sql, entries: readonly AuditEntry[]): Promise<void> {

@@ -1,7 +1,9 @@
 import { isDuplicateKey, type Sql } from '@flash-sale/service-kit';
-import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { ReservationStatus } from '@flash-sale/stock-books';
+import type { RowDataPacket } from 'mysql2/promise';
 
-export type ReservationStatus = 'committed' | 'released' | 'released_before_created' | 'refunded';
+// The guarded return of a reservation is shared with the reconciler's stock return.
+export { transitionReservation, type ReservationStatus } from '@flash-sale/stock-books';
 
 export interface ReservationKey {
   orderId: string;
@@ -69,22 +71,6 @@ export async function lockReservation(sql: Sql, orderId: string): Promise<Reserv
   );
   const row = rows[0];
   return row && { orderId: row.order_id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity), status: row.status };
-}
-
-/** Guarded transition: true only when the row was in `from` (zero rows is a refusal, not success). */
-export async function transitionReservation(
-  sql: Sql,
-  orderId: string,
-  from: ReservationStatus,
-  to: 'released' | 'refunded',
-  reason: string,
-): Promise<boolean> {
-  const stamp = to === 'released' ? 'released_at' : 'refunded_at';
-  const [result] = await sql.query<ResultSetHeader>(
-    `UPDATE stock_reservations SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = ?`,
-    [to, reason, orderId, from],
-  );
-  return result.affectedRows === 1;
 }
 
 interface CountRow extends RowDataPacket {

@@ -75,13 +75,5 @@ export async function sellUnits(sql: Sql, tenantId: string, id: string, quantity
   return result.affectedRows === 1;
 }
 
-/** Units back on the books; `toAllocation` of them back into a live sale that can sell them again. */
-export async function returnUnits(sql: Sql, tenantId: string, id: string, quantity: number, toAllocation: number): Promise<boolean> {
-  const [result] = await sql.query<ResultSetHeader>('UPDATE skus SET stock = stock + ?, allocated = allocated + ? WHERE tenant_id = ? AND id = ?', [
-    quantity,
-    toAllocation,
-    tenantId,
-    id,
-  ]);
-  return result.affectedRows === 1;
-}
+/** Units back on the books; `toAllocation` of them back into a live sale that can sell them again (shared with the reconciler's stock return). */
+export { returnUnits } from '@flash-sale/stock-books';

@@ -4,6 +4,7 @@
  * the guarded `committed → refunded` transition.
  */
 import { RetryableError, assertTenant, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { stockDeltaOf, stockReturnFor } from '@flash-sale/stock-books';
 import { returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { lockReservation, transitionReservation } from '../infra/reservation.repository.ts';
@@ -28,7 +29,8 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
       ctx.logger.info({ order_id: refund.order_id, status: existing.status }, 'refund does not apply to this reservation; nothing to do');
       return;
     }
-    if (!(await transitionReservation(ctx.tx, refund.order_id, 'committed', 'refunded', 'refunded'))) {
+    const move = stockReturnFor('refunded');
+    if (!(await transitionReservation(ctx.tx, refund.order_id, 'committed', move.reservation, 'refunded'))) {
       throw new Error(`reservation ${refund.order_id} left 'committed' while locked`);
     }
     const quantity = existing.quantity;
@@ -37,9 +39,9 @@ export function orderRefundedHandler(deps: HandlerDeps): EventHandler<OrderRefun
       tenantId,
       skuId: existing.skuId,
       saleId: existing.saleId,
-      operation: 'refund',
+      operation: move.operation,
       quantity,
-      stockDelta: refund.restock ? quantity : 0,
+      stockDelta: stockDeltaOf(quantity, refund.restock),
       refId: refund.order_id,
       eventId: event.id,
     });

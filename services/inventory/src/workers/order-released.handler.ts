@@ -8,6 +8,7 @@
  * In both first cases the Redis hold (or sale) is released too, and `stock.released` is emitted.
  */
 import { assertTenant, followUpContext, prepareEvent, stockReleased, writeOutbox, type EventHandler } from '@flash-sale/events';
+import { stockDeltaOf, stockReturnFor } from '@flash-sale/stock-books';
 import { releaseUncommittedHold, returnToSale } from '../infra/allocation.repository.ts';
 import { appendAudit } from '../infra/audit.repository.ts';
 import { insertReservation, transitionReservation } from '../infra/reservation.repository.ts';
@@ -40,7 +41,8 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
       }
       // The books' own row is authoritative for what was decremented.
       quantity = existing.quantity;
-      if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', 'released', reason))) {
+      const move = stockReturnFor(reason);
+      if (!(await transitionReservation(ctx.tx, line.order_id, 'committed', move.reservation, reason))) {
         throw new Error(`reservation ${line.order_id} left 'committed' while locked`);
       }
       await returnToSale(ctx.tx, { tenantId, saleId: existing.saleId, skuId: existing.skuId, quantity }, sale);
@@ -48,9 +50,9 @@ export function orderReleasedHandler(deps: HandlerDeps, reason: 'cancelled' | 'e
         tenantId,
         skuId: existing.skuId,
         saleId: existing.saleId,
-        operation: 'release',
+        operation: move.operation,
         quantity,
-        stockDelta: quantity,
+        stockDelta: stockDeltaOf(quantity, true),
         refId: line.order_id,
         eventId: event.id,
       });

@@ -5,7 +5,8 @@
  * guarded update affects no row.
  *
  * The order's own view of its payment arrives by Kafka and may be late or lost near the deadline,
- * so before expiring, the sweep asks the payment service (one call per tenant and 100 orders):
+ * so before expiring, the sweep asks the payment service (one call per tenant and 100 orders) and
+ * applies the expiry rule of `@flash-sale/order-lifecycle` (`decideExpiry`) to its answer:
  * - a COMPLETED payment: the order is paid now, by the same guarded transition the
  *   `payment.completed` handler applies (and confirmed if its stock is committed); expiring it
  *   would only end in an automatic refund of a buyer who paid in time;
@@ -13,6 +14,7 @@
  * - no answer: nothing is expired this round; an order is never expired on a guess.
  */
 import { orderExpired, prepareEvent, writeOutbox } from '@flash-sale/events';
+import { decideExpiry, type PaymentAtDeadline } from '@flash-sale/order-lifecycle';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
 import type { Order } from '../domain/order.ts';
@@ -62,11 +64,12 @@ export async function expireDueOrders(deps: ExpiryDeps, limit = 500): Promise<Ex
     }
     for (const order of orders) {
       const payment = payments.get(order.id);
-      if (payment?.state === 'completed' && payment.paymentId) {
+      const decision = decideExpiry(paymentAtDeadline(payment));
+      if (decision === 'pay' && payment?.paymentId) {
         if (await payFromPaymentService(pool, now, order.id, payment.paymentId)) run.paid += 1;
-      } else if (payment?.state === 'in_flight') {
+      } else if (decision === 'wait') {
         run.postponed += 1;
-      } else if (payment?.state === 'none') {
+      } else if (decision === 'expire') {
         if (await expire(pool, now, order.id)) run.expired += 1;
       } else {
         run.unverified += 1;
@@ -74,6 +77,12 @@ export async function expireDueOrders(deps: ExpiryDeps, limit = 500): Promise<Ex
     }
   }
   return run;
+}
+
+/** What the payment service said, in the expiry rule's terms; a completed payment without its id is no answer. */
+function paymentAtDeadline(payment: OrderPaymentStatus | undefined): PaymentAtDeadline {
+  if (!payment || (payment.state === 'completed' && !payment.paymentId)) return 'unknown';
+  return payment.state;
 }
 
 async function expire(pool: Pool, now: () => Date, orderId: string): Promise<boolean> {

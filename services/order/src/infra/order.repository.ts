@@ -1,12 +1,13 @@
 /**
- * Reads and guarded writes of orders. Every status change is decided by the order's state machine
- * (`decide`, domain/order-status.ts) on the locked row, then written as one `UPDATE … WHERE id = ?
- * AND status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
+ * Reads and guarded writes of orders. Every status change goes through the shared guarded write
+ * (`@flash-sale/order-lifecycle`): the row locked, `decide` asked, one `UPDATE … WHERE id = ? AND
+ * status IN (…)` plus a history row, in the caller's transaction; zero rows is a refusal.
  */
+import { confirmIfReady as confirmOrderIfReady, transitionOrder as applyTransition, type TransitionResult } from '@flash-sale/order-lifecycle';
 import { utcDate, type Sql } from '@flash-sale/service-kit';
 import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
 import type { Order, StatusChange } from '../domain/order.ts';
-import { TRANSITIONS, decide, type OrderCommand, type OrderStatus } from '../domain/order-status.ts';
+import type { OrderCommand, OrderStatus } from '../domain/order-status.ts';
 
 
 interface OrderRow extends RowDataPacket {
@@ -82,12 +83,12 @@ export async function orderHistory(db: Sql, orderId: string): Promise<StatusChan
   return rows.map((row) => ({ from: row.from_status, to: row.to_status, cause: row.cause, sourceEventId: row.source_event_id, at: utcDate(row.occurred_at) }));
 }
 
-export type TransitionResult = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: false; current: OrderStatus | null };
+export type { TransitionResult } from '@flash-sale/order-lifecycle';
 
 /**
- * Applies `command` to an order if `decide` allows it from the order's status. The row is locked
- * before the decision and the caller's transaction holds the lock, so the status decided on is the
- * one changed, and the history row and any outbox event commit with the change.
+ * Applies `command` to an order if its status allows it: the shared guarded write
+ * (`@flash-sale/order-lifecycle`). The caller's transaction holds the row lock from then on, so the
+ * history row and any outbox event commit with the change.
  */
 export async function transitionOrder(
   tx: PoolConnection,
@@ -102,26 +103,8 @@ export async function transitionOrder(
     checkTenant?: (tenantId: string) => void;
   },
 ): Promise<TransitionResult> {
-  const [current] = await tx.query<RowDataPacket[]>('SELECT status, tenant_id FROM orders WHERE id = ? FOR UPDATE', [input.orderId]);
-  const from = current[0]?.status as OrderStatus | undefined;
-  if (!from) return { ok: false, current: null };
-  input.checkTenant?.(String(current[0]?.tenant_id));
-  const decision = decide(input.command, from);
-  if (!decision.ok) return { ok: false, current: from };
-  const extra = input.set?.paymentId ? ', payment_id = ?' : '';
-  const params: unknown[] = [decision.to, input.now, ...(input.set?.paymentId ? [input.set.paymentId] : []), input.orderId, TRANSITIONS[input.command].from];
-  // The row is locked, so the guard only repeats the rule `decide` applied; zero rows would be a refusal all the same.
-  const [result] = await tx.query<ResultSetHeader>(`UPDATE orders SET status = ?, updated_at = ?${extra} WHERE id = ? AND status IN (?)`, params);
-  if (result.affectedRows === 0) return { ok: false, current: from };
-  await tx.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, source_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    input.orderId,
-    from,
-    decision.to,
-    input.cause,
-    input.sourceEventId ?? null,
-    input.now,
-  ]);
-  return { ok: true, from, to: decision.to };
+  const { set, ...transition } = input;
+  return applyTransition(tx, { ...transition, ...(set?.paymentId ? { paymentId: set.paymentId } : {}) });
 }
 
 export async function markStockCommitted(tx: PoolConnection, orderId: string, now: Date): Promise<boolean> {
@@ -129,12 +112,9 @@ export async function markStockCommitted(tx: PoolConnection, orderId: string, no
   return result.affectedRows === 1;
 }
 
-/** A PAID order whose stock is committed becomes CONFIRMED; whoever makes the second of the two true calls this. */
+/** A PAID order whose stock is committed becomes CONFIRMED (`confirmWhen`); whoever makes the second of the two true calls this. */
 export async function confirmIfReady(tx: PoolConnection, input: { orderId: string; now: Date; sourceEventId?: string | null }): Promise<void> {
-  const order = await findOrder(tx, input.orderId, { forUpdate: true });
-  if (order?.stockCommitted && decide('confirm', order.status).ok) {
-    await transitionOrder(tx, { orderId: input.orderId, command: 'confirm', cause: 'paid and stock committed', sourceEventId: input.sourceEventId ?? null, now: input.now });
-  }
+  await confirmOrderIfReady(tx, input);
 }
 
 /** Pending orders whose payment deadline passed, oldest first. */

@@ -13,6 +13,7 @@ import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOu
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { decideProviderEvent } from '../domain/decide-provider-event.ts';
 import type { ProviderEvent } from '../domain/provider-event.ts';
+import { requestAutomaticRefund } from '../infra/automatic-refund.ts';
 import { findOrderView, type OrderView } from '../infra/order-view.repository.ts';
 import { appendHistory, findPayment, transitionPayment, type Payment } from '../infra/payment.repository.ts';
 import { findRefundOfPayment, markRefundSucceeded, requestRefund } from '../infra/refund.repository.ts';
@@ -126,7 +127,10 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
           { fieldKeys },
         ),
       );
-      if (decision.refundOrder) refundsToSubmit.push(await requestAutomaticRefund(tx, payment, order, now));
+      if (decision.refundOrder) {
+        const { refund } = await requestAutomaticRefund(tx, payment, `order ${order.status.toLowerCase()} before its payment completed`, now);
+        refundsToSubmit.push(refund.id);
+      }
       break;
     }
     case 'payment.failed': {
@@ -157,27 +161,6 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
   if (!applied) throw new Error(`guarded transition of payment ${payment.id} refused under its own lock`);
   await writeOutbox(tx, events);
   return { outcome: 'APPLIED', detail: null, paymentId: payment.id, refundsToSubmit };
-}
-
-async function requestAutomaticRefund(tx: PoolConnection, payment: Payment, order: OrderView, now: Date): Promise<string> {
-  const reason = `order ${order.status.toLowerCase()} before its payment completed`;
-  const { refund } = await requestRefund(
-    tx,
-    { paymentId: payment.id, orderId: payment.orderId, tenantId: payment.tenantId, amountMinor: payment.amountMinor, currency: payment.currency, reason, initiatedBy: 'automatic', requestedBy: 'payment-service' },
-    now,
-  );
-  await appendHistory(tx, {
-    paymentId: payment.id,
-    // Not a transition yet: the payment stays COMPLETED until the provider confirms the refund.
-    from: 'COMPLETED',
-    to: 'COMPLETED',
-    accepted: true,
-    cause: 'refund.requested.automatic',
-    providerEventId: null,
-    details: { refund_id: refund.id, reason },
-    now,
-  });
-  return refund.id;
 }
 
 /** The refund we asked for, or (a refund made at the provider directly) one recorded now. */

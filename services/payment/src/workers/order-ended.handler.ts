@@ -5,8 +5,8 @@
  */
 import { assertTenant, contractHandler } from '@flash-sale/events';
 import { endOrderView, findOrderView } from '../infra/order-view.repository.ts';
-import { appendHistory, findCompletedPaymentsOfOrder } from '../infra/payment.repository.ts';
-import { requestRefund } from '../infra/refund.repository.ts';
+import { requestAutomaticRefund } from '../infra/automatic-refund.ts';
+import { findCompletedPaymentsOfOrder } from '../infra/payment.repository.ts';
 import type { OrderEventContext } from './order-event-context.ts';
 import { paymentContract } from './payment.contract.ts';
 
@@ -22,22 +22,8 @@ export function orderEndedHandler(deps: { now: () => Date }, type: 'order.cancel
     for (const payment of await findCompletedPaymentsOfOrder(ctx.tx, orderId)) {
       assertTenant(event, { kind: 'payment', id: payment.id, tenantId: payment.tenantId });
       const reason = `order ${status.toLowerCase()} after its payment completed`;
-      const { refund, created } = await requestRefund(
-        ctx.tx,
-        { paymentId: payment.id, orderId, tenantId: payment.tenantId, amountMinor: payment.amountMinor, currency: payment.currency, reason, initiatedBy: 'automatic', requestedBy: 'payment-service' },
-        at,
-      );
+      const { refund, created } = await requestAutomaticRefund(ctx.tx, payment, reason, at, { order_event_id: event.id });
       if (!created) continue;
-      await appendHistory(ctx.tx, {
-        paymentId: payment.id,
-        from: 'COMPLETED',
-        to: 'COMPLETED',
-        accepted: true,
-        cause: 'refund.requested.automatic',
-        providerEventId: null,
-        details: { refund_id: refund.id, reason, order_event_id: event.id },
-        now: at,
-      });
       ctx.logger.warn({ order_id: orderId, payment_id: payment.id, refund_id: refund.id }, 'paid order ended; refund requested');
     }
   });

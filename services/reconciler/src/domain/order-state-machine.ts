@@ -1,24 +1,15 @@
 /**
  * The order lifecycle's deterministic projection (F of the `order-lifecycle` contract) as data:
- * the order state machine, and what each authoritative event does to an order. Services never
- * import each other, so the order service's rule (`services/order/src/domain/order-status.ts`) is
- * repeated here on purpose; the guarded UPDATE in the order schema makes a divergence harmless.
- * The replay folds events with it, the repairs apply it, and the docs render it.
+ * the order state machine, and what each authoritative event does to an order. The state machine
+ * and the confirm rule are the order service's own, from `@flash-sale/order-lifecycle`; the event
+ * rules are the replay's. The replay folds events with them, the repairs apply them, and the docs
+ * render them.
  */
-export const ORDER_STATUSES = ['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'REFUNDED', 'CANCELLED', 'EXPIRED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import { TRANSITIONS, type OrderCommand } from '@flash-sale/order-lifecycle';
 
-export const ORDER_TRANSITIONS = {
-  pay: { from: ['PENDING'], to: 'PAID' },
-  confirm: { from: ['PAID'], to: 'CONFIRMED' },
-  ship: { from: ['CONFIRMED'], to: 'SHIPPED' },
-  deliver: { from: ['SHIPPED'], to: 'DELIVERED' },
-  refund: { from: ['PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED'], to: 'REFUNDED' },
-  cancel: { from: ['PENDING'], to: 'CANCELLED' },
-  expire: { from: ['PENDING'], to: 'EXPIRED' },
-} as const satisfies Record<string, { from: readonly OrderStatus[]; to: OrderStatus }>;
+export { CONFIRM_WHEN, ORDER_STATUSES, type OrderCommand, type OrderStatus } from '@flash-sale/order-lifecycle';
 
-export type OrderCommand = keyof typeof ORDER_TRANSITIONS;
+export const ORDER_TRANSITIONS = TRANSITIONS;
 
 /**
  * Commands that publish no event (ops fulfilment over HTTP). An order that went this way past its
@@ -58,6 +49,3 @@ export const ORDER_EVENT_RULES: readonly EventRule[] = [
   { type: 'payment.refunded.v1', topic: 'payment.payment.refunded.v1', rank: 3, effect: { kind: 'command', command: 'refund' }, why: 'the order consumer refunds a paid order' },
   { type: 'order.refunded.v1', topic: 'order.order.refunded.v1', rank: 3, effect: { kind: 'command', command: 'refund' }, why: 'the order service’s own record of that refund (a second refund is refused)' },
 ];
-
-/** After `pay` or `stock_committed`: a PAID order whose stock is committed is CONFIRMED at once. */
-export const CONFIRM_WHEN = 'PAID and stock committed';

@@ -14,6 +14,7 @@
  * dead order.
  */
 import { orderExpired, prepareEvent, writeOutbox } from '@flash-sale/events';
+import { decideExpiry } from '@flash-sale/order-lifecycle';
 import { withTransaction } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectIn } from '../../infra/service-databases.ts';
@@ -78,13 +79,14 @@ export const overduePendingJob: ReconciliationJob = {
 
 async function settle(deps: JobDeps, tally: Tally, row: OrderRow, payments: readonly PaymentRow[]): Promise<void> {
   const completed = payments.filter((payment) => payment.status === 'COMPLETED').at(-1);
-  if (completed) {
+  const decision = decideExpiry(completed ? 'completed' : payments.length > 0 ? 'in_flight' : 'none');
+  if (decision === 'pay' && completed) {
     tally.found('pending_past_expiry_but_paid', row.id);
     const payment = { orderId: row.id, paymentId: completed.id, transactionId: completed.transaction_id };
     await tally.repair('pending_past_expiry_but_paid', row.id, () => payOrderFromPayment(deps, payment));
     return;
   }
-  if (payments.length > 0) {
+  if (decision === 'wait') {
     // Not repaired: expiry waits for the payment to settle (the payment service bounds that).
     tally.found('pending_past_expiry_payment_in_flight', row.id);
     return;

@@ -14,7 +14,7 @@
 import { withTransaction } from '@flash-sale/service-kit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectIn, type ServiceDatabases } from '../../infra/service-databases.ts';
-import { transitionOrder } from '../repairs/order-transition.ts';
+import { confirmIfReady, transitionOrder } from '../repairs/order-transition.ts';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
 interface PendingRow extends RowDataPacket {
@@ -89,10 +89,7 @@ export async function payOrderFromPayment(deps: { databases: Pick<ServiceDatabas
       paymentId: payment.paymentId,
     });
     if (!paid) return false;
-    const [committed] = await tx.query<RowDataPacket[]>('SELECT stock_committed FROM orders WHERE id = ?', [payment.orderId]);
-    if (Number(committed[0]?.stock_committed) === 1) {
-      await transitionOrder(tx, { orderId: payment.orderId, command: 'confirm', cause: 'paid and stock committed', now: at });
-    }
+    await confirmIfReady(tx, { orderId: payment.orderId, now: at });
     return true;
   });
 }

@@ -6,6 +6,7 @@
  * one of them out; the repair returns the stock with an audit row, exactly as the inventory
  * handlers do.
  */
+import { restocksOnRefund, type OrderStatus } from '@flash-sale/order-lifecycle';
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectInBy } from '../../infra/service-databases.ts';
 import { returnStock, type ReturnReason } from '../repairs/return-stock.ts';
@@ -19,7 +20,7 @@ interface OrderRow extends RowDataPacket {
   quantity: number;
   status: 'CANCELLED' | 'EXPIRED' | 'REFUNDED';
   updated_at: string;
-  refunded_from: string | null;
+  refunded_from: OrderStatus | null;
 }
 
 interface ReservationRow extends RowDataPacket {
@@ -71,7 +72,7 @@ async function comparePage(deps: JobDeps, tally: Tally, rows: readonly OrderRow[
 
   for (const [index, row] of rows.entries()) {
     const booksStatus = books.get(row.id)?.status ?? null;
-    const restock = row.status !== 'REFUNDED' || row.refunded_from === 'PAID' || row.refunded_from === 'CONFIRMED';
+    const restock = row.status !== 'REFUNDED' || (row.refunded_from !== null && restocksOnRefund(row.refunded_from));
     const booksOut = row.status === 'REFUNDED' ? booksStatus === 'committed' : booksStatus === null || booksStatus === 'committed';
     const redisState = redisStates[index];
     const redisOut = restock && (redisState === 'H' || redisState === 'C');

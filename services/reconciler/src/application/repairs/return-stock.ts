@@ -1,11 +1,13 @@
 /**
  * Gives an order's stock back the way the inventory service's own handlers do, for when their event
  * never arrived or was never sent: in one transaction on the connection to the inventory database, the reservation's guarded
- * transition, the stock increment, the audit row and a `stock.released` outbox event; then the
- * Redis release (idempotent, so the handler's later run changes nothing).
+ * transition, the stock increment, the audit row (the handlers' statements, from
+ * `@flash-sale/stock-books`) and a `stock.released` outbox event; then the Redis release
+ * (idempotent, so the handler's later run changes nothing).
  */
 import { prepareEvent, stockReleased, writeOutbox } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
+import { appendAudit, returnUnits, stockDeltaOf, stockReturnFor, transitionReservation, type ReturnReason } from '@flash-sale/stock-books';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { ServiceDatabases } from '../../infra/service-databases.ts';
@@ -18,7 +20,7 @@ export interface OrderLine {
   quantity: number;
 }
 
-export type ReturnReason = 'cancelled' | 'expired' | 'refunded';
+export type { ReturnReason } from '@flash-sale/stock-books';
 
 export interface ReturnOutcome {
   /** The books changed (reservation row, and stock plus audit when units came back). */
@@ -80,13 +82,8 @@ export async function returnStock(
       return true;
     }
     if (row.status !== 'committed') return false;
-    const to = reason === 'refunded' ? 'refunded' : 'released';
-    const stamp = to === 'released' ? 'released_at' : 'refunded_at';
-    const [moved] = await tx.query<ResultSetHeader>(
-      `UPDATE stock_reservations SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = 'committed'`,
-      [to, reason, line.orderId],
-    );
-    if (moved.affectedRows === 0) return false;
+    const move = stockReturnFor(reason);
+    if (!(await transitionReservation(tx, line.orderId, 'committed', move.reservation, reason))) return false;
     const quantity = Number(row.quantity);
     const at = deps.now();
     const event = prepareEvent(
@@ -98,18 +95,19 @@ export async function returnStock(
     if (restock) {
       // Back in a live sale's Redis stock, the units can be sold again: they rejoin its allocation.
       const toAllocation = sale?.live && row.sale_id === line.saleId && row.sku_id === line.skuId ? quantity : 0;
-      await tx.query(`UPDATE skus SET stock = stock + ?, allocated = allocated + ? WHERE tenant_id = ? AND id = ?`, [
-        quantity,
-        toAllocation,
-        line.tenantId,
-        row.sku_id,
-      ]);
+      await returnUnits(tx, line.tenantId, row.sku_id, quantity, toAllocation);
       if (toAllocation > 0) await tx.query(`UPDATE flash_sales SET allocated = allocated + ? WHERE id = ?`, [toAllocation, line.saleId]);
     }
-    await tx.query(
-      `INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [line.tenantId, row.sku_id, row.sale_id, reason === 'refunded' ? 'refund' : 'release', quantity, restock ? quantity : 0, line.orderId, event.envelope.id],
-    );
+    await appendAudit(tx, {
+      tenantId: line.tenantId,
+      skuId: row.sku_id,
+      saleId: row.sale_id,
+      operation: move.operation,
+      quantity,
+      stockDelta: stockDeltaOf(quantity, restock),
+      refId: line.orderId,
+      eventId: event.envelope.id,
+    });
     if (restock) await writeOutbox(tx, [event]);
     return true;
   });

@@ -1,9 +1,11 @@
 /**
  * The order lifecycle's scratch projection: a pure fold of replayed events into order id →
- * expected status, by the rules in `domain/order-state-machine.ts`. The same events give the
- * same projection whatever order the topics delivered them in.
+ * expected status, by the event rules in `domain/order-state-machine.ts` and the state machine
+ * of `@flash-sale/order-lifecycle`. The same events give the same projection whatever order the
+ * topics delivered them in.
  */
-import { ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS, type EventRule, type OrderCommand, type OrderStatus } from '../../domain/order-state-machine.ts';
+import { confirmWhen, decide } from '@flash-sale/order-lifecycle';
+import { ORDER_EVENT_RULES, UNEVENTED_COMMANDS, type EventRule, type OrderCommand, type OrderStatus } from '../../domain/order-state-machine.ts';
 
 export interface ReplayedEvent {
   id: string;
@@ -39,9 +41,9 @@ function compare(a: ReplayedEvent, b: ReplayedEvent): number {
 }
 
 function apply(order: ProjectedOrder, command: OrderCommand): boolean {
-  const rule = ORDER_TRANSITIONS[command];
-  if (!(rule.from as readonly OrderStatus[]).includes(order.status)) return false;
-  order.status = rule.to;
+  const decision = decide(command, order.status);
+  if (!decision.ok) return false;
+  order.status = decision.to;
   return true;
 }
 
@@ -66,7 +68,7 @@ export function projectOrders(events: readonly ReplayedEvent[]): Map<string, Pro
       if (effect.kind === 'stock_committed') order.stockCommitted = true;
       else if (!apply(order, effect.command)) order.refused += 1;
       else if (effect.command === 'pay' && event.paymentId) order.paymentId = event.paymentId;
-      if (order.status === 'PAID' && order.stockCommitted) apply(order, 'confirm');
+      if (confirmWhen(order.status, order.stockCommitted)) apply(order, 'confirm');
     }
     projection.set(orderId, order);
   }
@@ -81,10 +83,10 @@ export function pathBetween<C extends OrderCommand>(from: OrderStatus, to: Order
     const { status, path } = queue.shift()!;
     if (status === to) return path;
     for (const command of allowed) {
-      const rule = ORDER_TRANSITIONS[command];
-      if (!(rule.from as readonly OrderStatus[]).includes(status) || seen.has(rule.to)) continue;
-      seen.add(rule.to);
-      queue.push({ status: rule.to, path: [...path, command] });
+      const decision = decide(command, status);
+      if (!decision.ok || seen.has(decision.to)) continue;
+      seen.add(decision.to);
+      queue.push({ status: decision.to, path: [...path, command] });
     }
   }
   return undefined;
