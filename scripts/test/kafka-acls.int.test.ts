@@ -10,7 +10,7 @@
  * for that prefix, so no event reaches the stack's real topics.
  */
 import { aclEntryKey, applyKafkaAcls, describePrincipalsAcls, toAclEntry, ensureTopics, kafkaAcls, removeKafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
-import { kafkaAuth } from '@flash-sale/service-kit';
+import { kafkaAuth, serviceKafkaCredentials } from '@flash-sale/service-kit';
 import { resolveServers } from '@flash-sale/testkit';
 import kafkajs, { type Consumer, type Kafka as KafkaClient } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
@@ -51,7 +51,7 @@ const admin = client('admin', stackEnv).admin();
 if (!skip) await admin.connect();
 t.teardown(() => admin.disconnect());
 const asService = (service: Service, refusals?: string[]) =>
-  client(service, { KAFKA_SASL_USERNAME: kafkaUserOf(service), KAFKA_SASL_PASSWORD: stackEnv[`${service.toUpperCase()}_KAFKA_PASSWORD`]! }, refusals);
+  client(service, serviceKafkaCredentials(service, stackEnv), refusals);
 
 /**
  * What the broker answered: `allowed`, or the error's type (TOPIC_AUTHORIZATION_FAILED, …), the
@@ -86,7 +86,7 @@ const consumeFirst = async (consumer: Consumer, topic: string, timeoutMs = 20_00
 t.test('the brokers hold exactly the grants the catalog derives for each service principal', { skip }, async (t) => {
   const derived = stackKafkaAcls(stackEnv);
   for (const service of services) {
-    const principal = `User:${kafkaUserOf(service)}`;
+    const principal = `User:${kafkaUserOf(service, stackEnv)}`;
     const held = (await describePrincipalsAcls(admin, [principal])).map(aclEntryKey).sort();
     const wanted = derived.filter((binding) => binding.principal === principal).map((binding) => aclEntryKey(toAclEntry(binding))).sort();
     t.ok(wanted.length > 0, `${principal} has grants`);
@@ -100,14 +100,14 @@ t.test('a client without credentials, or with a wrong password, is refused', { s
   const anonymous = client('anonymous', {}).admin();
   t.teardown(() => anonymous.disconnect());
   t.match(await outcome(async () => (await anonymous.connect(), anonymous.listTopics())), /Closed connection/, 'without credentials the broker answers nothing');
-  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment'), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /authentication failed/i, 'a wrong password is refused');
+  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment', stackEnv), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /authentication failed/i, 'a wrong password is refused');
 });
 
 t.test('each principal may do what the catalog grants it and nothing of another service', { skip }, async (t) => {
   const runId = randomUUID().slice(0, 8);
   const topicPrefix = `acl-${runId}.`;
   const groupPrefix = `acl-${runId}-`;
-  const grants: KafkaAclBinding[] = kafkaAcls({ userOf: kafkaUserOf, topicPrefix, groupPrefix });
+  const grants: KafkaAclBinding[] = kafkaAcls({ userOf: (service) => kafkaUserOf(service, stackEnv), topicPrefix, groupPrefix });
   await ensureTopics(admin, undefined, topicPrefix);
   await applyKafkaAcls(admin, grants);
   t.teardown(async () => {
