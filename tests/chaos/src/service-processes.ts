@@ -47,7 +47,7 @@ export interface ServiceProcesses {
   instances: readonly ServiceInstance[];
   /** Every instance of a service. */
   of(service: ServiceName): ServiceInstance[];
-  start(name: string): void;
+  start(name: string): Promise<void>;
   /** The running process of an instance, if any. */
   process(name: string): NodeProcess | undefined;
   waitReady(name: string, timeoutMs?: number): Promise<void>;
@@ -77,7 +77,7 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
     instances,
     of,
     process: (name) => running.get(name),
-    start(name) {
+    async start(name) {
       const { service, port } = instance(name);
       const n = of(service).findIndex((candidate) => candidate.name === name);
       const log = openSync(`${options.logDir}/${name}.log`, 'a');
@@ -91,7 +91,7 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
         PAYMENT_URL: peerUrl('payment', n),
         INVENTORY_URL: peerUrl('inventory', n),
       };
-      running.set(name, startNodeProcess({ script: `services/${service}/src/main.ts`, cwd: options.repoRoot, port, env, stdio: ['ignore', log, log] }));
+      running.set(name, await startNodeProcess({ script: `services/${service}/src/main.ts`, cwd: options.repoRoot, port, env, stdio: ['ignore', log, log] }));
       // The child holds its own copy of the descriptor.
       closeSync(log);
     },
