@@ -136,8 +136,15 @@ export ORDER_REDIS_URL="${ORDER_REDIS_URL:-$(service_redis_url order)}"
 export PAYMENT_REDIS_URL="${PAYMENT_REDIS_URL:-$(service_redis_url payment)}"
 export INVENTORY_REDIS_URL="${INVENTORY_REDIS_URL:-$(service_redis_url inventory)}"
 export RECONCILER_REDIS_URL="${RECONCILER_REDIS_URL:-$(service_redis_url reconciler)}"
-# Each service's Kafka principal: the user name is the service's (order_svc, …), as in MariaDB and Redis.
+# Each service's Kafka principal: the user name is the service's (order_svc, …), as in MariaDB and
+# Redis. These variables are the one place it is spelled: scripts/start-service.sh, the reconciler
+# CLIs (package.json), the stack's grants and the chaos run read them (infra/local/kafka/security.sh
+# keeps its own list, since it runs in a broker image without this file).
 service_kafka_password() { echo "${1}-kafka-local-only"; }
+export ORDER_KAFKA_USER="${ORDER_KAFKA_USER:-$(service_user order)}"
+export PAYMENT_KAFKA_USER="${PAYMENT_KAFKA_USER:-$(service_user payment)}"
+export INVENTORY_KAFKA_USER="${INVENTORY_KAFKA_USER:-$(service_user inventory)}"
+export RECONCILER_KAFKA_USER="${RECONCILER_KAFKA_USER:-$(service_user reconciler)}"
 export ORDER_KAFKA_PASSWORD="${ORDER_KAFKA_PASSWORD:-$(service_kafka_password order)}"
 export PAYMENT_KAFKA_PASSWORD="${PAYMENT_KAFKA_PASSWORD:-$(service_kafka_password payment)}"
 export INVENTORY_KAFKA_PASSWORD="${INVENTORY_KAFKA_PASSWORD:-$(service_kafka_password inventory)}"

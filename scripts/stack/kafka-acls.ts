@@ -1,19 +1,19 @@
 // The services' Kafka grants, derived from the event catalog (packages/events/src/kafka-acls.ts;
-// docs/adr/0013-kafka-principals.md). Each service signs in as `<service>_svc`, created with the
+// docs/adr/0013-kafka-principals.md). Each service signs in as `<SERVICE>_KAFKA_USER`, created with the
 // brokers' storage (infra/local/lib.sh); the stack's preparation applies the grants as the
 // administrator and removes any other grant those principals hold.
 //   node scripts/stack/kafka-acls.ts --print   the grants, one line each, grouped by principal
 //   node scripts/stack/kafka-acls.ts           apply them (KAFKA_BROKERS, KAFKA_SASL_*: the administrator)
 import { applyKafkaAcls, formatKafkaAcls, kafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
-import { kafkaAuth } from '@flash-sale/service-kit';
+import { kafkaAuth, serviceKafkaUser } from '@flash-sale/service-kit';
 import { Kafka, logLevel } from 'kafkajs';
 
-/** The user name a service signs in to Kafka with, as it does to MariaDB and Redis. */
-export const kafkaUserOf = (service: string) => `${service}_svc`;
+/** The user name a service signs in to Kafka with (infra/local/env.sh exports it). */
+export const kafkaUserOf = (service: string, env: NodeJS.ProcessEnv = process.env) => serviceKafkaUser(service, env);
 
 /** The catalog's grants for the stack's principals, with the prefixes the services run with (none in the stack). */
 export function stackKafkaAcls(env: NodeJS.ProcessEnv = process.env): KafkaAclBinding[] {
-  return kafkaAcls({ userOf: kafkaUserOf, topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '', groupPrefix: env.KAFKA_GROUP_ID_PREFIX ?? '' });
+  return kafkaAcls({ userOf: (service) => kafkaUserOf(service, env), topicPrefix: env.KAFKA_TOPIC_PREFIX ?? '', groupPrefix: env.KAFKA_GROUP_ID_PREFIX ?? '' });
 }
 
 export async function applyStackKafkaAcls(env: NodeJS.ProcessEnv = process.env): Promise<{ created: number; deleted: number; total: number }> {

@@ -38,6 +38,14 @@ const noMissingEnv = (result: { out: string }) =>
 const probes: Probe[] = [
   { command: 'npm start', skip: 'runs the services in the foreground until Ctrl-C; the e2e tier runs the same processes' },
   { command: 'npm test', skip: 'this is npm test' },
+  {
+    command: 'npm run test:unit',
+    run: 'npm run test:unit -- --filter=@flash-sale/provider-sim-service',
+    expect: (r) => exitsZero(r) ?? (/# \{ total: \d+, pass: \d+ \}/.test(r.out) ? undefined : 'no tap summary printed'),
+  },
+  { command: 'npm run test:int', skip: 'every int test file again; npm test runs the same files' },
+  { command: 'npm run test:e2e', skip: 'every e2e test file again; npm test runs the same files' },
+  { command: 'npm run test:browser', skip: 'the browser test again; npm test runs the same file' },
   { command: 'npm run stack:status', expect: (r) => exitsZero(r) ?? (/mariadb/i.test(r.out) ? undefined : 'no mariadb line') },
   { command: 'npm run stack:stop', skip: 'would stop the servers this suite runs on; npm test stops what it started with the same scripts' },
   { command: 'npm run stack:up', expect: exitsZero },

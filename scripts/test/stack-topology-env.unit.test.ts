@@ -15,6 +15,7 @@ const names = [
   'ORDER_REDIS_URL', 'PAYMENT_REDIS_URL', 'INVENTORY_REDIS_URL', 'RECONCILER_REDIS_URL',
   'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD',
   'ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD',
+  'ORDER_KAFKA_USER', 'PAYMENT_KAFKA_USER', 'INVENTORY_KAFKA_USER', 'RECONCILER_KAFKA_USER',
 ] as const;
 type Name = (typeof names)[number];
 
@@ -117,7 +118,7 @@ t.test('Redis: REDIS_URL is the default user with a password, and each service h
   }
 });
 
-t.test('on both topologies the tooling signs in to Kafka as the administrator, and each service has a Kafka password of its own', async (t) => {
+t.test('on both topologies the tooling signs in to Kafka as the administrator, and each service has a Kafka user and password of its own', async (t) => {
   for (const topology of ['single', 'cluster']) {
     const { status, values } = environment('true', { STACK_TOPOLOGY: topology });
     t.equal(status, 0);
@@ -126,6 +127,8 @@ t.test('on both topologies the tooling signs in to Kafka as the administrator, a
     const passwords = (['ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD'] as const).map((name) => values[name]);
     t.ok(passwords.every(Boolean), `${topology}: four service passwords`);
     t.equal(new Set([...passwords, values.KAFKA_ADMIN_PASSWORD]).size, 5, `${topology}: none shared`);
+    const users = (['ORDER_KAFKA_USER', 'PAYMENT_KAFKA_USER', 'INVENTORY_KAFKA_USER', 'RECONCILER_KAFKA_USER'] as const).map((name) => values[name]);
+    t.same(users, ['order_svc', 'payment_svc', 'inventory_svc', 'reconciler_svc'], `${topology}: each service's Kafka user is named as its MariaDB and Redis users`);
   }
   const { values } = environment('true', { KAFKA_SASL_USERNAME: 'order_svc', KAFKA_SASL_PASSWORD: 'from-outside' });
   t.equal(values.KAFKA_SASL_USERNAME, 'order_svc', 'a principal already in the environment wins');

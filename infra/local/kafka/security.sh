@@ -24,7 +24,9 @@ CONF
 
 # The SCRAM credentials a broker's storage is formatted with: the administrator (the brokers' own
 # identity, needed before any broker can answer) and each service's principal, named as its
-# MariaDB and Redis users. One `--add-scram` and its value per line.
+# MariaDB and Redis users. One `--add-scram` and its value per line. The names repeat
+# <SERVICE>_KAFKA_USER of infra/local/env.sh on purpose: this file also runs in the docker-compose
+# broker's image, where env.sh is not; a change of name is made in both.
 kafka_scram_format_args() {
   printf -- '--add-scram\nSCRAM-SHA-512=[name=%s,password=%s]\n' \
     "$KAFKA_ADMIN_USER" "$KAFKA_ADMIN_PASSWORD" \

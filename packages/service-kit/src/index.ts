@@ -19,3 +19,4 @@ export { startServiceRuntime, type ServiceRuntime, type ServiceRuntimeConfig } f
 export { PeriodicTask } from './periodic-task.ts';
 export { encodeKeysetCursor, decodeKeysetCursor, keysetCursorParam, pageLimitParam, type KeysetPosition } from './keyset-cursor.ts';
 export { isDuplicateKey, utcDate, utcEpochMs, type Sql } from './sql.ts';
+export { serviceKafkaCredentials, serviceKafkaUser } from './service-kafka-principal.ts';

@@ -2,11 +2,13 @@
  * A real Node process (a service's `main.ts`, a bench server) on 127.0.0.1:<port>, for e2e tests
  * and benches. It is killed should the calling process end without stopping it; `stop()` sends
  * SIGTERM so graceful shutdown runs, and SIGKILL if it hangs for 10 s. The child's environment is
- * only what the caller gives it, plus PATH and the caller's Kafka principal (`KAFKA_SASL_*`): the
- * brokers authenticate every client, and a process the test starts signs in as the test does
- * unless its environment names a principal of its own.
+ * only what the caller gives it, plus PATH and the Kafka principal of the tests' servers
+ * (`resolveServers().kafkaCredentials`): the brokers authenticate every client, and a process the
+ * test starts signs in as the test does unless its environment names a principal of its own. The
+ * callers pass no credentials for that.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { resolveServers } from './servers.ts';
 
 export interface NodeProcess {
   child: ChildProcess;
@@ -14,10 +16,12 @@ export interface NodeProcess {
   stop: () => Promise<void>;
 }
 
-export function startNodeProcess(options: { script: string; cwd: string; port: number; env: Record<string, string>; stdio: StdioOptions }): NodeProcess {
+export async function startNodeProcess(options: { script: string; cwd: string; port: number; env: Record<string, string>; stdio: StdioOptions }): Promise<NodeProcess> {
+  // Servers are resolved only for a process that needs them: one naming its principal does not.
+  const kafkaCredentials = options.env.KAFKA_SASL_USERNAME ? {} : (await resolveServers()).kafkaCredentials;
   const child = spawn(process.execPath, [options.script], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(options.port), ...inheritedKafkaPrincipal(), ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(options.port), ...kafkaCredentials, ...options.env },
     stdio: options.stdio,
   });
   const killOnExit = () => child.kill('SIGKILL');
@@ -39,9 +43,4 @@ export function startNodeProcess(options: { script: string; cwd: string; port: n
       clearTimeout(timer);
     },
   };
-}
-
-function inheritedKafkaPrincipal(): Record<string, string> {
-  const { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = process.env;
-  return username && password ? { KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } : {};
 }

@@ -50,35 +50,31 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
+/**
+ * The stack's engines from the maintained testcontainers modules, on ports Docker picks (the Kafka
+ * module advertises the mapped one). What this does not reproduce of the local stack: the broker is
+ * PLAINTEXT with no authorizer (the module offers SASL only over TLS, and no ACLs), so there are no
+ * per-service principals and nothing is refused (infra/local/kafka/security.sh is what the stack
+ * runs; tests that prove a refusal skip here); MariaDB and Redis have the root and default users
+ * only, without the per-service users and grants of scripts/stack/prepare.ts and
+ * scripts/stack/redis-users.ts; and it is one server of each, the single topology.
+ */
 async function startContainers(): Promise<Servers> {
-  const { GenericContainer, Wait } = await import('testcontainers');
-  const [mysql, redis, kafka] = await Promise.all([
-    new GenericContainer('mysql:8.4')
-      .withEnvironment({ MYSQL_ROOT_PASSWORD: 'root-test-only' })
-      .withExposedPorts(3306)
-      .withWaitStrategy(Wait.forLogMessage(/port: 3306 {2}MySQL Community Server/))
-      .start(),
-    new GenericContainer('redis:7').withExposedPorts(6379).start(),
-    new GenericContainer('apache/kafka:3.9.1')
-      .withExposedPorts({ container: 9092, host: 19092 })
-      .withEnvironment({
-        KAFKA_NODE_ID: '1',
-        KAFKA_PROCESS_ROLES: 'broker,controller',
-        KAFKA_LISTENERS: 'PLAINTEXT://:9092,CONTROLLER://:9093',
-        KAFKA_ADVERTISED_LISTENERS: 'PLAINTEXT://localhost:19092',
-        KAFKA_CONTROLLER_LISTENER_NAMES: 'CONTROLLER',
-        KAFKA_CONTROLLER_QUORUM_VOTERS: '1@localhost:9093',
-        KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '1',
-        KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false',
-        KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
-      })
-      .withWaitStrategy(Wait.forLogMessage(/Kafka Server started/))
-      .start(),
+  const [{ MariaDbContainer }, { RedisContainer }, { KafkaContainer }] = await Promise.all([
+    import('@testcontainers/mariadb'),
+    import('@testcontainers/redis'),
+    import('@testcontainers/kafka'),
+  ]);
+  const [mariadb, redis, kafka] = await Promise.all([
+    new MariaDbContainer('mariadb:10.11').withRootPassword('root-test-only').start(),
+    new RedisContainer('redis:7').start(),
+    // Confluent's image of Kafka 3.9 (the module drives that image's start script), in KRaft mode.
+    new KafkaContainer('confluentinc/cp-kafka:7.9.0').withKraft().withEnvironment({ KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false' }).start(),
   ]);
   return {
-    mysqlAdminUrl: `mysql://root:root-test-only@${mysql.getHost()}:${mysql.getMappedPort(3306)}`,
-    redisUrl: `redis://${redis.getHost()}:${redis.getMappedPort(6379)}`,
-    kafkaBrokers: [`${kafka.getHost()}:19092`],
+    mysqlAdminUrl: `mysql://root:${mariadb.getRootPassword()}@${mariadb.getHost()}:${mariadb.getPort()}`,
+    redisUrl: redis.getConnectionUrl(),
+    kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
     kafkaCredentials: {},
     source: 'testcontainers',
   };

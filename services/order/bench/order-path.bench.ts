@@ -224,23 +224,22 @@ async function runBench() {
   const orderDb = await createTestDatabase(cleanup, { prefix: 'bench_order', migrationsDirs: [platformMigrationsDir, `${repoRoot}services/order/migrations`] });
   const sales = { accepted: randomUUID(), soldOut: randomUUID() };
   const ports = { hello: await freePort(), seckill: await freePort(), order: await freePort() };
-  const start = (name: string, script: string, port: number, env: Record<string, string>) => {
-    const { process: running } = startProcess({ name, script, port, env, logDir: workDir });
+  const start = async (name: string, script: string, port: number, env: Record<string, string>) => {
+    const { process: running } = await startProcess({ name, script, port, env, logDir: workDir });
     cleanup(() => running.stop());
     return running;
   };
-  const hello = start('hello-world', 'services/order/bench/baseline.server.ts', ports.hello, { BASELINE: 'hello' });
-  const seckill = start('redis-seckill', 'services/order/bench/baseline.server.ts', ports.seckill, {
+  const hello = await start('hello-world', 'services/order/bench/baseline.server.ts', ports.hello, { BASELINE: 'hello' });
+  const seckill = await start('redis-seckill', 'services/order/bench/baseline.server.ts', ports.seckill, {
     BASELINE: 'seckill',
     REDIS_URL: redisUrl,
     SECKILL_KEY_PREFIX: `seckill:${runId}:`,
     SECKILL_SALES: JSON.stringify({ [sales.accepted]: 1_000_000_000, [sales.soldOut]: 0 }),
   });
-  const orderAlone = start('order-alone', 'services/order/bench/order-alone.server.ts', ports.order, {
+  const orderAlone = await start('order-alone', 'services/order/bench/order-alone.server.ts', ports.order, {
     MYSQL_URL: orderDb.url,
     REDIS_URL: redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     JWT_SECRET: jwtSecret,
     BENCH_SALES: JSON.stringify({ [sales.accepted]: 100_000_000, [sales.soldOut]: 0 }),
   });

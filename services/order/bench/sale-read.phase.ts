@@ -106,8 +106,8 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   await ensureTopics(admin, allTopics(), topicPrefix);
 
   const start = (name: string, script: string, env: Record<string, string>) =>
-    freePort().then((port) => {
-      const { process: running } = startProcess({ name, script, port, env, logDir: options.logDir });
+    freePort().then(async (port) => {
+      const { process: running } = await startProcess({ name, script, port, env, logDir: options.logDir });
       options.cleanup(() => running.stop());
       return running;
     });
@@ -116,7 +116,6 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
     MYSQL_URL: database.url,
     REDIS_URL: options.redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: options.jwtSecret,

@@ -144,15 +144,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Starts a service instance and restarts it, as a process supervisor would, when it exits without being told to. */
 const intendedExit = new Set<string>();
-function superviseStart(name: string): void {
+async function superviseStart(name: string): Promise<void> {
   if (!services) return;
-  services.start(name);
+  await services.start(name);
   const child = services.process(name)?.child;
   child?.once('exit', (code, signal) => {
     if (finished || intendedExit.delete(name)) return;
     selfExits.push(`${name}(${signal ?? code})`);
     say(`${name} exited by itself (${signal ?? `code ${code}`}); restarting it in 1 s`);
-    setTimeout(() => superviseStart(name), 1_000).unref();
+    setTimeout(() => void superviseStart(name), 1_000).unref();
   });
 }
 
@@ -329,7 +329,7 @@ async function inject(fault: Fault): Promise<void> {
   say(`${fault.kind === 'kill' ? 'SIGKILL' : 'SIGSTOP'} ${name} (pid ${child.pid}) for ${fault.durationSeconds} s`);
   await sleep(fault.durationSeconds * 1000);
   if (fault.kind === 'kill') {
-    superviseStart(name);
+    await superviseStart(name);
     say(`restarted ${name}`);
   } else {
     child.kill('SIGCONT');
@@ -347,7 +347,7 @@ async function healAll(): Promise<void> {
   for (const { name } of services.instances) {
     const child = services.process(name)?.child;
     if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
-    else superviseStart(name);
+    else await superviseStart(name);
   }
   for (const { name } of services.instances) await services.waitReady(name, 120_000);
 }
@@ -422,7 +422,7 @@ try {
 
   // Webhook retries capped low, so a payment service that was down hears of its payments within the settle wait.
   services = await createServiceProcesses({ repoRoot, env: { ...env, PROVIDER_RETRY_BASE_MS: '200', PROVIDER_RETRY_MAX_MS: '3000' }, logDir, topology });
-  for (const { name } of services.instances) superviseStart(name);
+  for (const { name } of services.instances) await superviseStart(name);
   for (const { name } of services.instances) await services.waitReady(name);
   say(`services ready: ${services.instances.map((instance) => `${instance.name} ${instance.url}`).join(', ')}`);
 

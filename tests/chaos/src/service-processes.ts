@@ -7,6 +7,7 @@
  * simulator (it stands for the outside world).
  */
 import { openSync, closeSync } from 'node:fs';
+import { serviceKafkaCredentials } from '@flash-sale/service-kit';
 import { freePort, startNodeProcess, waitFor, type NodeProcess } from '@flash-sale/testkit';
 import type { Topology } from './private-stack.ts';
 
@@ -46,7 +47,7 @@ export interface ServiceProcesses {
   instances: readonly ServiceInstance[];
   /** Every instance of a service. */
   of(service: ServiceName): ServiceInstance[];
-  start(name: string): void;
+  start(name: string): Promise<void>;
   /** The running process of an instance, if any. */
   process(name: string): NodeProcess | undefined;
   waitReady(name: string, timeoutMs?: number): Promise<void>;
@@ -76,7 +77,7 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
     instances,
     of,
     process: (name) => running.get(name),
-    start(name) {
+    async start(name) {
       const { service, port } = instance(name);
       const n = of(service).findIndex((candidate) => candidate.name === name);
       const log = openSync(`${options.logDir}/${name}.log`, 'a');
@@ -90,7 +91,7 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
         PAYMENT_URL: peerUrl('payment', n),
         INVENTORY_URL: peerUrl('inventory', n),
       };
-      running.set(name, startNodeProcess({ script: `services/${service}/src/main.ts`, cwd: options.repoRoot, port, env, stdio: ['ignore', log, log] }));
+      running.set(name, await startNodeProcess({ script: `services/${service}/src/main.ts`, cwd: options.repoRoot, port, env, stdio: ['ignore', log, log] }));
       // The child holds its own copy of the descriptor.
       closeSync(log);
     },
@@ -111,16 +112,14 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
 }
 
 /**
- * A service's own Redis user and Kafka principal, as `npm start` gives them (scripts/start-service.sh):
+ * A service's own Redis user and Kafka principal, from the variables infra/local/env.sh exports
+ * (<SERVICE>_REDIS_URL, <SERVICE>_KAFKA_USER, <SERVICE>_KAFKA_PASSWORD), which `npm start` reads too
+ * (scripts/start-service.sh):
  * the faults then run against the grants production would have. The provider simulator has neither.
  */
 function ownRedisAndKafkaUsers(service: ServiceName, env: Record<string, string>): Record<string, string> {
   if (service === 'provider-sim') return {};
   const prefix = service.toUpperCase();
   const redisUrl = env[`${prefix}_REDIS_URL`];
-  const kafkaPassword = env[`${prefix}_KAFKA_PASSWORD`];
-  return {
-    ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
-    ...(kafkaPassword ? { KAFKA_SASL_USERNAME: `${service}_svc`, KAFKA_SASL_PASSWORD: kafkaPassword } : {}),
-  };
+  return { ...(redisUrl ? { REDIS_URL: redisUrl } : {}), ...serviceKafkaCredentials(service, env) };
 }

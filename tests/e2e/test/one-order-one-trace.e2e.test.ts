@@ -78,7 +78,6 @@ t.before(async () => {
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
@@ -92,10 +91,10 @@ t.before(async () => {
   cleanups.unshift(async () => {
     for (const running of [...processes.values()].reverse()) await running.stop();
   });
-  processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
+  processes.set('inventory', await startService('inventory', ports.inventory, common('inventory')));
   // No payment is opened here, so the provider is never called: an address is all the config needs.
-  processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: `http://127.0.0.1:${ports.provider}`, PAYMENT_WEBHOOK_SECRETS: randomBytes(24).toString('hex'), ORDER_URL: `http://127.0.0.1:${ports.order}` }));
-  processes.set('order', startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
+  processes.set('payment', await startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: `http://127.0.0.1:${ports.provider}`, PAYMENT_WEBHOOK_SECRETS: randomBytes(24).toString('hex'), ORDER_URL: `http://127.0.0.1:${ports.order}` }));
+  processes.set('order', await startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
   await waitUntilReady(processes);
 });
 

@@ -82,7 +82,6 @@ t.before(async () => {
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
@@ -95,7 +94,7 @@ t.before(async () => {
   cleanups.unshift(async () => {
     for (const running of [...processes.values()].reverse()) await running.stop();
   });
-  processes.set('provider', startService('provider-sim', ports.provider, {
+  processes.set('provider', await startService('provider-sim', ports.provider, {
     LOG_LEVEL: 'info',
     PROVIDER_PUBLIC_URL: providerUrl,
     PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${ports.payment}/v1/webhooks/provider`,
@@ -103,9 +102,9 @@ t.before(async () => {
     PROVIDER_RETRY_BASE_MS: '100',
     PROVIDER_RETRY_MAX_MS: '1000',
   }));
-  processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
-  processes.set('payment', startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
-  processes.set('order', startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
+  processes.set('inventory', await startService('inventory', ports.inventory, common('inventory')));
+  processes.set('payment', await startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
+  processes.set('order', await startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
 
   await waitUntilReady(processes, (name) => (name === 'provider' ? '/health/live' : '/health/ready'));
 });

@@ -100,7 +100,6 @@ t.before(async () => {
     MYSQL_URL: mysqlUrl(name),
     ...redis.env,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: jwtSecret,
@@ -110,11 +109,11 @@ t.before(async () => {
   cleanups.unshift(async () => {
     for (const running of [...processes.values()].reverse()) await running.stop();
   });
-  processes.set('inventory', startService('inventory', ports.inventory, common('inventory')));
-  processes.set('order', startService('order', ports.order, { ...common('order'), INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`, RATE_LIMIT_MAX: '1000' }));
+  processes.set('inventory', await startService('inventory', ports.inventory, common('inventory')));
+  processes.set('order', await startService('order', ports.order, { ...common('order'), INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`, RATE_LIMIT_MAX: '1000' }));
   processes.set(
     'reconciler',
-    startService('reconciler', ports.reconciler, {
+    await startService('reconciler', ports.reconciler, {
       ...common('reconciler'),
       // A connection of its own to each service's database, as on the cluster topology (docs/adr/0010-database-per-service.md).
       RECONCILER_ORDER_MYSQL_URL: mysqlUrl('order'),

@@ -68,13 +68,13 @@ function nodeOptionsFor(name: string): string {
   return dir ? `${inherited} --cpu-prof --cpu-prof-dir=${dir}/${name}`.trim() : inherited;
 }
 
-export function startProcess(options: { name: string; script: string; port: number; env: Record<string, string>; logDir: string; ipc?: boolean }): {
+export async function startProcess(options: { name: string; script: string; port: number; env: Record<string, string>; logDir: string; ipc?: boolean }): Promise<{
   process: BenchProcess;
   child: ChildProcess;
-} {
+}> {
   const logFile = `${options.logDir}/${options.name}.log`;
   const log = openSync(logFile, 'a');
-  const node = startNodeProcess({
+  const node = await startNodeProcess({
     script: options.script,
     cwd: repoRoot,
     port: options.port,

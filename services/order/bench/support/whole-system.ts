@@ -67,7 +67,6 @@ export async function startWholeSystem(options: {
     MYSQL_URL: databases[name].url,
     REDIS_URL: options.redisUrl,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    ...servers.kafkaCredentials,
     KAFKA_GROUP_ID_PREFIX: groupPrefix,
     KAFKA_TOPIC_PREFIX: topicPrefix,
     JWT_SECRET: options.jwtSecret,
@@ -80,25 +79,25 @@ export async function startWholeSystem(options: {
   });
   const webhookSecret = `bench-webhook-${runId}`;
   const providerUrl = `http://127.0.0.1:${ports.provider}`;
-  const start = (name: string, port: number, env: Record<string, string>) =>
-    startProcess({ name, script: `services/${name}/src/main.ts`, port, env, logDir: options.logDir }).process;
+  const start = async (name: string, port: number, env: Record<string, string>) =>
+    (await startProcess({ name, script: `services/${name}/src/main.ts`, port, env, logDir: options.logDir })).process;
 
   const processes: BenchProcess[] = [];
   teardown(async () => {
     for (const running of [...processes].reverse()) await running.stop();
   });
   processes.push(
-    start('provider-sim', ports.provider, {
+    await start('provider-sim', ports.provider, {
       PROVIDER_PUBLIC_URL: providerUrl,
       PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${ports.payment}/v1/webhooks/provider`,
       PROVIDER_WEBHOOK_SECRET: webhookSecret,
     }),
   );
-  processes.push(start('inventory', ports.inventory, common('inventory')));
-  processes.push(start('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
-  processes.push(start('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}`, INVENTORY_URL: `http://127.0.0.1:${ports.inventory}` }));
+  processes.push(await start('inventory', ports.inventory, common('inventory')));
+  processes.push(await start('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
+  processes.push(await start('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}`, INVENTORY_URL: `http://127.0.0.1:${ports.inventory}` }));
   processes.push(
-    start('reconciler', ports.reconciler, {
+    await start('reconciler', ports.reconciler, {
       ...common('reconciler'),
       ORDER_SCHEMA: databases.order.name,
       PAYMENT_SCHEMA: databases.payment.name,

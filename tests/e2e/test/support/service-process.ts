@@ -24,8 +24,8 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-export function startService(name: string, port: number, env: Record<string, string>): ServiceProcess {
-  const running = startNodeProcess({ script: `services/${name}/src/main.ts`, cwd: repoRoot, port, env: { NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startService(name: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
+  const running = await startNodeProcess({ script: `services/${name}/src/main.ts`, cwd: repoRoot, port, env: { NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const child = running.child;
   const lines: LogLine[] = [];
   const stderr: string[] = [];
