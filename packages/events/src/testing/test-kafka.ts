@@ -68,3 +68,12 @@ async function createTopicWithLeaders(creator: TopicAdmin, spec: TopicSpec): Pro
     { what: `leaders of topic ${topic}`, timeoutMs: 30_000, intervalMs: 100 },
   );
 }
+
+/** A connected admin of a test's own, disconnected after the test (a service's readiness check). */
+export async function connectTestKafkaAdmin(teardown: Teardown): Promise<TopicAdmin> {
+  const { kafka } = await createTestKafka(teardown);
+  const admin = kafka.admin();
+  await admin.connect();
+  teardown(() => admin.disconnect());
+  return admin;
+}
