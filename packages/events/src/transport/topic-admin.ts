@@ -67,6 +67,8 @@ export interface TopicAdmin {
   fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<PartitionOffset[]>;
   /** A consumer group's committed offsets. */
   fetchOffsets(options: { groupId: string; topics: string[] }): Promise<GroupOffsets[]>;
+  /** Commits offsets for a consumer group with no member running (as if it had read that far). */
+  setOffsets(options: { groupId: string; topic: string; partitions: PartitionOffset[] }): Promise<void>;
   describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }>;
   deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode?: number }>>;
 }
@@ -92,6 +94,7 @@ export function topicAdmin(client: Admin): TopicAdmin {
     fetchTopicOffsets: (topic) => refusable(() => client.fetchTopicOffsets(topic)),
     fetchTopicOffsetsByTimestamp: (topic, timestamp) => refusable(() => client.fetchTopicOffsetsByTimestamp(topic, timestamp)),
     fetchOffsets: (options) => refusable(() => client.fetchOffsets(options)),
+    setOffsets: (options) => refusable(() => client.setOffsets(options)),
     describeGroups: (groupIds) => refusable(() => client.describeGroups(groupIds)),
     deleteGroups: (groupIds) => refusable(() => client.deleteGroups(groupIds)),
   };
