@@ -8,6 +8,7 @@ import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type
 import type { Logger } from 'pino';
 import { acknowledgedProducer } from '../acknowledged-producer.ts';
 import type { EventPublisher, PublisherOptions } from './event-publisher.ts';
+import { refusable } from './errors.ts';
 import { topicAdmin, type TopicAdmin } from './topic-admin.ts';
 import { topicReader, type ReaderOptions, type TopicReader } from './topic-reader.ts';
 
@@ -154,13 +155,19 @@ export function transportOver(client: Kafka, clientId: string): KafkaTransport {
   const transport: KafkaTransport = {
     clientId,
     admin: () => topicAdmin(client.admin()),
-    publisher: (publisherOptions = {}) =>
-      acknowledgedProducer(client, {
+    publisher: (publisherOptions = {}) => {
+      const producer = acknowledgedProducer(client, {
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: publisherOptions.allowAutoTopicCreation ?? false,
         ...(publisherOptions.retry ? { retry: publisherOptions.retry } : {}),
-      }),
+      });
+      return {
+        connect: () => refusable(() => producer.connect()),
+        disconnect: () => producer.disconnect(),
+        send: (record) => refusable(() => producer.send(record)),
+      };
+    },
     reader: ({ groupId, maxWaitTimeInMs, retries }) =>
       topicReader(client.consumer({ groupId, allowAutoTopicCreation: false, ...(maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs }), ...(retries === undefined ? {} : { retry: { retries } }) })),
   };

@@ -2,7 +2,7 @@
  * The admin seam: what the platform asks the brokers about topics, offsets and consumer groups.
  * Only the calls the services, scripts and tests make; ACLs go through `kafka-acls.ts`.
  */
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import { refusable } from './errors.ts';
 
 export interface TopicSpec {
@@ -52,6 +52,14 @@ export interface ClusterDescription {
   clusterId: string;
 }
 
+/** A topic's or broker's settings, by name (only those asked for). */
+export interface ConfigResource {
+  type: 'topic' | 'broker';
+  /** The topic's name, or the broker's node id. */
+  name: string;
+  configs: Record<string, string>;
+}
+
 export interface TopicAdmin {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
@@ -71,8 +79,10 @@ export interface TopicAdmin {
   setOffsets(options: { groupId: string; topic: string; partitions: PartitionOffset[] }): Promise<void>;
   describeGroups(groupIds: string[]): Promise<{ groups: GroupDescription[] }>;
   deleteGroups(groupIds: string[]): Promise<Array<{ groupId: string; errorCode?: number }>>;
+  describeConfigs(resources: Array<{ type: ConfigResource['type']; name: string; configNames: string[] }>): Promise<ConfigResource[]>;
 }
 
+const { TOPIC, BROKER } = kafkajs.ConfigResourceTypes;
 const clients = new WeakMap<TopicAdmin, Admin>();
 
 /** The client's admin under a `TopicAdmin`: for the modules of this package that speak Kafka's own ACL calls. */
@@ -97,6 +107,18 @@ export function topicAdmin(client: Admin): TopicAdmin {
     setOffsets: (options) => refusable(() => client.setOffsets(options)),
     describeGroups: (groupIds) => refusable(() => client.describeGroups(groupIds)),
     deleteGroups: (groupIds) => refusable(() => client.deleteGroups(groupIds)),
+    describeConfigs: (resources) =>
+      refusable(async () => {
+        const described = await client.describeConfigs({
+          includeSynonyms: false,
+          resources: resources.map(({ type, name, configNames }) => ({ type: type === 'topic' ? TOPIC : BROKER, name, configNames })),
+        });
+        return described.resources.map((resource) => ({
+          type: resource.resourceType === TOPIC ? ('topic' as const) : ('broker' as const),
+          name: resource.resourceName,
+          configs: Object.fromEntries(resource.configEntries.map((entry) => [entry.configName, entry.configValue])),
+        }));
+      }),
   };
   clients.set(admin, client);
   return admin;
