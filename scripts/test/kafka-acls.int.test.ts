@@ -40,7 +40,7 @@ type Service = (typeof services)[number];
  */
 const client = (name: string, credentials: { KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }, refusals: string[] = []): KafkaTransport =>
   createKafkaTransport(
-    { KAFKA_BROKERS: brokers, ...credentials },
+    { KAFKA_BROKERS: brokers, KAFKA_SASL_USERNAME: credentials.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: credentials.KAFKA_SASL_PASSWORD },
     {
       clientId: `kafka-acls-test-${name}`,
       logLevel: 'debug',
