@@ -4,5 +4,5 @@ export type { TopicAdmin, TopicSpec, PartitionMetadata, PartitionOffsets, Partit
 export type { TopicReader, ReaderOptions, ReaderRun, ReceivedBatch } from './topic-reader.ts';
 export type { MessageHeaders, OutgoingMessage, PublishAnswer, PublishRecord, ReceivedMessage } from './messages.ts';
 export { KafkaAccessDeniedError, type KafkaRefusal } from './errors.ts';
-export { connectServiceKafka, kafkaReadiness, type ServiceKafka } from './service-kafka.ts';
+export { connectServiceKafka, kafkaReadiness, type ServiceTransport } from './service-kafka.ts';
 export { partitionOf } from './partition-of.ts';

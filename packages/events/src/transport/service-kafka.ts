@@ -7,13 +7,13 @@ import type { Lifecycle, Logger, ReadinessCheck } from '@flash-sale/service-kit'
 import { createKafkaTransport, type KafkaTarget, type KafkaTransport } from './kafka-transport.ts';
 import type { TopicAdmin } from './topic-admin.ts';
 
-export interface ServiceKafka {
+export interface ServiceTransport {
   kafka: KafkaTransport;
   /** Connected; disconnected by the lifecycle. */
   kafkaAdmin: TopicAdmin;
 }
 
-export async function connectServiceKafka(service: string, config: KafkaTarget, runtime: { logger: Logger; lifecycle: Lifecycle }): Promise<ServiceKafka> {
+export async function connectServiceKafka(service: string, config: KafkaTarget, runtime: { logger: Logger; lifecycle: Lifecycle }): Promise<ServiceTransport> {
   const kafka = createKafkaTransport(config, { clientId: `${service}-service`, logger: runtime.logger });
   const kafkaAdmin = runtime.lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
   await kafkaAdmin.connect();
