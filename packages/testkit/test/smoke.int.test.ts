@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import t from 'tap';
-import { createTestDatabase, createTestRedis, resolveServers, waitFor } from '../src/index.ts';
+import { createTestDatabase, createTestRedis, resolveServers } from '../src/index.ts';
 
 t.test('the servers are real and found', async (t) => {
   const servers = await resolveServers();
