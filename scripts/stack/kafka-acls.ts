@@ -4,9 +4,8 @@
 // administrator and removes any other grant those principals hold.
 //   node scripts/stack/kafka-acls.ts --print   the grants, one line each, grouped by principal
 //   node scripts/stack/kafka-acls.ts           apply them (KAFKA_BROKERS, KAFKA_SASL_*: the administrator)
-import { applyKafkaAcls, formatKafkaAcls, kafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
-import { kafkaAuth, serviceKafkaUser } from '@flash-sale/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
+import { applyKafkaAcls, createKafkaTransport, formatKafkaAcls, kafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
+import { serviceKafkaUser } from '@flash-sale/service-kit';
 
 /** The user name a service signs in to Kafka with (infra/local/env.sh exports it). */
 export const kafkaUserOf = (service: string, env: NodeJS.ProcessEnv = process.env) => serviceKafkaUser(service, env);
@@ -18,7 +17,7 @@ export function stackKafkaAcls(env: NodeJS.ProcessEnv = process.env): KafkaAclBi
 
 export async function applyStackKafkaAcls(env: NodeJS.ProcessEnv = process.env): Promise<{ created: number; deleted: number; total: number }> {
   if (!env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS must be set (source infra/local/env.sh)');
-  const admin = new Kafka({ clientId: 'stack-kafka-acls', brokers: env.KAFKA_BROKERS.split(','), ...kafkaAuth(env), logLevel: logLevel.ERROR }).admin();
+  const admin = createKafkaTransport({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD }, { clientId: 'stack-kafka-acls', logLevel: 'error' }).admin();
   await admin.connect();
   try {
     const bindings = stackKafkaAcls(env);

@@ -1,14 +1,12 @@
 // Applies every service's migrations, creates the declared Kafka topics, the services' Kafka grants
 // and their Redis users. Idempotent.
-import { ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
+import { createKafkaTransport, ensureTopics, platformMigrationsDir as platformMigrations } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
 import { existsSync } from 'node:fs';
 import mysql from 'mysql2/promise';
-import { Kafka, logLevel } from 'kafkajs';
 import { grantStatements } from '../../services/reconciler/src/infra/grants.ts';
 import { applyStackKafkaAcls } from './kafka-acls.ts';
 import { applyRedisUsers, redisUsers } from './redis-users.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
 const adminUrl = process.env.MYSQL_ADMIN_URL;
@@ -53,7 +51,10 @@ for (const [service, schema] of Object.entries(grantSchemas)) {
 }
 console.error(`[prepare] reconciler grants: ${grantsApplied} applied`);
 
-const admin = new Kafka({ clientId: 'stack-prepare', brokers: brokers.split(','), ...kafkaAuth(process.env), logLevel: logLevel.ERROR }).admin();
+const admin = createKafkaTransport(
+  { KAFKA_BROKERS: brokers.split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD },
+  { clientId: 'stack-prepare', logLevel: 'error' },
+).admin();
 await admin.connect();
 try {
   const created = await ensureTopics(admin);

@@ -5,11 +5,9 @@
  * `STACK_TOPOLOGY=cluster npm test` (or `STACK_TOPOLOGY=cluster npm run stack:up`) started them;
  * on the single topology there is nothing of this to check.
  */
-import { allTopics } from '@flash-sale/events';
-import { kafkaAuth } from '@flash-sale/service-kit';
+import { allTopics, createKafkaTransport } from '@flash-sale/events';
 import { spawnSync } from 'node:child_process';
 import { stackEnvironment } from './support/stack-environment.ts';
-import kafkajs, { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import t from 'tap';
 
@@ -83,7 +81,7 @@ t.test('the Redis Cluster serves every slot from 3 masters, each with one replic
 });
 
 t.test('every declared topic has three replicas, all in sync, and min.insync.replicas 2, and each broker creates its internal topics the same way', { skip }, async (t) => {
-  const kafka = new Kafka({ clientId: 'cluster-topology-test', brokers: env('KAFKA_BROKERS').split(','), ...kafkaAuth(clusterEnvironment), logLevel: logLevel.NOTHING });
+  const kafka = createKafkaTransport({ KAFKA_BROKERS: env('KAFKA_BROKERS').split(','), KAFKA_SASL_USERNAME: clusterEnvironment.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: clusterEnvironment.KAFKA_SASL_PASSWORD }, { clientId: 'cluster-topology-test' });
   const admin = kafka.admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());
@@ -94,12 +92,9 @@ t.test('every declared topic has three replicas, all in sync, and min.insync.rep
     const short = topic.partitions.filter((partition) => partition.replicas.length !== 3 || partition.isr.length !== 3);
     t.same(short, [], `${topic.name}: every partition on 3 replicas, 3 in sync`);
   }
-  const configs = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: names.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ['min.insync.replicas'] })),
-  });
-  for (const resource of configs.resources) {
-    t.equal(resource.configEntries.find((entry) => entry.configName === 'min.insync.replicas')?.configValue, '2', `${resource.resourceName}: min.insync.replicas 2`);
+  const configs = await admin.describeConfigs(names.map((name) => ({ type: 'topic', name, configNames: ['min.insync.replicas'] })));
+  for (const resource of configs) {
+    t.equal(resource.configs['min.insync.replicas'], '2', `${resource.name}: min.insync.replicas 2`);
   }
   // The internal topics (consumer offsets, transactions) are created on first use, from these.
   const wanted: Record<string, string> = {
@@ -109,13 +104,9 @@ t.test('every declared topic has three replicas, all in sync, and min.insync.rep
     'transaction.state.log.replication.factor': '3',
     'unclean.leader.election.enable': 'false',
   };
-  const brokers = await admin.describeConfigs({
-    includeSynonyms: false,
-    resources: ['1', '2', '3'].map((id) => ({ type: kafkajs.ConfigResourceTypes.BROKER, name: id, configNames: Object.keys(wanted) })),
-  });
-  for (const resource of brokers.resources) {
-    const values = Object.fromEntries(resource.configEntries.map((entry) => [entry.configName, entry.configValue]));
-    t.same(values, wanted, `broker ${resource.resourceName} replicates by default as the cluster promises`);
+  const brokers = await admin.describeConfigs(['1', '2', '3'].map((id) => ({ type: 'broker', name: id, configNames: Object.keys(wanted) })));
+  for (const resource of brokers) {
+    t.same(resource.configs, wanted, `broker ${resource.name} replicates by default as the cluster promises`);
   }
 });
 

@@ -9,16 +9,27 @@
  * The allowed paths write to topics of this test's own prefix, with the catalog's grants derived
  * for that prefix, so no event reaches the stack's real topics.
  */
-import { aclEntryKey, applyKafkaAcls, describePrincipalsAcls, toAclEntry, ensureTopics, kafkaAcls, removeKafkaAcls, type KafkaAclBinding } from '@flash-sale/events';
-import { kafkaAuth, serviceKafkaCredentials } from '@flash-sale/service-kit';
+import {
+  aclEntryKey,
+  applyKafkaAcls,
+  createKafkaTransport,
+  describePrincipalsAcls,
+  toAclEntry,
+  ensureTopics,
+  kafkaAcls,
+  removeKafkaAcls,
+  KafkaAccessDeniedError,
+  type KafkaAclBinding,
+  type KafkaTransport,
+  type TopicReader,
+} from '@flash-sale/events';
+import { serviceKafkaCredentials } from '@flash-sale/service-kit';
 import { resolveServers } from '@flash-sale/testkit';
-import kafkajs, { type Consumer, type Kafka as KafkaClient } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { applyStackKafkaAcls, kafkaUserOf, stackKafkaAcls } from '../stack/kafka-acls.ts';
 import { stackEnvironment } from './support/stack-environment.ts';
 
-const { Kafka, logLevel } = kafkajs;
 // Tests on testcontainers' broker have no principals to check: it is PLAINTEXT without an
 // authorizer (packages/testkit/src/servers.ts), and the stack these checks read may not run.
 const skip = (await resolveServers()).source === 'testcontainers' ? 'servers from testcontainers: their Kafka broker has no SASL/SCRAM principals nor authorizer to refuse anything' : false;
@@ -28,22 +39,23 @@ const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
 type Service = (typeof services)[number];
 
 /**
- * A client as the principal. kafkajs reports a refused group coordinator lookup only as "Failed to
- * find group coordinator"; the broker's own answer is in its debug log, which `refusals` collects.
+ * A transport as the principal. The client reports a refused group coordinator lookup only as
+ * "Failed to find group coordinator"; the broker's own answer is in its debug log, which `refusals`
+ * collects.
  */
-const client = (name: string, credentials: { KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }, refusals: string[] = []): KafkaClient =>
-  new Kafka({
-    clientId: `kafka-acls-test-${name}`,
-    brokers,
-    ...kafkaAuth(credentials),
-    logLevel: logLevel.DEBUG,
-    logCreator: () => (entry) => {
-      const type = (entry.log.error as { type?: string } | undefined)?.type;
-      if (entry.log.message === 'Tried to find group coordinator' && type) refusals.push(type);
+const client = (name: string, credentials: { KAFKA_SASL_USERNAME?: string; KAFKA_SASL_PASSWORD?: string }, refusals: string[] = []): KafkaTransport =>
+  createKafkaTransport(
+    { KAFKA_BROKERS: brokers, KAFKA_SASL_USERNAME: credentials.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: credentials.KAFKA_SASL_PASSWORD },
+    {
+      clientId: `kafka-acls-test-${name}`,
+      logLevel: 'debug',
+      onLog: (entry) => {
+        if (entry.message === 'Tried to find group coordinator' && entry.errorType) refusals.push(entry.errorType);
+      },
+      retry: { retries: 1, initialRetryTime: 100 },
+      connectionTimeoutMs: 3000,
     },
-    retry: { retries: 1, initialRetryTime: 100 },
-    connectionTimeout: 3000,
-  });
+  );
 // What the stack's preparation does, again: idempotent, and it removes grants an interrupted run of
 // this test left on its own prefix, so the first check does not depend on a clean history.
 if (!skip) await applyStackKafkaAcls(stackEnv);
@@ -54,23 +66,22 @@ const asService = (service: Service, refusals?: string[]) =>
   client(service, serviceKafkaCredentials(service, stackEnv), refusals);
 
 /**
- * What the broker answered: `allowed`, or the error's type (TOPIC_AUTHORIZATION_FAILED, …), the
- * types of an aggregate error, or the message (kafkajs gives a refused send's type only sometimes).
+ * What the broker answered: `allowed`, the refusal of a `KafkaAccessDeniedError`
+ * (TOPIC_AUTHORIZATION_FAILED, …), or the message of any other error.
  */
 const outcome = async (work: () => Promise<unknown>): Promise<string> => {
   try {
     await work();
     return 'allowed';
   } catch (error) {
-    const typed = error as { type?: string; message?: string; errors?: { type?: string }[] };
-    return typed.type ?? typed.errors?.map((inner) => inner.type).join(',') ?? typed.message ?? String(error);
+    return error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error);
   }
 };
-const TOPIC_REFUSED = /TOPIC_AUTHORIZATION_FAILED|Topic authorization failed/;
+const TOPIC_REFUSED = /^TOPIC_AUTHORIZATION_FAILED$/;
 
 /** Runs a consumer until its first message (`received <value>`) or its crash (the error's type). */
-const consumeFirst = async (consumer: Consumer, topic: string, timeoutMs = 20_000): Promise<string> => {
-  const crashed = new Promise<string>((resolve) => consumer.on(consumer.events.CRASH, ({ payload }) => resolve((payload.error as { type?: string }).type ?? payload.error.message)));
+const consumeFirst = async (consumer: TopicReader, topic: string, timeoutMs = 20_000): Promise<string> => {
+  const crashed = new Promise<string>((resolve) => consumer.onCrash((error) => resolve(error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))));
   const subscribed = await outcome(async () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -80,7 +91,7 @@ const consumeFirst = async (consumer: Consumer, topic: string, timeoutMs = 20_00
     consumer.run({ eachMessage: async ({ message }) => resolve(`received ${message.value?.toString()}`) }).catch(reject);
   });
   const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), timeoutMs).unref());
-  return Promise.race([received.catch((error: { type?: string; message: string }) => error.type ?? error.message), crashed, timeout]);
+  return Promise.race([received.catch((error: unknown) => (error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))), crashed, timeout]);
 };
 
 t.test('the brokers hold exactly the grants the catalog derives for each service principal', { skip }, async (t) => {
@@ -100,7 +111,7 @@ t.test('a client without credentials, or with a wrong password, is refused', { s
   const anonymous = client('anonymous', {}).admin();
   t.teardown(() => anonymous.disconnect());
   t.match(await outcome(async () => (await anonymous.connect(), anonymous.listTopics())), /Closed connection/, 'without credentials the broker answers nothing');
-  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment', stackEnv), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /authentication failed/i, 'a wrong password is refused');
+  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment', stackEnv), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /^SASL_AUTHENTICATION_FAILED$/, 'a wrong password is refused');
 });
 
 t.test('each principal may do what the catalog grants it and nothing of another service', { skip }, async (t) => {
@@ -118,7 +129,7 @@ t.test('each principal may do what the catalog grants it and nothing of another 
   });
   const topic = (name: string) => `${topicPrefix}${name}`;
 
-  const order = asService('order').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const order = asService('order').publisher();
   await order.connect();
   t.teardown(() => order.disconnect());
   t.equal(await outcome(() => order.send({ topic: topic('order.order.created.v1'), messages: [{ key: 'o-1', value: `created-${runId}` }] })), 'allowed', 'order publishes order.created');
@@ -128,30 +139,30 @@ t.test('each principal may do what the catalog grants it and nothing of another 
     'order publishing payment.completed (the event that marks an order paid) is refused by the broker',
   );
 
-  const payment = asService('payment').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const payment = asService('payment').publisher();
   await payment.connect();
   t.teardown(() => payment.disconnect());
   t.match(await outcome(() => payment.send({ topic: topic('inventory.stock.committed.v1'), messages: [{ value: 'forged' }] })), TOPIC_REFUSED, 'payment publishing inventory.stock.committed is refused');
 
-  const reconciler = asService('reconciler').producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const reconciler = asService('reconciler').publisher();
   await reconciler.connect();
   t.teardown(() => reconciler.disconnect());
   t.match(await outcome(() => reconciler.send({ topic: topic('order.consumer.dead-lettered.v1'), messages: [{ value: 'forged' }] })), TOPIC_REFUSED, "the reconciler writing the order consumer's dead-letter topic is refused");
 
-  const paymentReads = asService('payment').consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100 });
+  const paymentReads = asService('payment').reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100 });
   t.teardown(() => paymentReads.disconnect());
   t.equal(await consumeFirst(paymentReads, topic('order.order.created.v1')), `received created-${runId}`, 'payment reads order.created in its own group');
 
-  const undeclared = asService('payment').consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retry: { retries: 0 } });
+  const undeclared = asService('payment').reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retries: 0 });
   t.teardown(() => undeclared.disconnect());
   t.match(await consumeFirst(undeclared, topic('inventory.stock.released.v1')), TOPIC_REFUSED, 'payment reading inventory.stock.released, which it did not declare, is refused');
 
   const groupRefusals: string[] = [];
-  const otherGroup = asService('inventory', groupRefusals).consumer({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retry: { retries: 0 } });
+  const otherGroup = asService('inventory', groupRefusals).reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retries: 0 });
   t.teardown(() => otherGroup.disconnect());
   t.not(await consumeFirst(otherGroup, topic('order.order.created.v1')), `received created-${runId}`, "inventory joining payment's consumer group gets nothing, though it may read the topic");
   t.ok(groupRefusals.includes('GROUP_AUTHORIZATION_FAILED'), `the broker answered GROUP_AUTHORIZATION_FAILED (${groupRefusals.join(', ')})`);
-  const ownGroup = asService('inventory').consumer({ groupId: `${groupPrefix}inventory`, maxWaitTimeInMs: 100 });
+  const ownGroup = asService('inventory').reader({ groupId: `${groupPrefix}inventory`, maxWaitTimeInMs: 100 });
   t.teardown(() => ownGroup.disconnect());
   t.equal(await consumeFirst(ownGroup, topic('order.order.created.v1')), `received created-${runId}`, 'in its own group inventory reads the same topic');
 

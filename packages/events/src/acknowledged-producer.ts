@@ -16,11 +16,13 @@
  * sequence numbers ahead of what the broker holds, so the resend would be refused for the partition
  * (OUT_OF_ORDER_SEQUENCE_NUMBER) or taken for a duplicate and dropped; under a new producer id it
  * is written (once more, if the broker did keep it: consumers dedupe). This is what makes a bounded
- * retry count safe for an idempotent producer (service-kit's `createKafka`).
+ * retry count safe for an idempotent producer (`ServiceKafka`, transport/kafka-transport.ts).
  *
  * Sends go one at a time through one of these, so the record of placements belongs to one send.
  */
-import { Partitioners, type ICustomPartitioner, type Kafka, type Producer, type ProducerConfig, type ProducerRecord, type RecordMetadata } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type Kafka, type Producer, type ProducerConfig } from 'kafkajs';
+import type { EventPublisher } from './transport/event-publisher.ts';
+import type { PublishAnswer, PublishRecord } from './transport/messages.ts';
 
 export class UnacknowledgedWriteError extends Error {
   readonly topic: string;
@@ -33,15 +35,10 @@ export class UnacknowledgedWriteError extends Error {
   }
 }
 
-export interface AcknowledgedProducer {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  /** One topic per send; resolves with the brokers' answers once every partition is acknowledged. */
-  send(record: ProducerRecord): Promise<RecordMetadata[]>;
-}
+export type AcknowledgedProducer = EventPublisher;
 
 /** Every partition of `placed` with an error-free answer for `topic`; the others, sorted. */
-export function unacknowledgedPartitions(topic: string, placed: Iterable<number>, answers: readonly RecordMetadata[]): number[] {
+export function unacknowledgedPartitions(topic: string, placed: Iterable<number>, answers: readonly PublishAnswer[]): number[] {
   const acknowledged = new Set(answers.filter((answer) => answer.topicName === topic && answer.errorCode === 0).map((answer) => answer.partition));
   return [...new Set(placed)].filter((partition) => !acknowledged.has(partition)).sort((a, b) => a - b);
 }
@@ -71,7 +68,7 @@ export function acknowledgedProducer(kafka: Kafka, config: Omit<ProducerConfig, 
     failed.disconnect().catch(() => undefined);
   };
 
-  const sendOne = async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+  const sendOne = async (record: PublishRecord): Promise<PublishAnswer[]> => {
     const producer = await connected();
     // Placements of this send only: kafkajs places the messages again on each of its retries.
     placed = new Set(record.messages.flatMap((message) => (message.partition === undefined ? [] : [message.partition])));

@@ -1,3 +1,4 @@
+export * from './transport/index.ts';
 export * from './topics.ts';
 export * from './envelope.ts';
 export * from './registry.ts';
@@ -15,6 +16,7 @@ export {
   type EventBatchHandler,
   type EventHandler,
   type HandlerContext,
+  type ConsumerSettings,
 } from './consumer/event-consumer.ts';
 export { RetryableError, TerminalError, errorContract, type ErrorContract } from './consumer/errors.ts';
 export { TenantMismatchError, assertTenant, type AggregateRef } from './consumer/errors.ts';
@@ -44,4 +46,4 @@ export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 /** The platform's own tables (outbox, consumer dedupe), applied before every service's migrations. */
 export const platformMigrationsDir = new URL('../migrations', import.meta.url).pathname;
-export { kafkaAcls, applyKafkaAcls, toAclEntry, aclEntryKey, removeKafkaAcls, describePrincipalsAcls, formatKafkaAcls, throwawayGroupPrefix, type KafkaAclBinding, type KafkaAclOperation, type KafkaAclScope } from './kafka-acls.ts';
+export { kafkaAcls, applyKafkaAcls, toAclEntry, aclEntryKey, removeKafkaAcls, describePrincipalsAcls, formatKafkaAcls, throwawayGroupPrefix, type KafkaAclBinding, type KafkaAclEntry, type KafkaAclOperation, type KafkaAclScope } from './kafka-acls.ts';

@@ -10,12 +10,24 @@
  *   looks at each consumer's group (lag) without joining it.
  * The stack's preparation applies them (`applyKafkaAcls`) and `npm run kafka:acl` prints them.
  */
-import kafkajs, { type AclEntry, type Admin } from 'kafkajs';
+import kafkajs, { type AclEntry } from 'kafkajs';
 import { allTopics, domainTopics, type ServiceName } from './topics.ts';
+import { adminClientOf, type TopicAdmin } from './transport/topic-admin.ts';
 
 const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
 
 export type KafkaAclOperation = 'READ' | 'WRITE' | 'DESCRIBE' | 'DELETE' | 'IDEMPOTENT_WRITE';
+
+/** One ACL as the brokers hold it (Kafka's numeric resource, pattern, operation and permission codes). */
+export interface KafkaAclEntry {
+  resourceType: number;
+  resourceName: string;
+  resourcePatternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
 
 export interface KafkaAclBinding {
   /** `User:<name>`. */
@@ -90,8 +102,10 @@ const operations = {
   IDEMPOTENT_WRITE: AclOperationTypes.IDEMPOTENT_WRITE,
 } as const;
 
-/** The binding as kafkajs's admin creates, describes and deletes it. */
-export function toAclEntry(binding: KafkaAclBinding): AclEntry {
+/** The binding as the admin creates, describes and deletes it. */
+export const toAclEntry = (binding: KafkaAclBinding): KafkaAclEntry => aclEntryOf(binding);
+
+function aclEntryOf(binding: KafkaAclBinding): AclEntry {
   return {
     resourceType: resourceTypes[binding.resourceType],
     resourceName: binding.resourceName,
@@ -104,7 +118,7 @@ export function toAclEntry(binding: KafkaAclBinding): AclEntry {
 }
 
 /** One string per binding, equal for equal grants (compare what the brokers hold with what is derived). */
-export const aclEntryKey = (entry: Pick<AclEntry, 'resourceType' | 'resourceName' | 'resourcePatternType' | 'principal' | 'host' | 'operation' | 'permissionType'>) =>
+export const aclEntryKey = (entry: Pick<KafkaAclEntry, 'resourceType' | 'resourceName' | 'resourcePatternType' | 'principal' | 'host' | 'operation' | 'permissionType'>) =>
   [entry.principal, entry.resourceType, entry.resourcePatternType, entry.resourceName, entry.operation, entry.permissionType, entry.host].join('|');
 
 /**
@@ -113,10 +127,11 @@ export const aclEntryKey = (entry: Pick<AclEntry, 'resourceType' | 'resourceName
  * preparation prunes, a test that adds grants for its own prefixed topics does not.
  * Returns how many were created and deleted.
  */
-export async function applyKafkaAcls(admin: Admin, bindings: readonly KafkaAclBinding[], options: { prune?: boolean } = {}): Promise<{ created: number; deleted: number }> {
-  const wanted = bindings.map(toAclEntry);
+export async function applyKafkaAcls(topicAdmin: TopicAdmin, bindings: readonly KafkaAclBinding[], options: { prune?: boolean } = {}): Promise<{ created: number; deleted: number }> {
+  const admin = adminClientOf(topicAdmin);
+  const wanted = bindings.map(aclEntryOf);
   const wantedKeys = new Set(wanted.map(aclEntryKey));
-  const existing = await describePrincipalsAcls(admin, [...new Set(bindings.map((binding) => binding.principal))]);
+  const existing = await describeAclEntries(admin, [...new Set(bindings.map((binding) => binding.principal))]);
   const existingKeys = new Set(existing.map(aclEntryKey));
   const missing = wanted.filter((entry) => !existingKeys.has(aclEntryKey(entry)));
   if (missing.length > 0) await admin.createAcls({ acl: missing });
@@ -126,12 +141,16 @@ export async function applyKafkaAcls(admin: Admin, bindings: readonly KafkaAclBi
 }
 
 /** Deletes exactly these bindings (a test's own grants). */
-export async function removeKafkaAcls(admin: Admin, bindings: readonly KafkaAclBinding[]): Promise<void> {
-  if (bindings.length > 0) await admin.deleteAcls({ filters: bindings.map(toAclEntry) });
+export async function removeKafkaAcls(admin: TopicAdmin, bindings: readonly KafkaAclBinding[]): Promise<void> {
+  if (bindings.length > 0) await adminClientOf(admin).deleteAcls({ filters: bindings.map(aclEntryOf) });
 }
 
 /** Every ACL held for the principals, one entry per binding. */
-export async function describePrincipalsAcls(admin: Admin, principals: readonly string[]): Promise<AclEntry[]> {
+export async function describePrincipalsAcls(admin: TopicAdmin, principals: readonly string[]): Promise<KafkaAclEntry[]> {
+  return describeAclEntries(adminClientOf(admin), principals);
+}
+
+async function describeAclEntries(admin: ReturnType<typeof adminClientOf>, principals: readonly string[]): Promise<AclEntry[]> {
   const entries: AclEntry[] = [];
   for (const principal of principals) {
     const { resources } = await admin.describeAcls({

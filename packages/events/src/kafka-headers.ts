@@ -3,7 +3,7 @@
  * read the envelope for truth; headers exist so brokers, tools and tracing can route without
  * parsing the value.
  */
-import type { IHeaders } from 'kafkajs';
+import type { MessageHeaders } from './transport/messages.ts';
 
 export const HEADER = {
   eventId: 'event-id',
@@ -13,8 +13,8 @@ export const HEADER = {
   traceparent: 'traceparent',
 } as const;
 
-/** Header values as strings (kafkajs hands out Buffers, or arrays of them for repeated keys). */
-export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+/** Header values as strings (received as Buffers, or arrays of them for repeated keys). */
+export function decodeHeaders(headers: MessageHeaders | undefined): Record<string, string> {
   const decoded: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === undefined) continue;

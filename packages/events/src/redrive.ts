@@ -6,8 +6,8 @@
  * copy it produced (`redriven-from-*`), so the trail is visible on both sides.
  */
 import { randomUUID } from 'node:crypto';
-import type { IHeaders, Kafka } from 'kafkajs';
-import { acknowledgedProducer } from './acknowledged-producer.ts';
+import type { KafkaTransport } from './transport/kafka-transport.ts';
+import type { MessageHeaders } from './transport/messages.ts';
 import { throwawayGroupPrefix } from './kafka-acls.ts';
 import { parseDeadLetterEntry, type DeadLetterEntry } from './consumer/dead-letter.ts';
 
@@ -25,7 +25,7 @@ export const REDRIVE_HEADER = {
 } as const;
 
 /** Every entry currently in `topic`, read from the start to the end it had when called. */
-export async function readDeadLetters(kafka: Kafka, topic: string, options: { timeoutMs?: number } = {}): Promise<DeadLetterRecord[]> {
+export async function readDeadLetters(kafka: KafkaTransport, topic: string, options: { timeoutMs?: number } = {}): Promise<DeadLetterRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
   let ends: Map<number, bigint>;
@@ -39,7 +39,7 @@ export async function readDeadLetters(kafka: Kafka, topic: string, options: { ti
 
   // A throwaway group: reading must not move any real consumer's offsets.
   const groupId = `${throwawayGroupPrefix.redrive}${randomUUID()}`;
-  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  const reader = kafka.reader({ groupId, maxWaitTimeInMs: 250 });
   const records: DeadLetterRecord[] = [];
   await reader.connect();
   try {
@@ -73,15 +73,15 @@ export async function readDeadLetters(kafka: Kafka, topic: string, options: { ti
 }
 
 /** Republishes the records to their original topics; returns how many were sent. */
-export async function redrive(kafka: Kafka, sourceTopic: string, records: readonly DeadLetterRecord[], now: Date = new Date()): Promise<number> {
+export async function redrive(kafka: KafkaTransport, sourceTopic: string, records: readonly DeadLetterRecord[], now: Date = new Date()): Promise<number> {
   if (records.length === 0) return 0;
   // Each redriven record is acknowledged by its partition before the next goes (see the module).
-  const producer = acknowledgedProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = kafka.publisher();
   await producer.connect();
   try {
     // In entry order, so events of one aggregate go back in the order they failed.
     for (const { offset, entry } of records) {
-      const headers: IHeaders = {
+      const headers: MessageHeaders = {
         ...entry.original.headers,
         [REDRIVE_HEADER.fromTopic]: sourceTopic,
         [REDRIVE_HEADER.fromOffset]: offset,

@@ -4,7 +4,7 @@
  * creates these and only these. An isolated run (an end-to-end test) puts `KAFKA_TOPIC_PREFIX` in
  * front of every name; the declarations, the catalog and the outbox rows keep the bare names.
  */
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from './transport/topic-admin.ts';
 
 export type ServiceName = 'order' | 'payment' | 'inventory' | 'reconciler';
 
@@ -52,7 +52,7 @@ export function allTopics(): TopicDeclaration[] {
  * Creates missing topics, each named `prefix + declaration name` (`KAFKA_TOPIC_PREFIX`; empty: the
  * catalog's names); existing ones are left alone. Returns the names it created.
  */
-export async function ensureTopics(admin: Admin, topics: readonly TopicDeclaration[] = allTopics(), prefix = ''): Promise<string[]> {
+export async function ensureTopics(admin: TopicAdmin, topics: readonly TopicDeclaration[] = allTopics(), prefix = ''): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const missing = topics.map((topic) => ({ ...topic, name: `${prefix}${topic.name}` })).filter((topic) => !existing.has(topic.name));
   if (missing.length === 0) return [];
@@ -82,7 +82,7 @@ export async function ensureTopics(admin: Admin, topics: readonly TopicDeclarati
 }
 
 /** Resolves once every partition of `topics` has a leader; throws after `timeoutMs`. */
-export async function awaitTopicLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+export async function awaitTopicLeaders(admin: TopicAdmin, topics: string[], timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

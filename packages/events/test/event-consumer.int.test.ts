@@ -6,7 +6,8 @@
 import t from 'tap';
 import { Registry } from 'prom-client';
 import type mysql from 'mysql2/promise';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import {
   TerminalError,
   createEventConsumer,
@@ -86,7 +87,7 @@ const effectsOf = (orderId: string) => count(db.pool, 'SELECT COUNT(*) FROM effe
 const processed = (outcome: string, type = orderCreated.type) => metricValue(metrics, 'event_processed_total', { consumer: 'inventory', type, outcome });
 
 async function produce(type: string, messages: { key: string; value: string | null; headers?: Record<string, string> }[]) {
-  const producer = kafka.producer();
+  const producer = kafka.publisher();
   await producer.connect();
   await producer.send({ topic: topicFor(type), acks: -1, messages });
   await producer.disconnect();
@@ -209,7 +210,7 @@ t.test('the events of one partition commit together, and a handler failing mid-c
   };
   const chunked = createEventConsumer({ ...consumerOptions, groupId: groupId(), handlers: { [orderCreated.type]: handler }, topicFor: () => topic });
   const orderIds = Array.from({ length: 50 }, (_, i) => `chunk-${i}`);
-  const producer = kafka.producer();
+  const producer = kafka.publisher();
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: orderIds.map((orderId) => ({ ...asMessage(created(orderId)), key: 'one-sale' })) });
   await producer.disconnect();
@@ -259,7 +260,7 @@ t.test('a consumer process SIGKILLed after its DB commit, before its offset comm
       new Date(),
     );
   const send = async (pending: PendingEvent) => {
-    const producer = kafka.producer();
+    const producer = kafka.publisher();
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [asMessage(pending)] });
     await producer.disconnect();

@@ -7,7 +7,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import t from 'tap';
 import { Registry } from 'prom-client';
 import type mysql from 'mysql2/promise';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import {
   FieldKeyring,
   TerminalError,

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { Registry } from 'prom-client';
 import type mysql from 'mysql2/promise';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import { createOutboxRelay, orderCancelled, outboxLag, platformMigrationsDir, prepareEvent, writeOutbox, defineEvent, type PendingEvent } from '../src/index.ts';
 import { captureLogs, count, metricValue, readTopic, topicSize } from './support/harness.ts';
 

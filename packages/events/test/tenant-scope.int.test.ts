@@ -4,7 +4,8 @@
  * attempt with TENANT_MISMATCH, whatever its handler wrote is rolled back, and the partition goes
  * on. Both ways the runtime applies events: one transaction each, and chunks of several.
  */
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';
@@ -38,7 +39,7 @@ for (const maxEventsPerTransaction of [1, 100]) {
     await db.pool.query('INSERT INTO tallies (id, tenant_id) VALUES (?, ?)', [tally, 'tenant-a']);
     const [topic, dlq, quarantine] = await Promise.all([createTopic(), createTopic(), createTopic()]);
     const sent = [event(tally, 'tenant-a', 1), event(tally, 'tenant-b', 100), event(tally, 'tenant-a', 2)];
-    const producer = kafka.producer();
+    const producer = kafka.publisher();
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: sent.map((envelope) => ({ key: tally, value: JSON.stringify(envelope) })) });
     await producer.disconnect();

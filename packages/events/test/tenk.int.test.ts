@@ -5,7 +5,8 @@
  */
 import t from 'tap';
 import { Registry } from 'prom-client';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import { createEventConsumer, createOutboxRelay, orderCreated, platformMigrationsDir, prepareEvent, writeOutbox, type EventHandler } from '../src/index.ts';
 import { captureLogs, count, metricValue } from './support/harness.ts';
 

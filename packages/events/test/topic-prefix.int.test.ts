@@ -9,7 +9,8 @@ import type { Kafka, Producer, Consumer, ProducerRecord, ConsumerSubscribeTopics
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import {
   TerminalError,
   allTopics,
@@ -25,6 +26,7 @@ import {
   writeOutbox,
   type EventHandler,
 } from '../src/index.ts';
+import { kafkaClientOf, transportOver } from '../src/transport/kafka-transport.ts';
 import { captureLogs, topicSize } from './support/harness.ts';
 
 const prefix = `test-${randomUUID().replaceAll('-', '').slice(0, 16)}.`;
@@ -78,7 +80,7 @@ t.test('a prefixed relay and consumer round trip: the rows keep the logical topi
   t.same(await ensureTopics(admin, declarations, prefix), [], 'and leaves them alone the second time');
 
   const touched = new Set<string>();
-  const client = recording(kafka, touched);
+  const client = transportOver(recording(kafkaClientOf(kafka), touched), 'recording');
   const handled: Array<{ orderId: string; topic: string }> = [];
   const handler: EventHandler = async (event, ctx) => {
     const payload = event.payload as { order_id: string; sku_id: string };

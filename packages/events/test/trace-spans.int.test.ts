@@ -10,7 +10,8 @@ import { Registry } from 'prom-client';
 import { context, trace, SpanKind } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
-import { createTestDatabase, createTestKafka, waitFor } from '@flash-sale/testkit';
+import { createTestDatabase, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '../src/testing/index.ts';
 import { createEventConsumer, createOutboxRelay, defineEvent, orderCancelled, parseTraceparent, platformMigrationsDir, prepareEvent, writeOutbox, type EventHandler } from '../src/index.ts';
 import { captureLogs } from './support/harness.ts';
 

@@ -1,11 +1,10 @@
 /**
  * Client constructors. Only a process's `main.ts` (and the test kit) call these; everything else
- * receives the clients it needs.
+ * receives the clients it needs. Kafka's is `createKafkaTransport` of @flash-sale/events, the one
+ * package that imports the Kafka client.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry, type Producer, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import type { Logger } from 'pino';
 
 export type MysqlPool = mysql.Pool;
 
@@ -92,75 +91,4 @@ function clusterOptions(url: string, enableAutoPipelining: boolean, perConnectio
 export function bullmqPrefix(queue: string, isolation = ''): string {
   if (/[{}]/.test(queue + isolation)) throw new Error('a BullMQ queue name or isolation prefix must be free of braces');
   return `${isolation}{bull:${queue}}`;
-}
-
-const kafkaLevels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [KafkaLogLevel.ERROR]: 'error',
-  [KafkaLogLevel.WARN]: 'warn',
-  [KafkaLogLevel.INFO]: 'info',
-  [KafkaLogLevel.DEBUG]: 'debug',
-};
-
-/**
- * kafkajs hands the client's `retry` to every producer it creates, so the client's retry count
- * also capped idempotent producers. One that gives up after a count and is used again resends with
- * sequence numbers the broker may already hold: the broker then refuses the partition
- * (OUT_OF_ORDER_SEQUENCE_NUMBER) or acknowledges a different record as a duplicate of the one it
- * kept, without writing it. That is kafkajs's "Limiting retries for the idempotent producer may
- * invalidate EoS guarantees". An idempotent producer therefore keeps kafkajs's own policy for
- * idempotence (retry until the broker answers, the delay capped by maxRetryTime) unless its caller
- * states a retry policy of its own.
- */
-class ServiceKafka extends Kafka {
-  override producer(config: ProducerConfig = {}): Producer {
-    if (!config.idempotent || config.retry) return super.producer(config);
-    return super.producer({ ...config, retry: { retries: Number.MAX_SAFE_INTEGER } });
-  }
-}
-
-const LIMITED_IDEMPOTENT_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-
-/** Where Kafka is and who the process is there (config: `KAFKA_BROKERS`, `KAFKA_SASL_USERNAME`, `KAFKA_SASL_PASSWORD`). */
-export interface KafkaTarget {
-  KAFKA_BROKERS: readonly string[];
-  KAFKA_SASL_USERNAME?: string | undefined;
-  KAFKA_SASL_PASSWORD?: string | undefined;
-}
-
-/**
- * The SASL part of a kafkajs client's configuration, to spread into it: SCRAM-SHA-512 as the named
- * principal, or nothing when no principal is named. Takes the parsed config or the raw environment
- * (tests and scripts build clients of their own); a user without a password, or the reverse, is
- * refused rather than sent to the broker as an anonymous connection.
- */
-export function kafkaAuth(source: { KAFKA_SASL_USERNAME?: string | undefined; KAFKA_SASL_PASSWORD?: string | undefined }): { sasl?: SASLOptions } {
-  const username = source.KAFKA_SASL_USERNAME || undefined;
-  const password = source.KAFKA_SASL_PASSWORD || undefined;
-  if (!username && !password) return {};
-  if (!username || !password) throw new Error('KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are set together or not at all');
-  return { sasl: { mechanism: 'scram-sha-512', username, password } };
-}
-
-export function createKafka(target: KafkaTarget, clientId: string, logger: Logger, config: Partial<KafkaConfig> = {}): Kafka {
-  const kafkaLogger = logger.child({ component: 'kafkajs' });
-  return new ServiceKafka({
-    clientId,
-    brokers: [...target.KAFKA_BROKERS],
-    ...kafkaAuth(target),
-    logLevel: KafkaLogLevel.WARN,
-    logCreator: () => (entry: LogEntry) => {
-      const level = kafkaLevels[entry.level] ?? 'info';
-      // pino stamps its own time; kafkajs's timestamp and logger name would only repeat it and the component.
-      const { message, timestamp: _timestamp, logger: _logger, ...rest } = entry.log;
-      // Said at the creation of an idempotent producer with bounded retries. Those are the outbox
-      // relay's, which sends through `acknowledgedProducer` (packages/events): a failed send retires
-      // the kafkajs producer, so no later send reuses the sequence numbers the warning is about.
-      // Every other idempotent producer keeps unbounded retries (ServiceKafka above).
-      if (message === LIMITED_IDEMPOTENT_RETRIES) return;
-      kafkaLogger[level]({ namespace: entry.namespace, ...rest }, message);
-    },
-    // Connections, the admin and consumers; idempotent producers see ServiceKafka above.
-    retry: { initialRetryTime: 200, retries: 8 },
-    ...config,
-  });
 }

@@ -74,7 +74,7 @@ export function loggerOptions(settings: LoggerSettings): LoggerOptions {
 /**
  * pino-pretty (pretty-transport.ts) formats in a worker thread, off the thread that serves requests.
  * One line per entry: the service is already in `npm start`'s prefix, pid and host say nothing
- * locally, and the component (outbox-relay, kafkajs, …) leads the message.
+ * locally, and the component (outbox-relay, the Kafka client, …) leads the message.
  */
 const prettyTransport = {
   target: fileURLToPath(new URL('./pretty-transport.ts', import.meta.url)),

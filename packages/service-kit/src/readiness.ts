@@ -1,4 +1,3 @@
-import type { Admin } from 'kafkajs';
 import type { MysqlPool, RedisClient } from './clients.ts';
 import type { ReadinessCheck } from './health.ts';
 
@@ -14,13 +13,5 @@ export const redisReadiness = (redis: RedisClient): ReadinessCheck => ({
   name: 'redis',
   check: async () => {
     await redis.ping();
-  },
-});
-
-export const kafkaReadiness = (admin: Admin): ReadinessCheck => ({
-  name: 'kafka',
-  check: async () => {
-    const cluster = await admin.describeCluster();
-    if (cluster.brokers.length === 0) throw new Error('no brokers in cluster metadata');
   },
 });

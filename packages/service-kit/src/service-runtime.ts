@@ -1,11 +1,11 @@
 /**
  * What every service process starts with: logger, lifecycle, metrics registry and the clients of
- * its own MySQL schema, Redis and Kafka (the admin connected, for readiness). For a `main.ts`
+ * its own MySQL schema and Redis. Kafka comes next, from `connectServiceKafka` of @flash-sale/events
+ * (the one package that imports the Kafka client), given this logger and lifecycle. For a `main.ts`
  * only; each client is registered for shutdown in creation order.
  */
-import type { Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { createKafka, createMysqlPool, createRedis, type MysqlPool, type RedisClient } from './clients.ts';
+import { createMysqlPool, createRedis, type MysqlPool, type RedisClient } from './clients.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { createLogger, logFormat, type LogFormat, type Logger } from './logger.ts';
 import { createMetricsRegistry } from './metrics.ts';
@@ -28,8 +28,6 @@ export interface ServiceRuntime {
   metrics: Registry;
   mysql: MysqlPool;
   redis: RedisClient;
-  kafka: Kafka;
-  kafkaAdmin: Admin;
   now: () => Date;
 }
 
@@ -38,8 +36,5 @@ export async function startServiceRuntime(service: string, config: ServiceRuntim
   const lifecycle = new Lifecycle(logger);
   const mysql = lifecycle.add('mysql', createMysqlPool(config.MYSQL_URL), (pool) => pool.end());
   const redis = lifecycle.add('redis', createRedis(config), (client) => client.quit());
-  const kafka = createKafka(config, `${service}-service`, logger);
-  const kafkaAdmin = lifecycle.add('kafka-admin', kafka.admin(), (admin) => admin.disconnect());
-  await kafkaAdmin.connect();
-  return { logger, lifecycle, metrics: createMetricsRegistry(service), mysql, redis, kafka, kafkaAdmin, now: () => new Date() };
+  return { logger, lifecycle, metrics: createMetricsRegistry(service), mysql, redis, now: () => new Date() };
 }

@@ -11,7 +11,7 @@
  * no-op it is by default, so the hot path pays nothing. The SDK itself reads the rest
  * (`OTEL_EXPORTER_OTLP_PROTOCOL`, `OTEL_BSP_*`, `OTEL_TRACES_SAMPLER`, `OTEL_RESOURCE_ATTRIBUTES`).
  *
- * Kafka spans are not left to a kafkajs instrumentation: it would replace the `traceparent` header
+ * Kafka spans are not left to an instrumentation of the Kafka client: it would replace the `traceparent` header
  * the outbox recorded with a span of the relay's poll loop, and an order would no longer be one
  * trace. `packages/events` opens the publish and process spans itself, parented by that header.
  */

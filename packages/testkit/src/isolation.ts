@@ -1,14 +1,14 @@
 /**
- * Each test owns its data: a uuid-named database, a Redis key prefix, a Kafka topic and consumer
- * group, all removed after the test.
+ * Each test owns its data: a uuid-named database and a Redis key prefix, removed after the test.
+ * A test's Kafka (its own topics and consumer groups) is `createTestKafka` of
+ * @flash-sale/events/testing, the one package that imports the Kafka client.
  */
 import { randomUUID } from 'node:crypto';
 import { migrateDatabase } from '@flash-sale/migrate';
-import { createRedis, kafkaAuth, type RedisClient, type RedisClientOptions, type RedisTarget } from '@flash-sale/service-kit';
+import { createRedis, type RedisClient, type RedisClientOptions, type RedisTarget } from '@flash-sale/service-kit';
 import { Cluster } from 'ioredis';
-import { Kafka, logLevel, type ITopicConfig } from 'kafkajs';
 import mysql from 'mysql2/promise';
-import { resolveServers, type KafkaCredentials } from './servers.ts';
+import { resolveServers } from './servers.ts';
 import { waitFor } from './wait-for.ts';
 
 /** Registers cleanup; tap's `t.teardown` fits, as does node:test's `t.after`. */
@@ -118,62 +118,4 @@ export async function createTestRedis(teardown: Teardown, env: NodeJS.ProcessEnv
   const nodes = clusterNodesOf(env);
   const target: RedisTarget = nodes.length > 0 ? { REDIS_URL: servers.redisUrl, REDIS_CLUSTER_NODES: nodes } : { REDIS_URL: servers.redisUrl };
   return { ...(await prefixedTestRedis(teardown, target)), url: servers.redisUrl };
-}
-
-export interface TestKafka {
-  kafka: Kafka;
-  brokers: string[];
-  /** The SASL variables of the client's principal, for a process the test starts. */
-  credentials: KafkaCredentials;
-  /** Creates a uniquely named topic, deleted after the test. */
-  createTopic: (options?: Partial<ITopicConfig>) => Promise<string>;
-  groupId: () => string;
-}
-
-export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
-  const servers = await resolveServers();
-  const kafka = new Kafka({ clientId: uniqueName('test'), brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const created: string[] = [];
-  teardown(async () => {
-    if (created.length > 0) await admin.deleteTopics({ topics: created, timeout: 10000 }).catch(() => undefined);
-    await admin.disconnect();
-  });
-  return {
-    kafka,
-    brokers: servers.kafkaBrokers,
-    credentials: servers.kafkaCredentials,
-    groupId: () => uniqueName('group'),
-    createTopic: async (options = {}) => {
-      const topic = options.topic ?? `test.${uniqueName('topic').replace('_', '.')}.v1`;
-      // An admin of its own per topic: kafkajs refreshes metadata for every topic an admin has
-      // asked about, and on three brokers one that lags behind a create fails that refresh.
-      const creator = kafka.admin();
-      await creator.connect();
-      try {
-        // Not kafkajs's waitForLeaders: it fails on UNKNOWN_TOPIC_OR_PARTITION right after a create.
-        // The broker's default replication factor, as ensureTopics asks: 1 on the single stack, 3
-        // on the cluster topology, so a test's topic is replicated like the platform's own.
-        await creator.createTopics({ topics: [{ numPartitions: 1, replicationFactor: -1, ...options, topic }], waitForLeaders: false });
-        await waitFor(
-          async () => {
-            // Until the answering broker knows the topic it answers UNKNOWN_TOPIC_OR_PARTITION.
-            const metadata = await creator.fetchTopicMetadata({ topics: [topic] });
-            const partitions = metadata.topics[0]?.partitions ?? [];
-            if (partitions.length === 0 || !partitions.every((p) => p.leader >= 0)) return false;
-            // The broker that answered may know the topic before a partition's leader hosts it (a
-            // first send then fails with "This server does not host this topic-partition").
-            // Offsets are asked of each partition's leader and fail until it does.
-            return (await creator.fetchTopicOffsets(topic)).length === partitions.length;
-          },
-          { what: `leaders of topic ${topic}`, timeoutMs: 30_000, intervalMs: 100 },
-        );
-      } finally {
-        await creator.disconnect();
-      }
-      created.push(topic);
-      return topic;
-    },
-  };
 }

@@ -1,13 +1,13 @@
 /**
  * The probes every service must answer, checked the same way for each: live, ready only against
  * real servers with its schema migrated, Prometheus metrics, and the error contract for an
- * unknown route.
+ * unknown route. The Kafka admin the readiness check asks comes from the caller
+ * (`connectTestKafkaAdmin` of @flash-sale/events/testing): only that package speaks to Kafka.
  */
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import type { Test } from 'tap';
-import { createTestDatabase, createTestKafka, createTestRedis } from './isolation.ts';
+import { createTestDatabase, createTestRedis, type Teardown } from './isolation.ts';
 
 interface InjectResponse {
   statusCode: number;
@@ -21,21 +21,21 @@ export interface ProbedApp {
   close: () => Promise<unknown>;
 }
 
-export interface ProbeServers {
+export interface ProbeServers<KafkaAdmin> {
   mysql: Pool;
   redis: RedisClient;
-  kafkaAdmin: Admin;
+  kafkaAdmin: KafkaAdmin;
 }
 
-export function serviceProbeSuite(t: Test, options: { service: string; migrationsDirs: string[]; build: (servers: ProbeServers) => Promise<ProbedApp> }): void {
+export function serviceProbeSuite<KafkaAdmin>(
+  t: Test,
+  options: { service: string; migrationsDirs: string[]; connectKafkaAdmin: (teardown: Teardown) => Promise<KafkaAdmin>; build: (servers: ProbeServers<KafkaAdmin>) => Promise<ProbedApp> },
+): void {
   const start = async (t: Test, migrationsDirs: string[] | undefined) => {
     const teardown = t.teardown.bind(t);
     const db = await createTestDatabase(teardown, migrationsDirs ? { migrationsDirs } : {});
     const { redis } = await createTestRedis(teardown);
-    const { kafka } = await createTestKafka(teardown);
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    t.teardown(() => kafkaAdmin.disconnect());
+    const kafkaAdmin = await options.connectKafkaAdmin(teardown);
     const app = await options.build({ mysql: db.pool, redis, kafkaAdmin });
     t.teardown(() => app.close());
     return app;

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import t from 'tap';
-import { createTestDatabase, createTestKafka, createTestRedis, resolveServers, waitFor } from '../src/index.ts';
+import { createTestDatabase, createTestRedis, resolveServers } from '../src/index.ts';
 
 t.test('the servers are real and found', async (t) => {
   const servers = await resolveServers();
@@ -36,22 +36,4 @@ t.test('ioredis: EVALSHA runs a loaded script atomically', async (t) => {
   const [sha = ''] = (await Promise.all(nodes.map((node) => node.script('LOAD', script)))) as string[];
   t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 5), 5);
   t.equal(await redis.evalsha(sha, 1, `${prefix}counter`, 2), 7);
-});
-
-t.test('kafkajs: produce, then consume through a consumer group on the real broker', async (t) => {
-  const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
-  const topic = await createTopic({ numPartitions: 2 });
-  const producer = kafka.producer();
-  await producer.connect();
-  t.teardown(() => producer.disconnect());
-  await producer.send({ topic, acks: -1, messages: [{ key: 'k1', value: 'one' }, { key: 'k2', value: 'two' }] });
-
-  const consumer = kafka.consumer({ groupId: groupId() });
-  await consumer.connect();
-  t.teardown(() => consumer.disconnect());
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const seen: string[] = [];
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-  await waitFor(() => seen.length === 2, { what: 'two messages', timeoutMs: 30000 });
-  t.same(seen.sort(), ['one', 'two']);
 });

@@ -10,7 +10,7 @@
 // from the first handled event to the last, so the group join is not in it.
 import { randomUUID } from 'node:crypto';
 import { createEventConsumer, type Envelope } from '@flash-sale/events';
-import { createTestKafka } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import { createLogger } from '@flash-sale/service-kit';
 import { Registry } from 'prom-client';
 import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/event-handlers.ts';
@@ -43,7 +43,7 @@ async function prepareRound(): Promise<{ topic: string; ids: string[] }> {
     }),
   );
   const topic = await createTopic({ numPartitions: 6 });
-  const producer = kafka.producer();
+  const producer = kafka.publisher();
   await producer.connect();
   const asMessage = (envelope: Envelope) => ({ key: envelope.metadata.partition_key, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id, 'event-type': envelope.type } });
   for (let start = 0; start < ids.length; start += 500) {

@@ -2,7 +2,6 @@ import {
   authPlugin,
   createBaseApp,
   docsPlugin,
-  kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
   type Logger,
@@ -12,7 +11,7 @@ import {
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
 import type { Registry } from 'prom-client';
 import { adminRoutes } from './http/admin.routes.ts';
 import { internalRoutes } from './http/internal.routes.ts';
@@ -24,7 +23,7 @@ export interface InventoryAppDeps {
   metrics: Registry;
   mysql: MysqlPool;
   redis: RedisClient;
-  kafkaAdmin: Admin;
+  kafkaAdmin: TopicAdmin;
   reservations: StockReservations;
   jwtSecret: string;
   jwtIssuer?: string | undefined;

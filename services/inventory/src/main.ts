@@ -2,7 +2,7 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { RETENTION_PURGE_INTERVAL_MS, connectServiceKafka, createEventConsumer, createOutboxRelay, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { listenWithGracefulShutdown, startServiceRuntime, PeriodicTask, rateLimitsFromConfig } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { buildApp } from './app.ts';
@@ -10,7 +10,8 @@ import { inventoryConfigSchema } from './config.ts';
 import { inventoryBatchHandlers, inventoryHandlers } from './workers/event-handlers.ts';
 
 const config = loadConfigOrExit(inventoryConfigSchema);
-const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('inventory', config, { redact: registry.redactionPaths() });
+const { logger, lifecycle, metrics, mysql, redis, now } = await startServiceRuntime('inventory', config, { redact: registry.redactionPaths() });
+const { kafka, kafkaAdmin } = await connectServiceKafka('inventory', config, { logger, lifecycle });
 
 // Stock is armed only through the admin API, never as a side effect of starting.
 const reservations = new StockReservations(redis);

@@ -1,11 +1,13 @@
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
+import { connectTestKafkaAdmin } from '@flash-sale/events/testing';
 import { serviceProbeSuite } from '@flash-sale/testkit';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 
 serviceProbeSuite(t, {
+  connectKafkaAdmin: connectTestKafkaAdmin,
   service: 'inventory',
   migrationsDirs: [platformMigrationsDir, new URL('../migrations', import.meta.url).pathname],
   build: ({ mysql, redis, kafkaAdmin }) =>

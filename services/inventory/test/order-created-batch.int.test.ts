@@ -7,8 +7,8 @@ import t, { type Test } from 'tap';
 import { Registry } from 'prom-client';
 import type { RowDataPacket } from 'mysql2/promise';
 import { readDeadLetters, type Envelope } from '@flash-sale/events';
-import { consumerOnTestTopics } from '@flash-sale/events/testing';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
+import { consumerOnTestTopics, createTestKafka } from '@flash-sale/events/testing';
+import { waitFor } from '@flash-sale/testkit';
 import { inventoryBatchHandlers, inventoryHandlers } from '../src/workers/event-handlers.ts';
 import { T0, TENANT, applyInTransaction, bookState, createInventoryEnv, events, seedArmedSale } from './fixtures/inventory-env.ts';
 

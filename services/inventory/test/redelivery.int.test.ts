@@ -1,5 +1,5 @@
-import { consumerOnTestTopics } from '@flash-sale/events/testing';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
+import { consumerOnTestTopics, createTestKafka } from '@flash-sale/events/testing';
+import { waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';

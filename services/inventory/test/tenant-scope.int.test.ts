@@ -4,8 +4,8 @@
  * reason, the books do not move, and the partition goes on to the next event.
  */
 import { orderCreated, prepareEvent, readDeadLetters, type Envelope } from '@flash-sale/events';
-import { consumerOnTestTopics } from '@flash-sale/events/testing';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
+import { consumerOnTestTopics, createTestKafka } from '@flash-sale/events/testing';
+import { waitFor } from '@flash-sale/testkit';
 import type { RowDataPacket } from 'mysql2/promise';
 import { Registry } from 'prom-client';
 import t from 'tap';

@@ -3,8 +3,8 @@
 // outbox relay, the event consumer and the expiry worker: what the hot path costs by itself. The
 // sales named in BENCH_SALES ({"<sale id>": stock}) are armed first. Tells the parent over IPC
 // when it listens.
-import { registry } from '@flash-sale/events';
-import { createKafka, createLogger, createMetricsRegistry, createMysqlPool, createRedis, rateLimitsFromConfig } from '@flash-sale/service-kit';
+import { createKafkaTransport, registry } from '@flash-sale/events';
+import { createLogger, createMetricsRegistry, createMysqlPool, createRedis, rateLimitsFromConfig } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations, stockReturnedChannel } from '@flash-sale/stock-reservations';
 import { buildApp } from '../src/app.ts';
 import { orderConfigSchema } from '../src/config.ts';
@@ -17,7 +17,7 @@ const mysql = createMysqlPool(config.MYSQL_URL);
 const mysqlBatch = createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true });
 const redis = createRedis(config.REDIS_URL);
 const subscriber = createRedis(config.REDIS_URL, { enableAutoPipelining: false });
-const kafkaAdmin = createKafka(config, 'order-bench', logger).admin();
+const kafkaAdmin = createKafkaTransport(config, { clientId: 'order-bench', logger }).admin();
 await kafkaAdmin.connect();
 
 const reservations = new StockReservations(redis);

@@ -14,14 +14,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { promisify } from 'node:util';
-import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
+import { allTopics, createKafkaTransport, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { createTestDatabase, freePort, resolveServers, type Servers } from '@flash-sale/testkit';
 import { openSale } from '@flash-sale/testkit/open-sale';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import { parseWrk, type WrkResult } from './support/load-generators.ts';
 import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './support/processes.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
 
 const run = promisify(execFile);
 type Cleanup = () => Promise<void> | void;
@@ -95,7 +93,7 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   const database = await createTestDatabase(options.cleanup, { prefix: 'bench_inventory', migrationsDirs: [platformMigrationsDir, `${repoRoot}services/inventory/migrations`] });
   const topicPrefix = `bench-${runId}-read.`;
   const groupPrefix = `bench-${runId}-read-`;
-  const admin = new Kafka({ clientId: `bench-${runId}-read`, brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }).admin();
+  const admin = createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: `bench-${runId}-read` }).admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
   options.cleanup(async () => {

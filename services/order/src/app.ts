@@ -2,7 +2,6 @@ import {
   authPlugin,
   createBaseApp,
   docsPlugin,
-  kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
   type Logger,
@@ -12,7 +11,7 @@ import {
 import { SoldOutHint, StockReservations, type ReplicaAckOptions } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
 import { Counter, type Registry } from 'prom-client';
 import { internalOrderRoutes } from './http/internal.routes.ts';
 import type { PlaceOrderDeps } from './application/place-order.ts';
@@ -28,7 +27,7 @@ export interface OrderAppDeps {
   /** Connections allowing statement batches, used only by the group-commit writer. */
   mysqlBatch: MysqlPool;
   redis: RedisClient;
-  kafkaAdmin: Admin;
+  kafkaAdmin: TopicAdmin;
   now: () => Date;
   jwtSecret: string;
   jwtIssuer?: string | undefined;

@@ -2,7 +2,7 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { RETENTION_PURGE_INTERVAL_MS, connectServiceKafka, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { bullmqPrefix, createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, SoldOutHint, stockReturnedChannel, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
@@ -17,7 +17,8 @@ import { orderEventHandlers } from './workers/event-handlers.ts';
 const config = loadConfigOrExit(orderConfigSchema);
 // The catalog names this service a reader of a restricted field: no start without the keys (but under NODE_ENV=test).
 const fieldKeys = loadFieldKeysOrExit(config, registry.needsFieldKeys('order'));
-const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('order', config, { redact: registry.redactionPaths() });
+const { logger, lifecycle, metrics, mysql, redis, now } = await startServiceRuntime('order', config, { redact: registry.redactionPaths() });
+const { kafka, kafkaAdmin } = await connectServiceKafka('order', config, { logger, lifecycle });
 const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
 // A subscribed connection can run nothing else, so no auto-pipelining onto it.
 const subscriber = lifecycle.add('redis-subscriber', createRedis(config, { enableAutoPipelining: false }), (client) => client.quit());

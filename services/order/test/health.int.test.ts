@@ -1,11 +1,13 @@
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
+import { connectTestKafkaAdmin } from '@flash-sale/events/testing';
 import { serviceProbeSuite } from '@flash-sale/testkit';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { orderHarness, orderMigrationsDir } from './support/order-harness.ts';
 
 serviceProbeSuite(t, {
+  connectKafkaAdmin: connectTestKafkaAdmin,
   service: 'order',
   migrationsDirs: [platformMigrationsDir, orderMigrationsDir],
   build: ({ mysql, redis, kafkaAdmin }) =>

@@ -1,6 +1,7 @@
 import { createEnvelope, createEventConsumer, type Envelope, type HandlerContext } from '@flash-sale/events';
 import { bullmqPrefix, createLogger, createMetricsRegistry, createRedis, withTransaction } from '@flash-sale/service-kit';
-import { createTestKafka, createTestRedis, waitFor } from '@flash-sale/testkit';
+import { createTestRedis, waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { expireDueOrders } from '../src/application/expire-orders.ts';
@@ -121,7 +122,7 @@ t.test('through the real broker: a payment.completed event moves the order to PA
   });
   await consumer.start();
   t.teardown(() => consumer.stop());
-  const producer = kafka.producer();
+  const producer = kafka.publisher();
   await producer.connect();
   t.teardown(() => producer.disconnect());
   const event = completed(orderId);

@@ -4,9 +4,9 @@
  * move, and the partition goes on to the next event.
  */
 import { createEnvelope, readDeadLetters } from '@flash-sale/events';
-import { consumerOnTestTopics } from '@flash-sale/events/testing';
+import { consumerOnTestTopics, createTestKafka } from '@flash-sale/events/testing';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
+import { waitFor } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { findOrder, orderHistory } from '../src/infra/order.repository.ts';

@@ -2,7 +2,6 @@ import {
   authPlugin,
   createBaseApp,
   docsPlugin,
-  kafkaReadiness,
   mysqlReadiness,
   redisReadiness,
   type Logger,
@@ -13,7 +12,7 @@ import {
 import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
 import type { Registry } from 'prom-client';
 import { internalRoutes } from './http/internal.routes.ts';
 import { paymentsRoutes } from './http/payments.routes.ts';
@@ -28,7 +27,7 @@ export interface PaymentAppDeps {
   metrics: Registry;
   mysql: MysqlPool;
   redis: RedisClient;
-  kafkaAdmin: Admin;
+  kafkaAdmin: TopicAdmin;
   provider: PaymentProvider;
   /** The order service, for orders the Kafka-fed view has not seen yet. */
   orders: OrderDirectory;

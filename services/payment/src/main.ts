@@ -2,7 +2,7 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { RETENTION_PURGE_INTERVAL_MS, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
+import { RETENTION_PURGE_INTERVAL_MS, connectServiceKafka, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
 import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';
 import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
@@ -15,9 +15,10 @@ import { createRefundDispatcher } from './workers/refund-dispatcher.ts';
 const config = loadConfigOrExit(paymentConfigSchema);
 // payment.completed carries a restricted field: no start without the keys that seal it (but under NODE_ENV=test).
 const fieldKeys = loadFieldKeysOrExit(config, registry.needsFieldKeys('payment'));
-const { logger, lifecycle, metrics, mysql, redis, kafka, kafkaAdmin, now } = await startServiceRuntime('payment', config, {
+const { logger, lifecycle, metrics, mysql, redis, now } = await startServiceRuntime('payment', config, {
   redact: [...registry.redactionPaths(), 'req.headers["provider-signature"]'],
 });
+const { kafka, kafkaAdmin } = await connectServiceKafka('payment', config, { logger, lifecycle });
 
 // Events this service announces leave through its outbox; the order events it follows come in here.
 const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());

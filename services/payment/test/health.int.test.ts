@@ -1,5 +1,6 @@
 import { platformMigrationsDir } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry } from '@flash-sale/service-kit';
+import { connectTestKafkaAdmin } from '@flash-sale/events/testing';
 import { serviceProbeSuite } from '@flash-sale/testkit';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -7,6 +8,7 @@ import { createHttpPaymentProvider } from '../src/infra/payment-provider.client.
 import { createRefundDispatcher } from '../src/workers/refund-dispatcher.ts';
 
 serviceProbeSuite(t, {
+  connectKafkaAdmin: connectTestKafkaAdmin,
   service: 'payment',
   migrationsDirs: [platformMigrationsDir, new URL('../migrations', import.meta.url).pathname],
   build: ({ mysql, redis, kafkaAdmin }) => {

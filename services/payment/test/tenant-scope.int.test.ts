@@ -4,9 +4,9 @@
  * not move, and the partition goes on to the next event.
  */
 import { createEnvelope, readDeadLetters } from '@flash-sale/events';
-import { consumerOnTestTopics } from '@flash-sale/events/testing';
+import { consumerOnTestTopics, createTestKafka } from '@flash-sale/events/testing';
 import { createMetricsRegistry } from '@flash-sale/service-kit';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
+import { waitFor } from '@flash-sale/testkit';
 import t from 'tap';
 import { TENANT, createPaymentHarness } from './support/payment-harness.ts';
 

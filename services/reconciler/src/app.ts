@@ -1,7 +1,7 @@
-import { authPlugin, createBaseApp, docsPlugin, kafkaReadiness, mysqlReadiness, redisReadiness, type RateLimits } from '@flash-sale/service-kit';
+import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
+import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type RateLimits } from '@flash-sale/service-kit';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import type { Admin } from 'kafkajs';
 import { bullBoard } from './http/bull-board.plugin.ts';
 import { devSignInAllowed } from './http/ops-console/console-api.routes.ts';
 import { opsConsole } from './http/ops-console/ops-console.plugin.ts';
@@ -10,7 +10,7 @@ import type { JobDeps } from './application/jobs/job.ts';
 
 export interface ReconcilerAppDeps {
   jobs: JobDeps;
-  kafkaAdmin: Admin;
+  kafkaAdmin: TopicAdmin;
   jwtSecret: string;
   jwtIssuer?: string | undefined;
   jwtAudience?: string | undefined;

@@ -2,8 +2,8 @@
  * Builds the clients and job dependencies of a reconciler process from its config; shared by
  * main.ts and the CLIs, which are processes of their own. Everything is registered on `lifecycle`.
  */
-import { deadLetterTopic, quarantineTopic, registry as eventRegistry } from '@flash-sale/events';
-import { Lifecycle, createKafka, createLogger, createMetricsRegistry, logFormat, createMysqlPool, createRedis, type Logger } from '@flash-sale/service-kit';
+import { createKafkaTransport, deadLetterTopic, quarantineTopic, registry as eventRegistry } from '@flash-sale/events';
+import { Lifecycle, createLogger, createMetricsRegistry, logFormat, createMysqlPool, createRedis, type Logger } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import type { ReconcilerConfig } from './config.ts';
 import { createReconcilerMetrics } from './infra/reconciler-metrics.ts';
@@ -33,7 +33,7 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
     databases,
     redis,
     reservations: new StockReservations(redis),
-    kafka: createKafka(config, name, logger),
+    kafka: createKafkaTransport(config, { clientId: name, logger }),
     logger,
     metrics: createReconcilerMetrics(createMetricsRegistry('reconciler')),
     now: () => new Date(),

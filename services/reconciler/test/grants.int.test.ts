@@ -3,7 +3,7 @@
 // user and repair each schema, while every write outside the grants is refused by the server.
 import { randomUUID } from 'node:crypto';
 import { paymentCompleted, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { createTestKafka } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';

@@ -1,12 +1,12 @@
 import { openApiProblems } from '@flash-sale/testkit';
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '@flash-sale/events';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('the reconciler publishes a valid OpenAPI document in which every route declares its answers', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [] });
+  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [] });
   t.teardown(() => app.close());
   const response = await app.inject({ method: 'GET', url: '/docs/json' });
   t.equal(response.statusCode, 200);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { bullmqPrefix, signToken } from '@flash-sale/service-kit';
 import { Queue } from 'bullmq';
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '@flash-sale/events';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { advance, createFixture } from './support/reconciler-fixture.ts';
@@ -17,7 +17,7 @@ t.test('ops run a job and trace an order; platform-ops open bull-board; shoppers
     await queue.close();
     connection.disconnect();
   });
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue] });
+  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue] });
   t.teardown(() => app.close());
   const ops = { authorization: `Bearer ${signToken(app, { userId: 'ops-1', tenantId: 't1', roles: ['ops'] })}` };
   const shopper = { authorization: `Bearer ${signToken(app, { userId: 'u-1', tenantId: 't1', roles: ['shopper'] })}` };

@@ -5,10 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { REDRIVE_HEADER } from '@flash-sale/events';
+import { REDRIVE_HEADER, type TopicAdmin } from '@flash-sale/events';
 import { signToken } from '@flash-sale/service-kit';
-import { createTestKafka, waitFor } from '@flash-sale/testkit';
-import type { Admin } from 'kafkajs';
+import { waitFor } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
@@ -81,12 +81,12 @@ t.test('an operator signs in, watches a sale whose books match the API, traces a
     event: { id: eventId, type: 'order.created.v1' },
     failed_at: new Date().toISOString(),
   };
-  const producer = testKafka.kafka.producer();
+  const producer = testKafka.kafka.publisher();
   await producer.connect();
   await producer.send({ topic: deadLetters, messages: [{ key: bought, value: JSON.stringify(entry) }] });
   await producer.disconnect();
 
-  const app = await buildApp({ jobs: { ...f.deps, kafka: testKafka.kafka, deadLetterTopics: [deadLetters] }, kafkaAdmin: {} as Admin, jwtSecret: secret, queues: [] });
+  const app = await buildApp({ jobs: { ...f.deps, kafka: testKafka.kafka, deadLetterTopics: [deadLetters] }, kafkaAdmin: {} as TopicAdmin, jwtSecret: secret, queues: [] });
   t.teardown(() => app.close());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
@@ -194,7 +194,7 @@ t.test('an operator signs in, watches a sale whose books match the API, traces a
     t.match(await text(page, `[data-dead-letter="${deadLetters}|0"]`), /SALE_NOT_FOUND no sale for the order line/);
     await shot(page, '05-dead-letters');
 
-    const consumer = testKafka.kafka.consumer({ groupId: testKafka.groupId() });
+    const consumer = testKafka.kafka.reader({ groupId: testKafka.groupId() });
     t.teardown(() => consumer.disconnect());
     await consumer.connect();
     await consumer.subscribe({ topics: [original], fromBeginning: true });
@@ -242,7 +242,7 @@ t.test('an operator signs in, watches a sale whose books match the API, traces a
 
 t.test('with the committed local secret a development sign-in hands out an ops token the console accepts', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'local-only-jwt-secret-change-me', queues: [] });
+  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'local-only-jwt-secret-change-me', queues: [] });
   t.teardown(() => app.close());
   const page = await app.inject({ method: 'GET', url: '/ops' });
   t.equal(page.statusCode, 200);

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { signToken } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '@flash-sale/events';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('ids and job names that are not ids are refused with 400 VALIDATION_FAILED on the ops routes', async (t) => {
   const f = await createFixture(t.teardown.bind(t));
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [] });
+  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [] });
   t.teardown(() => app.close());
   const ops = { authorization: `Bearer ${signToken(app, { userId: 'ops-1', tenantId: 't1', roles: ['ops'] })}` };
   for (const bad of ['{x}', 'a}b', '{', 'has space', 'x'.repeat(500)]) {

@@ -2,7 +2,7 @@
 // real broker.
 import { randomUUID } from 'node:crypto';
 import { orderCancelled, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { createTestKafka } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
@@ -43,7 +43,7 @@ t.test('a non-empty dead-letter topic is an anomaly and a gauge; an empty one is
   const f = await createFixture(t.teardown.bind(t));
   const kafka = await createTestKafka(t.teardown.bind(t));
   const [dlq, quarantine] = await Promise.all([kafka.createTopic(), kafka.createTopic()]);
-  const producer = kafka.kafka.producer();
+  const producer = kafka.kafka.publisher();
   await producer.connect();
   await producer.send({ topic: dlq, messages: [{ value: 'a' }, { value: 'b' }] });
   await producer.disconnect();

@@ -4,7 +4,8 @@
 // has not refused anything).
 import { randomUUID } from 'node:crypto';
 import { orderCreated, prepareEvent, writeOutbox } from '@flash-sale/events';
-import { createTestKafka, uniqueName } from '@flash-sale/testkit';
+import { uniqueName } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import type { RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { runJob } from '../src/application/run-job.ts';
@@ -25,7 +26,7 @@ async function inventoryConsumer(t: Tap, f: Fixture): Promise<{ deps: JobDeps; p
   const topicPrefix = `${uniqueName('pu')}.`;
   const consumerGroupPrefix = `${uniqueName('pu')}-`;
   const topic = await createTopic({ topic: `${topicPrefix}${orderCreated.topic}` });
-  const producer = kafka.producer();
+  const producer = kafka.publisher();
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();

@@ -3,7 +3,7 @@
 import { bullmqPrefix, createRedis, signToken } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, StockReservations } from '@flash-sale/stock-reservations';
 import { createTestRedisCluster, waitFor } from '@flash-sale/testkit';
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '@flash-sale/events';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import type { JobDeps } from '../src/application/jobs/job.ts';
@@ -38,7 +38,7 @@ t.test('on a Redis Cluster, a live sale whose keys are gone is rebuilt from the 
   await waitFor(async () => (await reservations.view(lost.saleId)) !== null, { timeoutMs: 15_000, intervalMs: 50, what: 'the lost sale rebuilt on the cluster' });
   t.match(await reservations.view(lost.saleId), { armedStock: 10, available: 8, held: 2 }, 'its order’s hold is back from the books');
 
-  const app = await buildApp({ jobs: deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [recovery.queue] });
+  const app = await buildApp({ jobs: deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [recovery.queue] });
   t.teardown(() => app.close());
   const platformOps = { authorization: `Bearer ${signToken(app, { userId: 'platform-1', tenantId: 't1', roles: ['platform-ops'] })}` };
   const board = await app.inject({ method: 'GET', url: '/ops/queues/api/queues', headers: platformOps });

@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bullmqPrefix, signToken, type Role } from '@flash-sale/service-kit';
 import { Queue } from 'bullmq';
-import type { Admin } from 'kafkajs';
+import type { TopicAdmin } from '@flash-sale/events';
 import t from 'tap';
 import { buildApp } from '../src/app.ts';
 import { advance, createFixture } from './support/reconciler-fixture.ts';
@@ -17,7 +17,7 @@ const setUp = async (t: { teardown: (fn: () => unknown) => void }) => {
     await queue.close();
     connection.disconnect();
   });
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as Admin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue], keyPrefix: `${randomUUID()}:` });
+  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue], keyPrefix: `${randomUUID()}:` });
   t.teardown(() => app.close());
   const as = (userId: string, tenantId: string, roles: Role[]) => ({ authorization: `Bearer ${signToken(app, { userId, tenantId, roles })}` });
   return { f, app, queue, as };

@@ -4,16 +4,9 @@
  * sale's slot. Both move during a run (a failover, a broker restart), so neither is known ahead.
  */
 import calculateSlot from 'cluster-key-slot';
-import { Partitioners } from 'kafkajs';
 
-/**
- * The partition the outbox relay's producer puts a key on: kafkajs's default partitioner, the Java
- * client's murmur2 placement (`(murmur2(key) & 0x7fffffff) % partitions`), asked the same way.
- */
-export function partitionOf(key: string, partitions: number): number {
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [] }));
-  return Partitioners.DefaultPartitioner()({ topic: 'lookup', partitionMetadata, message: { key, value: null } });
-}
+/** The partition the outbox relay's publisher puts a key on (murmur2, as every Java client). */
+export { partitionOf } from '@flash-sale/events';
 
 export interface RedisNodeLine {
   id: string;

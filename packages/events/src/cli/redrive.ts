@@ -9,10 +9,9 @@
  * bytes, which may hold PII); redrive republishes to each entry's original topic.
  */
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { readDeadLetters, redrive, selectRecords } from '../redrive.ts';
 import { deadLetterTopic, quarantineTopic, type ServiceName } from '../topics.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
+import { createKafkaTransport } from '../transport/kafka-transport.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -32,7 +31,7 @@ if ((command !== 'list' && command !== 'redrive') || (!values.consumer && !value
 }
 const consumer = (values.consumer ?? '') as ServiceName;
 const topic = values.topic ?? `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${values.quarantine ? quarantineTopic(consumer) : deadLetterTopic(consumer)}`;
-const kafka = new Kafka({ clientId: 'redrive-cli', brokers: brokers.split(','), ...kafkaAuth(process.env), logLevel: logLevel.WARN });
+const kafka = createKafkaTransport({ KAFKA_BROKERS: brokers.split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD }, { clientId: 'redrive-cli', logLevel: 'warn' });
 const records = await readDeadLetters(kafka, topic);
 
 if (command === 'list') {

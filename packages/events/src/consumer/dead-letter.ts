@@ -4,7 +4,7 @@
  * `errors.ts`) and how often it was tried. Key and value are base64 so a poison pill's bytes
  * survive exactly. What goes here and why: docs/eventing.md, "Dead letters and quarantine".
  */
-import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { MessageHeaders, OutgoingMessage, ReceivedMessage } from '../transport/messages.ts';
 import { z } from 'zod';
 import { scrubOpenedValues } from '../crypto/field-encryption.ts';
 import { decodeHeaders } from '../kafka-headers.ts';
@@ -44,7 +44,7 @@ export const DLQ_HEADER = {
 export interface FailedMessage {
   topic: string;
   partition: number;
-  message: KafkaMessage;
+  message: ReceivedMessage;
 }
 
 export function buildDeadLetterMessage(
@@ -55,7 +55,7 @@ export function buildDeadLetterMessage(
   attempts: number,
   event: { id?: string; type?: string },
   now: Date,
-): Message {
+): OutgoingMessage {
   const { message } = failed;
   // A reader's handler may have put a restricted value it was given opened into its error text.
   const error = scrubOpenedValues(message, contract.error);
@@ -76,7 +76,7 @@ export function buildDeadLetterMessage(
     event,
     failed_at: now.toISOString(),
   };
-  const headers: IHeaders = {
+  const headers: MessageHeaders = {
     ...message.headers,
     [DLQ_HEADER.originalTopic]: failed.topic,
     [DLQ_HEADER.originalPartition]: String(failed.partition),

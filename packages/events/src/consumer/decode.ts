@@ -4,7 +4,7 @@
  * registry. Anything else is a poison pill: no retry can fix it, so it is quarantined at once
  * instead of holding the partition.
  */
-import type { KafkaMessage } from 'kafkajs';
+import type { ReceivedMessage } from '../transport/messages.ts';
 import { openPayload, rememberOpenedValues, wirePayloadSchema } from '../crypto/field-encryption.ts';
 import { envelopeSchema, type Envelope } from '../envelope.ts';
 import type { EventDefinition, EventRegistry } from '../registry.ts';
@@ -18,7 +18,7 @@ export type Decoded =
 const issuesOf = (issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[]) =>
   issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code, message: issue.message }));
 
-export function decodeMessage(message: Pick<KafkaMessage, 'value'>, registry: EventRegistry): Decoded {
+export function decodeMessage(message: Pick<ReceivedMessage, 'value'>, registry: EventRegistry): Decoded {
   if (!message.value || message.value.length === 0) {
     return { kind: 'poison', contract: errorContract('EMPTY_MESSAGE', 'message has no value') };
   }

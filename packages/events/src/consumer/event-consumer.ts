@@ -22,12 +22,13 @@
  *   are thrown to kafkajs, which restarts from the last resolved offset. Nothing is dead-lettered
  *   because MySQL was down.
  */
-import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep } from '../backoff.ts';
 import { acknowledgedProducer, type AcknowledgedProducer } from '../acknowledged-producer.ts';
+import { kafkaClientOf, type KafkaTransport } from '../transport/kafka-transport.ts';
 import { registry as catalogRegistry } from '../catalog.ts';
 import { scrubOpenedValues } from '../crypto/field-encryption.ts';
 import type { Envelope } from '../envelope.ts';
@@ -80,7 +81,7 @@ export interface EventConsumerOptions {
   /** Names the consumer: dedupe key, default group id, dead-letter and quarantine topics. */
   consumer: string;
   groupId?: string;
-  kafka: Kafka;
+  kafka: KafkaTransport;
   pool: Pool;
   logger: Logger;
   metrics: Registry;
@@ -109,9 +110,19 @@ export interface EventConsumerOptions {
    * event in its own). Larger chunks commit less often but hold their row locks longer.
    */
   maxEventsPerTransaction?: number;
-  /** Passed to the kafkajs consumer (session timeout, fetch wait, …). */
-  consumerConfig?: Partial<Omit<ConsumerConfig, 'groupId'>>;
+  /** Passed to the Kafka consumer (session timeout, fetch wait, …). */
+  consumerConfig?: ConsumerSettings;
   clock?: () => Date;
+}
+
+/** The Kafka consumer's settings a caller may change; the runtime sets the rest. */
+export interface ConsumerSettings {
+  /** How long the broker holds a fetch open when there is nothing to read (default 1000). */
+  maxWaitTimeInMs?: number;
+  sessionTimeout?: number;
+  heartbeatInterval?: number;
+  rebalanceTimeout?: number;
+  maxBytesPerPartition?: number;
 }
 
 export interface EventConsumer {
@@ -401,9 +412,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       if (consumer) return;
       abort = new AbortController();
       // A dead-letter entry resolves only once its partition acknowledged it (see the module).
-      producer = acknowledgedProducer(options.kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      producer = acknowledgedProducer(kafkaClientOf(options.kafka), { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
-      consumer = options.kafka.consumer({
+      consumer = kafkaClientOf(options.kafka).consumer({
         maxWaitTimeInMs: 1000,
         allowAutoTopicCreation: false,
         ...options.consumerConfig,

@@ -4,7 +4,7 @@
  * relay and by anything else that publishes outbox rows (the reconciler's stuck-outbox repair), so
  * consumers see the same message whoever sent it.
  */
-import type { Message } from 'kafkajs';
+import type { OutgoingMessage } from '../transport/messages.ts';
 import type { RowDataPacket } from 'mysql2/promise';
 import { HEADER } from '../kafka-headers.ts';
 import { messagingSpan, startMessagingSpans, traceparentFor } from '../trace-context.ts';
@@ -20,7 +20,7 @@ export interface OutboxRecord extends RowDataPacket {
   headers: string | null;
 }
 
-export function outboxMessage(row: OutboxRecord): Message {
+export function outboxMessage(row: OutboxRecord): OutgoingMessage {
   const envelope = JSON.parse(row.envelope) as { correlation_id: string; trace_id: string };
   const recorded = row.headers ? (JSON.parse(row.headers) as { traceparent?: string }) : {};
   return {
@@ -43,7 +43,7 @@ export function outboxMessage(row: OutboxRecord): Message {
  * an OpenTelemetry SDK the messages are exactly `outboxMessage`'s. `end` closes the spans once the
  * send is done (with its error, if it failed).
  */
-export function tracedOutboxMessages(topic: string, rows: readonly OutboxRecord[]): { messages: Message[]; end: (error?: unknown) => void } {
+export function tracedOutboxMessages(topic: string, rows: readonly OutboxRecord[]): { messages: OutgoingMessage[]; end: (error?: unknown) => void } {
   const messages = rows.map(outboxMessage);
   const spans = startMessagingSpans(
     'publish',

@@ -12,11 +12,11 @@
  * - A row holds its logical topic; `topicPrefix` (an isolated run's `KAFKA_TOPIC_PREFIX`) is put in
  *   front of it here, when it is sent, and nowhere else on the publishing side.
  */
-import type { Kafka } from 'kafkajs';
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { acknowledgedProducer, type AcknowledgedProducer } from '../acknowledged-producer.ts';
+import { kafkaClientOf, type KafkaTransport } from '../transport/kafka-transport.ts';
 import { backoffDelay, sleep, type BackoffPolicy } from '../backoff.ts';
 import { outboxLag } from './lag.ts';
 import { tracedOutboxMessages, type OutboxRecord } from './outbox-message.ts';
@@ -25,7 +25,7 @@ import { relayMetrics } from './relay-metrics.ts';
 
 export interface OutboxRelayOptions {
   pool: Pool;
-  kafka: Kafka;
+  kafka: KafkaTransport;
   logger: Logger;
   metrics: Registry;
   /** Names the relay in logs and metric labels. */
@@ -83,7 +83,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     // pass for the others; a send that gave up retires the kafkajs producer under it, so the resend
     // goes out under a new producer id (see the module). One request in flight keeps the order per
     // partition; murmur2 placement puts a key on the partition any Java client would.
-    const created = acknowledgedProducer(options.kafka, {
+    const created = acknowledgedProducer(kafkaClientOf(options.kafka), {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,

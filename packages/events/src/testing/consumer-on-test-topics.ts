@@ -2,18 +2,18 @@
  * For tests of a service's consumer: a topic of the test's own with its dead-letter and quarantine
  * topics, a way to publish envelopes onto it as the outbox relay would (JSON value, the event's
  * partition key, the platform's headers), and the consumer runtime started on it with the settings tests use. Everything is
- * stopped after the test. `kafka` is a test's own client: `createTestKafka` of @flash-sale/testkit.
+ * stopped after the test. `kafka` is a test's own transport: `createTestKafka` (./test-kafka.ts).
  */
-import type { Kafka } from 'kafkajs';
+import type { KafkaTransport } from '../transport/kafka-transport.ts';
 import { createEventConsumer, type EventConsumer, type EventConsumerOptions } from '../consumer/event-consumer.ts';
 import type { Envelope } from '../envelope.ts';
 import { HEADER } from '../kafka-headers.ts';
 
 type Teardown = (fn: () => Promise<void> | void) => void;
 
-/** What the consumer needs of a test's Kafka (`TestKafka` of @flash-sale/testkit has it). */
+/** What the consumer needs of a test's Kafka (`TestKafka` has it). */
 export interface KafkaForTests {
-  kafka: Kafka;
+  kafka: KafkaTransport;
   createTopic: () => Promise<string>;
   groupId: () => string;
 }
@@ -33,7 +33,7 @@ export interface ConsumerOnTestTopics {
 
 export async function consumerOnTestTopics(teardown: Teardown, testKafka: KafkaForTests): Promise<ConsumerOnTestTopics> {
   const [topic, deadLetterTopic, quarantineTopic] = await Promise.all([testKafka.createTopic(), testKafka.createTopic(), testKafka.createTopic()]);
-  const producer = testKafka.kafka.producer();
+  const producer = testKafka.kafka.publisher();
   await producer.connect();
   teardown(() => producer.disconnect());
   return {

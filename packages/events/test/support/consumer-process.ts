@@ -16,12 +16,10 @@
 import { writeSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { createEventConsumer, orderCreated, type EventHandler } from '../../src/index.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
+import { createEventConsumer, createKafkaTransport, orderCreated, type EventHandler } from '../../src/index.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -64,7 +62,7 @@ const metrics = new Registry();
 const consumer = createEventConsumer({
   consumer: 'inventory',
   groupId: required('CONSUMER_GROUP'),
-  kafka: new Kafka({ clientId: 'consumer-process', brokers: required('KAFKA_BROKERS').split(','), ...kafkaAuth(process.env), logLevel: logLevel.NOTHING }),
+  kafka: createKafkaTransport({ KAFKA_BROKERS: required('KAFKA_BROKERS').split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD }, { clientId: 'consumer-process' }),
   pool,
   logger: pino({ level: 'info' }, pino.destination(2)),
   metrics,

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaTransport, ReceivedMessage } from '../../src/index.ts';
 import type mysql from 'mysql2/promise';
 import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -41,12 +41,12 @@ export function captureLogs(): CapturedLogs {
 
 export interface ReadMessage {
   partition: number;
-  message: KafkaMessage;
+  message: ReceivedMessage;
 }
 
 /** Reads a topic from the start with a throwaway group until `count` messages arrived. */
-export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
-  const consumer = kafka.consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+export async function readTopic(kafka: KafkaTransport, topic: string, count: number, timeoutMs = 30_000): Promise<ReadMessage[]> {
+  const consumer = kafka.reader({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   try {
@@ -64,7 +64,7 @@ export async function readTopic(kafka: Kafka, topic: string, count: number, time
 }
 
 /** Total messages ever written to a topic (sum of partition end offsets). */
-export async function topicSize(kafka: Kafka, topic: string): Promise<number> {
+export async function topicSize(kafka: KafkaTransport, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -5,12 +5,10 @@
  * Redis. Also the readings of its event pipeline: outbox lag, consumer lag, events handled.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { allTopics, ensureTopics, outboxLag, platformMigrationsDir } from '@flash-sale/events';
+import { allTopics, createKafkaTransport, ensureTopics, outboxLag, platformMigrationsDir, type TopicAdmin } from '@flash-sale/events';
 import { createTestDatabase, freePort, type Servers, type TestDatabase } from '@flash-sale/testkit';
 import { openSale } from '@flash-sale/testkit/open-sale';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { repoRoot, scrapeMetrics, signOpsToken, startProcess, sumSeries, waitUntilReady, type BenchProcess } from './processes.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
 
 type Cleanup = () => Promise<void> | void;
 type ServiceName = 'order' | 'inventory' | 'payment' | 'reconciler';
@@ -50,8 +48,8 @@ export async function startWholeSystem(options: {
     });
   }
 
-  const kafka = new Kafka({ clientId: `bench-${runId}`, brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING });
-  const admin: Admin = kafka.admin();
+  const kafka = createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: `bench-${runId}` });
+  const admin: TopicAdmin = kafka.admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${topicPrefix}${topic.name}`);
   teardown(async () => {

@@ -3,14 +3,14 @@
  * and order migrations, a Redis key prefix, the real Kafka admin. Tokens are signed with the
  * app's own secret.
  */
-import { platformMigrationsDir } from '@flash-sale/events';
+import { platformMigrationsDir, type TopicAdmin } from '@flash-sale/events';
 import { createLogger, createMetricsRegistry, createMysqlPool, signToken, type Principal } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
-import { createTestDatabase, createTestKafka, createTestRedis, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
+import { createTestDatabase, createTestRedis, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Admin } from 'kafkajs';
 import type { Pool } from 'mysql2/promise';
 import { buildApp, type OrderAppDeps } from '../../src/app.ts';
 
@@ -28,7 +28,7 @@ export interface OrderHarness {
   redisConnection: TestRedis['connection'];
   prefix: string;
   reservations: StockReservations;
-  kafkaAdmin: Admin;
+  kafkaAdmin: TopicAdmin;
   clock: { now: Date };
   token: (principal?: Partial<Principal>) => string;
   armSale: (options?: Partial<{ stock: number; perUserLimit: number; holdTtlMs: number; startsAtMs: number; endsAtMs: number; tenantId: string }>) => Promise<string>;

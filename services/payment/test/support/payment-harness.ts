@@ -2,13 +2,12 @@
  * A payment app over a fresh, migrated database, and the provider simulator (the only fake: it is
  * the outside world), each on a real port when a test needs HTTP between them.
  */
-import { platformMigrationsDir, type Envelope } from '@flash-sale/events';
+import { createKafkaTransport, platformMigrationsDir, type Envelope } from '@flash-sale/events';
 import { buildSimulatorApp } from '@flash-sale/provider-sim-service';
-import { createLogger, createMetricsRegistry, kafkaAuth, signToken, type Role, withTransaction } from '@flash-sale/service-kit';
+import { createLogger, createMetricsRegistry, signToken, type Role, withTransaction } from '@flash-sale/service-kit';
 import { createTestDatabase, createTestRedis, resolveServers, type Teardown } from '@flash-sale/testkit';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import { buildApp, type PaymentAppDeps } from '../../src/app.ts';
 import { createOrderEventHandlers } from '../../src/workers/event-handlers.ts';
@@ -40,7 +39,7 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
   const { redis, prefix } = await createTestRedis(teardown);
   const servers = await resolveServers();
   // Only the readiness probe would use it; it is never connected here.
-  const kafkaAdmin = new Kafka({ clientId: 'payment-test', brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }).admin();
+  const kafkaAdmin = createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: 'payment-test' }).admin();
   const appPool = options.appPool ? options.appPool(db.url) : db.pool;
   const now = () => new Date();
 

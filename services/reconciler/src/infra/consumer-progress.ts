@@ -6,7 +6,7 @@
  * on what a consumer did NOT do asks this first, so a consumer that is merely down or behind is
  * never mistaken for one that refused.
  */
-import type { Admin, Kafka } from 'kafkajs';
+import type { KafkaTransport, TopicAdmin } from '@flash-sale/events';
 
 export interface ConsumerProgress {
   /** True when `groupId` has consumed every message of `topic` published before `at`. */
@@ -14,8 +14,8 @@ export interface ConsumerProgress {
   close(): Promise<void>;
 }
 
-export async function consumerProgress(kafka: Kafka, groupId: string, topic: string): Promise<ConsumerProgress> {
-  const admin: Admin = kafka.admin();
+export async function consumerProgress(kafka: KafkaTransport, groupId: string, topic: string): Promise<ConsumerProgress> {
+  const admin: TopicAdmin = kafka.admin();
   await admin.connect();
   // Read once per use: a group only moves forward, so an older reading can only under-prove.
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });

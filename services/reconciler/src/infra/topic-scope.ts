@@ -4,8 +4,7 @@
  * during the replay are outside it, so the same scope read twice yields the same events.
  */
 import { randomUUID } from 'node:crypto';
-import { throwawayGroupPrefix } from '@flash-sale/events';
-import type { Kafka, KafkaMessage } from 'kafkajs';
+import { throwawayGroupPrefix, type KafkaTransport, type ReceivedMessage } from '@flash-sale/events';
 
 export type ReplayStart = { offset: number } | { time: Date };
 
@@ -27,14 +26,14 @@ export interface TopicScope {
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 const min = (a: bigint, b: bigint) => (a < b ? a : b);
 
-export async function captureScope(kafka: Kafka, topics: readonly string[], from: ReplayStart): Promise<TopicScope[]> {
+export async function captureScope(kafka: KafkaTransport, topics: readonly string[], from: ReplayStart): Promise<TopicScope[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const scopes: TopicScope[] = [];
     for (const topic of topics) {
       const offsets = await admin.fetchTopicOffsets(topic);
-      // kafkajs answers a time after the last record with the high watermark: an empty range.
+      // A time after the last record is answered with the high watermark: an empty range.
       const byTime = 'time' in from ? new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.time.getTime())).map((p) => [p.partition, BigInt(p.offset)])) : undefined;
       const partitions = offsets
         .map(({ partition, low, high }): PartitionScope => {
@@ -51,13 +50,13 @@ export async function captureScope(kafka: Kafka, topics: readonly string[], from
   }
 }
 
-export type ScopedMessage = { topic: string; partition: number; message: KafkaMessage };
+export type ScopedMessage = { topic: string; partition: number; message: ReceivedMessage };
 
 /**
  * Reads every record of the scope once, through a throwaway consumer group (no real consumer's
  * position moves) that seeks each partition to the scope's start before its first fetch.
  */
-export async function readScope(kafka: Kafka, scopes: readonly TopicScope[], onMessage: (record: ScopedMessage) => void, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function readScope(kafka: KafkaTransport, scopes: readonly TopicScope[], onMessage: (record: ScopedMessage) => void, options: { timeoutMs?: number } = {}): Promise<void> {
   const bounds = new Map<string, { start: bigint; end: bigint }>();
   for (const scope of scopes) {
     for (const p of scope.partitions) if (BigInt(p.start) < BigInt(p.end)) bounds.set(`${scope.topic}/${p.partition}`, { start: BigInt(p.start), end: BigInt(p.end) });
@@ -67,7 +66,7 @@ export async function readScope(kafka: Kafka, scopes: readonly TopicScope[], onM
   // A record fetched again (a retried fetch, a rebalance) is the same record, not a duplicate event.
   const delivered = new Set<string>();
   const groupId = `${throwawayGroupPrefix.replay}${randomUUID()}`;
-  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  const reader = kafka.reader({ groupId, maxWaitTimeInMs: 100 });
   try {
     await reader.connect();
     await reader.subscribe({ topics: scopes.map((scope) => scope.topic), fromBeginning: true });
@@ -95,7 +94,7 @@ export async function readScope(kafka: Kafka, scopes: readonly TopicScope[], onM
           },
         })
         .catch(reject);
-      // kafkajs takes seeks only once running; they apply before the partition's first fetch.
+      // Seeks are taken only once running; they apply before the partition's first fetch.
       for (const scope of scopes) {
         for (const p of scope.partitions) if (bounds.has(`${scope.topic}/${p.partition}`)) reader.seek({ topic: scope.topic, partition: p.partition, offset: p.start });
       }

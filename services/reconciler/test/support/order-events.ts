@@ -4,9 +4,9 @@
  * stock events to another (the replay dispatches on the envelope type, not the topic).
  */
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, orderCreated, orderExpired, paymentCompleted, paymentFailed, stockCommitted, type Envelope } from '@flash-sale/events';
-import { createTestKafka, type Teardown } from '@flash-sale/testkit';
-import type { Producer } from 'kafkajs';
+import { createEnvelope, orderCreated, orderExpired, paymentCompleted, paymentFailed, stockCommitted, type Envelope, type EventPublisher } from '@flash-sale/events';
+import { type Teardown } from '@flash-sale/testkit';
+import { createTestKafka } from '@flash-sale/events/testing';
 
 export interface OrderEvents {
   /** Event type → topic, for `replayOrderLifecycle({ topics })` and the CLI's `--topic`. */
@@ -25,7 +25,7 @@ const line = (orderId: string) => ({ order_id: orderId, sale_id: 'sale-1', sku_i
 export async function createOrderEvents(teardown: Teardown): Promise<OrderEvents> {
   const kafka = await createTestKafka(teardown);
   const [orderTopic, upstreamTopic] = await Promise.all([kafka.createTopic({ numPartitions: 3 }), kafka.createTopic({ numPartitions: 3 })]);
-  const producer: Producer = kafka.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer: EventPublisher = kafka.kafka.publisher();
   await producer.connect();
   teardown(() => producer.disconnect());
   const topics: Record<string, string> = {

@@ -5,12 +5,11 @@
  * another service's code.
  */
 import { randomUUID } from 'node:crypto';
-import { platformMigrationsDir } from '@flash-sale/events';
-import { createMetricsRegistry, kafkaAuth } from '@flash-sale/service-kit';
+import { createKafkaTransport, platformMigrationsDir } from '@flash-sale/events';
+import { createMetricsRegistry } from '@flash-sale/service-kit';
 import { StockReservations } from '@flash-sale/stock-reservations';
 import { createTestDatabase, createTestRedis, resolveServers, type Teardown, type TestDatabase, type TestRedis } from '@flash-sale/testkit';
 import type { RedisClient } from '@flash-sale/service-kit';
-import { Kafka, logLevel } from 'kafkajs';
 import type { RowDataPacket } from 'mysql2/promise';
 import { pino } from 'pino';
 import { createReconcilerMetrics } from '../../src/infra/reconciler-metrics.ts';
@@ -64,7 +63,7 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     databases: { order: order.pool, payment: payment.pool, inventory: inventory.pool },
     redis,
     reservations,
-    kafka: new Kafka({ clientId: 'reconciler-test', brokers: servers.kafkaBrokers, ...kafkaAuth(servers.kafkaCredentials), logLevel: logLevel.NOTHING }),
+    kafka: createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: 'reconciler-test' }),
     logger: pino({ level: 'silent' }),
     metrics: createReconcilerMetrics(createMetricsRegistry('reconciler-test')),
     now,

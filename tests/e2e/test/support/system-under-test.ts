@@ -3,13 +3,11 @@
  * per schema, every declared Kafka topic under the test's prefix, readiness of the processes, and
  * a teardown that runs each clean-up even when one fails.
  */
-import { allTopics, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
+import { allTopics, createKafkaTransport, ensureTopics, platformMigrationsDir } from '@flash-sale/events';
 import { migrateDatabase } from '@flash-sale/migrate';
 import { waitFor, type Servers } from '@flash-sale/testkit';
-import { Kafka, logLevel } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { repoRoot, type ServiceProcess } from './service-process.ts';
-import { kafkaAuth } from '@flash-sale/service-kit';
 
 export type Cleanup = () => Promise<void>;
 
@@ -31,7 +29,7 @@ export async function migratedDatabase(adminUrl: string, schema: string, runId: 
  * only this test's events.
  */
 export async function ownTopics(options: { servers: Pick<Servers, 'kafkaBrokers' | 'kafkaCredentials'>; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] }, cleanups: Cleanup[]): Promise<void> {
-  const kafka = new Kafka({ clientId: `e2e-${options.runId}`, brokers: options.servers.kafkaBrokers, ...kafkaAuth(options.servers.kafkaCredentials), logLevel: logLevel.NOTHING });
+  const kafka = createKafkaTransport({ KAFKA_BROKERS: options.servers.kafkaBrokers, ...options.servers.kafkaCredentials }, { clientId: `e2e-${options.runId}` });
   const admin = kafka.admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${options.topicPrefix}${topic.name}`);

@@ -6,7 +6,7 @@
 import type { Logger } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { RedisClient } from '@flash-sale/service-kit';
-import type { Kafka } from 'kafkajs';
+import type { KafkaTransport } from '@flash-sale/events';
 import type { Pool } from 'mysql2/promise';
 import type { ReconcilerMetrics } from '../../infra/reconciler-metrics.ts';
 import type { ServiceDatabases } from '../../infra/service-databases.ts';
@@ -51,7 +51,7 @@ export interface JobDeps {
   databases: ServiceDatabases;
   redis: RedisClient;
   reservations: StockReservations;
-  kafka: Kafka;
+  kafka: KafkaTransport;
   logger: Logger;
   metrics: ReconcilerMetrics;
   now: () => Date;

@@ -5,8 +5,7 @@
  * and sends one again only causes a duplicate, which every consumer dedupes. The stuck count is
  * also a gauge to alert on.
  */
-import { outboxMessage, type OutboxRecord } from '@flash-sale/events';
-import type { Producer } from 'kafkajs';
+import { outboxMessage, type EventPublisher, type OutboxRecord } from '@flash-sale/events';
 import type { ResultSetHeader } from 'mysql2/promise';
 import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 
@@ -17,7 +16,7 @@ export const stuckOutboxJob: ReconciliationJob = {
   async run(deps: JobDeps) {
     const tally = new Tally(deps.logger);
     const cutoff = new Date(deps.now().getTime() - deps.thresholds.outboxStuckAfterMs);
-    let producer: Producer | undefined;
+    let producer: EventPublisher | undefined;
     try {
       for (const service of deps.outboxes) {
         const database = deps.databases[service];
@@ -32,7 +31,7 @@ export const stuckOutboxJob: ReconciliationJob = {
         const anomaly = `outbox_unpublished:${service}`;
         for (const row of rows) tally.found(anomaly, row.event_id);
         if (!producer) {
-          producer = deps.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+          producer = deps.kafka.publisher();
           await producer.connect();
         }
         const connected = producer;

@@ -9,9 +9,8 @@
  * transitions before the scope that the replay cannot see, so folding its later events alone
  * would misjudge it (a refund with no payment, a payment with no order).
  */
-import { envelopeSchema, parseWirePayload, projectPayload, registry, type ConsumerContract } from '@flash-sale/events';
+import { envelopeSchema, parseWirePayload, projectPayload, registry, type ConsumerContract, type KafkaTransport } from '@flash-sale/events';
 import { withTransaction } from '@flash-sale/service-kit';
-import type { Kafka } from 'kafkajs';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 import { checkInvariants, totalViolations } from '../check-invariants.ts';
 import { orderLifecycleContract } from '../../domain/recovery-contracts/order-lifecycle.contract.ts';
@@ -112,7 +111,7 @@ function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<Ord
 
 const scopeLabel = (from: ReplayStart) => ('time' in from ? `from time ${from.time.toISOString()}` : `from offset ${from.offset}`);
 
-export async function replayOrderLifecycle(deps: { pool: Pool; databases: ServiceDatabases; kafka: Kafka; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
+export async function replayOrderLifecycle(deps: { pool: Pool; databases: ServiceDatabases; kafka: KafkaTransport; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
   const startedAt = deps.now();
   const scope = await captureScope(deps.kafka, replayTopics(options.topics, options.topicPrefix), options.from);
 

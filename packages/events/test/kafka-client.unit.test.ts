@@ -1,9 +1,9 @@
-// The Kafka client every process builds: what its producers inherit, and how kafkajs's own log
+// The Kafka client every transport builds: what its producers inherit, and how kafkajs's own log
 // lines reach pino. Construction only: nothing here connects to a broker.
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { createKafka } from '../src/clients.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '@flash-sale/service-kit';
+import { createKafkaTransport, kafkaClientOf } from '../src/transport/kafka-transport.ts';
 
 const kafkaLogging = () => {
   const lines: Array<Record<string, unknown>> = [];
@@ -13,7 +13,8 @@ const kafkaLogging = () => {
       done();
     },
   });
-  const kafka = createKafka({ KAFKA_BROKERS: ['127.0.0.1:9'] }, 'kafka-client-test', createLogger({ service: 'test', level: 'info' }, destination));
+  const transport = createKafkaTransport({ KAFKA_BROKERS: ['127.0.0.1:9'] }, { clientId: 'kafka-client-test', logger: createLogger({ service: 'test', level: 'info' }, destination) });
+  const kafka = kafkaClientOf(transport);
   return { kafka, lines };
 };
 const eosWarnings = (lines: Array<Record<string, unknown>>) => lines.filter((line) => String(line.msg).includes('Limiting retries for the idempotent producer'));
