@@ -22,7 +22,12 @@ const orderDb = env('ORDER_DB', 'order_service');
 if (!/^[A-Za-z0-9_]+$/.test(orderDb)) throw new Error(`unsafe database name ${orderDb}`);
 const tenant = env('TENANT', 't1');
 const settleTimeoutMs = Number(env('SETTLE_TIMEOUT_MS', '60000'));
-const ops = createSigner({ key: env('JWT_SECRET'), expiresIn: 600_000, ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}), ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}) })({ sub: 'load-test-ops', tenant, roles: ['ops'] });
+const ops = createSigner({
+  key: env('JWT_SECRET'),
+  expiresIn: 600_000,
+  ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}),
+  ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}),
+})({ sub: 'load-test-ops', tenant, roles: ['ops'] });
 
 interface StockView {
   sale_stock: number;
@@ -38,7 +43,9 @@ async function stockView(): Promise<StockView> {
 
 const results: Array<{ ok: boolean; name: string; figures: string }> = [];
 const verdict = (ok: boolean, name: string, figures: Record<string, unknown>) => {
-  const line = Object.entries(figures).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+  const line = Object.entries(figures)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(' ');
   results.push({ ok, name, figures: line });
   console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}  (${line})`);
 };
@@ -62,7 +69,14 @@ try {
   verdict(
     redis !== null && unitsHeld <= saleStock && redis.held + redis.sold <= saleStock && redis.available >= 0 && (view.mysql.sku_stock ?? -1) >= 0,
     'sold <= stock',
-    { sale_stock: saleStock, order_units: unitsHeld, redis_held: redis?.held, redis_sold: redis?.sold, redis_available: redis?.available, mysql_stock: view.mysql.sku_stock },
+    {
+      sale_stock: saleStock,
+      order_units: unitsHeld,
+      redis_held: redis?.held,
+      redis_sold: redis?.sold,
+      redis_available: redis?.available,
+      mysql_stock: view.mysql.sku_stock,
+    },
   );
 
   // 2. Redis and the order database agree on what was accepted, and so does the client's count.
@@ -72,9 +86,18 @@ try {
     accepted = summary.metrics.orders_accepted?.values?.count ?? 0;
   }
   verdict(
-    redis !== null && redis.held + redis.sold === unitsHeld && redis.available + redis.held + redis.sold === redis.armed_stock && (accepted === undefined || accepted === ordersTotal),
+    redis !== null &&
+      redis.held + redis.sold === unitsHeld &&
+      redis.available + redis.held + redis.sold === redis.armed_stock &&
+      (accepted === undefined || accepted === ordersTotal),
     'accepted orders = Redis held + sold',
-    { k6_201s: accepted ?? 'n/a', orders: ordersTotal, order_units: unitsHeld, redis_held_plus_sold: redis ? redis.held + redis.sold : 'n/a', redis_armed: redis?.armed_stock },
+    {
+      k6_201s: accepted ?? 'n/a',
+      orders: ordersTotal,
+      order_units: unitsHeld,
+      redis_held_plus_sold: redis ? redis.held + redis.sold : 'n/a',
+      redis_armed: redis?.armed_stock,
+    },
   );
 
   // 3. No order without the outbox event that tells the other services about it.
@@ -128,5 +151,9 @@ try {
 }
 
 const failed = results.filter((result) => !result.ok);
-console.log(failed.length === 0 ? `PASS  all ${results.length} invariants hold for sale ${saleId}` : `FAIL  ${failed.length} of ${results.length} invariants broken for sale ${saleId}`);
+console.log(
+  failed.length === 0
+    ? `PASS  all ${results.length} invariants hold for sale ${saleId}`
+    : `FAIL  ${failed.length} of ${results.length} invariants broken for sale ${saleId}`,
+);
 process.exitCode = failed.length === 0 ? 0 : 1;

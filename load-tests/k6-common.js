@@ -18,6 +18,8 @@ export function shopperToken(secret, tenant, sub) {
   const now = Math.floor(Date.now() / 1000);
   const issuer = __ENV.JWT_ISSUER || '';
   const audience = __ENV.JWT_AUDIENCE || '';
-  const claims = b64url(JSON.stringify({ sub, tenant, roles: ['shopper'], iat: now, exp: now + 3600, ...(issuer ? { iss: issuer } : {}), ...(audience ? { aud: audience } : {}) }));
+  const claims = b64url(
+    JSON.stringify({ sub, tenant, roles: ['shopper'], iat: now, exp: now + 3600, ...(issuer ? { iss: issuer } : {}), ...(audience ? { aud: audience } : {}) }),
+  );
   return `${JWT_HEADER}.${claims}.${crypto.hmac('sha256', secret, `${JWT_HEADER}.${claims}`, 'base64rawurl')}`;
 }

@@ -11,7 +11,12 @@ const env = (name: string, fallback?: string) => {
 const inventoryUrl = env('INVENTORY_URL', 'http://127.0.0.1:3003');
 const stock = Number(env('SALE_STOCK', '500'));
 const tenant = env('TENANT', 't1');
-const ops = createSigner({ key: env('JWT_SECRET'), expiresIn: 600_000, ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}), ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}) })({ sub: 'load-test-ops', tenant, roles: ['ops'] });
+const ops = createSigner({
+  key: env('JWT_SECRET'),
+  expiresIn: 600_000,
+  ...(process.env.JWT_ISSUER ? { iss: process.env.JWT_ISSUER } : {}),
+  ...(process.env.JWT_AUDIENCE ? { aud: process.env.JWT_AUDIENCE } : {}),
+})({ sub: 'load-test-ops', tenant, roles: ['ops'] });
 
 const { skuId, saleId } = await openSale(inventoryUrl, ops, {
   skuId: `load-${Date.now().toString(36)}`,

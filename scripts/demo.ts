@@ -60,12 +60,22 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 // `npm start` launches the demo beside services that are still starting, hence the long default.
 const READY_TIMEOUT_MS = Number(process.env.DEMO_READY_TIMEOUT_MS ?? 180_000);
 for (const { name, service, base } of instances) {
-  await until(`${name} at ${base} to be ready`, async () => ((await fetch(`${base}/health/${service === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined), READY_TIMEOUT_MS);
+  await until(
+    `${name} at ${base} to be ready`,
+    async () => ((await fetch(`${base}/health/${service === 'provider' ? 'live' : 'ready'}`)).ok ? true : undefined),
+    READY_TIMEOUT_MS,
+  );
 }
 for (const line of formatBanner(await probeEndpoints(instances))) log(line);
 
 // 1. A sale of STOCK units, armed explicitly.
-const { saleId } = await openSale(urls.inventory, opsToken, { skuId: `demo-${Date.now()}`, name: 'Demo sneaker', stock: STOCK, perUserLimit: 1, holdTtlSeconds: 600 });
+const { saleId } = await openSale(urls.inventory, opsToken, {
+  skuId: `demo-${Date.now()}`,
+  name: 'Demo sneaker',
+  stock: STOCK,
+  perUserLimit: 1,
+  holdTtlSeconds: 600,
+});
 log(`sale ${saleId} armed with ${STOCK} units`);
 
 // 2. The stampede. A buyer whose connection is reset (2,000 at once on a loaded machine) sends the
@@ -95,11 +105,19 @@ log(
   `${BUYERS} buyers in ${Date.now() - started} ms: ${accepted.length} accepted, ${soldOut} sold out, ${BUYERS - accepted.length - soldOut} other refusals` +
     (resent ? ` (${resent} requests sent again after a reset connection)` : ''),
 );
-const acceptedBy = Object.fromEntries(orderInstances.map((instance) => [instance.name, accepted.filter((r) => r.buyer.instance.name === instance.name).length]));
-if (orderInstances.length > 1) log(`accepted per order instance: ${Object.entries(acceptedBy).map(([name, n]) => `${name} ${n}`).join(', ')}`);
+const acceptedBy = Object.fromEntries(
+  orderInstances.map((instance) => [instance.name, accepted.filter((r) => r.buyer.instance.name === instance.name).length]),
+);
+if (orderInstances.length > 1)
+  log(
+    `accepted per order instance: ${Object.entries(acceptedBy)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', ')}`,
+  );
 
 // 3. Pay: most plainly, some through the simulator's fault modes, a few declined.
-const faultPlan = (i: number): string[] | 'decline' => (i % 20 === 19 ? 'decline' : i % 10 === 3 ? ['duplicate'] : i % 10 === 5 ? ['delay'] : i % 10 === 7 ? ['reorder'] : []);
+const faultPlan = (i: number): string[] | 'decline' =>
+  i % 20 === 19 ? 'decline' : i % 10 === 3 ? ['duplicate'] : i % 10 === 5 ? ['delay'] : i % 10 === 7 ? ['reorder'] : [];
 const payments: Array<{ orderId: string; paymentId: string; userId: string; declined: boolean }> = [];
 await Promise.all(
   accepted.map(async (result, i) => {
@@ -118,7 +136,8 @@ await Promise.all(
 const toPay = payments.filter((p) => !p.declined);
 log(`${toPay.length} payments completed at the provider, ${payments.length - toPay.length} declined`);
 
-const orderStatus = async (p: { orderId: string; userId: string }) => String((await call(urls.order, 'GET', `/v1/orders/${p.orderId}`, token(p.userId))).json.status);
+const orderStatus = async (p: { orderId: string; userId: string }) =>
+  String((await call(urls.order, 'GET', `/v1/orders/${p.orderId}`, token(p.userId))).json.status);
 await until('paid orders to be confirmed', async () => ((await Promise.all(toPay.map(orderStatus))).every((s) => s === 'CONFIRMED') ? true : undefined));
 
 // 4. Ops refunds three confirmed orders.
@@ -150,7 +169,11 @@ async function adminQuery<T>(urlVariable: string, sql: string, values: unknown[]
 }
 const orderIds = accepted.map((result) => String(result.json.id));
 const completed = orderIds.length
-  ? await adminQuery<{ order_id: string }>('PAYMENT_MYSQL_ADMIN_URL', `SELECT DISTINCT order_id FROM payment_service.payments WHERE status = 'COMPLETED' AND order_id IN (?)`, [orderIds])
+  ? await adminQuery<{ order_id: string }>(
+      'PAYMENT_MYSQL_ADMIN_URL',
+      `SELECT DISTINCT order_id FROM payment_service.payments WHERE status = 'COMPLETED' AND order_id IN (?)`,
+      [orderIds],
+    )
   : [];
 const reflected = completed.length
   ? await adminQuery<{ id: string }>(

@@ -8,6 +8,11 @@ export function localTokenSigner(env: NodeJS.ProcessEnv = process.env): (princip
   const key = env.JWT_SECRET;
   if (!key) throw new Error('JWT_SECRET must be set (npm run sets it from infra/local/env.sh)');
   // The services refuse tokens without the issuer and audience when those are configured.
-  const sign = createSigner({ key, expiresIn: 3_600_000, ...(env.JWT_ISSUER ? { iss: env.JWT_ISSUER } : {}), ...(env.JWT_AUDIENCE ? { aud: env.JWT_AUDIENCE } : {}) });
+  const sign = createSigner({
+    key,
+    expiresIn: 3_600_000,
+    ...(env.JWT_ISSUER ? { iss: env.JWT_ISSUER } : {}),
+    ...(env.JWT_AUDIENCE ? { aud: env.JWT_AUDIENCE } : {}),
+  });
   return ({ userId, tenant, roles }) => sign({ sub: userId, tenant, roles });
 }

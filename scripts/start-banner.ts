@@ -66,7 +66,10 @@ export async function probeEndpoints(instances: ServiceInstance[]): Promise<Serv
     instances.map(async (instance) => {
       const pages: ServiceEndpoints['pages'] = [];
       for (const page of candidatePages[instance.service] ?? []) {
-        const status = await fetch(`${instance.base}${page.probe ?? page.path}`, { redirect: 'manual' }).then((response) => response.status, () => 404);
+        const status = await fetch(`${instance.base}${page.probe ?? page.path}`, { redirect: 'manual' }).then(
+          (response) => response.status,
+          () => 404,
+        );
         if (status !== 404) pages.push({ path: page.path, label: page.label });
       }
       return { ...instance, what: descriptions[instance.service] ?? '', pages };
@@ -80,10 +83,14 @@ export function formatBanner(services: ServiceEndpoints[]): string[] {
   return [
     'every service is ready:',
     ...services.map((service) =>
-      [`  ${service.name.padEnd(width)}  ${service.base}  ${service.what}`, ...service.pages.map((page) => `${page.label} ${service.base}${page.path}`)].join(' · '),
+      [`  ${service.name.padEnd(width)}  ${service.base}  ${service.what}`, ...service.pages.map((page) => `${page.label} ${service.base}${page.path}`)].join(
+        ' · ',
+      ),
     ),
     ...(severalInstances
-      ? [`  ${'calls'.padEnd(width)}  between services go to instance 1 (ORDER_URL, PAYMENT_URL, INVENTORY_URL, PROVIDER_WEBHOOK_URL); the demo's buyers to every order instance`]
+      ? [
+          `  ${'calls'.padEnd(width)}  between services go to instance 1 (ORDER_URL, PAYMENT_URL, INVENTORY_URL, PROVIDER_WEBHOOK_URL); the demo's buyers to every order instance`,
+        ]
       : []),
     `  ${'metrics'.padEnd(width)}  GET /metrics on each; alert rules and a Grafana dashboard in infra/observability (docker compose runs them)`,
     `  ${'logs'.padEnd(width)}  one line per entry; LOG_LEVEL=debug adds a line per request, LOG_FORMAT=json prints JSON`,

@@ -17,7 +17,10 @@ export function stackKafkaAcls(env: NodeJS.ProcessEnv = process.env): KafkaAclBi
 
 export async function applyStackKafkaAcls(env: NodeJS.ProcessEnv = process.env): Promise<{ created: number; deleted: number; total: number }> {
   if (!env.KAFKA_BROKERS) throw new Error('KAFKA_BROKERS must be set (source infra/local/env.sh)');
-  const admin = createKafkaTransport({ KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD }, { clientId: 'stack-kafka-acls', logLevel: 'error' }).admin();
+  const admin = createKafkaTransport(
+    { KAFKA_BROKERS: env.KAFKA_BROKERS.split(','), KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD },
+    { clientId: 'stack-kafka-acls', logLevel: 'error' },
+  ).admin();
   await admin.connect();
   try {
     const bindings = stackKafkaAcls(env);

@@ -67,4 +67,10 @@ const grants = await applyStackKafkaAcls(process.env);
 console.error(`[prepare] kafka grants: ${grants.total} derived from the catalog, ${grants.created} created, ${grants.deleted} removed`);
 
 const redisNodes = await applyRedisUsers(process.env, (line) => console.error(`[prepare] ${line}`));
-console.error(`[prepare] redis users: ${redisUsers().map((user) => user.user).join(', ') || 'none'} on ${redisNodes} node(s)`);
+console.error(
+  `[prepare] redis users: ${
+    redisUsers()
+      .map((user) => user.user)
+      .join(', ') || 'none'
+  } on ${redisNodes} node(s)`,
+);

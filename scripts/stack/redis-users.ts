@@ -37,7 +37,10 @@ export function redisUsers(env: NodeJS.ProcessEnv = process.env): RedisUser[] {
 export async function applyRedisUsers(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): Promise<number> {
   if (!env.REDIS_URL) throw new Error('REDIS_URL must be set (source infra/local/env.sh)');
   const users = redisUsers(env);
-  const nodes = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  const nodes = (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
   const client = createRedis({ REDIS_URL: env.REDIS_URL, REDIS_CLUSTER_NODES: nodes }, { maxRetriesPerRequest: 1 });
   try {
     if (client instanceof Cluster) await client.cluster('INFO'); // the slot map, and with it every node

@@ -57,7 +57,9 @@ t.test('the Redis Cluster serves every slot from 3 masters, each with one replic
   t.match(info, /cluster_slots_assigned:16384/);
   t.match(info, /cluster_known_nodes:6/);
   t.match(info, /cluster_size:3/);
-  const lines = redisCli(nodes[0] ?? '', 'CLUSTER', 'NODES').trim().split('\n');
+  const lines = redisCli(nodes[0] ?? '', 'CLUSTER', 'NODES')
+    .trim()
+    .split('\n');
   const masters = lines.filter((line) => line.split(' ')[2]?.includes('master'));
   const replicas = lines.filter((line) => line.split(' ')[2]?.includes('slave'));
   t.equal(masters.length, 3, 'three masters');
@@ -80,63 +82,86 @@ t.test('the Redis Cluster serves every slot from 3 masters, each with one replic
   for (const node of nodes) t.match(redisCli(node, 'CONFIG', 'GET', 'appendonly'), /appendonly\s+yes/, `${node} appends to its AOF`);
 });
 
-t.test('every declared topic has three replicas, all in sync, and min.insync.replicas 2, and each broker creates its internal topics the same way', { skip }, async (t) => {
-  const kafka = createKafkaTransport({ KAFKA_BROKERS: env('KAFKA_BROKERS').split(','), KAFKA_SASL_USERNAME: clusterEnvironment.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: clusterEnvironment.KAFKA_SASL_PASSWORD }, { clientId: 'cluster-topology-test' });
-  const admin = kafka.admin();
-  await admin.connect();
-  t.teardown(() => admin.disconnect());
-  t.equal((await admin.describeCluster()).brokers.length, 3, 'three brokers registered');
-  const names = allTopics().map((topic) => topic.name);
-  const metadata = await admin.fetchTopicMetadata({ topics: names });
-  for (const topic of metadata.topics) {
-    const short = topic.partitions.filter((partition) => partition.replicas.length !== 3 || partition.isr.length !== 3);
-    t.same(short, [], `${topic.name}: every partition on 3 replicas, 3 in sync`);
-  }
-  const configs = await admin.describeConfigs(names.map((name) => ({ type: 'topic', name, configNames: ['min.insync.replicas'] })));
-  for (const resource of configs) {
-    t.equal(resource.configs['min.insync.replicas'], '2', `${resource.name}: min.insync.replicas 2`);
-  }
-  // The internal topics (consumer offsets, transactions) are created on first use, from these.
-  const wanted: Record<string, string> = {
-    'default.replication.factor': '3',
-    'min.insync.replicas': '2',
-    'offsets.topic.replication.factor': '3',
-    'transaction.state.log.replication.factor': '3',
-    'unclean.leader.election.enable': 'false',
-  };
-  const brokers = await admin.describeConfigs(['1', '2', '3'].map((id) => ({ type: 'broker', name: id, configNames: Object.keys(wanted) })));
-  for (const resource of brokers) {
-    t.same(resource.configs, wanted, `broker ${resource.name} replicates by default as the cluster promises`);
-  }
-});
+t.test(
+  'every declared topic has three replicas, all in sync, and min.insync.replicas 2, and each broker creates its internal topics the same way',
+  { skip },
+  async (t) => {
+    const kafka = createKafkaTransport(
+      {
+        KAFKA_BROKERS: env('KAFKA_BROKERS').split(','),
+        KAFKA_SASL_USERNAME: clusterEnvironment.KAFKA_SASL_USERNAME,
+        KAFKA_SASL_PASSWORD: clusterEnvironment.KAFKA_SASL_PASSWORD,
+      },
+      { clientId: 'cluster-topology-test' },
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    t.teardown(() => admin.disconnect());
+    t.equal((await admin.describeCluster()).brokers.length, 3, 'three brokers registered');
+    const names = allTopics().map((topic) => topic.name);
+    const metadata = await admin.fetchTopicMetadata({ topics: names });
+    for (const topic of metadata.topics) {
+      const short = topic.partitions.filter((partition) => partition.replicas.length !== 3 || partition.isr.length !== 3);
+      t.same(short, [], `${topic.name}: every partition on 3 replicas, 3 in sync`);
+    }
+    const configs = await admin.describeConfigs(names.map((name) => ({ type: 'topic', name, configNames: ['min.insync.replicas'] })));
+    for (const resource of configs) {
+      t.equal(resource.configs['min.insync.replicas'], '2', `${resource.name}: min.insync.replicas 2`);
+    }
+    // The internal topics (consumer offsets, transactions) are created on first use, from these.
+    const wanted: Record<string, string> = {
+      'default.replication.factor': '3',
+      'min.insync.replicas': '2',
+      'offsets.topic.replication.factor': '3',
+      'transaction.state.log.replication.factor': '3',
+      'unclean.leader.election.enable': 'false',
+    };
+    const brokers = await admin.describeConfigs(['1', '2', '3'].map((id) => ({ type: 'broker', name: id, configNames: Object.keys(wanted) })));
+    for (const resource of brokers) {
+      t.same(resource.configs, wanted, `broker ${resource.name} replicates by default as the cluster promises`);
+    }
+  },
+);
 
-t.test('each service\'s database user opens its own server and is refused by the other three, which hold no database of its service', { skip }, async (t) => {
+t.test("each service's database user opens its own server and is refused by the other three, which hold no database of its service", { skip }, async (t) => {
   for (const service of services) {
     t.equal(await connectAs(serviceUrl(service)), 'connected', `${service} connects to its own server`);
     for (const other of services.filter((candidate) => candidate !== service)) {
-      t.equal(await connectAs(onServerOf(serviceUrl(service), serviceUrl(other))), 'ER_ACCESS_DENIED_ERROR', `${service}'s credentials are refused by the ${other} server`);
+      t.equal(
+        await connectAs(onServerOf(serviceUrl(service), serviceUrl(other))),
+        'ER_ACCESS_DENIED_ERROR',
+        `${service}'s credentials are refused by the ${other} server`,
+      );
     }
     const admin = await mysql.createConnection({ uri: onServerOf(env('MYSQL_ADMIN_URL'), serviceUrl(service)) });
     const [rows] = await admin.query<mysql.RowDataPacket[]>("SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name LIKE '%\\_service'");
     await admin.end();
-    t.same(rows.map((row) => row.name as string), [`${service}_service`], `the ${service} server holds only ${service}_service`);
+    t.same(
+      rows.map((row) => row.name as string),
+      [`${service}_service`],
+      `the ${service} server holds only ${service}_service`,
+    );
   }
 });
 
-t.test('the reconciler reads each service\'s database with that server\'s own credential, holds only its repair grants there, and no other server takes that credential', { skip }, async (t) => {
-  for (const service of ['order', 'payment', 'inventory'] as const) {
-    const url = env(`RECONCILER_${service.toUpperCase()}_MYSQL_URL`);
-    const connection = await mysql.createConnection({ uri: url });
-    const [tables] = await connection.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE()');
-    t.ok(Number(tables[0]?.n) > 0, `the reconciler sees ${service}_service's tables`);
-    const [grants] = await connection.query<mysql.RowDataPacket[]>('SHOW GRANTS');
-    await connection.end();
-    const text = grants.map((row) => Object.values(row)[0] as string).join('\n');
-    t.match(text, new RegExp(`GRANT SELECT ON \`${service}_service\`\\.\\*`), 'SELECT on the schema');
-    t.notMatch(text, /DELETE|ALL PRIVILEGES/, 'never DELETE, never everything');
-    t.notMatch(text, new RegExp(`ON \`(?!${service}_service\`)[A-Za-z0-9_]+\``), 'no grant on another schema');
-    for (const other of services.filter((candidate) => candidate !== service)) {
-      t.equal(await connectAs(onServerOf(url, serviceUrl(other))), 'ER_ACCESS_DENIED_ERROR', `refused by the ${other} server`);
+t.test(
+  "the reconciler reads each service's database with that server's own credential, holds only its repair grants there, and no other server takes that credential",
+  { skip },
+  async (t) => {
+    for (const service of ['order', 'payment', 'inventory'] as const) {
+      const url = env(`RECONCILER_${service.toUpperCase()}_MYSQL_URL`);
+      const connection = await mysql.createConnection({ uri: url });
+      const [tables] = await connection.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE()');
+      t.ok(Number(tables[0]?.n) > 0, `the reconciler sees ${service}_service's tables`);
+      const [grants] = await connection.query<mysql.RowDataPacket[]>('SHOW GRANTS');
+      await connection.end();
+      const text = grants.map((row) => Object.values(row)[0] as string).join('\n');
+      t.match(text, new RegExp(`GRANT SELECT ON \`${service}_service\`\\.\\*`), 'SELECT on the schema');
+      t.notMatch(text, /DELETE|ALL PRIVILEGES/, 'never DELETE, never everything');
+      t.notMatch(text, new RegExp(`ON \`(?!${service}_service\`)[A-Za-z0-9_]+\``), 'no grant on another schema');
+      for (const other of services.filter((candidate) => candidate !== service)) {
+        t.equal(await connectAs(onServerOf(url, serviceUrl(other))), 'ER_ACCESS_DENIED_ERROR', `refused by the ${other} server`);
+      }
     }
-  }
-});
+  },
+);

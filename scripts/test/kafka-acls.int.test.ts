@@ -32,7 +32,10 @@ import { stackEnvironment } from './support/stack-environment.ts';
 
 // Tests on testcontainers' broker have no principals to check: it is PLAINTEXT without an
 // authorizer (packages/testkit/src/servers.ts), and the stack these checks read may not run.
-const skip = (await resolveServers()).source === 'testcontainers' ? 'servers from testcontainers: their Kafka broker has no SASL/SCRAM principals nor authorizer to refuse anything' : false;
+const skip =
+  (await resolveServers()).source === 'testcontainers'
+    ? 'servers from testcontainers: their Kafka broker has no SASL/SCRAM principals nor authorizer to refuse anything'
+    : false;
 const stackEnv = stackEnvironment(process.env.STACK_TOPOLOGY ?? 'single');
 const brokers = stackEnv.KAFKA_BROKERS!.split(',');
 const services = ['order', 'payment', 'inventory', 'reconciler'] as const;
@@ -62,8 +65,7 @@ if (!skip) await applyStackKafkaAcls(stackEnv);
 const admin = client('admin', stackEnv).admin();
 if (!skip) await admin.connect();
 t.teardown(() => admin.disconnect());
-const asService = (service: Service, refusals?: string[]) =>
-  client(service, serviceKafkaCredentials(service, stackEnv), refusals);
+const asService = (service: Service, refusals?: string[]) => client(service, serviceKafkaCredentials(service, stackEnv), refusals);
 
 /**
  * What the broker answered: `allowed`, the refusal of a `KafkaAccessDeniedError`
@@ -81,7 +83,9 @@ const TOPIC_REFUSED = /^TOPIC_AUTHORIZATION_FAILED$/;
 
 /** Runs a consumer until its first message (`received <value>`) or its crash (the error's type). */
 const consumeFirst = async (consumer: TopicReader, topic: string, timeoutMs = 20_000): Promise<string> => {
-  const crashed = new Promise<string>((resolve) => consumer.onCrash((error) => resolve(error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))));
+  const crashed = new Promise<string>((resolve) =>
+    consumer.onCrash((error) => resolve(error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))),
+  );
   const subscribed = await outcome(async () => {
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -91,7 +95,11 @@ const consumeFirst = async (consumer: TopicReader, topic: string, timeoutMs = 20
     consumer.run({ eachMessage: async ({ message }) => resolve(`received ${message.value?.toString()}`) }).catch(reject);
   });
   const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), timeoutMs).unref());
-  return Promise.race([received.catch((error: unknown) => (error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))), crashed, timeout]);
+  return Promise.race([
+    received.catch((error: unknown) => (error instanceof KafkaAccessDeniedError ? error.refusal : error instanceof Error ? error.message : String(error))),
+    crashed,
+    timeout,
+  ]);
 };
 
 t.test('the brokers hold exactly the grants the catalog derives for each service principal', { skip }, async (t) => {
@@ -99,7 +107,10 @@ t.test('the brokers hold exactly the grants the catalog derives for each service
   for (const service of services) {
     const principal = `User:${kafkaUserOf(service, stackEnv)}`;
     const held = (await describePrincipalsAcls(admin, [principal])).map(aclEntryKey).sort();
-    const wanted = derived.filter((binding) => binding.principal === principal).map((binding) => aclEntryKey(toAclEntry(binding))).sort();
+    const wanted = derived
+      .filter((binding) => binding.principal === principal)
+      .map((binding) => aclEntryKey(toAclEntry(binding)))
+      .sort();
     t.ok(wanted.length > 0, `${principal} has grants`);
     t.same(held, wanted, `${principal}: the ${wanted.length} derived grants and no other`);
   }
@@ -110,8 +121,20 @@ t.test('a client without credentials, or with a wrong password, is refused', { s
   // versions) and closes the connection at the first request of anything else.
   const anonymous = client('anonymous', {}).admin();
   t.teardown(() => anonymous.disconnect());
-  t.match(await outcome(async () => (await anonymous.connect(), anonymous.listTopics())), /Closed connection/, 'without credentials the broker answers nothing');
-  t.match(await outcome(() => client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment', stackEnv), KAFKA_SASL_PASSWORD: 'not-the-password' }).admin().connect()), /^SASL_AUTHENTICATION_FAILED$/, 'a wrong password is refused');
+  t.match(
+    await outcome(async () => (await anonymous.connect(), anonymous.listTopics())),
+    /Closed connection/,
+    'without credentials the broker answers nothing',
+  );
+  t.match(
+    await outcome(() =>
+      client('wrong', { KAFKA_SASL_USERNAME: kafkaUserOf('payment', stackEnv), KAFKA_SASL_PASSWORD: 'not-the-password' })
+        .admin()
+        .connect(),
+    ),
+    /^SASL_AUTHENTICATION_FAILED$/,
+    'a wrong password is refused',
+  );
 });
 
 t.test('each principal may do what the catalog grants it and nothing of another service', { skip }, async (t) => {
@@ -132,7 +155,11 @@ t.test('each principal may do what the catalog grants it and nothing of another 
   const order = asService('order').publisher();
   await order.connect();
   t.teardown(() => order.disconnect());
-  t.equal(await outcome(() => order.send({ topic: topic('order.order.created.v1'), messages: [{ key: 'o-1', value: `created-${runId}` }] })), 'allowed', 'order publishes order.created');
+  t.equal(
+    await outcome(() => order.send({ topic: topic('order.order.created.v1'), messages: [{ key: 'o-1', value: `created-${runId}` }] })),
+    'allowed',
+    'order publishes order.created',
+  );
   t.match(
     await outcome(() => order.send({ topic: topic('payment.payment.completed.v1'), messages: [{ key: 'o-1', value: 'forged' }] })),
     TOPIC_REFUSED,
@@ -142,12 +169,20 @@ t.test('each principal may do what the catalog grants it and nothing of another 
   const payment = asService('payment').publisher();
   await payment.connect();
   t.teardown(() => payment.disconnect());
-  t.match(await outcome(() => payment.send({ topic: topic('inventory.stock.committed.v1'), messages: [{ value: 'forged' }] })), TOPIC_REFUSED, 'payment publishing inventory.stock.committed is refused');
+  t.match(
+    await outcome(() => payment.send({ topic: topic('inventory.stock.committed.v1'), messages: [{ value: 'forged' }] })),
+    TOPIC_REFUSED,
+    'payment publishing inventory.stock.committed is refused',
+  );
 
   const reconciler = asService('reconciler').publisher();
   await reconciler.connect();
   t.teardown(() => reconciler.disconnect());
-  t.match(await outcome(() => reconciler.send({ topic: topic('order.consumer.dead-lettered.v1'), messages: [{ value: 'forged' }] })), TOPIC_REFUSED, "the reconciler writing the order consumer's dead-letter topic is refused");
+  t.match(
+    await outcome(() => reconciler.send({ topic: topic('order.consumer.dead-lettered.v1'), messages: [{ value: 'forged' }] })),
+    TOPIC_REFUSED,
+    "the reconciler writing the order consumer's dead-letter topic is refused",
+  );
 
   const paymentReads = asService('payment').reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100 });
   t.teardown(() => paymentReads.disconnect());
@@ -155,12 +190,20 @@ t.test('each principal may do what the catalog grants it and nothing of another 
 
   const undeclared = asService('payment').reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retries: 0 });
   t.teardown(() => undeclared.disconnect());
-  t.match(await consumeFirst(undeclared, topic('inventory.stock.released.v1')), TOPIC_REFUSED, 'payment reading inventory.stock.released, which it did not declare, is refused');
+  t.match(
+    await consumeFirst(undeclared, topic('inventory.stock.released.v1')),
+    TOPIC_REFUSED,
+    'payment reading inventory.stock.released, which it did not declare, is refused',
+  );
 
   const groupRefusals: string[] = [];
   const otherGroup = asService('inventory', groupRefusals).reader({ groupId: `${groupPrefix}payment`, maxWaitTimeInMs: 100, retries: 0 });
   t.teardown(() => otherGroup.disconnect());
-  t.not(await consumeFirst(otherGroup, topic('order.order.created.v1')), `received created-${runId}`, "inventory joining payment's consumer group gets nothing, though it may read the topic");
+  t.not(
+    await consumeFirst(otherGroup, topic('order.order.created.v1')),
+    `received created-${runId}`,
+    "inventory joining payment's consumer group gets nothing, though it may read the topic",
+  );
   t.ok(groupRefusals.includes('GROUP_AUTHORIZATION_FAILED'), `the broker answered GROUP_AUTHORIZATION_FAILED (${groupRefusals.join(', ')})`);
   const ownGroup = asService('inventory').reader({ groupId: `${groupPrefix}inventory`, maxWaitTimeInMs: 100 });
   t.teardown(() => ownGroup.disconnect());

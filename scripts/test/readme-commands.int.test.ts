@@ -52,7 +52,9 @@ const probes: Probe[] = [
   {
     command: 'npm run demo',
     env: { ORDER_PORT: CLOSED_PORT, PAYMENT_PORT: CLOSED_PORT, INVENTORY_PORT: CLOSED_PORT, PROVIDER_SIM_PORT: CLOSED_PORT, DEMO_READY_TIMEOUT_MS: '500' },
-    expect: (r) => noMissingEnv(r) ?? (/timed out waiting for order at http:\/\/127\.0\.0\.1:9 to be ready/.test(r.out) ? undefined : 'did not get as far as calling the services'),
+    expect: (r) =>
+      noMissingEnv(r) ??
+      (/timed out waiting for order at http:\/\/127\.0\.0\.1:9 to be ready/.test(r.out) ? undefined : 'did not get as far as calling the services'),
   },
   {
     command: 'npm run bench',
@@ -65,8 +67,16 @@ const probes: Probe[] = [
     env: { K6_BIN: '/bin/true', ORDER_URL: `http://127.0.0.1:${CLOSED_PORT}`, INVENTORY_URL: `http://127.0.0.1:${CLOSED_PORT}` },
     expect: (r) => noMissingEnv(r) ?? (/health\/ready does not answer 200/.test(r.out) ? undefined : 'did not reach the health check'),
   },
-  { command: 'npm run reconcile -- <job>', run: 'npm run reconcile -- dead-letters', expect: (r) => noMissingEnv(r) ?? exitsZero(r) ?? (/"job_name"|"job"/.test(r.out) ? undefined : 'no evidence row printed') },
-  { command: 'npm run replay -- inventory-stock', run: 'npm run replay -- inventory-stock --tenant readme-probe', expect: (r) => noMissingEnv(r) ?? exitsZero(r) },
+  {
+    command: 'npm run reconcile -- <job>',
+    run: 'npm run reconcile -- dead-letters',
+    expect: (r) => noMissingEnv(r) ?? exitsZero(r) ?? (/"job_name"|"job"/.test(r.out) ? undefined : 'no evidence row printed'),
+  },
+  {
+    command: 'npm run replay -- inventory-stock',
+    run: 'npm run replay -- inventory-stock --tenant readme-probe',
+    expect: (r) => noMissingEnv(r) ?? exitsZero(r),
+  },
   {
     command: 'npm run replay -- order-lifecycle',
     run: `npm run replay -- order-lifecycle --from-time ${new Date().toISOString()}`,
@@ -75,29 +85,49 @@ const probes: Probe[] = [
   { command: 'npm run schema:gate', expect: exitsZero },
   {
     command: 'npm run redis:acl',
-    expect: (r) => exitsZero(r) ?? (/ACL SETUSER order_svc .*~sale:\{\*\}:meta/.test(r.out) ? (/redis-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no rules printed'),
+    expect: (r) =>
+      exitsZero(r) ??
+      (/ACL SETUSER order_svc .*~sale:\{\*\}:meta/.test(r.out) ? (/redis-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no rules printed'),
   },
   {
     command: 'npm run kafka:acl',
-    expect: (r) => exitsZero(r) ?? (/User:payment_svc\n {2}ALLOW READ +topic order\.order\.created\.v1/.test(r.out) ? (/kafka-local-only/.test(r.out) ? 'a password was printed' : undefined) : 'no grants printed'),
+    expect: (r) =>
+      exitsZero(r) ??
+      (/User:payment_svc\n {2}ALLOW READ +topic order\.order\.created\.v1/.test(r.out)
+        ? /kafka-local-only/.test(r.out)
+          ? 'a password was printed'
+          : undefined
+        : 'no grants printed'),
   },
   {
     command: 'STACK_TOPOLOGY=cluster npm run stack:status',
     expect: (r) => exitsZero(r) ?? (/topology cluster/.test(r.out) && /127\.0\.0\.1:7001/.test(r.out) ? undefined : 'no line of the cluster topology'),
   },
-  { command: 'STACK_TOPOLOGY=cluster npm run stack:up', skip: 'starts a second set of servers (three JVMs among them); scripts/test/cluster-topology.int.test.ts checks them where they run' },
+  {
+    command: 'STACK_TOPOLOGY=cluster npm run stack:up',
+    skip: 'starts a second set of servers (three JVMs among them); scripts/test/cluster-topology.int.test.ts checks them where they run',
+  },
   { command: 'STACK_TOPOLOGY=cluster npm run stack:stop', skip: 'would stop cluster servers another run is using' },
   { command: 'STACK_TOPOLOGY=cluster npm test', skip: 'this is npm test, on the other topology' },
   { command: 'STACK_TOPOLOGY=cluster npm start', skip: 'runs the services in the foreground until Ctrl-C' },
-  { command: "curl -H 'X-Tenant-Id: t1' localhost:3003/v1/sales", skip: 'asks the services npm start runs; services/inventory/test/public-sales.int.test.ts reads the same route' },
-  { command: 'curl -H "Authorization: Bearer $TOKEN"', skip: 'asks the services npm start runs; services/order/test/my-orders.int.test.ts reads the same route' },
+  {
+    command: "curl -H 'X-Tenant-Id: t1' localhost:3003/v1/sales",
+    skip: 'asks the services npm start runs; services/inventory/test/public-sales.int.test.ts reads the same route',
+  },
+  {
+    command: 'curl -H "Authorization: Bearer $TOKEN"',
+    skip: 'asks the services npm start runs; services/order/test/my-orders.int.test.ts reads the same route',
+  },
   {
     command: 'TOKEN=$(npm run token | tail -1)',
     run: 'TOKEN=$(npm run token | tail -1) && printf "%s" "$TOKEN"',
     expect: (r) => noMissingEnv(r) ?? exitsZero(r) ?? (/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/m.test(r.out) ? undefined : 'no token printed'),
   },
   { command: 'npm run chaos', skip: 'minutes of faults on servers of its own; tests/chaos/test/chaos.e2e.test.ts runs it with a fixed seed' },
-  { command: 'CHAOS_SEED=2026 npm run chaos', skip: 'the chaos run with another seed; tests/chaos/test/fault-schedule.unit.test.ts checks a seed draws the same schedule' },
+  {
+    command: 'CHAOS_SEED=2026 npm run chaos',
+    skip: 'the chaos run with another seed; tests/chaos/test/fault-schedule.unit.test.ts checks a seed draws the same schedule',
+  },
   { command: 'OTEL_', skip: 'tracing settings for npm start; tests/e2e/test/one-order-one-trace.e2e.test.ts runs the services with an OTLP endpoint' },
   { command: 'source infra/local/env.sh', skip: 'part of the block run as one below' },
   { command: 'cd services/order', skip: 'part of the block run as one below' },
@@ -153,7 +183,10 @@ t.test('the package test loop of the README runs as written', async (t) => {
   const readme = readFileSync(`${root}README.md`, 'utf8');
   const block = /```sh\nnpm run stack:up[^\n]*\n([\s\S]*?)```/.exec(readme)?.[1];
   t.ok(block, 'the README has the package test block');
-  const lines = (block ?? '').split('\n').map((line) => line.replace(/\s+#.*$/, '').trim()).filter(Boolean);
+  const lines = (block ?? '')
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
   const result = stranger(lines.join(' && '));
   t.equal(result.status, 0, result.out.slice(-3000));
 });

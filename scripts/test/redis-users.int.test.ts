@@ -48,49 +48,98 @@ const refusal = async (work: Promise<unknown>): Promise<string> => {
 };
 
 t.test('every service has a user of its own on every node', async (t) => {
-  t.same(redisUsers(stackEnv).map(({ user }) => user).sort(), ['inventory_svc', 'order_svc', 'payment_svc', 'reconciler_svc']);
+  t.same(
+    redisUsers(stackEnv)
+      .map(({ user }) => user)
+      .sort(),
+    ['inventory_svc', 'order_svc', 'payment_svc', 'reconciler_svc'],
+  );
   t.equal(nodeCount, nodes.length || 1, nodes.length ? 'all six cluster nodes' : 'the one server');
   for (const service of services) t.equal(String(await clients[service].ping()), 'PONG', `${service} connects as its user`);
   // Without credentials a connection is refused: the default user, the stack's administrator, has a password.
   const server = new URL(stackEnv.REDIS_URL!);
-  const stranger = new Redis({ host: server.hostname, port: Number(server.port), lazyConnect: true, maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null });
+  const stranger = new Redis({
+    host: server.hostname,
+    port: Number(server.port),
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableReadyCheck: false,
+    retryStrategy: () => null,
+  });
   t.teardown(() => stranger.disconnect());
   await stranger.connect();
   t.match(await refusal(stranger.set('sale:{any}:stock', '1')), /NOAUTH/, 'a connection without credentials can do nothing');
 });
 
-t.test('a sale goes through the services\' own users: inventory arms, order reserves with its Idempotency-Key, inventory commits, the reconciler reads the books', async (t) => {
-  const saleId = randomUUID();
-  t.teardown(async () => void (await admin.del(...Object.values(saleKeys('', saleId)), saleIdempotencyKey('', saleId, 'buyer'))));
-  const now = Date.now();
-  const inventory = new StockReservations(clients.inventory);
-  t.same(await inventory.arm({ saleId, tenantId: 'acl', skuId: 'sku', stock: 5, unitPriceMinor: 100, currency: 'EUR', startsAtMs: now - 1000, endsAtMs: now + 60_000, perUserLimit: 2, holdTtlMs: 60_000 }), { armed: true });
-  const reserved = await new StockReservations(clients.order).reserve({
-    saleId, tenantId: 'acl', orderId: 'o1', userId: 'u1', quantity: 1, nowMs: now,
-    idempotency: { key: saleIdempotencyKey('', saleId, 'buyer'), requestHash: 'h', inFlightTtlMs: 10_000 },
-  });
-  t.ok(reserved.ok, 'the order service reserves');
-  t.same(await inventory.commit({ saleId, orderId: 'o1' }), { committed: true }, 'the inventory service commits');
-  t.match(await new StockReservations(clients.reconciler).view(saleId), { available: 4, held: 0, sold: 1 }, 'the reconciler reads the books');
-});
+t.test(
+  "a sale goes through the services' own users: inventory arms, order reserves with its Idempotency-Key, inventory commits, the reconciler reads the books",
+  async (t) => {
+    const saleId = randomUUID();
+    t.teardown(async () => void (await admin.del(...Object.values(saleKeys('', saleId)), saleIdempotencyKey('', saleId, 'buyer'))));
+    const now = Date.now();
+    const inventory = new StockReservations(clients.inventory);
+    t.same(
+      await inventory.arm({
+        saleId,
+        tenantId: 'acl',
+        skuId: 'sku',
+        stock: 5,
+        unitPriceMinor: 100,
+        currency: 'EUR',
+        startsAtMs: now - 1000,
+        endsAtMs: now + 60_000,
+        perUserLimit: 2,
+        holdTtlMs: 60_000,
+      }),
+      { armed: true },
+    );
+    const reserved = await new StockReservations(clients.order).reserve({
+      saleId,
+      tenantId: 'acl',
+      orderId: 'o1',
+      userId: 'u1',
+      quantity: 1,
+      nowMs: now,
+      idempotency: { key: saleIdempotencyKey('', saleId, 'buyer'), requestHash: 'h', inFlightTtlMs: 10_000 },
+    });
+    t.ok(reserved.ok, 'the order service reserves');
+    t.same(await inventory.commit({ saleId, orderId: 'o1' }), { committed: true }, 'the inventory service commits');
+    t.match(await new StockReservations(clients.reconciler).view(saleId), { available: 4, held: 0, sold: 1 }, 'the reconciler reads the books');
+  },
+);
 
-t.test('each service is refused what is another\'s', async (t) => {
+t.test("each service is refused what is another's", async (t) => {
   const saleId = randomUUID();
   t.teardown(async () => void (await admin.del(...Object.values(saleKeys('', saleId)))));
   const now = Date.now();
-  await new StockReservations(admin).arm({ saleId, tenantId: 'acl', skuId: 'sku', stock: 5, unitPriceMinor: 100, currency: 'EUR', startsAtMs: now - 1000, endsAtMs: now + 60_000, perUserLimit: 2, holdTtlMs: 60_000 });
+  await new StockReservations(admin).arm({
+    saleId,
+    tenantId: 'acl',
+    skuId: 'sku',
+    stock: 5,
+    unitPriceMinor: 100,
+    currency: 'EUR',
+    startsAtMs: now - 1000,
+    endsAtMs: now + 60_000,
+    perUserLimit: 2,
+    holdTtlMs: 60_000,
+  });
 
   t.match(
     await refusal(new StockReservations(clients.inventory).reserve({ saleId, tenantId: 'acl', orderId: 'o2', userId: 'u2', quantity: 1, nowMs: now })),
     /NOPERM/,
-    'inventory cannot run the reservation script (the buyers are the order service\'s)',
+    "inventory cannot run the reservation script (the buyers are the order service's)",
   );
   const reconciliation = new Queue('reconciliation', { connection: queueConnection(t, 'order'), prefix: bullmqPrefix('reconciliation') });
   reconciliation.on('error', () => undefined); // its own start-up writes are refused as well
   t.teardown(() => reconciliation.close());
-  t.match(await refusal(reconciliation.getJobCounts()), /NOPERM/, 'order cannot touch the reconciler\'s queue');
+  t.match(await refusal(reconciliation.getJobCounts()), /NOPERM/, "order cannot touch the reconciler's queue");
   t.match(await refusal(new StockReservations(clients.payment).view(saleId)), /NOPERM/, 'payment cannot read a sale');
-  t.match(await refusal(clients.reconciler.get(saleIdempotencyKey('', saleId, 'buyer'))), /NOPERM/, 'the reconciler cannot read a buyer\'s Idempotency-Key record');
+  t.match(
+    await refusal(clients.reconciler.get(saleIdempotencyKey('', saleId, 'buyer'))),
+    /NOPERM/,
+    "the reconciler cannot read a buyer's Idempotency-Key record",
+  );
   for (const service of services) {
     t.match(await refusal(clients[service].call('FLUSHALL')), /NOPERM/, `${service} cannot flush`);
     t.match(await refusal(clients[service].call('CONFIG', 'GET', 'maxmemory')), /NOPERM/, `${service} cannot read the configuration`);

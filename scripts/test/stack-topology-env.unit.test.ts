@@ -9,13 +9,34 @@ import t from 'tap';
 
 const root = new URL('../../', import.meta.url).pathname;
 const names = [
-  'STACK_TOPOLOGY', 'MYSQL_ADMIN_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'KAFKA_BROKERS',
-  'ORDER_MYSQL_URL', 'PAYMENT_MYSQL_URL', 'INVENTORY_MYSQL_URL', 'RECONCILER_MYSQL_URL',
-  'RECONCILER_ORDER_MYSQL_URL', 'RECONCILER_PAYMENT_MYSQL_URL', 'RECONCILER_INVENTORY_MYSQL_URL',
-  'ORDER_REDIS_URL', 'PAYMENT_REDIS_URL', 'INVENTORY_REDIS_URL', 'RECONCILER_REDIS_URL',
-  'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_ADMIN_USER', 'KAFKA_ADMIN_PASSWORD',
-  'ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD',
-  'ORDER_KAFKA_USER', 'PAYMENT_KAFKA_USER', 'INVENTORY_KAFKA_USER', 'RECONCILER_KAFKA_USER',
+  'STACK_TOPOLOGY',
+  'MYSQL_ADMIN_URL',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'KAFKA_BROKERS',
+  'ORDER_MYSQL_URL',
+  'PAYMENT_MYSQL_URL',
+  'INVENTORY_MYSQL_URL',
+  'RECONCILER_MYSQL_URL',
+  'RECONCILER_ORDER_MYSQL_URL',
+  'RECONCILER_PAYMENT_MYSQL_URL',
+  'RECONCILER_INVENTORY_MYSQL_URL',
+  'ORDER_REDIS_URL',
+  'PAYMENT_REDIS_URL',
+  'INVENTORY_REDIS_URL',
+  'RECONCILER_REDIS_URL',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD',
+  'KAFKA_ADMIN_USER',
+  'KAFKA_ADMIN_PASSWORD',
+  'ORDER_KAFKA_PASSWORD',
+  'PAYMENT_KAFKA_PASSWORD',
+  'INVENTORY_KAFKA_PASSWORD',
+  'RECONCILER_KAFKA_PASSWORD',
+  'ORDER_KAFKA_USER',
+  'PAYMENT_KAFKA_USER',
+  'INVENTORY_KAFKA_USER',
+  'RECONCILER_KAFKA_USER',
 ] as const;
 type Name = (typeof names)[number];
 
@@ -68,24 +89,29 @@ t.test('STACK_TOPOLOGY=cluster points at six Redis nodes, three brokers and a Ma
   t.ok(servicePorts.includes(port(values.MYSQL_ADMIN_URL)), 'the admin URL is on one of the service servers');
 });
 
-t.test('the reconciler has a URL per service database on both topologies; on cluster it is that service\'s server with a password of that server alone', async (t) => {
-  const single = environment('true').values;
-  const cluster = environment('true', { STACK_TOPOLOGY: 'cluster' }).values;
-  for (const service of ['ORDER', 'PAYMENT', 'INVENTORY'] as const) {
-    const name = `RECONCILER_${service}_MYSQL_URL` as const;
-    const schema = `${service.toLowerCase()}_service`;
-    t.equal(database(single[name]), schema, `${name} names ${schema} on single`);
-    t.equal(port(single[name]), '3306');
-    t.equal(user(single[name]), user(single.RECONCILER_MYSQL_URL), 'as the reconciler user of the one server');
-    t.equal(database(cluster[name]), schema, `${name} names ${schema} on cluster`);
-    t.equal(port(cluster[name]), port(cluster[`${service}_MYSQL_URL`]), `on the ${service.toLowerCase()} service's own server`);
-    t.equal(user(cluster[name]), 'reconciler_svc');
-  }
-  const passwords = (['ORDER', 'PAYMENT', 'INVENTORY'] as const).map((service) => new URL(cluster[`RECONCILER_${service}_MYSQL_URL`] ?? 'mysql://x').password);
-  t.equal(new Set([...passwords, new URL(cluster.RECONCILER_MYSQL_URL ?? 'mysql://x').password]).size, 4, 'no password opens two servers');
-});
+t.test(
+  "the reconciler has a URL per service database on both topologies; on cluster it is that service's server with a password of that server alone",
+  async (t) => {
+    const single = environment('true').values;
+    const cluster = environment('true', { STACK_TOPOLOGY: 'cluster' }).values;
+    for (const service of ['ORDER', 'PAYMENT', 'INVENTORY'] as const) {
+      const name = `RECONCILER_${service}_MYSQL_URL` as const;
+      const schema = `${service.toLowerCase()}_service`;
+      t.equal(database(single[name]), schema, `${name} names ${schema} on single`);
+      t.equal(port(single[name]), '3306');
+      t.equal(user(single[name]), user(single.RECONCILER_MYSQL_URL), 'as the reconciler user of the one server');
+      t.equal(database(cluster[name]), schema, `${name} names ${schema} on cluster`);
+      t.equal(port(cluster[name]), port(cluster[`${service}_MYSQL_URL`]), `on the ${service.toLowerCase()} service's own server`);
+      t.equal(user(cluster[name]), 'reconciler_svc');
+    }
+    const passwords = (['ORDER', 'PAYMENT', 'INVENTORY'] as const).map(
+      (service) => new URL(cluster[`RECONCILER_${service}_MYSQL_URL`] ?? 'mysql://x').password,
+    );
+    t.equal(new Set([...passwords, new URL(cluster.RECONCILER_MYSQL_URL ?? 'mysql://x').password]).size, 4, 'no password opens two servers');
+  },
+);
 
-t.test('a shell that sourced the single topology and then asks for the cluster gets the cluster\'s addresses, not the single ones it kept', async (t) => {
+t.test("a shell that sourced the single topology and then asks for the cluster gets the cluster's addresses, not the single ones it kept", async (t) => {
   const { status, values } = environment('source infra/local/env.sh; export STACK_TOPOLOGY=cluster');
   t.equal(status, 0);
   t.equal(values.KAFKA_BROKERS?.split(',').length, 3);
@@ -124,13 +150,18 @@ t.test('on both topologies the tooling signs in to Kafka as the administrator, a
     t.equal(status, 0);
     t.equal(values.KAFKA_SASL_USERNAME, values.KAFKA_ADMIN_USER, `${topology}: the administrator by default`);
     t.equal(values.KAFKA_SASL_PASSWORD, values.KAFKA_ADMIN_PASSWORD);
-    const passwords = (['ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD'] as const).map((name) => values[name]);
+    const passwords = (['ORDER_KAFKA_PASSWORD', 'PAYMENT_KAFKA_PASSWORD', 'INVENTORY_KAFKA_PASSWORD', 'RECONCILER_KAFKA_PASSWORD'] as const).map(
+      (name) => values[name],
+    );
     t.ok(passwords.every(Boolean), `${topology}: four service passwords`);
     t.equal(new Set([...passwords, values.KAFKA_ADMIN_PASSWORD]).size, 5, `${topology}: none shared`);
     const users = (['ORDER_KAFKA_USER', 'PAYMENT_KAFKA_USER', 'INVENTORY_KAFKA_USER', 'RECONCILER_KAFKA_USER'] as const).map((name) => values[name]);
-    t.same(users, ['order_svc', 'payment_svc', 'inventory_svc', 'reconciler_svc'], `${topology}: each service's Kafka user is named as its MariaDB and Redis users`);
+    t.same(
+      users,
+      ['order_svc', 'payment_svc', 'inventory_svc', 'reconciler_svc'],
+      `${topology}: each service's Kafka user is named as its MariaDB and Redis users`,
+    );
   }
   const { values } = environment('true', { KAFKA_SASL_USERNAME: 'order_svc', KAFKA_SASL_PASSWORD: 'from-outside' });
   t.equal(values.KAFKA_SASL_USERNAME, 'order_svc', 'a principal already in the environment wins');
 });
-

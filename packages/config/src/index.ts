@@ -16,9 +16,7 @@ export class ConfigError extends Error {
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv | Record<string, string | undefined>): z.output<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-  );
+  throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
 }
 
 /** Parses or exits: for `main.ts` only, where a readable line beats an exception. */
@@ -35,13 +33,16 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
 }
 
 const url = (protocols: readonly string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL with scheme ${protocols.join(' or ')}`);
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL with scheme ${protocols.join(' or ')}`,
+  );
 
 /** `NAME=` (as compose files and env files write an unset optional value) means unset. */
 const unsetWhenEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
@@ -63,14 +64,24 @@ export const common = {
   REDIS_CLUSTER_NODES: unsetWhenEmpty(
     z
       .string()
-      .transform((value) => value.split(',').map((node) => node.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((node) => node.trim())
+          .filter(Boolean),
+      )
       .refine((nodes) => nodes.length > 0 && nodes.every((n) => /^[^:\s]+:\d+$/.test(n)), 'must be host:port[,host:port…]')
       .optional(),
   ),
   KAFKA_BROKERS: z
     .string()
     .min(1)
-    .transform((value) => value.split(',').map((broker) => broker.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
     .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)), 'must be host:port[,host:port…]'),
   /**
    * The process's Kafka principal (SASL/SCRAM-SHA-512): each service has its own, and the brokers
@@ -80,7 +91,10 @@ export const common = {
   KAFKA_SASL_USERNAME: unsetWhenEmpty(z.string().min(1).optional()),
   KAFKA_SASL_PASSWORD: unsetWhenEmpty(z.string().min(1).optional()),
   /** Prepended to each consumer's group id, so an isolated run (an end-to-end test) never shares partitions with another. */
-  KAFKA_GROUP_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only').default(''),
+  KAFKA_GROUP_ID_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-" only')
+    .default(''),
   /**
    * Prepended to every Kafka topic the process publishes to, subscribes to or watches (outbox relay,
    * consumers, dead-letter and quarantine topics, reconciler), so an isolated run owns its topics.
@@ -126,8 +140,7 @@ export const common = {
 /** Marks the secrets committed for local runs (`.env.example`, `infra/local/env.sh`). */
 export const LOCAL_ONLY_MARKER = 'local-only';
 
-const valuesOf = (value: unknown): string[] =>
-  typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(valuesOf) : [];
+const valuesOf = (value: unknown): string[] => (typeof value === 'string' ? [value] : Array.isArray(value) ? value.flatMap(valuesOf) : []);
 
 /**
  * A service schema's refinement: with `NODE_ENV=production`, no value may contain `local-only`.

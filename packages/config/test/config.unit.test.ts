@@ -23,9 +23,7 @@ t.test('parses a valid environment and applies defaults', async (t) => {
 });
 
 t.test('names every bad variable at once', async (t) => {
-  const error = t.throws(() =>
-    parseConfig(schema, { ...valid, MYSQL_URL: 'postgres://x', PORT: 'abc', JWT_SECRET: undefined }),
-  ) as ConfigError;
+  const error = t.throws(() => parseConfig(schema, { ...valid, MYSQL_URL: 'postgres://x', PORT: 'abc', JWT_SECRET: undefined })) as ConfigError;
   t.type(error, ConfigError);
   t.equal(error.issues.length, 3);
   t.match(error.message, /MYSQL_URL: must be a URL with scheme mysql:/);
@@ -71,12 +69,23 @@ t.test('in production, a value marked local-only is refused and named; elsewhere
   t.match(error.message, /MYSQL_URL: holds a local-only value/, 'a password inside a URL is a secret too');
   t.notMatch(error.message, /change-me|order-local-only/, 'the message names the variable, never the value');
   t.equal(parseConfig(guarded, { ...valid, NODE_ENV: 'production' }).NODE_ENV, 'production', 'real secrets start');
-  const list = z.object({ NODE_ENV: common.NODE_ENV, SECRETS: z.string().transform((value) => value.split(',')) }).superRefine(refuseLocalOnlySecretsInProduction);
-  t.throws(() => parseConfig(list, { NODE_ENV: 'production', SECRETS: 'a-real-one-of-enough-length,local-only-webhook-secret-0' }), /SECRETS: holds a local-only value/, 'one local-only entry of a list is enough');
+  const list = z
+    .object({ NODE_ENV: common.NODE_ENV, SECRETS: z.string().transform((value) => value.split(',')) })
+    .superRefine(refuseLocalOnlySecretsInProduction);
+  t.throws(
+    () => parseConfig(list, { NODE_ENV: 'production', SECRETS: 'a-real-one-of-enough-length,local-only-webhook-secret-0' }),
+    /SECRETS: holds a local-only value/,
+    'one local-only entry of a list is enough',
+  );
 });
 
 t.test('an issuer, an audience and rate budgets are optional', async (t) => {
-  const optional = z.object({ JWT_ISSUER: common.JWT_ISSUER, JWT_AUDIENCE: common.JWT_AUDIENCE, RATE_LIMIT_MAX: common.rateLimitMax(), RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs() });
+  const optional = z.object({
+    JWT_ISSUER: common.JWT_ISSUER,
+    JWT_AUDIENCE: common.JWT_AUDIENCE,
+    RATE_LIMIT_MAX: common.rateLimitMax(),
+    RATE_LIMIT_WINDOW_MS: common.rateLimitWindowMs(),
+  });
   t.same(parseConfig(optional, {}), {});
   t.same(parseConfig(optional, { JWT_ISSUER: '', JWT_AUDIENCE: '', RATE_LIMIT_MAX: '', RATE_LIMIT_WINDOW_MS: '' }), {}, 'an empty value is unset');
   t.same(parseConfig(optional, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale', RATE_LIMIT_MAX: '20', RATE_LIMIT_WINDOW_MS: '1000' }), {

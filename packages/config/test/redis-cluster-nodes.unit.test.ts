@@ -5,7 +5,11 @@ const schema = z.object({ REDIS_URL: common.REDIS_URL, REDIS_CLUSTER_NODES: comm
 const REDIS_URL = 'redis://127.0.0.1:7001';
 
 t.test('REDIS_CLUSTER_NODES lists the cluster’s seed nodes; unset or empty means one server at REDIS_URL', async (t) => {
-  t.same(parseConfig(schema, { REDIS_URL, REDIS_CLUSTER_NODES: '127.0.0.1:7001, 127.0.0.1:7002,redis-3:7003' }).REDIS_CLUSTER_NODES, ['127.0.0.1:7001', '127.0.0.1:7002', 'redis-3:7003']);
+  t.same(parseConfig(schema, { REDIS_URL, REDIS_CLUSTER_NODES: '127.0.0.1:7001, 127.0.0.1:7002,redis-3:7003' }).REDIS_CLUSTER_NODES, [
+    '127.0.0.1:7001',
+    '127.0.0.1:7002',
+    'redis-3:7003',
+  ]);
   t.equal(parseConfig(schema, { REDIS_URL }).REDIS_CLUSTER_NODES, undefined);
   t.equal(parseConfig(schema, { REDIS_URL, REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES, undefined, 'an env file’s empty value is unset');
 });

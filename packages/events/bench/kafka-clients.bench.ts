@@ -38,7 +38,10 @@ const PARTITIONS = Number(process.env.BENCH_KAFKA_PARTITIONS ?? 6);
 /** The whole run gives up after this long rather than hang on a broker that stopped answering. */
 const DEADLINE_MS = Number(process.env.BENCH_KAFKA_DEADLINE_MS ?? 15 * 60_000);
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092')
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const username = process.env.KAFKA_SASL_USERNAME || undefined;
 const password = process.env.KAFKA_SASL_PASSWORD || undefined;
 const adminUser = process.env.KAFKA_ADMIN_USER || username;
@@ -114,7 +117,9 @@ async function createTopic(name: string): Promise<void> {
   const until = Date.now() + 30_000;
   for (;;) {
     try {
-      const listed = await admin.listOffsets({ topics: [{ name, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) }] });
+      const listed = await admin.listOffsets({
+        topics: [{ name, partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partitionIndex: p, timestamp: -1n })) }],
+      });
       if ((listed[0]?.partitions.length ?? 0) === PARTITIONS) return;
     } catch (error) {
       if (Date.now() > until) throw error;
@@ -125,7 +130,12 @@ async function createTopic(name: string): Promise<void> {
 
 /** Produce figures: messages per second from the first send to the last acknowledgement. */
 async function produceKafkajs(topic: string, batch: BenchMessage[]): Promise<number> {
-  const producer = acknowledgedProducer(kafka, { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 2, initialRetryTime: 100 } });
+  const producer = acknowledgedProducer(kafka, {
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 2, initialRetryTime: 100 },
+  });
   await producer.connect();
   try {
     const started = performance.now();
@@ -184,7 +194,14 @@ async function idleCpuPct(client: Client, topic: string): Promise<number> {
     await producer.send({ topic, acks: -1, messages: one });
     close = () => producer.disconnect();
   } else {
-    const producer = new PlatformaticProducer({ clientId: `bench-platformatic-${runId}`, bootstrapBrokers: brokers, ...scram(username, password), idempotent: true, partitioner: compatibilityPartitioner, serializers: stringSerializers });
+    const producer = new PlatformaticProducer({
+      clientId: `bench-platformatic-${runId}`,
+      bootstrapBrokers: brokers,
+      ...scram(username, password),
+      idempotent: true,
+      partitioner: compatibilityPartitioner,
+      serializers: stringSerializers,
+    });
     await producer.send({ messages: one.map((m) => ({ topic, ...m })) });
     close = () => producer.close();
   }
@@ -303,7 +320,9 @@ const figures: Record<Client, { produce: number[]; consume: number[]; joinMs: nu
 let placementMismatches = 0;
 
 try {
-  console.log(`kafka-clients bench: ${N} messages, batches of ${BATCH}, ${PARTITIONS} partitions, ${ROUNDS} rounds, brokers ${brokers.join(',')}, run ${runId}`);
+  console.log(
+    `kafka-clients bench: ${N} messages, batches of ${BATCH}, ${PARTITIONS} partitions, ${ROUNDS} rounds, brokers ${brokers.join(',')}, run ${runId}`,
+  );
   for (let round = 0; round < ROUNDS; round += 1) {
     const batch = messages(round);
     const order = round % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();

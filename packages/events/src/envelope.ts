@@ -21,7 +21,10 @@ export const envelopeSchema = z
       partition_key: z.string().min(1).max(200),
       tenant_id: z.string().min(1).max(64),
       /** Present when restricted payload fields are sealed (src/crypto/field-encryption.ts). */
-      encryption: z.object({ key_id: z.string().min(1).max(64), fields: z.array(z.string().min(1)).min(1) }).strict().optional(),
+      encryption: z
+        .object({ key_id: z.string().min(1).max(64), fields: z.array(z.string().min(1)).min(1) })
+        .strict()
+        .optional(),
     }),
   })
   .strict();

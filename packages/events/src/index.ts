@@ -39,11 +39,31 @@ export { followUpContext } from './consumer/follow-up.ts';
 export { parseDeadLetterEntry, DLQ_HEADER, type DeadLetterEntry, type DeadLetterKind } from './consumer/dead-letter.ts';
 export { readDeadLetters, redrive, selectRecords, REDRIVE_HEADER, type DeadLetterRecord } from './redrive.ts';
 export { RedisIdempotencyKeyStore, type IdempotencyKeyStore } from './idempotency-store.ts';
-export { purgeExpiredRows, purgeConsumerDedupe, CONSUMER_DEDUPE_RETENTION_MS, RETENTION_PURGE_INTERVAL_MS, type PurgeOptions, type ExpiredRows } from './retention.ts';
+export {
+  purgeExpiredRows,
+  purgeConsumerDedupe,
+  CONSUMER_DEDUPE_RETENTION_MS,
+  RETENTION_PURGE_INTERVAL_MS,
+  type PurgeOptions,
+  type ExpiredRows,
+} from './retention.ts';
 export { HEADER } from './kafka-headers.ts';
 export { parseTraceparent, formatTraceparent, activeTraceparent, type TraceParent } from './trace-context.ts';
 export { backoffDelay, type BackoffPolicy } from './backoff.ts';
 
 /** The platform's own tables (outbox, consumer dedupe), applied before every service's migrations. */
 export const platformMigrationsDir = new URL('../migrations', import.meta.url).pathname;
-export { kafkaAcls, applyKafkaAcls, toAclEntry, aclEntryKey, removeKafkaAcls, describePrincipalsAcls, formatKafkaAcls, throwawayGroupPrefix, type KafkaAclBinding, type KafkaAclEntry, type KafkaAclOperation, type KafkaAclScope } from './kafka-acls.ts';
+export {
+  kafkaAcls,
+  applyKafkaAcls,
+  toAclEntry,
+  aclEntryKey,
+  removeKafkaAcls,
+  describePrincipalsAcls,
+  formatKafkaAcls,
+  throwawayGroupPrefix,
+  type KafkaAclBinding,
+  type KafkaAclEntry,
+  type KafkaAclOperation,
+  type KafkaAclScope,
+} from './kafka-acls.ts';

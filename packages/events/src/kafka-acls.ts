@@ -61,8 +61,14 @@ export function kafkaAcls(scope: KafkaAclScope): KafkaAclBinding[] {
   const groupPrefix = scope.groupPrefix ?? '';
   const principal = (service: ServiceName) => `User:${scope.userOf(service)}`;
   const bindings: KafkaAclBinding[] = [];
-  const grant = (service: ServiceName, resourceType: KafkaAclBinding['resourceType'], resourceName: string, operation: KafkaAclOperation, reason: string, patternType: KafkaAclBinding['patternType'] = 'LITERAL') =>
-    bindings.push({ principal: principal(service), resourceType, resourceName, patternType, operation, reason });
+  const grant = (
+    service: ServiceName,
+    resourceType: KafkaAclBinding['resourceType'],
+    resourceName: string,
+    operation: KafkaAclOperation,
+    reason: string,
+    patternType: KafkaAclBinding['patternType'] = 'LITERAL',
+  ) => bindings.push({ principal: principal(service), resourceType, resourceName, patternType, operation, reason });
 
   const consumerServices = new Set<ServiceName>();
   const producers = new Set<ServiceName>();
@@ -88,7 +94,8 @@ export function kafkaAcls(scope: KafkaAclScope): KafkaAclBinding[] {
     grant(REPAIRER, 'GROUP', prefix, 'READ', `reads through throwaway ${use} groups`, 'PREFIXED');
     grant(REPAIRER, 'GROUP', prefix, 'DELETE', `deletes its throwaway ${use} groups`, 'PREFIXED');
   }
-  for (const service of [...consumerServices].sort()) grant(REPAIRER, 'GROUP', `${groupPrefix}${service}`, 'DESCRIBE', `reads ${service}'s committed offsets (consumer lag)`);
+  for (const service of [...consumerServices].sort())
+    grant(REPAIRER, 'GROUP', `${groupPrefix}${service}`, 'DESCRIBE', `reads ${service}'s committed offsets (consumer lag)`);
   return bindings;
 }
 
@@ -118,8 +125,9 @@ function aclEntryOf(binding: KafkaAclBinding): AclEntry {
 }
 
 /** One string per binding, equal for equal grants (compare what the brokers hold with what is derived). */
-export const aclEntryKey = (entry: Pick<KafkaAclEntry, 'resourceType' | 'resourceName' | 'resourcePatternType' | 'principal' | 'host' | 'operation' | 'permissionType'>) =>
-  [entry.principal, entry.resourceType, entry.resourcePatternType, entry.resourceName, entry.operation, entry.permissionType, entry.host].join('|');
+export const aclEntryKey = (
+  entry: Pick<KafkaAclEntry, 'resourceType' | 'resourceName' | 'resourcePatternType' | 'principal' | 'host' | 'operation' | 'permissionType'>,
+) => [entry.principal, entry.resourceType, entry.resourcePatternType, entry.resourceName, entry.operation, entry.permissionType, entry.host].join('|');
 
 /**
  * Creates the bindings (the broker ignores one it holds already). With `prune`, every other ACL of
@@ -127,7 +135,11 @@ export const aclEntryKey = (entry: Pick<KafkaAclEntry, 'resourceType' | 'resourc
  * preparation prunes, a test that adds grants for its own prefixed topics does not.
  * Returns how many were created and deleted.
  */
-export async function applyKafkaAcls(topicAdmin: TopicAdmin, bindings: readonly KafkaAclBinding[], options: { prune?: boolean } = {}): Promise<{ created: number; deleted: number }> {
+export async function applyKafkaAcls(
+  topicAdmin: TopicAdmin,
+  bindings: readonly KafkaAclBinding[],
+  options: { prune?: boolean } = {},
+): Promise<{ created: number; deleted: number }> {
   const admin = adminClientOf(topicAdmin);
   const wanted = bindings.map(aclEntryOf);
   const wantedKeys = new Set(wanted.map(aclEntryKey));

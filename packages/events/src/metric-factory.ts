@@ -18,13 +18,7 @@ export function gauge<L extends string>(registry: Registry, name: string, help: 
   return new Gauge({ name, help, labelNames: labelNames as Labels as L[], registers: [registry] });
 }
 
-export function histogram<L extends string>(
-  registry: Registry,
-  name: string,
-  help: string,
-  labelNames: readonly L[],
-  buckets: number[],
-): Histogram<L> {
+export function histogram<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[], buckets: number[]): Histogram<L> {
   const existing = registry.getSingleMetric(name);
   if (existing) return existing as Histogram<L>;
   return new Histogram({ name, help, labelNames: labelNames as Labels as L[], buckets, registers: [registry] });

@@ -41,7 +41,13 @@ export function prepareEvent<S extends z.ZodObject>(
   const traceparent = context.traceparent ?? activeSpanOfTrace(context.traceId);
   // The envelope's trace id and the traceparent header must name the same trace.
   const traceId = context.traceId ?? parseTraceparent(traceparent)?.traceId;
-  const clear = createEnvelope(definition.type, parsed as Record<string, unknown>, definition.partitionKey(parsed), { ...context, ...(traceId ? { traceId } : {}) }, now);
+  const clear = createEnvelope(
+    definition.type,
+    parsed as Record<string, unknown>,
+    definition.partitionKey(parsed),
+    { ...context, ...(traceId ? { traceId } : {}) },
+    now,
+  );
   const envelope = options.fieldKeys ? sealEnvelope(clear, definition, options.fieldKeys) : clear;
   return { definition: definition, envelope, ...(traceparent ? { traceparent } : {}) };
 }
@@ -75,8 +81,5 @@ export function writeOutboxSql(events: readonly PendingEvent[]): string {
     JSON.stringify(traceparent ? { traceparent } : {}),
     new Date(envelope.occurred_at),
   ]);
-  return mysql.format(
-    'INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope, headers, created_at) VALUES ?',
-    [rows],
-  );
+  return mysql.format('INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope, headers, created_at) VALUES ?', [rows]);
 }

@@ -31,7 +31,9 @@ export async function readDeadLetters(kafka: KafkaTransport, topic: string, opti
   let ends: Map<number, bigint>;
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
-    ends = new Map(offsets.filter((partition) => BigInt(partition.high) > BigInt(partition.low)).map((partition) => [partition.partition, BigInt(partition.high)]));
+    ends = new Map(
+      offsets.filter((partition) => BigInt(partition.high) > BigInt(partition.low)).map((partition) => [partition.partition, BigInt(partition.high)]),
+    );
   } finally {
     await admin.disconnect();
   }

@@ -9,7 +9,14 @@ import type { FieldAccess, FieldKeyring } from './crypto/field-keys.ts';
 import { EVENT_TYPE_PATTERN } from './envelope.ts';
 import type { ServiceName } from './topics.ts';
 
-export { FieldKeyring, FieldKeysConfigError, eventEncryptionConfig, loadFieldKeys, loadFieldKeysOrExit, type EventEncryptionSettings } from './crypto/field-keys.ts';
+export {
+  FieldKeyring,
+  FieldKeysConfigError,
+  eventEncryptionConfig,
+  loadFieldKeys,
+  loadFieldKeysOrExit,
+  type EventEncryptionSettings,
+} from './crypto/field-keys.ts';
 
 /**
  * How far a payload field may travel (docs/eventing.md, "Classification"):
@@ -83,7 +90,8 @@ export class EventRegistry {
   needsFieldKeys(service: ServiceName): boolean {
     return this.all().some(
       (definition) =>
-        Object.values(definition.classification).includes('restricted') && (definition.owner === service || (definition.restrictedReaders ?? []).includes(service)),
+        Object.values(definition.classification).includes('restricted') &&
+        (definition.owner === service || (definition.restrictedReaders ?? []).includes(service)),
     );
   }
 

@@ -63,10 +63,10 @@ export async function purgeExpiredRows(pool: Pool, target: ExpiredRows, options:
     if (rows.length === 0) break;
     const tuples = rows.map((row) => target.keyColumns.map((column) => row[column] as unknown));
     // The expiry is checked again: a row renewed since the read stays.
-    const [result] = await pool.query<ResultSetHeader>(
-      `DELETE FROM ${target.table} WHERE (${keys}) IN (?) AND ${target.expiryColumn} < ?`,
-      [tuples, target.before],
-    );
+    const [result] = await pool.query<ResultSetHeader>(`DELETE FROM ${target.table} WHERE (${keys}) IN (?) AND ${target.expiryColumn} < ?`, [
+      tuples,
+      target.before,
+    ]);
     deleted += result.affectedRows;
     if (rows.length < batchSize) break;
   }
@@ -74,10 +74,7 @@ export async function purgeExpiredRows(pool: Pool, target: ExpiredRows, options:
 }
 
 /** Forgets handled events older than the retention (see `CONSUMER_DEDUPE_RETENTION_MS`). */
-export async function purgeConsumerDedupe(
-  pool: Pool,
-  options: PurgeOptions & { now: () => Date; retentionMs?: number },
-): Promise<number> {
+export async function purgeConsumerDedupe(pool: Pool, options: PurgeOptions & { now: () => Date; retentionMs?: number }): Promise<number> {
   const before = new Date(options.now().getTime() - (options.retentionMs ?? CONSUMER_DEDUPE_RETENTION_MS));
   return purgeExpiredRows(pool, { table: 'consumer_dedupe', keyColumns: ['consumer', 'event_id'], expiryColumn: 'processed_at', before }, options);
 }

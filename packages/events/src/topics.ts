@@ -77,7 +77,10 @@ export async function ensureTopics(admin: TopicAdmin, topics: readonly TopicDecl
       }),
     ),
   );
-  await awaitTopicLeaders(admin, missing.map((topic) => topic.name));
+  await awaitTopicLeaders(
+    admin,
+    missing.map((topic) => topic.name),
+  );
   return missing.filter((_, i) => createdHere[i]).map((topic) => topic.name);
 }
 

@@ -5,7 +5,20 @@
  * installs it as the active OpenTelemetry span context around the handler (see `withRemoteParent`).
  */
 import { randomBytes } from 'node:crypto';
-import { ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, context, trace, TraceFlags, type Attributes, type Context, type Span, type SpanContext, type Tracer } from '@opentelemetry/api';
+import {
+  ProxyTracerProvider,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  context,
+  trace,
+  TraceFlags,
+  type Attributes,
+  type Context,
+  type Span,
+  type SpanContext,
+  type Tracer,
+} from '@opentelemetry/api';
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ALL_ZERO_TRACE = '0'.repeat(32);
@@ -99,7 +112,12 @@ function traceparentOf(span: Span): string {
 
 function parentContext(parent: TraceParent | undefined): Context {
   if (!parent) return ROOT_CONTEXT;
-  return trace.setSpanContext(ROOT_CONTEXT, { traceId: parent.traceId, spanId: parent.spanId, traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true });
+  return trace.setSpanContext(ROOT_CONTEXT, {
+    traceId: parent.traceId,
+    spanId: parent.spanId,
+    traceFlags: parent.sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  });
 }
 
 function endSpan(span: Span, error?: unknown): void {
@@ -158,7 +176,11 @@ export function startMessagingSpans(
   const tracer = sdkTracer();
   if (!tracer) return { traceparents: items.map((item) => item.traceparent), end: () => undefined };
   const spans = items.map((item) =>
-    tracer.startSpan(item.described.name, { kind: kind === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes: item.described.attributes }, parentContext(parseTraceparent(item.traceparent))),
+    tracer.startSpan(
+      item.described.name,
+      { kind: kind === 'publish' ? SpanKind.PRODUCER : SpanKind.CONSUMER, attributes: item.described.attributes },
+      parentContext(parseTraceparent(item.traceparent)),
+    ),
   );
   return {
     traceparents: spans.map(traceparentOf),

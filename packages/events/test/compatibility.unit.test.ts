@@ -14,7 +14,17 @@ const base = {
   note: z.string().optional(),
 };
 const define = (payload: z.ZodObject, type = 'test.thing.happened.v1') =>
-  snapshotOf(defineEvent({ type, topic: `test.thing.happened.${type.split('.').pop()}`, owner: 'order', description: 'test', payload, partitionKey: () => 'k', classification: Object.fromEntries(Object.keys(payload.shape).map((field) => [field, 'internal'])) }));
+  snapshotOf(
+    defineEvent({
+      type,
+      topic: `test.thing.happened.${type.split('.').pop()}`,
+      owner: 'order',
+      description: 'test',
+      payload,
+      partitionKey: () => 'k',
+      classification: Object.fromEntries(Object.keys(payload.shape).map((field) => [field, 'internal'])),
+    }),
+  );
 const committed = [define(z.object(base))];
 const rulesOf = (payload: z.ZodObject) => gate(committed, [define(payload)]).violations.map((violation) => `${violation.rule}:${violation.path}`);
 
@@ -34,7 +44,10 @@ t.test('a retyped field fails', async (t) => {
 
 t.test('a number narrowed to an integer fails, an integer widened to a number passes', async (t) => {
   const numeric = [define(z.object({ ...base, quantity: z.number() }))];
-  t.same(gate(numeric, [define(z.object(base))]).violations.map((v) => v.rule), ['retyped-field']);
+  t.same(
+    gate(numeric, [define(z.object(base))]).violations.map((v) => v.rule),
+    ['retyped-field'],
+  );
   t.same(rulesOf(z.object({ ...base, quantity: z.number() })), []);
 });
 
@@ -68,7 +81,9 @@ t.test('changes inside nested objects and arrays are found', async (t) => {
 });
 
 t.test('additive changes pass: a new optional field and a widened enum', async (t) => {
-  const result = gate(committed, [define(z.object({ ...base, coupon: z.string().optional(), reason: z.enum(['cancelled', 'expired', 'refunded', 'orphan']) }))]);
+  const result = gate(committed, [
+    define(z.object({ ...base, coupon: z.string().optional(), reason: z.enum(['cancelled', 'expired', 'refunded', 'orphan']) })),
+  ]);
   t.same(result.violations, []);
   t.same(result.stale, ['test.thing.happened.v1'], 'passes, but asks for a fresh snapshot');
 });
@@ -81,9 +96,15 @@ t.test('a breaking change passes when it ships as a new .vN type beside the old 
 
 t.test('a removed type, a moved topic and an unsnapshotted type fail', async (t) => {
   const v2 = define(z.object(base), 'test.thing.happened.v2');
-  t.same(gate(committed, [v2]).violations.map((v) => v.rule), ['removed-type', 'missing-snapshot']);
+  t.same(
+    gate(committed, [v2]).violations.map((v) => v.rule),
+    ['removed-type', 'missing-snapshot'],
+  );
   const moved = { ...define(z.object(base)), topic: 'test.thing.moved.v1' };
-  t.same(gate(committed, [moved]).violations.map((v) => v.rule), ['moved-topic']);
+  t.same(
+    gate(committed, [moved]).violations.map((v) => v.rule),
+    ['moved-topic'],
+  );
 });
 
 t.test('snapshots carry owner, topic and the classification of every field', async (t) => {

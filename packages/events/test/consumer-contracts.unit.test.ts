@@ -26,8 +26,11 @@ const catalogWith = (...changed: EventDefinition[]) =>
   new EventRegistry([...registry.all().filter((definition) => !changed.some((change) => change.type === definition.type)), ...changed]);
 
 /** A copy of a catalog event with another payload (and type and topic, for a new version). */
-const variant = (base: EventDefinition, changes: { type?: string; topic?: string; payload: z.ZodObject }): EventDefinition =>
-  ({ ...base, ...changes, partitionKey: () => 'k' });
+const variant = (base: EventDefinition, changes: { type?: string; topic?: string; payload: z.ZodObject }): EventDefinition => ({
+  ...base,
+  ...changes,
+  partitionKey: () => 'k',
+});
 
 const { order_id, sale_id, sku_id, quantity } = orderCreated.payload.shape;
 const rules = (found: ReturnType<typeof checkConsumerContract>) => found.map((violation) => `${violation.rule}:${violation.against}:${violation.field ?? ''}`);
@@ -49,7 +52,11 @@ t.test('a field no consumer declared may go: dropping it breaks no contract', as
 });
 
 t.test('a new version renaming a declared field fails for a consumer still on the old version', async (t) => {
-  const v2 = variant(orderCreated, { type: 'order.created.v2', topic: 'order.order.created.v2', payload: z.object({ order_id, sale_id, sku: sku_id, quantity }) });
+  const v2 = variant(orderCreated, {
+    type: 'order.created.v2',
+    topic: 'order.order.created.v2',
+    payload: z.object({ order_id, sale_id, sku: sku_id, quantity }),
+  });
   const found = checkConsumerContract(contract, catalogWith(v2), topics);
   t.same(rules(found), ['removed-field:order.created.v2:sku_id']);
   t.match(found[0]?.message, /order\.created\.v2 has no sku_id \(removed or renamed\) and inventory does not declare order\.created\.v2/);
@@ -65,14 +72,22 @@ t.test('a new version retyping a declared field fails, even when every other cha
 });
 
 t.test('a new version passes once the consumer declares it; a new version that keeps the declared fields passes as is', async (t) => {
-  const renamed = variant(orderCreated, { type: 'order.created.v2', topic: 'order.order.created.v2', payload: z.object({ order_id, sale_id, sku: sku_id, quantity }) });
+  const renamed = variant(orderCreated, {
+    type: 'order.created.v2',
+    topic: 'order.order.created.v2',
+    payload: z.object({ order_id, sale_id, sku: sku_id, quantity }),
+  });
   const moved = defineConsumerContract('inventory', {
     ...contract.reads,
     'order.created.v2': { event: renamed, fields: ['order_id', 'sale_id', 'sku', 'quantity'] },
   });
   const withV2 = [...topics, { name: 'order.order.created.v2', partitions: 1, producer: 'order' as const, consumers: ['inventory' as const] }];
   t.same(checkConsumerContract(moved, catalogWith(renamed), withV2), []);
-  const additive = variant(orderCreated, { type: 'order.created.v2', topic: 'order.order.created.v2', payload: orderCreated.payload.extend({ gift_note: z.string().optional() }) });
+  const additive = variant(orderCreated, {
+    type: 'order.created.v2',
+    topic: 'order.order.created.v2',
+    payload: orderCreated.payload.extend({ gift_note: z.string().optional() }),
+  });
   t.same(checkConsumerContract(contract, catalogWith(additive), topics), []);
 });
 
@@ -87,18 +102,23 @@ t.test("a replay's reader, listed on no topic, is held to its field reads only",
   const replay = defineConsumerContract('reconciler', { 'order.created.v1': reads(orderCreated, ['order_id', 'sku_id']) }, { subscribes: false });
   t.same(checkConsumerContract(replay, registry, topics), []);
   const { sku_id: _dropped, ...rest } = orderCreated.payload.shape;
-  t.same(rules(checkConsumerContract(replay, catalogWith(variant(orderCreated, { payload: z.object(rest) })), topics)), ['removed-field:order.created.v1:sku_id']);
+  t.same(rules(checkConsumerContract(replay, catalogWith(variant(orderCreated, { payload: z.object(rest) })), topics)), [
+    'removed-field:order.created.v1:sku_id',
+  ]);
 });
 
-t.test("a restricted field read by a consumer the event does not name as its reader fails (it would get the sealed value), and so does a named reader that reads none", async (t) => {
-  const paymentTopics: TopicDeclaration[] = [{ name: paymentCompleted.topic, partitions: 1, producer: 'payment', consumers: ['order'] }];
-  const readsReference = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id', 'transaction_id']) });
-  const readsIdsOnly = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id']) });
-  t.same(checkConsumerContract(readsReference, registry, paymentTopics), [], 'the catalog names order as the reader of transaction_id');
-  const unnamed = catalogWith({ ...variant(paymentCompleted, { payload: paymentCompleted.payload }), restrictedReaders: [] });
-  t.same(rules(checkConsumerContract(readsReference, unnamed, paymentTopics)), ['sealed-field:payment.completed.v1:transaction_id']);
-  t.same(rules(checkConsumerContract(readsIdsOnly, registry, paymentTopics)), ['needless-restricted-reader:payment.completed.v1:']);
-});
+t.test(
+  'a restricted field read by a consumer the event does not name as its reader fails (it would get the sealed value), and so does a named reader that reads none',
+  async (t) => {
+    const paymentTopics: TopicDeclaration[] = [{ name: paymentCompleted.topic, partitions: 1, producer: 'payment', consumers: ['order'] }];
+    const readsReference = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id', 'transaction_id']) });
+    const readsIdsOnly = defineConsumerContract('order', { 'payment.completed.v1': reads(paymentCompleted, ['order_id']) });
+    t.same(checkConsumerContract(readsReference, registry, paymentTopics), [], 'the catalog names order as the reader of transaction_id');
+    const unnamed = catalogWith({ ...variant(paymentCompleted, { payload: paymentCompleted.payload }), restrictedReaders: [] });
+    t.same(rules(checkConsumerContract(readsReference, unnamed, paymentTopics)), ['sealed-field:payment.completed.v1:transaction_id']);
+    t.same(rules(checkConsumerContract(readsIdsOnly, registry, paymentTopics)), ['needless-restricted-reader:payment.completed.v1:']);
+  },
+);
 
 t.test('a read of an event type that is not registered fails', async (t) => {
   const unregistered = variant(orderCreated, { type: 'order.created.v9', topic: 'order.order.created.v9', payload: orderCreated.payload });
@@ -107,12 +127,25 @@ t.test('a read of an event type that is not registered fails', async (t) => {
 });
 
 t.test('a contract declaring an event under another type is refused at once', async (t) => {
-  t.throws(() => defineConsumerContract('inventory', { 'order.expired.v1': reads(orderCreated, ['order_id']) }), /declares reads of order\.created\.v1 under order\.expired\.v1/);
+  t.throws(
+    () => defineConsumerContract('inventory', { 'order.expired.v1': reads(orderCreated, ['order_id']) }),
+    /declares reads of order\.created\.v1 under order\.expired\.v1/,
+  );
 });
 
 const created = createEnvelope(
   'order.created.v1',
-  { order_id: 'o-1', sale_id: 's-1', sku_id: 'k-1', quantity: 2, user_id: 'shopper-1', unit_price_minor: 100, total_minor: 200, currency: 'EUR', expires_at: '2030-01-01T00:00:00.000Z' },
+  {
+    order_id: 'o-1',
+    sale_id: 's-1',
+    sku_id: 'k-1',
+    quantity: 2,
+    user_id: 'shopper-1',
+    unit_price_minor: 100,
+    total_minor: 200,
+    currency: 'EUR',
+    expires_at: '2030-01-01T00:00:00.000Z',
+  },
   'o-1',
   { source: 'test', tenantId: 't1', correlationId: 'c-1' },
   new Date('2030-01-01T00:00:00.000Z'),
@@ -153,7 +186,9 @@ function typeCheck(sources: Record<string, string>): Record<string, ts.Diagnosti
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (fileName) => files.has(fileName) || fileExists(fileName);
   const program = ts.createProgram([...files.keys()], config.options, host);
-  return Object.fromEntries([...files.keys()].map((path) => [path.slice(here.length + 1), [...ts.getPreEmitDiagnostics(program, program.getSourceFile(path))]]));
+  return Object.fromEntries(
+    [...files.keys()].map((path) => [path.slice(here.length + 1), [...ts.getPreEmitDiagnostics(program, program.getSourceFile(path))]]),
+  );
 }
 
 t.test('a handler reading a field its contract does not declare does not compile; one reading a declared field does', async (t) => {
@@ -166,7 +201,8 @@ t.test('a handler reading a field its contract does not declare does not compile
     });
   `;
   const diagnostics = typeCheck({ 'undeclared-read.fixture.ts': handlerReading('user_id'), 'declared-read.fixture.ts': handlerReading('quantity') });
-  const messages = (name: string) => (diagnostics[name] ?? []).map((diagnostic) => `TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+  const messages = (name: string) =>
+    (diagnostics[name] ?? []).map((diagnostic) => `TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
   t.same(messages('declared-read.fixture.ts'), [], 'the declared field compiles');
   t.match(messages('undeclared-read.fixture.ts'), [/^TS2339: Property 'user_id' does not exist on type 'Pick<.*"order_id" \| "quantity">'/]);
 });

@@ -8,13 +8,24 @@ import { prepareEvent } from '../src/outbox-writer.ts';
 import { formatTraceparent, parseTraceparent, traceparentFor } from '../src/trace-context.ts';
 
 const context = { source: 'test', tenantId: 't1', correlationId: 'corr-1' };
-const cancelled = prepareEvent(orderCancelled, { order_id: 'o1', sale_id: 's1', sku_id: 'k1', quantity: 1, reason: 'user' }, context, new Date('2025-01-01T00:00:00Z'));
+const cancelled = prepareEvent(
+  orderCancelled,
+  { order_id: 'o1', sale_id: 's1', sku_id: 'k1', quantity: 1, reason: 'user' },
+  context,
+  new Date('2025-01-01T00:00:00Z'),
+);
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
 
 t.test('backoff grows with the attempt and stays under the cap', async (t) => {
   const policy = { initialDelayMs: 100, maxDelayMs: 1000 };
-  t.same([1, 2, 3, 4, 5].map((attempt) => backoffDelay(policy, attempt, () => 0)), [50, 100, 200, 400, 500]);
-  t.same([1, 2, 3, 4, 5].map((attempt) => backoffDelay(policy, attempt, () => 1)), [100, 200, 400, 800, 1000]);
+  t.same(
+    [1, 2, 3, 4, 5].map((attempt) => backoffDelay(policy, attempt, () => 0)),
+    [50, 100, 200, 400, 500],
+  );
+  t.same(
+    [1, 2, 3, 4, 5].map((attempt) => backoffDelay(policy, attempt, () => 1)),
+    [100, 200, 400, 800, 1000],
+  );
   // The lowest delay of an attempt is at least the highest of the one two before: growth survives jitter.
   t.ok(backoffDelay(policy, 3, () => 0) >= backoffDelay(policy, 1, () => 1));
 });
@@ -40,7 +51,10 @@ t.test('decode calls each kind of garbage a poison pill with its own code', asyn
 });
 
 t.test('poison-pill details name the field but never echo its value', async (t) => {
-  const decoded = decodeMessage({ value: bytes({ ...cancelled.envelope, payload: { ...cancelled.envelope.payload, reason: 42, user_secret: 'x' } }) }, registry);
+  const decoded = decodeMessage(
+    { value: bytes({ ...cancelled.envelope, payload: { ...cancelled.envelope.payload, reason: 42, user_secret: 'x' } }) },
+    registry,
+  );
   t.equal(decoded.kind, 'poison');
   const text = JSON.stringify(decoded);
   t.match(text, /"path":"reason"/);
@@ -48,12 +62,35 @@ t.test('poison-pill details name the field but never echo its value', async (t) 
 });
 
 t.test('a dead-letter entry round-trips everything redrive needs', async (t) => {
-  const message = { key: Buffer.from('o1'), value: Buffer.from([0xff, 0x00, 0x7b]), headers: { traceparent: Buffer.from('tp') }, offset: '17', timestamp: '1700000000000', attributes: 0 };
-  const built = buildDeadLetterMessage('quarantined', 'inventory', { topic: 'order.order.created.v1', partition: 3, message }, errorContract('MALFORMED_JSON', 'bad'), 1, { type: 'x' }, new Date(0));
+  const message = {
+    key: Buffer.from('o1'),
+    value: Buffer.from([0xff, 0x00, 0x7b]),
+    headers: { traceparent: Buffer.from('tp') },
+    offset: '17',
+    timestamp: '1700000000000',
+    attributes: 0,
+  };
+  const built = buildDeadLetterMessage(
+    'quarantined',
+    'inventory',
+    { topic: 'order.order.created.v1', partition: 3, message },
+    errorContract('MALFORMED_JSON', 'bad'),
+    1,
+    { type: 'x' },
+    new Date(0),
+  );
   t.same(built.key, message.key);
   const entry = parseDeadLetterEntry(Buffer.from(built.value as string));
   t.same(entry.error, { code: 'MALFORMED_JSON', message: 'bad', details: {} });
-  t.same(entry.original, { topic: 'order.order.created.v1', partition: 3, offset: '17', timestamp: '1700000000000', key: Buffer.from('o1').toString('base64'), value: message.value.toString('base64'), headers: { traceparent: 'tp' } });
+  t.same(entry.original, {
+    topic: 'order.order.created.v1',
+    partition: 3,
+    offset: '17',
+    timestamp: '1700000000000',
+    key: Buffer.from('o1').toString('base64'),
+    value: message.value.toString('base64'),
+    headers: { traceparent: 'tp' },
+  });
   t.same(Buffer.from(entry.original.value!, 'base64'), message.value, 'non-UTF-8 bytes survive');
   t.equal(entry.attempts, 1);
   t.equal(String((built.headers as Record<string, unknown>)['dlq-original-offset']), '17');

@@ -79,7 +79,17 @@ const context = (orderId: string) => ({ source: 'test', tenantId: 'tenant-a', co
 const created = (orderId: string) =>
   prepareEvent(
     { ...orderCreated, topic: topicFor(orderCreated.type) },
-    { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, user_id: PII, unit_price_minor: 100, total_minor: 100, currency: 'EUR', expires_at: new Date().toISOString() },
+    {
+      order_id: orderId,
+      sale_id: 's',
+      sku_id: 'k',
+      quantity: 1,
+      user_id: PII,
+      unit_price_minor: 100,
+      total_minor: 100,
+      currency: 'EUR',
+      expires_at: new Date().toISOString(),
+    },
     { ...context(orderId), traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
     new Date(),
   );
@@ -92,7 +102,11 @@ async function produce(type: string, messages: { key: string; value: string | nu
   await producer.send({ topic: topicFor(type), acks: -1, messages });
   await producer.disconnect();
 }
-const asMessage = (event: PendingEvent) => ({ key: event.envelope.metadata.partition_key, value: JSON.stringify(event.envelope), headers: { 'event-id': event.envelope.id } });
+const asMessage = (event: PendingEvent) => ({
+  key: event.envelope.metadata.partition_key,
+  value: JSON.stringify(event.envelope),
+  headers: { 'event-id': event.envelope.id },
+});
 
 t.test('relay killed after the broker acked, before marking: published twice, effect once', async (t) => {
   const event = created('killed-relay');
@@ -107,12 +121,21 @@ t.test('relay killed after the broker acked, before marking: published twice, ef
   await blocker.query('SELECT id FROM outbox WHERE event_id = ? FOR UPDATE', [event.envelope.id]);
   const pass = relay1.runOnce();
   const [killed] = await Promise.all([
-    pass.then(() => false, () => true),
+    pass.then(
+      () => false,
+      () => true,
+    ),
     (async () => {
-      const row = await waitFor(async () => {
-        const [rows] = await db.pool.query<mysql.RowDataPacket[]>("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'UPDATE outbox SET published_at%'", [db.name]);
-        return rows[0];
-      }, { what: 'relay-1 blocked on marking' });
+      const row = await waitFor(
+        async () => {
+          const [rows] = await db.pool.query<mysql.RowDataPacket[]>(
+            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND INFO LIKE 'UPDATE outbox SET published_at%'",
+            [db.name],
+          );
+          return rows[0];
+        },
+        { what: 'relay-1 blocked on marking' },
+      );
       t.equal(await topicSize(kafka, topicFor(orderCreated.type)), 1, 'the broker already holds the event');
       // …then kill relay-1 there: its connection (and with it its lease) dies.
       await db.pool.query(`KILL ${Number(row.ID)}`);
@@ -130,8 +153,18 @@ t.test('relay killed after the broker acked, before marking: published twice, ef
 });
 
 t.test('a poison pill is quarantined and the messages behind it on its partition are handled', async (t) => {
-  const before = prepareEvent({ ...orderCancelled, topic: topicFor(orderCancelled.type) }, { order_id: 'poison-before', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'r' }, context('poison-before'), new Date());
-  const after = prepareEvent({ ...orderCancelled, topic: topicFor(orderCancelled.type) }, { order_id: 'poison-after', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'r' }, context('poison-after'), new Date());
+  const before = prepareEvent(
+    { ...orderCancelled, topic: topicFor(orderCancelled.type) },
+    { order_id: 'poison-before', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'r' },
+    context('poison-before'),
+    new Date(),
+  );
+  const after = prepareEvent(
+    { ...orderCancelled, topic: topicFor(orderCancelled.type) },
+    { order_id: 'poison-after', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'r' },
+    context('poison-after'),
+    new Date(),
+  );
   const invalid = { ...before.envelope, id: crypto.randomUUID(), payload: { ...before.envelope.payload, quantity: 'three' } };
   await produce(orderCancelled.type, [
     asMessage(before),
@@ -143,7 +176,10 @@ t.test('a poison pill is quarantined and the messages behind it on its partition
   t.equal(await effectsOf('poison-before'), 1);
 
   const entries = await readDeadLetters(kafka, quarantine);
-  t.same(entries.map((record) => record.entry.error.code), ['MALFORMED_JSON', 'INVALID_PAYLOAD']);
+  t.same(
+    entries.map((record) => record.entry.error.code),
+    ['MALFORMED_JSON', 'INVALID_PAYLOAD'],
+  );
   const [malformed, invalidPayload] = entries.map((record) => record.entry);
   t.equal(malformed?.kind, 'quarantined');
   t.equal(malformed?.attempts, 1);
@@ -157,13 +193,21 @@ t.test('a poison pill is quarantined and the messages behind it on its partition
 t.test('a transient failure retries with growing delays, lands in the DLQ, and redrive brings it back', async (t) => {
   const expiredOn = { ...orderExpired, topic: topicFor(orderExpired.type) };
   const flaky = prepareEvent(expiredOn, { order_id: 'flaky-order', sale_id: 's', sku_id: 'flaky', quantity: 1 }, context('flaky-order'), new Date());
-  const terminal = prepareEvent(expiredOn, { order_id: 'terminal-order', sale_id: 's', sku_id: 'terminal', quantity: 1 }, context('terminal-order'), new Date());
+  const terminal = prepareEvent(
+    expiredOn,
+    { order_id: 'terminal-order', sale_id: 's', sku_id: 'terminal', quantity: 1 },
+    context('terminal-order'),
+    new Date(),
+  );
   await produce(orderExpired.type, [asMessage(flaky), asMessage(terminal)]);
 
-  const records = await waitFor(async () => {
-    const found = await readDeadLetters(kafka, dlq);
-    return found.length >= 2 ? found : undefined;
-  }, { what: 'two dead-letter entries', timeoutMs: 30_000 });
+  const records = await waitFor(
+    async () => {
+      const found = await readDeadLetters(kafka, dlq);
+      return found.length >= 2 ? found : undefined;
+    },
+    { what: 'two dead-letter entries', timeoutMs: 30_000 },
+  );
   const flakyRecord = records.find((record) => record.entry.event.id === flaky.envelope.id)!;
   t.equal(flakyRecord.entry.kind, 'dead-lettered');
   t.equal(flakyRecord.entry.attempts, 4, 'attempt count');
@@ -192,41 +236,51 @@ t.test('a transient failure retries with growing delays, lands in the DLQ, and r
   t.equal(await metricValue(metrics, 'event_failed_total', { consumer: 'inventory', outcome: 'retried' }), 3);
 });
 
-t.test('the events of one partition commit together, and a handler failing mid-chunk undoes only itself: order kept, every other handler run once', async (t) => {
-  // Its own topic and consumer: each effect row records the transaction it committed in, as its
-  // connection and that connection's count of commits so far (INNODB_TRX is a cache refreshed at
-  // most every 0.1 s, so its trx_id cannot tell two quick transactions apart).
-  const topic = await createTopic({ numPartitions: 1 });
-  await db.pool.query('CREATE TABLE chunk_effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, order_id VARCHAR(64) NOT NULL, trx_id VARCHAR(32) NOT NULL)');
-  const attempts = new Map<string, number>();
-  const handler: EventHandler = async (event, ctx) => {
-    const orderId = (event.payload as { order_id: string }).order_id;
-    attempts.set(orderId, (attempts.get(orderId) ?? 0) + 1);
-    await ctx.tx.query(
-      "INSERT INTO chunk_effects (order_id, trx_id) SELECT ?, CONCAT(CONNECTION_ID(), ':', VARIABLE_VALUE) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_COMMIT'",
-      [orderId],
-    );
-    if (orderId === 'chunk-25' && attempts.get(orderId) === 1) throw new Error('lock wait timeout, once');
-  };
-  const chunked = createEventConsumer({ ...consumerOptions, groupId: groupId(), handlers: { [orderCreated.type]: handler }, topicFor: () => topic });
-  const orderIds = Array.from({ length: 50 }, (_, i) => `chunk-${i}`);
-  const producer = kafka.publisher();
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: orderIds.map((orderId) => ({ ...asMessage(created(orderId)), key: 'one-sale' })) });
-  await producer.disconnect();
-  await chunked.start();
-  t.teardown(() => chunked.stop());
+t.test(
+  'the events of one partition commit together, and a handler failing mid-chunk undoes only itself: order kept, every other handler run once',
+  async (t) => {
+    // Its own topic and consumer: each effect row records the transaction it committed in, as its
+    // connection and that connection's count of commits so far (INNODB_TRX is a cache refreshed at
+    // most every 0.1 s, so its trx_id cannot tell two quick transactions apart).
+    const topic = await createTopic({ numPartitions: 1 });
+    await db.pool.query('CREATE TABLE chunk_effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, order_id VARCHAR(64) NOT NULL, trx_id VARCHAR(32) NOT NULL)');
+    const attempts = new Map<string, number>();
+    const handler: EventHandler = async (event, ctx) => {
+      const orderId = (event.payload as { order_id: string }).order_id;
+      attempts.set(orderId, (attempts.get(orderId) ?? 0) + 1);
+      await ctx.tx.query(
+        "INSERT INTO chunk_effects (order_id, trx_id) SELECT ?, CONCAT(CONNECTION_ID(), ':', VARIABLE_VALUE) FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'COM_COMMIT'",
+        [orderId],
+      );
+      if (orderId === 'chunk-25' && attempts.get(orderId) === 1) throw new Error('lock wait timeout, once');
+    };
+    const chunked = createEventConsumer({ ...consumerOptions, groupId: groupId(), handlers: { [orderCreated.type]: handler }, topicFor: () => topic });
+    const orderIds = Array.from({ length: 50 }, (_, i) => `chunk-${i}`);
+    const producer = kafka.publisher();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: orderIds.map((orderId) => ({ ...asMessage(created(orderId)), key: 'one-sale' })) });
+    await producer.disconnect();
+    await chunked.start();
+    t.teardown(() => chunked.stop());
 
-  await waitFor(async () => (await count(db.pool, 'SELECT COUNT(*) FROM chunk_effects')) >= 50, { what: '50 effects', timeoutMs: 30_000 });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const [rows] = await db.pool.query('SELECT order_id, trx_id FROM chunk_effects ORDER BY id');
-  const effects = rows as { order_id: string; trx_id: string }[];
-  t.same(effects.map((row) => row.order_id), orderIds, 'each event applied once, in the order of the partition');
-  const transactions = new Set(effects.map((row) => row.trx_id)).size;
-  t.ok(transactions < 25, `50 events committed in ${transactions} transactions`);
-  t.equal(attempts.get('chunk-25'), 2, 'the failed event was tried once in the chunk and once more on its own');
-  t.ok(orderIds.every((orderId) => orderId === 'chunk-25' || attempts.get(orderId) === 1), 'no handler that succeeded ran again');
-});
+    await waitFor(async () => (await count(db.pool, 'SELECT COUNT(*) FROM chunk_effects')) >= 50, { what: '50 effects', timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [rows] = await db.pool.query('SELECT order_id, trx_id FROM chunk_effects ORDER BY id');
+    const effects = rows as { order_id: string; trx_id: string }[];
+    t.same(
+      effects.map((row) => row.order_id),
+      orderIds,
+      'each event applied once, in the order of the partition',
+    );
+    const transactions = new Set(effects.map((row) => row.trx_id)).size;
+    t.ok(transactions < 25, `50 events committed in ${transactions} transactions`);
+    t.equal(attempts.get('chunk-25'), 2, 'the failed event was tried once in the chunk and once more on its own');
+    t.ok(
+      orderIds.every((orderId) => orderId === 'chunk-25' || attempts.get(orderId) === 1),
+      'no handler that succeeded ran again',
+    );
+  },
+);
 
 t.test('every log line of a handled event carries trace_id and correlation_id; no PII in any log', async (t) => {
   const handling = logs.lines().filter((line) => line.msg === 'handling');
@@ -246,7 +300,14 @@ t.test('a consumer process SIGKILLed after its DB commit, before its offset comm
   await own.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL)');
   const topic = await createTopic();
   const group = groupId();
-  const env = { DATABASE_URL: own.url, KAFKA_BROKERS: brokers.join(','), ...credentials, CONSUMER_TOPIC: topic, CONSUMER_GROUP: group, DEAD_LETTER_TOPIC: await createTopic() };
+  const env = {
+    DATABASE_URL: own.url,
+    KAFKA_BROKERS: brokers.join(','),
+    ...credentials,
+    CONSUMER_TOPIC: topic,
+    CONSUMER_GROUP: group,
+    DEAD_LETTER_TOPIC: await createTopic(),
+  };
   const admin = kafka.admin();
   await admin.connect();
   t.teardown(() => admin.disconnect());
@@ -255,7 +316,17 @@ t.test('a consumer process SIGKILLed after its DB commit, before its offset comm
   const event = (orderId: string) =>
     prepareEvent(
       { ...orderCreated, topic },
-      { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, user_id: 'u', unit_price_minor: 100, total_minor: 100, currency: 'EUR', expires_at: new Date().toISOString() },
+      {
+        order_id: orderId,
+        sale_id: 's',
+        sku_id: 'k',
+        quantity: 1,
+        user_id: 'u',
+        unit_price_minor: 100,
+        total_minor: 100,
+        currency: 'EUR',
+        expires_at: new Date().toISOString(),
+      },
       context(orderId),
       new Date(),
     );
@@ -282,7 +353,11 @@ t.test('a consumer process SIGKILLed after its DB commit, before its offset comm
   t.same(death, { code: null, signal: 'SIGKILL' }, 'killed, not stopped');
   t.same(doomed.reports.at(-1), { crashing: crashing.envelope.id }, 'at the crash point, after the commit of that event');
   t.equal(await effectsFor(crashing.envelope.id), 1, 'its effect committed');
-  t.equal(await count(own.pool, 'SELECT COUNT(*) FROM consumer_dedupe WHERE event_id = ? AND kafka_offset = 1', [crashing.envelope.id]), 1, 'with its dedupe row');
+  t.equal(
+    await count(own.pool, 'SELECT COUNT(*) FROM consumer_dedupe WHERE event_id = ? AND kafka_offset = 1', [crashing.envelope.id]),
+    1,
+    'with its dedupe row',
+  );
   t.equal(await committedOffset(), '1', 'its offset was never committed: the group still points at it');
 
   // A new process in the same group (it joins once the broker expired the dead member's session).

@@ -44,9 +44,10 @@ t.test('the schema gate fails when a new field has no classification', async (t)
 t.test('the schema gate fails when a field is moved into or out of restricted (its wire form changes), and passes other moves', async (t) => {
   const committed = await readSnapshots();
   const reclassify = (field: string, level: string) =>
-    gate(committed, snapshotsOf(catalogWith({ ...paymentCompleted, classification: { ...paymentCompleted.classification, [field]: level } } as unknown as EventDefinition))).violations.map(
-      (violation) => `${violation.rule}:${violation.path}`,
-    );
+    gate(
+      committed,
+      snapshotsOf(catalogWith({ ...paymentCompleted, classification: { ...paymentCompleted.classification, [field]: level } } as unknown as EventDefinition)),
+    ).violations.map((violation) => `${violation.rule}:${violation.path}`);
   t.same(reclassify('transaction_id', 'personal'), ['reclassified-field:transaction_id']);
   t.same(reclassify('amount_minor', 'restricted'), ['reclassified-field:amount_minor']);
   t.same(reclassify('amount_minor', 'personal'), []);
@@ -83,7 +84,10 @@ t.test('a sealed value that was tampered with, or copied from another event, is 
   flipped[0] = (flipped[0] ?? 0) ^ 1;
   const tampered = { ...envelope, payload: { ...envelope.payload, transaction_id: { ...value, ciphertext: flipped.toString('base64') } } };
   const moved = { ...sealed(), payload: { ...sealed().payload, transaction_id: envelope.payload.transaction_id } };
-  for (const [what, candidate] of [['tampered', tampered], ['moved', moved]] as const) {
+  for (const [what, candidate] of [
+    ['tampered', tampered],
+    ['moved', moved],
+  ] as const) {
     const decoded = decodeMessage({ value: bytes(candidate) }, registry.forConsumer('order', keys));
     t.equal(decoded.kind === 'poison' && decoded.contract.error.code, 'UNREADABLE_RESTRICTED_FIELD', what);
     t.notMatch(JSON.stringify(decoded), 'txn_4242', `${what}: the refusal names no value`);
@@ -128,7 +132,9 @@ t.test("a dead-letter entry drops an opened value the reader's handler put into 
   const decoded = decodeMessage(message, registry.forConsumer('order', keys));
   t.equal(decoded.kind, 'event');
   const careless = handlerErrorContract(new TerminalError('no order for transaction txn_4242'), 1);
-  const entry = parseDeadLetterEntry(buildDeadLetterMessage('dead-lettered', 'order', { topic: 'payments', partition: 0, message }, careless, 1, {}, new Date()).value as Buffer);
+  const entry = parseDeadLetterEntry(
+    buildDeadLetterMessage('dead-lettered', 'order', { topic: 'payments', partition: 0, message }, careless, 1, {}, new Date()).value as Buffer,
+  );
   t.equal(entry.error.message, 'no order for transaction [restricted]');
   t.notMatch(JSON.stringify(entry), 'txn_4242');
   t.notMatch(Buffer.from(entry.original.value ?? '', 'base64').toString('utf8'), 'txn_4242', 'the original travels sealed');

@@ -36,7 +36,13 @@ const oldKey = key();
 const newKey = key();
 /** Before the rotation: one key. After: the new key seals, the old one still opens. */
 const beforeRotation = new FieldKeyring(new Map([['k-2025', oldKey]]), 'k-2025');
-const afterRotation = new FieldKeyring(new Map([['k-2025', oldKey], ['k-2026', newKey]]), 'k-2026');
+const afterRotation = new FieldKeyring(
+  new Map([
+    ['k-2025', oldKey],
+    ['k-2026', newKey],
+  ]),
+  'k-2026',
+);
 
 const relay = createOutboxRelay({ pool: db.pool, kafka, logger: captureLogs().logger, metrics: new Registry(), service: 'payment' });
 t.teardown(() => relay.stop());
@@ -44,7 +50,13 @@ t.teardown(() => relay.stop());
 const context = (orderId: string) => ({ source: 'payment', tenantId: 't1', correlationId: orderId });
 async function publishCompleted(paymentId: string, transactionId: string, keys: FieldKeyring) {
   const orderId = `order-${paymentId}`;
-  const event = prepareEvent(definition, { payment_id: paymentId, order_id: orderId, transaction_id: transactionId, amount_minor: 4999, currency: 'EUR' }, context(orderId), new Date(), { fieldKeys: keys });
+  const event = prepareEvent(
+    definition,
+    { payment_id: paymentId, order_id: orderId, transaction_id: transactionId, amount_minor: 4999, currency: 'EUR' },
+    context(orderId),
+    new Date(),
+    { fieldKeys: keys },
+  );
   await writeOutbox(db.pool, [event]);
   await waitFor(async () => (await relay.runOnce()) >= 0 && (await unpublished()) === 0, { what: 'the relay to publish the outbox' });
   return event.envelope;
@@ -95,7 +107,10 @@ t.test('the outbox row and the raw topic hold the provider transaction id only s
   const values = await rawValues(1);
   const mine = values.find((value) => value.includes(envelope.id));
   t.ok(mine, 'the event is on the topic');
-  t.notOk(values.some((value) => value.includes(transactionId)), 'no message on the topic holds the value in clear');
+  t.notOk(
+    values.some((value) => value.includes(transactionId)),
+    'no message on the topic holds the value in clear',
+  );
   const onTopic = JSON.parse(mine!) as Envelope;
   t.same(onTopic.metadata.encryption, { key_id: 'k-2026', fields: ['transaction_id'] });
   t.match(onTopic.payload.transaction_id, { alg: 'A256GCM', iv: String, ciphertext: String, tag: String });
@@ -140,7 +155,9 @@ t.test("a dead-lettered event's copy holds the value only sealed", async (t) => 
   t.match(original, envelope.id, 'the copy holds the original event');
   t.notMatch(original, transactionId, 'the original inside the entry holds no clear value');
   t.notMatch(raw, transactionId, 'nor does the entry itself');
-  const headers = Object.values(entries.message.headers ?? {}).map(String).join('\n');
+  const headers = Object.values(entries.message.headers ?? {})
+    .map(String)
+    .join('\n');
   t.notMatch(headers, transactionId, 'nor its headers');
   t.notMatch(orderLogs.text(), transactionId, 'nor the logs of the failure');
 });

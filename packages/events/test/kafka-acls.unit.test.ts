@@ -38,16 +38,34 @@ t.test('each consumer group is joined by its service alone; the reconciler only 
   }
   for (const prefix of Object.values(throwawayGroupPrefix)) {
     const bindings = grants.filter((binding) => binding.resourceName === prefix);
-    t.ok(bindings.every((binding) => binding.patternType === 'PREFIXED' && binding.principal === 'User:reconciler_svc'), `${prefix}* is the reconciler's`);
+    t.ok(
+      bindings.every((binding) => binding.patternType === 'PREFIXED' && binding.principal === 'User:reconciler_svc'),
+      `${prefix}* is the reconciler's`,
+    );
   }
 });
 
 t.test('nothing broader than named topics and groups; no administration', async (t) => {
-  t.ok(grants.every((binding) => binding.resourceName !== '*' && binding.resourceName !== ''), 'no wildcard resource');
-  t.ok(grants.every((binding) => binding.resourceType !== 'TOPIC' || binding.patternType === 'LITERAL'), 'topics by their full names');
-  t.ok(grants.every((binding) => ['READ', 'WRITE', 'DESCRIBE', 'DELETE', 'IDEMPOTENT_WRITE'].includes(binding.operation)), 'no create, alter or cluster action');
-  t.ok(grants.every((binding) => binding.resourceType !== 'CLUSTER' || binding.operation === 'IDEMPOTENT_WRITE'), 'on the cluster, idempotent writes only');
-  t.ok(grants.every((binding) => binding.operation !== 'DELETE' || binding.resourceType === 'GROUP'), 'deletes only throwaway groups');
+  t.ok(
+    grants.every((binding) => binding.resourceName !== '*' && binding.resourceName !== ''),
+    'no wildcard resource',
+  );
+  t.ok(
+    grants.every((binding) => binding.resourceType !== 'TOPIC' || binding.patternType === 'LITERAL'),
+    'topics by their full names',
+  );
+  t.ok(
+    grants.every((binding) => ['READ', 'WRITE', 'DESCRIBE', 'DELETE', 'IDEMPOTENT_WRITE'].includes(binding.operation)),
+    'no create, alter or cluster action',
+  );
+  t.ok(
+    grants.every((binding) => binding.resourceType !== 'CLUSTER' || binding.operation === 'IDEMPOTENT_WRITE'),
+    'on the cluster, idempotent writes only',
+  );
+  t.ok(
+    grants.every((binding) => binding.operation !== 'DELETE' || binding.resourceType === 'GROUP'),
+    'deletes only throwaway groups',
+  );
   const keys = grants.map((binding) => `${binding.principal} ${binding.resourceType} ${binding.resourceName} ${binding.operation}`);
   t.equal(new Set(keys).size, keys.length, 'no grant twice');
 });

@@ -13,11 +13,15 @@ const kafkaLogging = () => {
       done();
     },
   });
-  const transport = createKafkaTransport({ KAFKA_BROKERS: ['127.0.0.1:9'] }, { clientId: 'kafka-client-test', logger: createLogger({ service: 'test', level: 'info' }, destination) });
+  const transport = createKafkaTransport(
+    { KAFKA_BROKERS: ['127.0.0.1:9'] },
+    { clientId: 'kafka-client-test', logger: createLogger({ service: 'test', level: 'info' }, destination) },
+  );
   const kafka = kafkaClientOf(transport);
   return { kafka, lines };
 };
-const eosWarnings = (lines: Array<Record<string, unknown>>) => lines.filter((line) => String(line.msg).includes('Limiting retries for the idempotent producer'));
+const eosWarnings = (lines: Array<Record<string, unknown>>) =>
+  lines.filter((line) => String(line.msg).includes('Limiting retries for the idempotent producer'));
 
 t.test('an idempotent producer is not capped by the client retry count, so kafkajs has no EoS warning to give at start', async (t) => {
   const { kafka, lines } = kafkaLogging();
@@ -26,12 +30,15 @@ t.test('an idempotent producer is not capped by the client retry count, so kafka
   t.same(eosWarnings(lines), []);
 });
 
-t.test('an idempotent producer whose caller bounds its retries (the outbox relay, which retires it after a failed send) adds no EoS warning to the log', async (t) => {
-  const { kafka, lines } = kafkaLogging();
-  kafka.producer({ idempotent: false, retry: { retries: 2 } });
-  kafka.producer({ idempotent: true, retry: { retries: 2 } });
-  t.same(eosWarnings(lines), []);
-});
+t.test(
+  'an idempotent producer whose caller bounds its retries (the outbox relay, which retires it after a failed send) adds no EoS warning to the log',
+  async (t) => {
+    const { kafka, lines } = kafkaLogging();
+    kafka.producer({ idempotent: false, retry: { retries: 2 } });
+    kafka.producer({ idempotent: true, retry: { retries: 2 } });
+    t.same(eosWarnings(lines), []);
+  },
+);
 
 t.test('a kafkajs log line reaches pino as one line, with the namespace and without a second timestamp', async (t) => {
   const { kafka, lines } = kafkaLogging();

@@ -49,7 +49,10 @@ t.test('a published record is read back with its key, value and headers', async 
       { key: 'order-2', value: Buffer.from('second'), headers: { 'event-id': 'e-2' } },
     ],
   });
-  t.ok(answers.every((answer) => answer.topicName === topic && answer.errorCode === 0), 'every partition written acknowledged');
+  t.ok(
+    answers.every((answer) => answer.topicName === topic && answer.errorCode === 0),
+    'every partition written acknowledged',
+  );
   const received = await readBack(topic, groupId(), 2);
   const byKey = new Map(received.map((message) => [message.key?.toString(), message]));
   t.equal(byKey.get('order-1')?.value?.toString(), 'first');
@@ -72,7 +75,10 @@ t.test('the admin creates a topic, and reads its end offsets and the offsets at 
   const published = 5;
   await waitFor(
     async () => {
-      await publisher.send({ topic, messages: Array.from({ length: published }, (_, i) => ({ key: 'k', value: `v${i}`, timestamp: String(1_000 * (i + 1)) })) });
+      await publisher.send({
+        topic,
+        messages: Array.from({ length: published }, (_, i) => ({ key: 'k', value: `v${i}`, timestamp: String(1_000 * (i + 1)) })),
+      });
       return true;
     },
     { what: `a first send to ${topic}`, timeoutMs: 30_000, intervalMs: 200 },
@@ -87,7 +93,11 @@ t.test("a group's committed offsets after its reader committed, then the group d
   const publisher = await publisherFor(t);
   await publisher.send({ topic, messages: [1, 2, 3].map((n) => ({ key: `k${n}`, value: `v${n}` })) });
   const group = groupId();
-  t.same(await admin.fetchOffsets({ groupId: group, topics: [topic] }), [{ topic, partitions: [{ partition: 0, offset: '-1', metadata: null }] }], 'nothing committed yet');
+  t.same(
+    await admin.fetchOffsets({ groupId: group, topics: [topic] }),
+    [{ topic, partitions: [{ partition: 0, offset: '-1', metadata: null }] }],
+    'nothing committed yet',
+  );
   await readBack(topic, group, 3);
   const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
   t.equal(committed?.partitions[0]?.offset, '3', 'committed past the third record');
@@ -119,7 +129,10 @@ t.test('a principal the brokers refuse surfaces as KafkaAccessDeniedError', asyn
     t.comment('ORDER_KAFKA_PASSWORD is not in the environment: no service principal to be refused a topic');
     return;
   }
-  const order = createKafkaTransport({ KAFKA_BROKERS: brokers, KAFKA_SASL_USERNAME: 'order_svc', KAFKA_SASL_PASSWORD: orderPassword }, { clientId: 'transport-test-order', retry: { retries: 0 } });
+  const order = createKafkaTransport(
+    { KAFKA_BROKERS: brokers, KAFKA_SASL_USERNAME: 'order_svc', KAFKA_SASL_PASSWORD: orderPassword },
+    { clientId: 'transport-test-order', retry: { retries: 0 } },
+  );
   const orderAdmin = order.admin();
   await orderAdmin.connect();
   t.teardown(() => orderAdmin.disconnect());

@@ -3,7 +3,16 @@ import { Registry } from 'prom-client';
 import type mysql from 'mysql2/promise';
 import { createTestDatabase, waitFor } from '@flash-sale/testkit';
 import { createTestKafka } from '../src/testing/index.ts';
-import { createOutboxRelay, orderCancelled, outboxLag, platformMigrationsDir, prepareEvent, writeOutbox, defineEvent, type PendingEvent } from '../src/index.ts';
+import {
+  createOutboxRelay,
+  orderCancelled,
+  outboxLag,
+  platformMigrationsDir,
+  prepareEvent,
+  writeOutbox,
+  defineEvent,
+  type PendingEvent,
+} from '../src/index.ts';
 import { captureLogs, count, metricValue, readTopic, topicSize } from './support/harness.ts';
 
 const db = await createTestDatabase(t.teardown.bind(t), { migrationsDirs: [platformMigrationsDir] });
@@ -14,7 +23,12 @@ const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 /** An event of `orderId` on `topic`; `seq` rides in `reason` so tests can check order. */
 function eventOn(topic: string, orderId: string, seq: number, traceparent?: string): PendingEvent {
   const definition = defineEvent({ ...orderCancelled, topic: `${topic.slice(0, topic.lastIndexOf('.'))}.v1` });
-  return prepareEvent(definition, { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, reason: String(seq) }, { source: 'test', tenantId: 'tenant-a', correlationId: `corr-${orderId}`, ...(traceparent ? { traceparent } : {}) }, new Date());
+  return prepareEvent(
+    definition,
+    { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, reason: String(seq) },
+    { source: 'test', tenantId: 'tenant-a', correlationId: `corr-${orderId}`, ...(traceparent ? { traceparent } : {}) },
+    new Date(),
+  );
 }
 
 async function insertCommitted(events: PendingEvent[]) {
@@ -60,7 +74,9 @@ t.test('a row committing late (lower id after a higher one) is published, not sk
 t.test('two relays over interleaved events of one aggregate: the topic holds them in commit order', async (t) => {
   const topic = await createTopic({ numPartitions: 3 });
   const metrics = new Registry();
-  const relays = ['relay-1', 'relay-2'].map((service) => createOutboxRelay({ pool: db.pool, kafka, logger, metrics, service, batchSize: 7, pollIntervalMs: 10 }));
+  const relays = ['relay-1', 'relay-2'].map((service) =>
+    createOutboxRelay({ pool: db.pool, kafka, logger, metrics, service, batchSize: 7, pollIntervalMs: 10 }),
+  );
   await Promise.all(relays.map((relay) => relay.start()));
   t.teardown(() => Promise.all(relays.map((relay) => relay.stop())));
 
@@ -100,7 +116,10 @@ t.test('a failed publish backs off on the row, holds its aggregate, not the othe
   const [[clock]] = await db.pool.query<mysql.RowDataPacket[]>('SELECT NOW(6) AS now');
   t.equal(await relay.runOnce(), 1, 'the healthy topic is not held up');
   // At least the backoff's lower bound (half the delay) after the pass began, however long the pass took.
-  const [rows] = await db.pool.query<mysql.RowDataPacket[]>('SELECT attempts, last_error, next_attempt_at >= ? + INTERVAL 1 SECOND AS waiting, published_at FROM outbox WHERE partition_key = ?', [clock?.now, 'x']);
+  const [rows] = await db.pool.query<mysql.RowDataPacket[]>(
+    'SELECT attempts, last_error, next_attempt_at >= ? + INTERVAL 1 SECOND AS waiting, published_at FROM outbox WHERE partition_key = ?',
+    [clock?.now, 'x'],
+  );
   t.equal(rows[0]?.attempts, 1);
   t.match(String(rows[0]?.last_error), /.+/, 'the last error is kept on the row');
   t.equal(Number(rows[0]?.waiting), 1, 'the next attempt is a backoff later');
@@ -113,9 +132,20 @@ t.test('a failed publish backs off on the row, holds its aggregate, not the othe
   t.equal(await relay.runOnce(), 0, 'the aggregate waits behind its failed row');
 
   await createTopic({ topic: missingTopic, numPartitions: 1 });
-  await waitFor(async () => (await relay.runOnce()) > 0 || (await count(db.pool, 'SELECT COUNT(*) FROM outbox WHERE published_at IS NULL')) === 0, { what: 'retry after backoff', timeoutMs: 30_000 });
-  await waitFor(async () => { await relay.runOnce(); return (await count(db.pool, 'SELECT COUNT(*) FROM outbox WHERE published_at IS NULL')) === 0; }, { what: 'all published' });
-  const seqs = (await readTopic(kafka, missingTopic, 2)).map(({ message }) => (JSON.parse(message.value!.toString()) as { payload: { reason: string } }).payload.reason);
+  await waitFor(async () => (await relay.runOnce()) > 0 || (await count(db.pool, 'SELECT COUNT(*) FROM outbox WHERE published_at IS NULL')) === 0, {
+    what: 'retry after backoff',
+    timeoutMs: 30_000,
+  });
+  await waitFor(
+    async () => {
+      await relay.runOnce();
+      return (await count(db.pool, 'SELECT COUNT(*) FROM outbox WHERE published_at IS NULL')) === 0;
+    },
+    { what: 'all published' },
+  );
+  const seqs = (await readTopic(kafka, missingTopic, 2)).map(
+    ({ message }) => (JSON.parse(message.value!.toString()) as { payload: { reason: string } }).payload.reason,
+  );
   t.same(seqs, ['1', '3'], 'in order after the retry');
 });
 

@@ -39,5 +39,8 @@ t.test('a purge deletes in batches of the given size and stops after maxBatches,
 });
 
 t.test('a table or column name that is not an identifier is refused before any SQL runs', async (t) => {
-  await t.rejects(purgeExpiredRows(db.pool, { table: 'consumer_dedupe; DROP TABLE outbox', keyColumns: ['consumer'], expiryColumn: 'processed_at', before: new Date() }), /unsafe identifier/);
+  await t.rejects(
+    purgeExpiredRows(db.pool, { table: 'consumer_dedupe; DROP TABLE outbox', keyColumns: ['consumer'], expiryColumn: 'processed_at', before: new Date() }),
+    /unsafe identifier/,
+  );
 });

@@ -14,7 +14,9 @@ const TOTAL = 10_000;
 const AGGREGATES = 200;
 const db = await createTestDatabase(t.teardown.bind(t), { migrationsDirs: [platformMigrationsDir] });
 const { kafka, createTopic, groupId } = await createTestKafka(t.teardown.bind(t));
-await db.pool.query('CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, order_id VARCHAR(64) NOT NULL, seq INT NOT NULL, KEY (order_id, id))');
+await db.pool.query(
+  'CREATE TABLE effects (id BIGINT AUTO_INCREMENT PRIMARY KEY, event_id CHAR(36) NOT NULL, order_id VARCHAR(64) NOT NULL, seq INT NOT NULL, KEY (order_id, id))',
+);
 const topic = await createTopic({ numPartitions: 6 });
 const definition = { ...orderCreated, topic };
 const { logger } = captureLogs();
@@ -60,7 +62,17 @@ t.test('10,000 events, a rebalance in the middle: each handled exactly once in e
         seqs.set(aggregate, seq);
         return prepareEvent(
           definition,
-          { order_id: `order-${aggregate}`, sale_id: 's', sku_id: 'k', quantity: seq, user_id: 'u', unit_price_minor: 1, total_minor: 1, currency: 'EUR', expires_at: new Date().toISOString() },
+          {
+            order_id: `order-${aggregate}`,
+            sale_id: 's',
+            sku_id: 'k',
+            quantity: seq,
+            user_id: 'u',
+            unit_price_minor: 1,
+            total_minor: 1,
+            currency: 'EUR',
+            expires_at: new Date().toISOString(),
+          },
           { source: 'test', tenantId: 't', correlationId: 'c' },
           new Date(),
         );

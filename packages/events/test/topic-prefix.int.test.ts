@@ -106,7 +106,17 @@ t.test('a prefixed relay and consumer round trip: the rows keep the logical topi
   const event = (orderId: string, skuId: string) =>
     prepareEvent(
       orderCreated,
-      { order_id: orderId, sale_id: 'sale-1', sku_id: skuId, quantity: 1, user_id: 'u1', unit_price_minor: 100, total_minor: 100, currency: 'EUR', expires_at: new Date(Date.now() + 600_000).toISOString() },
+      {
+        order_id: orderId,
+        sale_id: 'sale-1',
+        sku_id: skuId,
+        quantity: 1,
+        user_id: 'u1',
+        unit_price_minor: 100,
+        total_minor: 100,
+        currency: 'EUR',
+        expires_at: new Date(Date.now() + 600_000).toISOString(),
+      },
       { source: 'test', tenantId: 't1', correlationId: `corr-${orderId}` },
       new Date(),
     );
@@ -115,16 +125,34 @@ t.test('a prefixed relay and consumer round trip: the rows keep the logical topi
   t.equal(await relay.runOnce(), 2, 'the relay published both rows');
 
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT topic, published_at FROM outbox ORDER BY id');
-  t.same(rows.map((row) => [row.topic, row.published_at !== null]), [[logical, true], [logical, true]], 'the rows keep the logical topic');
+  t.same(
+    rows.map((row) => [row.topic, row.published_at !== null]),
+    [
+      [logical, true],
+      [logical, true],
+    ],
+    'the rows keep the logical topic',
+  );
   t.equal(await topicSize(kafka, `${prefix}${logical}`), 2, 'both events are on the prefixed topic');
 
   const deadLetters = `${prefix}${deadLetterTopic('inventory')}`;
-  await waitFor(async () => handled.length === 1 && (await topicSize(kafka, deadLetters)) === 1, { timeoutMs: 30_000, what: 'one event handled, one dead-lettered' });
+  await waitFor(async () => handled.length === 1 && (await topicSize(kafka, deadLetters)) === 1, {
+    timeoutMs: 30_000,
+    what: 'one event handled, one dead-lettered',
+  });
   t.same(handled, [{ orderId: 'prefixed-ok', topic: `${prefix}${logical}` }], 'the consumer read it from the prefixed topic');
   const [entry] = await readDeadLetters(kafka, deadLetters);
-  t.match(entry?.entry, { kind: 'dead-lettered', event: { id: gone.envelope.id }, original: { topic: `${prefix}${logical}` } }, 'the dead-letter entry is on the prefixed topic and points back at the prefixed one');
+  t.match(
+    entry?.entry,
+    { kind: 'dead-lettered', event: { id: gone.envelope.id }, original: { topic: `${prefix}${logical}` } },
+    'the dead-letter entry is on the prefixed topic and points back at the prefixed one',
+  );
 
   t.ok(touched.size > 0, `topics touched: ${[...touched].join(', ')}`);
-  t.same([...touched].filter((topic) => !topic.startsWith(prefix)), [], 'no unprefixed topic was sent to or subscribed to');
+  t.same(
+    [...touched].filter((topic) => !topic.startsWith(prefix)),
+    [],
+    'no unprefixed topic was sent to or subscribed to',
+  );
   t.ok(touched.has(`${prefix}${logical}`) && touched.has(deadLetters), 'the relay, the consumer and its dead-letter write all went through the prefix');
 });

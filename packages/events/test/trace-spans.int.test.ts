@@ -12,7 +12,17 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { createTestDatabase, waitFor } from '@flash-sale/testkit';
 import { createTestKafka } from '../src/testing/index.ts';
-import { createEventConsumer, createOutboxRelay, defineEvent, orderCancelled, parseTraceparent, platformMigrationsDir, prepareEvent, writeOutbox, type EventHandler } from '../src/index.ts';
+import {
+  createEventConsumer,
+  createOutboxRelay,
+  defineEvent,
+  orderCancelled,
+  parseTraceparent,
+  platformMigrationsDir,
+  prepareEvent,
+  writeOutbox,
+  type EventHandler,
+} from '../src/index.ts';
 import { captureLogs } from './support/harness.ts';
 
 const exporter = new InMemorySpanExporter();
@@ -34,7 +44,12 @@ async function publishThree(topic: string, type: 'batch' | 'single') {
   const definition = defineEvent({ ...orderCancelled, topic });
   const parents = ['a', 'b', 'c'].map((letter) => traceparentOf(letter.repeat(32), letter.repeat(16)));
   const events = parents.map((traceparent, index) =>
-    prepareEvent(definition, { order_id: `o-${type}-${index}`, sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' }, { source: 'test', tenantId: 'tenant-a', correlationId: `corr-${index}`, traceparent }, new Date()),
+    prepareEvent(
+      definition,
+      { order_id: `o-${type}-${index}`, sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' },
+      { source: 'test', tenantId: 'tenant-a', correlationId: `corr-${index}`, traceparent },
+      new Date(),
+    ),
   );
   await writeOutbox(db.pool, events);
   const relay = createOutboxRelay({ pool: db.pool, kafka, logger, metrics: new Registry(), service: `traced-${type}`, pollIntervalMs: 20 });
@@ -80,24 +95,46 @@ function assertChain(t: Test, published: Awaited<ReturnType<typeof publishThree>
     t.equal(publish?.spanContext().traceId, parent?.traceId, `event ${index}: the publish span is in the trace its row recorded`);
     t.equal(publish?.parentSpanContext?.spanId, parent?.spanId, `event ${index}: the publish span is a child of the row's traceparent`);
     t.equal(processing?.spanContext().traceId, parent?.traceId, `event ${index}: the process span is in the same trace`);
-    t.equal(processing?.parentSpanContext?.spanId, publish?.spanContext().spanId, `event ${index}: the process span is a child of the publish span the message carried`);
-    t.equal(seen.get(envelope.id), processing ? traceparentOf(processing.spanContext().traceId, processing.spanContext().spanId) : 'no span', `event ${index}: the handler is given the process span's traceparent for its follow-ups`);
+    t.equal(
+      processing?.parentSpanContext?.spanId,
+      publish?.spanContext().spanId,
+      `event ${index}: the process span is a child of the publish span the message carried`,
+    );
+    t.equal(
+      seen.get(envelope.id),
+      processing ? traceparentOf(processing.spanContext().traceId, processing.spanContext().spanId) : 'no span',
+      `event ${index}: the handler is given the process span's traceparent for its follow-ups`,
+    );
   });
 }
 
-t.test('a batch of three orders\' events: each is published and processed in a span of its own order\'s trace, and the batch handler gets each span\'s traceparent', async (t) => {
-  const topic = await createTopic({ numPartitions: 1 });
-  const published = await publishThree(topic, 'batch');
-  const seen = new Map<string, string | undefined>();
-  await consume(topic, published.definition.type, { handler: async () => {
-      t.fail('the batch handler takes a run of three');
-    }, batch: true, seen });
-  await waitFor(() => seen.size === 3, { timeoutMs: 30_000, what: 'the batch handled' });
-  await waitFor(() => exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CONSUMER && published.events.some(({ envelope }) => spanNamed(SpanKind.CONSUMER, envelope.id)(span))).length === 3, { timeoutMs: 5_000, what: 'three process spans ended' });
-  assertChain(t, published, seen);
-});
+t.test(
+  "a batch of three orders' events: each is published and processed in a span of its own order's trace, and the batch handler gets each span's traceparent",
+  async (t) => {
+    const topic = await createTopic({ numPartitions: 1 });
+    const published = await publishThree(topic, 'batch');
+    const seen = new Map<string, string | undefined>();
+    await consume(topic, published.definition.type, {
+      handler: async () => {
+        t.fail('the batch handler takes a run of three');
+      },
+      batch: true,
+      seen,
+    });
+    await waitFor(() => seen.size === 3, { timeoutMs: 30_000, what: 'the batch handled' });
+    await waitFor(
+      () =>
+        exporter
+          .getFinishedSpans()
+          .filter((span) => span.kind === SpanKind.CONSUMER && published.events.some(({ envelope }) => spanNamed(SpanKind.CONSUMER, envelope.id)(span)))
+          .length === 3,
+      { timeoutMs: 5_000, what: 'three process spans ended' },
+    );
+    assertChain(t, published, seen);
+  },
+);
 
-t.test('one event at a time: the handler runs inside its process span, and is given that span\'s traceparent', async (t) => {
+t.test("one event at a time: the handler runs inside its process span, and is given that span's traceparent", async (t) => {
   const topic = await createTopic({ numPartitions: 3 });
   const published = await publishThree(topic, 'single');
   const seen = new Map<string, string | undefined>();
@@ -111,7 +148,10 @@ t.test('one event at a time: the handler runs inside its process span, and is gi
     seen,
   });
   await waitFor(() => seen.size === 3, { timeoutMs: 30_000, what: 'the events handled' });
-  await waitFor(() => exporter.getFinishedSpans().filter((span) => published.events.some(({ envelope }) => spanNamed(SpanKind.CONSUMER, envelope.id)(span))).length >= 3, { timeoutMs: 5_000, what: 'three process spans ended' });
+  await waitFor(
+    () => exporter.getFinishedSpans().filter((span) => published.events.some(({ envelope }) => spanNamed(SpanKind.CONSUMER, envelope.id)(span))).length >= 3,
+    { timeoutMs: 5_000, what: 'three process spans ended' },
+  );
   assertChain(t, published, seen);
   for (const [eventId, traceparent] of seen) t.equal(active.get(eventId), traceparent, 'the active span inside the handler is the process span');
 });

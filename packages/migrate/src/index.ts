@@ -28,9 +28,7 @@ export async function migrateDatabase(options: MigrateOptions): Promise<MigrateR
   url.pathname = '';
   const connection = await mysql.createConnection({ uri: url.toString(), multipleStatements: true, timezone: 'Z' });
   try {
-    await connection.query(
-      `CREATE DATABASE IF NOT EXISTS \`${options.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${options.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     await connection.query(`USE \`${options.database}\``);
     const postgrator = new Postgrator({
       migrationPattern: options.migrationsDirs.length === 1 ? `${options.migrationsDirs[0]}/*.sql` : `{${options.migrationsDirs.join(',')}}/*.sql`,

@@ -30,9 +30,7 @@ export type Decision = { ok: true; from: OrderStatus; to: OrderStatus } | { ok: 
 
 export function decide(command: OrderCommand, current: OrderStatus): Decision {
   const rule = TRANSITIONS[command];
-  return rule.from.includes(current)
-    ? { ok: true, from: current, to: rule.to }
-    : { ok: false, reason: 'ILLEGAL_TRANSITION', from: current, command };
+  return rule.from.includes(current) ? { ok: true, from: current, to: rule.to } : { ok: false, reason: 'ILLEGAL_TRANSITION', from: current, command };
 }
 
 /** Statuses where the order's lifecycle has ended: only a refund of a delivered order leads out of one. */

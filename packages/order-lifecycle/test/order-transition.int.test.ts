@@ -41,14 +41,19 @@ async function orderOf(id: string) {
 }
 
 async function historyOf(id: string) {
-  const [rows] = await db.pool.query<RowDataPacket[]>('SELECT from_status, to_status, cause, source_event_id FROM order_status_history WHERE order_id = ? ORDER BY id', [id]);
+  const [rows] = await db.pool.query<RowDataPacket[]>(
+    'SELECT from_status, to_status, cause, source_event_id FROM order_status_history WHERE order_id = ? ORDER BY id',
+    [id],
+  );
   return rows.map((row) => ({ ...row }));
 }
 
 t.test('an allowed command moves the order, sets the payment and records its history row', async (t) => {
   const id = await placeOrder('PENDING');
   const eventId = randomUUID();
-  const result = await inTransaction(db.pool, (tx) => transitionOrder(tx, { orderId: id, command: 'pay', cause: 'payment p1 completed', sourceEventId: eventId, now, paymentId: 'p1' }));
+  const result = await inTransaction(db.pool, (tx) =>
+    transitionOrder(tx, { orderId: id, command: 'pay', cause: 'payment p1 completed', sourceEventId: eventId, now, paymentId: 'p1' }),
+  );
   t.same(result, { ok: true, from: 'PENDING', to: 'PAID' });
   t.same({ ...(await orderOf(id)) }, { status: 'PAID', payment_id: 'p1' });
   t.same(await historyOf(id), [{ from_status: 'PENDING', to_status: 'PAID', cause: 'payment p1 completed', source_event_id: eventId }]);

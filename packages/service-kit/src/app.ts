@@ -44,7 +44,9 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
       void (reply as unknown as FastifyReply)
         .status(400)
-        .send(errorBody(tooLong ? 'VALIDATION_FAILED' : 'BAD_REQUEST', tooLong ? 'a path parameter is too long' : 'malformed request URL', { context: 'params' }));
+        .send(
+          errorBody(tooLong ? 'VALIDATION_FAILED' : 'BAD_REQUEST', tooLong ? 'a path parameter is too long' : 'malformed request URL', { context: 'params' }),
+        );
     },
   });
   // Hooked only when debug is on at start: otherwise every request would run a hook that logs nothing.

@@ -86,7 +86,9 @@ export const authPlugin = fp(
       },
     });
     const rateLimit = options.rateLimit;
-    const limiter = rateLimit ? new RateLimiter({ redis: rateLimit.redis, service: rateLimit.service, ...(rateLimit.keyPrefix ? { keyPrefix: rateLimit.keyPrefix } : {}) }) : undefined;
+    const limiter = rateLimit
+      ? new RateLimiter({ redis: rateLimit.redis, service: rateLimit.service, ...(rateLimit.keyPrefix ? { keyPrefix: rateLimit.keyPrefix } : {}) })
+      : undefined;
     // Requests admitted on the local count reach Redis in batches: the last batch goes before Redis is closed.
     if (limiter) app.addHook('onClose', async () => limiter.close());
     app.decorate('accessControl', {

@@ -38,9 +38,7 @@ export const errorHandlerPlugin = fp(
       return reply.status(500).send(errorBody('INTERNAL', 'internal error', { request_id: request.id }));
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      reply.status(404).send(errorBody('NOT_FOUND', `route ${request.method} ${request.url} not found`)),
-    );
+    app.setNotFoundHandler((request, reply) => reply.status(404).send(errorBody('NOT_FOUND', `route ${request.method} ${request.url} not found`)));
   },
   { name: 'error-handler' },
 );

@@ -21,17 +21,12 @@ export class AppError extends Error {
   }
 }
 
-export const validationFailed = (message: string, details: ErrorDetails = {}) =>
-  new AppError('VALIDATION_FAILED', 400, message, details);
-export const notFound = (what: string, details: ErrorDetails = {}) =>
-  new AppError('NOT_FOUND', 404, `${what} not found`, details);
-export const unauthorized = (message = 'missing or invalid credentials') =>
-  new AppError('UNAUTHORIZED', 401, message);
+export const validationFailed = (message: string, details: ErrorDetails = {}) => new AppError('VALIDATION_FAILED', 400, message, details);
+export const notFound = (what: string, details: ErrorDetails = {}) => new AppError('NOT_FOUND', 404, `${what} not found`, details);
+export const unauthorized = (message = 'missing or invalid credentials') => new AppError('UNAUTHORIZED', 401, message);
 export const forbidden = (message = 'not allowed') => new AppError('FORBIDDEN', 403, message);
-export const conflict = (code: string, message: string, details: ErrorDetails = {}) =>
-  new AppError(code, 409, message, details);
-export const unavailable = (message: string, details: ErrorDetails = {}) =>
-  new AppError('SERVICE_UNAVAILABLE', 503, message, details);
+export const conflict = (code: string, message: string, details: ErrorDetails = {}) => new AppError(code, 409, message, details);
+export const unavailable = (message: string, details: ErrorDetails = {}) => new AppError('SERVICE_UNAVAILABLE', 503, message, details);
 
 export interface ErrorBody {
   error: { code: string; message: string; details: ErrorDetails };

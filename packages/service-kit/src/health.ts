@@ -49,9 +49,7 @@ export const healthPlugin = fp(
         }),
       );
       const ready = !closing && results.every((result) => result.ok);
-      const checks = Object.fromEntries(
-        results.map((r) => [r.name, r.ok ? 'ok' : `failed: ${r.error}`]),
-      );
+      const checks = Object.fromEntries(results.map((r) => [r.name, r.ok ? 'ok' : `failed: ${r.error}`]));
       return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
     });
   },

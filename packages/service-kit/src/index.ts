@@ -8,8 +8,30 @@ export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, ty
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, requestLogging, type BaseAppOptions } from './app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
-export { authPlugin, requireRole, limitByAddress, principalOf, actsAcrossTenants, signToken, roleNames, tenantIdPattern, type AuthOptions, type Principal, type Role } from './auth.ts';
-export { RateLimiter, addressIdentity, budget, defaultRateLimits, rateLimitNamespace, rateLimitsFromConfig, type Budget, type RateLimitConfig, type RateLimits } from './rate-limit.ts';
+export {
+  authPlugin,
+  requireRole,
+  limitByAddress,
+  principalOf,
+  actsAcrossTenants,
+  signToken,
+  roleNames,
+  tenantIdPattern,
+  type AuthOptions,
+  type Principal,
+  type Role,
+} from './auth.ts';
+export {
+  RateLimiter,
+  addressIdentity,
+  budget,
+  defaultRateLimits,
+  rateLimitNamespace,
+  rateLimitsFromConfig,
+  type Budget,
+  type RateLimitConfig,
+  type RateLimits,
+} from './rate-limit.ts';
 export { aclRules, bullmqQueueGrant, rateLimitGrant, redisCredentials, type RedisAccess, type RedisKeyGrant } from './redis-access.ts';
 export { LuaScript } from './lua-script.ts';
 export { withTransaction } from './transaction.ts';

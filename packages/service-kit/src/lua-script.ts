@@ -37,7 +37,9 @@ export class LuaScript {
     if (!match?.[1] || !match[2]) throw new Error(`Lua script file ${fileName} must be named <name>-<numKeys>.lua`);
     this.name = match[1];
     this.numberOfKeys = Number(match[2]);
-    this.source = readFileSync(file, 'utf8').replace(/^-- @include ([a-z-]+\.lua)$/gm, (_line, include: string) => readFileSync(new URL(`./includes/${include}`, file), 'utf8'));
+    this.source = readFileSync(file, 'utf8').replace(/^-- @include ([a-z-]+\.lua)$/gm, (_line, include: string) =>
+      readFileSync(new URL(`./includes/${include}`, file), 'utf8'),
+    );
     this.sha = createHash('sha1').update(this.source).digest('hex');
     this.#command = `lua:${this.name}:${this.sha}`;
   }

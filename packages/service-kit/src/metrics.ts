@@ -22,15 +22,10 @@ export const metricsPlugin = fp(
     });
     // Callback-style: an async hook would cost every request a promise for a synchronous count.
     app.addHook('onResponse', (request, reply, done) => {
-      duration.observe(
-        { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-        reply.elapsedTime / 1000,
-      );
+      duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       done();
     });
-    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) =>
-      reply.header('content-type', registry.contentType).send(await registry.metrics()),
-    );
+    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
   },
   { name: 'metrics' },
 );

@@ -82,7 +82,8 @@ export const rateLimited = (bucket: string, resetMs: number) =>
 // One script call per window instead of a MULTI of five commands: ioredis's cost is per command.
 const rateWindow = new LuaScript(new URL('./lua/rate-window-1.lua', import.meta.url));
 /** Adds `count` requests to the window at `key`; Redis answers { count in this window, ms until it ends }. */
-const rateWindowAdd = (redis: RedisClient, key: string, count: number, windowMs: number) => rateWindow.run(redis, [key], [count, windowMs]) as Promise<[number, number]>;
+const rateWindowAdd = (redis: RedisClient, key: string, count: number, windowMs: number) =>
+  rateWindow.run(redis, [key], [count, windowMs]) as Promise<[number, number]>;
 
 /** One identity's current window as this process knows it. */
 interface Window {

@@ -15,7 +15,10 @@ export function serviceKafkaUser(service: string, env: NodeJS.ProcessEnv = proce
 }
 
 /** The KAFKA_SASL_* variables a process signs in with as the service; none when the environment names no principal for it. */
-export function serviceKafkaCredentials(service: string, env: NodeJS.ProcessEnv = process.env): { KAFKA_SASL_USERNAME: string; KAFKA_SASL_PASSWORD: string } | Record<string, never> {
+export function serviceKafkaCredentials(
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { KAFKA_SASL_USERNAME: string; KAFKA_SASL_PASSWORD: string } | Record<string, never> {
   const prefix = variablePrefix(service);
   const username = env[`${prefix}_KAFKA_USER`];
   const password = env[`${prefix}_KAFKA_PASSWORD`];

@@ -6,8 +6,10 @@ import { acceptedBeforeZod, createBaseApp, createLogger, createMetricsRegistry, 
 
 const headers = z.looseObject({ 'x-shelf': z.string().regex(/^[a-z]{1,8}$/) });
 const params = z.object({ id: z.string().regex(/^w-\d+$/) });
-const acceptsHeaders = (value: unknown) => typeof (value as Record<string, unknown>)['x-shelf'] === 'string' && /^[a-z]{1,8}$/.test((value as Record<string, string>)['x-shelf'] ?? '');
-const acceptsParams = (value: unknown) => typeof (value as Record<string, unknown>).id === 'string' && /^w-\d+$/.test((value as Record<string, string>).id ?? '');
+const acceptsHeaders = (value: unknown) =>
+  typeof (value as Record<string, unknown>)['x-shelf'] === 'string' && /^[a-z]{1,8}$/.test((value as Record<string, string>)['x-shelf'] ?? '');
+const acceptsParams = (value: unknown) =>
+  typeof (value as Record<string, unknown>).id === 'string' && /^w-\d+$/.test((value as Record<string, string>).id ?? '');
 
 const build = async (withPredicates: boolean) => {
   const app = await createBaseApp({ logger: createLogger({ service: 'test', level: 'silent' }), metrics: createMetricsRegistry('test'), readiness: [] });
@@ -17,7 +19,12 @@ const build = async (withPredicates: boolean) => {
       '/widgets/:id',
       {
         ...(withPredicates ? { validatorCompiler: acceptedBeforeZod({ headers: acceptsHeaders, params: acceptsParams }) } : {}),
-        schema: { summary: 'a widget', headers, params, response: { 200: z.strictObject({ id: z.string(), shelf: z.string(), sameHeaders: z.boolean() }), ...errorResponses({ 400: 'bad shelf or id' }) } },
+        schema: {
+          summary: 'a widget',
+          headers,
+          params,
+          response: { 200: z.strictObject({ id: z.string(), shelf: z.string(), sameHeaders: z.boolean() }), ...errorResponses({ 400: 'bad shelf or id' }) },
+        },
       },
       // sameHeaders: the handler reads the headers object node parsed, not a copy zod made.
       async (request) => ({ id: request.params.id, shelf: request.headers['x-shelf'], sameHeaders: request.headers === request.raw.headers }),

@@ -13,7 +13,11 @@ const build = async (checks: Array<{ name: string; check: () => Promise<void> }>
   app.get('/crash', async () => {
     throw new Error('database password is hunter2');
   });
-  app.post('/strict', { schema: { body: { type: 'object', required: ['qty'], properties: { qty: { type: 'integer' } }, additionalProperties: false } } }, async () => ({ ok: true }));
+  app.post(
+    '/strict',
+    { schema: { body: { type: 'object', required: ['qty'], properties: { qty: { type: 'integer' } }, additionalProperties: false } } },
+    async () => ({ ok: true }),
+  );
   return app;
 };
 
@@ -47,7 +51,12 @@ t.test('schema validation and malformed JSON answer 400 in the error contract', 
 t.test('readiness is 503 while any check fails or hangs, 200 when all pass', async (t) => {
   let healthy = false;
   const app = await build([
-    { name: 'flaky', check: async () => { if (!healthy) throw new Error('down'); } },
+    {
+      name: 'flaky',
+      check: async () => {
+        if (!healthy) throw new Error('down');
+      },
+    },
   ]);
   const down = await app.inject({ method: 'GET', url: '/health/ready' });
   t.equal(down.statusCode, 503);

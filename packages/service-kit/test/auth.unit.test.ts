@@ -28,7 +28,11 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 t.test('a roles claim that is a string is refused, even when it contains the role ("devops" is not "ops")', async (t) => {
   const app = await build();
-  const response = await app.inject({ method: 'GET', url: '/ops-only', headers: bearer(sign({ sub: 'x', tenant: 't1', roles: 'devops' }, { expiresIn: 60_000 })) });
+  const response = await app.inject({
+    method: 'GET',
+    url: '/ops-only',
+    headers: bearer(sign({ sub: 'x', tenant: 't1', roles: 'devops' }, { expiresIn: 60_000 })),
+  });
   t.equal(response.statusCode, 401);
   t.equal(response.json().error.code, 'UNAUTHORIZED');
 });
@@ -41,7 +45,11 @@ t.test('roles must be a non-empty list of known roles, or the token is refused w
   }
   const missing = await app.inject({ method: 'GET', url: '/ops-only', headers: bearer(sign({ sub: 'x', tenant: 't1' }, { expiresIn: 60_000 })) });
   t.equal(missing.statusCode, 401, 'no roles claim is not a shopper by default');
-  const ok = await app.inject({ method: 'GET', url: '/ops-only', headers: bearer(sign({ sub: 'ops-1', tenant: 't1', roles: ['ops'] }, { expiresIn: 60_000 })) });
+  const ok = await app.inject({
+    method: 'GET',
+    url: '/ops-only',
+    headers: bearer(sign({ sub: 'ops-1', tenant: 't1', roles: ['ops'] }, { expiresIn: 60_000 })),
+  });
   t.equal(ok.statusCode, 200);
   t.same(ok.json(), { user: 'ops-1' });
 });
@@ -54,7 +62,11 @@ t.test('a token without an expiry is refused', async (t) => {
 
 t.test('a token signed with another key is refused', async (t) => {
   const app = await build();
-  const response = await app.inject({ method: 'GET', url: '/ops-only', headers: bearer(sign({ sub: 'x', tenant: 't1', roles: ['ops'] }, { expiresIn: 60_000, key: 'another-secret-of-enough-length' })) });
+  const response = await app.inject({
+    method: 'GET',
+    url: '/ops-only',
+    headers: bearer(sign({ sub: 'x', tenant: 't1', roles: ['ops'] }, { expiresIn: 60_000, key: 'another-secret-of-enough-length' })),
+  });
   t.equal(response.statusCode, 401);
 });
 
@@ -88,7 +100,12 @@ t.test('a shopper posting garbage to an ops route gets 403 without any validatio
     t.equal(response.statusCode, 403);
     t.same(response.json(), { error: { code: 'FORBIDDEN', message: 'requires the ops role', details: {} } });
   }
-  const malformed = await app.inject({ method: 'POST', url: '/ops-command', headers: { ...shopper, 'content-type': 'application/json' }, payload: '{"reason":' });
+  const malformed = await app.inject({
+    method: 'POST',
+    url: '/ops-command',
+    headers: { ...shopper, 'content-type': 'application/json' },
+    payload: '{"reason":',
+  });
   t.equal(malformed.statusCode, 403, 'not even the JSON parser runs first');
   const anonymous = await app.inject({ method: 'POST', url: '/ops-command', payload: {} });
   t.equal(anonymous.statusCode, 401);
@@ -100,9 +117,17 @@ t.test('a shopper posting garbage to an ops route gets 403 without any validatio
 t.test('a route may admit any of several roles', async (t) => {
   const app = await build();
   for (const role of ['shopper', 'ops'] as const) {
-    const response = await app.inject({ method: 'GET', url: '/shopper-or-ops', headers: bearer(signToken(app, { userId: 'u', tenantId: 't1', roles: [role] })) });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/shopper-or-ops',
+      headers: bearer(signToken(app, { userId: 'u', tenantId: 't1', roles: [role] })),
+    });
     t.equal(response.statusCode, 200, role);
   }
-  const service = await app.inject({ method: 'GET', url: '/shopper-or-ops', headers: bearer(signToken(app, { userId: 'service:x', tenantId: 't1', roles: ['service'] })) });
+  const service = await app.inject({
+    method: 'GET',
+    url: '/shopper-or-ops',
+    headers: bearer(signToken(app, { userId: 'service:x', tenantId: 't1', roles: ['service'] })),
+  });
   t.equal(service.statusCode, 403);
 });

@@ -70,7 +70,10 @@ t.test("a route's log level still decides which of its lines are written", async
   const { app, lines } = await appLoggingAt('info');
   t.teardown(() => app.close());
   const response = await app.inject({ method: 'GET', url: '/warn-route' });
-  t.same(lines.map((line) => line.msg), ['at the route level']);
+  t.same(
+    lines.map((line) => line.msg),
+    ['at the route level'],
+  );
   t.same(response.json(), { ok: true, before: [false, true], after: [false, true] }, "isLevelEnabled answers at the route's level");
 });
 
@@ -78,5 +81,8 @@ t.test('at debug, a request gets its completed line with its request id', async 
   const { app, lines } = await appLoggingAt('debug');
   t.teardown(() => app.close());
   await app.inject({ method: 'GET', url: '/quiet', headers: { 'x-request-id': 'req-7' } });
-  t.match(lines, [{ msg: 'not at info', reqId: 'req-7' }, { msg: 'request completed', reqId: 'req-7', statusCode: 200 }]);
+  t.match(lines, [
+    { msg: 'not at info', reqId: 'req-7' },
+    { msg: 'request completed', reqId: 'req-7', statusCode: 200 },
+  ]);
 });

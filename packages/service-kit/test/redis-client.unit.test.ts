@@ -19,7 +19,11 @@ t.test('with REDIS_CLUSTER_NODES the client is a cluster reading from masters, w
   const { options } = client as Cluster;
   t.equal(options.scaleReads, 'master');
   t.equal(options.enableAutoPipelining, false);
-  t.match(options.redisOptions, { maxRetriesPerRequest: null, username: 'app', password: 's:cret', tls: {} }, 'BullMQ finds maxRetriesPerRequest null where it looks on a cluster');
+  t.match(
+    options.redisOptions,
+    { maxRetriesPerRequest: null, username: 'app', password: 's:cret', tls: {} },
+    'BullMQ finds maxRetriesPerRequest null where it looks on a cluster',
+  );
   t.throws(() => createRedis({ REDIS_URL, REDIS_CLUSTER_NODES: ['127.0.0.1'] }), /must be host:port/);
 });
 

@@ -27,6 +27,9 @@ t.test('at debug, each completed request is logged once with its status', async 
   const { app, lines } = await appLoggingAt('debug');
   t.teardown(() => app.close());
   await app.inject({ method: 'GET', url: '/ping' });
-  t.match(lines.filter((line) => line.msg === 'request completed'), [{ statusCode: 200 }]);
+  t.match(
+    lines.filter((line) => line.msg === 'request completed'),
+    [{ statusCode: 200 }],
+  );
   t.equal(lines.filter((line) => line.msg === 'request completed').length, 1);
 });

@@ -9,7 +9,11 @@ const entry = '/srv/app/services/order/src/main.ts';
 
 t.test('tracing is off unless an exporter or an OTLP endpoint is named, and OTEL_SDK_DISABLED=true wins', async (t) => {
   t.equal(tracingSettings({}, entry).enabled, false, 'nothing set: off');
-  t.equal(tracingSettings({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, entry).enabled, false, 'exporter none: off, whatever the endpoint');
+  t.equal(
+    tracingSettings({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, entry).enabled,
+    false,
+    'exporter none: off, whatever the endpoint',
+  );
   t.equal(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' }, entry).enabled, true, 'an exporter named: on');
   t.equal(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }, entry).enabled, true, 'an endpoint named: on');
   t.equal(tracingSettings({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://collector:4318/v1/traces' }, entry).enabled, true, 'a traces endpoint named: on');
@@ -49,7 +53,14 @@ t.test('with an OTLP endpoint, importing the module is enough to load and regist
 
 t.test('the default sampler records no client span without a parent (a polling query), and follows the parent otherwise', async (t) => {
   const decide = (kind: SpanKind, sampledParent?: boolean) => {
-    const parent = sampledParent === undefined ? ROOT_CONTEXT : trace.setSpanContext(ROOT_CONTEXT, { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: sampledParent ? TraceFlags.SAMPLED : TraceFlags.NONE });
+    const parent =
+      sampledParent === undefined
+        ? ROOT_CONTEXT
+        : trace.setSpanContext(ROOT_CONTEXT, {
+            traceId: 'a'.repeat(32),
+            spanId: 'b'.repeat(16),
+            traceFlags: sampledParent ? TraceFlags.SAMPLED : TraceFlags.NONE,
+          });
     return noRootClientSpans.shouldSample(parent, 'c'.repeat(32), 'span', kind, {}, []).decision;
   };
   t.equal(decide(SpanKind.CLIENT), 0, 'a root client span: not recorded');

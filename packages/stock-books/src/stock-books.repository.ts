@@ -11,13 +11,7 @@ import type { ResultSetHeader } from 'mysql2/promise';
 export type ReservationStatus = 'committed' | 'released' | 'released_before_created' | 'refunded';
 
 /** Guarded transition: true only when the row was in `from` (zero rows is a refusal, not success). */
-export async function transitionReservation(
-  sql: Sql,
-  orderId: string,
-  from: ReservationStatus,
-  to: 'released' | 'refunded',
-  reason: string,
-): Promise<boolean> {
+export async function transitionReservation(sql: Sql, orderId: string, from: ReservationStatus, to: 'released' | 'refunded', reason: string): Promise<boolean> {
   const stamp = to === 'released' ? 'released_at' : 'refunded_at';
   const [result] = await sql.query<ResultSetHeader>(
     `UPDATE stock_reservations SET status = ?, release_reason = ?, ${stamp} = CURRENT_TIMESTAMP(6) WHERE order_id = ? AND status = ?`,

@@ -51,9 +51,21 @@ t.test('returned units go back to the stock, some of them into the allocation', 
 
 t.test('one audit row per order and operation', async (t) => {
   const refId = randomUUID();
-  const entry = { tenantId: 'tenant-a', skuId: 'sku-1', saleId: 'sale-1', operation: 'release' as const, quantity: 2, stockDelta: 2, refId, eventId: randomUUID() };
+  const entry = {
+    tenantId: 'tenant-a',
+    skuId: 'sku-1',
+    saleId: 'sale-1',
+    operation: 'release' as const,
+    quantity: 2,
+    stockDelta: 2,
+    refId,
+    eventId: randomUUID(),
+  };
   await appendAudit(db.pool, entry);
   await t.rejects(appendAudit(db.pool, entry), { code: 'ER_DUP_ENTRY' });
   const [rows] = await db.pool.query<RowDataPacket[]>('SELECT operation, quantity, stock_delta FROM inventory_audit WHERE ref_id = ?', [refId]);
-  t.same(rows.map((row) => ({ ...row })), [{ operation: 'release', quantity: 2, stock_delta: 2 }]);
+  t.same(
+    rows.map((row) => ({ ...row })),
+    [{ operation: 'release', quantity: 2, stock_delta: 2 }],
+  );
 });

@@ -283,7 +283,12 @@ export class StockReservations {
       acknowledged = false;
     }
     if (acknowledged) return;
-    const released = heldNow ? await this.release({ saleId, orderId, reason: 'replica-ack-timeout' }).then((r) => r.released, () => false) : false;
+    const released = heldNow
+      ? await this.release({ saleId, orderId, reason: 'replica-ack-timeout' }).then(
+          (r) => r.released,
+          () => false,
+        )
+      : false;
     throw new StockReservationError('REPLICA_ACK_TIMEOUT', 'no replica acknowledged the reservation in time', { saleId, orderId, released });
   }
 
@@ -295,7 +300,8 @@ export class StockReservations {
   async soldOutBuyers(saleId: string, knownVersion: string, maxBuyers: number): Promise<SoldOutBuyers> {
     const k = this.keys(saleId);
     const reply = await scripts.soldOutBuyers.run(this.#redis, [k.meta, k.stock, k.users, k.buyers], [knownVersion, maxBuyers]);
-    if (!Array.isArray(reply) || reply.length < 3) throw new StockReservationError('UNEXPECTED_REPLY', 'sold-out-buyers returned an unexpected reply', { reply });
+    if (!Array.isArray(reply) || reply.length < 3)
+      throw new StockReservationError('UNEXPECTED_REPLY', 'sold-out-buyers returned an unexpected reply', { reply });
     const code = int(reply[0]);
     const tenantId = str(reply[1]);
     const version = str(reply[2]);
@@ -371,7 +377,8 @@ export class StockReservations {
     const reply = tuple(await scripts.close.run(this.#redis, [k.meta, k.stock, rebuildKeys(this.#prefix, saleId).lock], [nowMs]), 4, 'close');
     const code = int(reply[0]);
     if (code === CloseCode.NotArmed) return null;
-    if (code === CloseCode.Rebuilding) throw new StockReservationError('REBUILD_IN_PROGRESS', 'the sale is being rebuilt; close it once the rebuild finished', { saleId });
+    if (code === CloseCode.Rebuilding)
+      throw new StockReservationError('REBUILD_IN_PROGRESS', 'the sale is being rebuilt; close it once the rebuild finished', { saleId });
     if (code !== CloseCode.Closed && code !== CloseCode.AlreadyClosed) throw new StockReservationError('UNEXPECTED_REPLY', `close returned code ${code}`);
     const [available, held, sold] = [int(reply[1]), int(reply[2]), int(reply[3])];
     return { armedStock: available + held + sold, available, held, sold, closedNow: code === CloseCode.Closed };
@@ -425,7 +432,8 @@ export class StockReservations {
     const token = randomUUID();
     const lockKeys = [rb.lock, k.meta, rb.priorMeta, rb.orders, rb.users, rb.expiry, rb.counts];
     const begun = int(await scripts.rebuildBegin.run(this.#redis, lockKeys, [token, lockTtlMs]));
-    if (begun === RebuildBeginCode.Busy) throw new StockReservationError('REBUILD_IN_PROGRESS', 'another rebuild of this sale is running', { saleId: sale.saleId });
+    if (begun === RebuildBeginCode.Busy)
+      throw new StockReservationError('REBUILD_IN_PROGRESS', 'another rebuild of this sale is running', { saleId: sale.saleId });
     if (begun !== RebuildBeginCode.Begun) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-begin returned code ${begun}`);
 
     let staged = 0;
@@ -435,8 +443,10 @@ export class StockReservations {
       for (const order of batch) args.push(order.orderId, order.userId, order.quantity, order.state === 'held' ? 'H' : 'C', order.holdExpiresAtMs);
       const reply = tuple(await scripts.rebuildStage.run(this.#redis, [rb.lock, rb.orders, rb.users, rb.expiry, rb.counts], args), 2, 'rebuild-stage');
       const code = int(reply[0]);
-      if (code === RebuildCode.LockLost) throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
-      if (code === RebuildCode.InvalidArgument) throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused an order (invalid or listed twice)', { saleId: sale.saleId });
+      if (code === RebuildCode.LockLost)
+        throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
+      if (code === RebuildCode.InvalidArgument)
+        throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused an order (invalid or listed twice)', { saleId: sale.saleId });
       if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-stage returned code ${code}`);
       return int(reply[1]);
     };
@@ -486,9 +496,14 @@ export class StockReservations {
       throw new StockReservationError('INVALID_ARGUMENT', 'rebuild refused the sale definition', { saleId: sale.saleId });
     }
     if (code === RebuildCode.Oversubscribed) {
-      throw new StockReservationError('OVERSUBSCRIBED', 'held + sold exceed the armed stock', { saleId: sale.saleId, held: int(reply[2]), sold: int(reply[3]) });
+      throw new StockReservationError('OVERSUBSCRIBED', 'held + sold exceed the armed stock', {
+        saleId: sale.saleId,
+        held: int(reply[2]),
+        sold: int(reply[3]),
+      });
     }
-    if (code === RebuildCode.LockLost) throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
+    if (code === RebuildCode.LockLost)
+      throw new StockReservationError('REBUILD_LOCK_LOST', 'the rebuild lock expired and was taken over', { saleId: sale.saleId });
     if (code !== RebuildCode.Rebuilt) throw new StockReservationError('UNEXPECTED_REPLY', `rebuild-finish returned code ${code}`);
     this.#hint?.clear(sale.saleId);
     return { armedStock: definition.stock, available: int(reply[1]), held: int(reply[2]), sold: int(reply[3]), orders: staged, carriedHolds: carried };

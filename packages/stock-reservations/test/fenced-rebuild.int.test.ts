@@ -15,7 +15,13 @@ const setup = async (t: Test, overrides = {}) => {
 /** Generated one at a time, as the reconciler streams MySQL pages: never one array of every order. */
 async function* generatedOrders(count: number, committedEvery: number): AsyncGenerator<RebuildOrder> {
   for (let i = 0; i < count; i += 1) {
-    yield { orderId: `o-${i}`, userId: `u-${i % 50_000}`, quantity: 1, state: i % committedEvery === 0 ? 'committed' : 'held', holdExpiresAtMs: T0 + 600_000 + i };
+    yield {
+      orderId: `o-${i}`,
+      userId: `u-${i % 50_000}`,
+      quantity: 1,
+      state: i % committedEvery === 0 ? 'committed' : 'held',
+      holdExpiresAtMs: T0 + 600_000 + i,
+    };
   }
 }
 
@@ -50,8 +56,15 @@ t.test('a sale of 100,000 orders is rebuilt in chunks, in bounded memory, with e
   const rb = Object.values(rebuildKeys(prefix, sale.saleId));
   t.equal(await redis.exists(...rb), 0, 'no staging key, no lock left behind');
   t.ok(elapsedMs < 60_000, 'bounded time');
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-7', userId: 'u-7', quantity: 1, nowMs: T0 }), { ok: true, replayed: true }, 'a rebuilt order replays');
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'new', userId: 'u-7', quantity: 1, nowMs: T0 }), { ok: false, code: 'PER_USER_LIMIT' });
+  t.match(
+    await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-7', userId: 'u-7', quantity: 1, nowMs: T0 }),
+    { ok: true, replayed: true },
+    'a rebuilt order replays',
+  );
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'new', userId: 'u-7', quantity: 1, nowMs: T0 }), {
+    ok: false,
+    code: 'PER_USER_LIMIT',
+  });
 });
 
 t.test('reserves during a rebuild never interleave with it: each is refused as not found or lands on the rebuilt sale, and the counters balance', async (t) => {
@@ -79,12 +92,19 @@ t.test('reserves during a rebuild never interleave with it: each is refused as n
 
   const accepted = results.filter((r) => r.ok).length;
   const refused = results.filter((r) => !r.ok);
-  t.ok(refused.every((r) => r.code === 'SALE_NOT_FOUND'), `every refusal is SALE_NOT_FOUND: ${JSON.stringify([...new Set(refused.map((r) => r.code))])}`);
+  t.ok(
+    refused.every((r) => r.code === 'SALE_NOT_FOUND'),
+    `every refusal is SALE_NOT_FOUND: ${JSON.stringify([...new Set(refused.map((r) => r.code))])}`,
+  );
   t.ok(refused.length > 0, `${refused.length} reserves were fenced off while the rebuild ran`);
   t.ok(accepted >= 200, `${accepted} reserves landed after the finish`);
   t.same(outcome, { armedStock: 5_000, available: 2_000, held: 2_000, sold: 1_000, orders: 3_000, carriedHolds: 0 });
   const view = await reservations.view(sale.saleId);
-  t.same(view, { armedStock: 5_000, available: 2_000 - accepted, held: 2_000 + accepted, sold: 1_000 }, 'the rebuilt counters plus exactly the accepted reserves');
+  t.same(
+    view,
+    { armedStock: 5_000, available: 2_000 - accepted, held: 2_000 + accepted, sold: 1_000 },
+    'the rebuilt counters plus exactly the accepted reserves',
+  );
   t.equal(await redis.hlen(reservations.keys(sale.saleId).orders), 3_000 + accepted, 'no accepted hold lost at the switch');
 });
 
@@ -124,10 +144,20 @@ t.test('books that oversell the armed stock: the rebuild is refused and the sale
   const { redis, prefix, reservations, sale } = await setup(t, { stock: 3 });
   await reservations.arm(sale);
   await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'x', userId: 'u', quantity: 1, nowMs: T0 });
-  const books: RebuildOrder[] = Array.from({ length: 4 }, (_, i) => ({ orderId: `b-${i}`, userId: `u-${i}`, quantity: 1, state: 'committed', holdExpiresAtMs: T0 }));
+  const books: RebuildOrder[] = Array.from({ length: 4 }, (_, i) => ({
+    orderId: `b-${i}`,
+    userId: `u-${i}`,
+    quantity: 1,
+    state: 'committed',
+    holdExpiresAtMs: T0,
+  }));
   await t.rejects(reservations.rebuild(sale, books), { code: 'OVERSUBSCRIBED' });
   await t.rejects(reservations.rebuild(sale, [books[0]!, books[0]!]), { code: 'INVALID_ARGUMENT' });
-  await t.rejects(reservations.rebuild({ ...sale, endsAtMs: sale.startsAtMs }, books.slice(0, 1)), { code: 'INVALID_ARGUMENT' }, 'the finish refuses a definition arm would refuse');
+  await t.rejects(
+    reservations.rebuild({ ...sale, endsAtMs: sale.startsAtMs }, books.slice(0, 1)),
+    { code: 'INVALID_ARGUMENT' },
+    'the finish refuses a definition arm would refuse',
+  );
   t.same(await reservations.view(sale.saleId), { armedStock: 3, available: 2, held: 1, sold: 0 }, 'meta put back, counters untouched');
   t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'y', userId: 'u2', quantity: 1, nowMs: T0 }), { ok: true });
   const rb = rebuildKeys(prefix, sale.saleId);
@@ -152,5 +182,8 @@ t.test('the sale definition is read again once the fence is up, so a sale ended 
   // Read before the fence: still open. Ended meanwhile (its window closed at T0 + 1).
   const ended = { ...sale, endsAtMs: T0 + 1 };
   t.match(await reservations.rebuild(sale, [], { rereadSale: async () => ended }), { available: 10 });
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'late', userId: 'u', quantity: 1, nowMs: T0 + 5 }), { ok: false, code: 'SALE_ENDED' });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'late', userId: 'u', quantity: 1, nowMs: T0 + 5 }), {
+    ok: false,
+    code: 'SALE_ENDED',
+  });
 });

@@ -31,49 +31,63 @@ t.test('on a real cluster, every key of a sale (rebuild and Idempotency-Key reco
   }
 });
 
-t.test('every Lua script runs by EVALSHA on the sale’s master of a real cluster: no CROSSSLOT, and reserve, release, commit and close keep their promises', async (t) => {
-  const { redis, prefix } = await createTestRedisCluster(t.teardown.bind(t));
-  const reservations = new StockReservations(redis, { keyPrefix: prefix, nowMs: () => T0 - 1000 });
-  const sale = saleFixture({ stock: 3, perUserLimit: 2 });
+t.test(
+  'every Lua script runs by EVALSHA on the sale’s master of a real cluster: no CROSSSLOT, and reserve, release, commit and close keep their promises',
+  async (t) => {
+    const { redis, prefix } = await createTestRedisCluster(t.teardown.bind(t));
+    const reservations = new StockReservations(redis, { keyPrefix: prefix, nowMs: () => T0 - 1000 });
+    const sale = saleFixture({ stock: 3, perUserLimit: 2 });
 
-  t.same(await reservations.arm(sale), { armed: true });
-  const idem = { key: saleIdempotencyKey(prefix, sale.saleId, 't1:ann:k1'), requestHash: 'h1', inFlightTtlMs: 30_000 };
-  const reserve = (orderId: string, userId: string, idempotency?: typeof idem) =>
-    reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId, userId, quantity: 1, nowMs: T0, ...(idempotency ? { idempotency } : {}) });
-  t.match(await reserve('o-1', 'ann', idem), { ok: true, replayed: false, remaining: 2 });
-  t.same(await reserve('o-2', 'ann', idem), { ok: false, code: 'IDEMPOTENCY_KEY_SEEN', seen: { kind: 'in_flight' } }, 'the key claimed with the units answers the retry');
-  t.match(await reserve('o-1', 'ann'), { ok: true, replayed: true }, 'a repeat of the order replays');
-  t.match(await reserve('o-3', 'bob'), { ok: true, remaining: 1 });
-  t.match(await reserve('o-4', 'cy'), { ok: true, remaining: 0 });
-  t.same(await reserve('o-5', 'dan'), { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 });
-  t.match(await reservations.soldOutBuyers(sale.saleId, '', 100), { kind: 'listed', tenantId: 't1' });
+    t.same(await reservations.arm(sale), { armed: true });
+    const idem = { key: saleIdempotencyKey(prefix, sale.saleId, 't1:ann:k1'), requestHash: 'h1', inFlightTtlMs: 30_000 };
+    const reserve = (orderId: string, userId: string, idempotency?: typeof idem) =>
+      reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId, userId, quantity: 1, nowMs: T0, ...(idempotency ? { idempotency } : {}) });
+    t.match(await reserve('o-1', 'ann', idem), { ok: true, replayed: false, remaining: 2 });
+    t.same(
+      await reserve('o-2', 'ann', idem),
+      { ok: false, code: 'IDEMPOTENCY_KEY_SEEN', seen: { kind: 'in_flight' } },
+      'the key claimed with the units answers the retry',
+    );
+    t.match(await reserve('o-1', 'ann'), { ok: true, replayed: true }, 'a repeat of the order replays');
+    t.match(await reserve('o-3', 'bob'), { ok: true, remaining: 1 });
+    t.match(await reserve('o-4', 'cy'), { ok: true, remaining: 0 });
+    t.same(await reserve('o-5', 'dan'), { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 });
+    t.match(await reservations.soldOutBuyers(sale.saleId, '', 100), { kind: 'listed', tenantId: 't1' });
 
-  t.same(await reservations.commit({ saleId: sale.saleId, orderId: 'o-1' }), { committed: true });
-  t.same(await reservations.release({ saleId: sale.saleId, orderId: 'o-3', reason: 'cancelled' }), { released: true, quantity: 1 });
-  t.same(await reservations.view(sale.saleId), { armedStock: 3, available: 1, held: 1, sold: 1 });
-  t.same(await reservations.findOrderRecords([{ saleId: sale.saleId, orderId: 'o-1' }, { saleId: sale.saleId, orderId: 'nope' }]), [
-    { orderId: 'o-1', state: 'C', userId: 'ann', quantity: 1, holdExpiresAtMs: T0 + sale.holdTtlMs },
-    null,
-  ]);
+    t.same(await reservations.commit({ saleId: sale.saleId, orderId: 'o-1' }), { committed: true });
+    t.same(await reservations.release({ saleId: sale.saleId, orderId: 'o-3', reason: 'cancelled' }), { released: true, quantity: 1 });
+    t.same(await reservations.view(sale.saleId), { armedStock: 3, available: 1, held: 1, sold: 1 });
+    t.same(
+      await reservations.findOrderRecords([
+        { saleId: sale.saleId, orderId: 'o-1' },
+        { saleId: sale.saleId, orderId: 'nope' },
+      ]),
+      [{ orderId: 'o-1', state: 'C', userId: 'ann', quantity: 1, holdExpiresAtMs: T0 + sale.holdTtlMs }, null],
+    );
 
-  // A rebuild that refuses its books (an order listed twice) aborts; one with valid books finishes.
-  const twice = { orderId: 'o-1', userId: 'ann', quantity: 1, state: 'committed' as const, holdExpiresAtMs: T0 + sale.holdTtlMs };
-  await t.rejects(reservations.rebuild({ ...sale, armedAtMs: T0 - 1000 }, [twice, twice]), { code: 'INVALID_ARGUMENT' });
-  t.match(await reservations.view(sale.saleId), { available: 1, held: 1, sold: 1 }, 'the aborted rebuild put the live sale back');
-  const books = [twice, { orderId: 'o-4', userId: 'cy', quantity: 1, state: 'held' as const, holdExpiresAtMs: T0 + sale.holdTtlMs }];
-  t.match(await reservations.rebuild({ ...sale, armedAtMs: T0 - 1000 }, books), { available: 1, held: 1, sold: 1, orders: 2 });
-  t.match(await reservations.close(sale.saleId, T0 + 1), { closedNow: true, available: 1, held: 1, sold: 1 });
-  t.same(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-6', userId: 'eve', quantity: 1, nowMs: T0 + 2 }), { ok: false, code: 'SALE_ENDED', remaining: 1 });
+    // A rebuild that refuses its books (an order listed twice) aborts; one with valid books finishes.
+    const twice = { orderId: 'o-1', userId: 'ann', quantity: 1, state: 'committed' as const, holdExpiresAtMs: T0 + sale.holdTtlMs };
+    await t.rejects(reservations.rebuild({ ...sale, armedAtMs: T0 - 1000 }, [twice, twice]), { code: 'INVALID_ARGUMENT' });
+    t.match(await reservations.view(sale.saleId), { available: 1, held: 1, sold: 1 }, 'the aborted rebuild put the live sale back');
+    const books = [twice, { orderId: 'o-4', userId: 'cy', quantity: 1, state: 'held' as const, holdExpiresAtMs: T0 + sale.holdTtlMs }];
+    t.match(await reservations.rebuild({ ...sale, armedAtMs: T0 - 1000 }, books), { available: 1, held: 1, sold: 1, orders: 2 });
+    t.match(await reservations.close(sale.saleId, T0 + 1), { closedNow: true, available: 1, held: 1, sold: 1 });
+    t.same(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-6', userId: 'eve', quantity: 1, nowMs: T0 + 2 }), {
+      ok: false,
+      code: 'SALE_ENDED',
+      remaining: 1,
+    });
 
-  const master = nodeAt(redis, await masterOf(redis, saleKeys(prefix, sale.saleId).meta));
-  const all = Object.values(scripts);
-  const loaded = (await master.script('EXISTS', ...all.map((script) => script.sha))) as number[];
-  t.same(
-    all.filter((_, i) => loaded[i] !== 1).map((script) => script.name),
-    [],
-    'each of the package’s scripts ran on the master of the sale’s slot',
-  );
-});
+    const master = nodeAt(redis, await masterOf(redis, saleKeys(prefix, sale.saleId).meta));
+    const all = Object.values(scripts);
+    const loaded = (await master.script('EXISTS', ...all.map((script) => script.sha))) as number[];
+    t.same(
+      all.filter((_, i) => loaded[i] !== 1).map((script) => script.name),
+      [],
+      'each of the package’s scripts ran on the master of the sale’s slot',
+    );
+  },
+);
 
 t.test('lostSales finds the lost sales among sales spread over every master of a cluster', async (t) => {
   const { redis, prefix } = await createTestRedisCluster(t.teardown.bind(t));
@@ -85,7 +99,13 @@ t.test('lostSales finds the lost sales among sales spread over every master of a
 
   const lost = sales.filter((_, i) => i % 7 === 0).map((sale) => sale.saleId);
   for (const saleId of lost) await redis.del(saleKeys(prefix, saleId).meta, saleKeys(prefix, saleId).stock);
-  t.same(await reservations.lostSales(sales.map((sale) => sale.saleId), 8), lost);
+  t.same(
+    await reservations.lostSales(
+      sales.map((sale) => sale.saleId),
+      8,
+    ),
+    lost,
+  );
 });
 
 t.test('a sold-out hint listening on a cluster hears stock come back from sales on any master (classic pub/sub, broadcast by the cluster)', async (t) => {

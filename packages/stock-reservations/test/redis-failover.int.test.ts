@@ -34,7 +34,11 @@ async function replicaOf(master: string): Promise<string> {
 async function replicationUp(replica: string): Promise<void> {
   const client = new Redis(hostPort(replica));
   try {
-    await waitFor(async () => /master_link_status:up/.test(String(await client.info('replication'))), { what: `${replica} in sync with its master`, timeoutMs: 20_000, intervalMs: 50 });
+    await waitFor(async () => /master_link_status:up/.test(String(await client.info('replication'))), {
+      what: `${replica} in sync with its master`,
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    });
   } finally {
     client.disconnect();
   }
@@ -99,9 +103,16 @@ t.test(
       timeoutMs: 30_000,
       intervalMs: 100,
     });
-    await waitFor(async () => (await waiting.view(acked.saleId).catch(() => null)) !== null, { what: 'the sale served again', timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(async () => (await waiting.view(acked.saleId).catch(() => null)) !== null, {
+      what: 'the sale served again',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
 
-    const ackedRecords = await waiting.findOrderRecords([{ saleId: acked.saleId, orderId: 'a-1' }, { saleId: acked.saleId, orderId: 'a-2' }]);
+    const ackedRecords = await waiting.findOrderRecords([
+      { saleId: acked.saleId, orderId: 'a-1' },
+      { saleId: acked.saleId, orderId: 'a-2' },
+    ]);
     t.match(ackedRecords, [{ orderId: 'a-1', state: 'H' }, null], 'the acknowledged hold is on the new master; the refused one was never answered');
     t.same(await waiting.view(acked.saleId), { armedStock: 10, available: 9, held: 1, sold: 0 });
 
@@ -141,7 +152,9 @@ t.test(
 
     // Asked to wait for a replica this server does not have, the reservation cannot be acknowledged.
     const strict = new StockReservations(redis, { keyPrefix: prefix, replicaAck: { replicas: 1, timeoutMs: 20 } });
-    await t.rejects(strict.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-3', userId: 'o-3', quantity: 1, nowMs: T0 }), { code: 'REPLICA_ACK_TIMEOUT' });
+    await t.rejects(strict.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'o-3', userId: 'o-3', quantity: 1, nowMs: T0 }), {
+      code: 'REPLICA_ACK_TIMEOUT',
+    });
     t.match(await reservations.view(sale.saleId), { available: 1, held: 2 }, 'the refused hold was given back');
   },
 );

@@ -26,7 +26,16 @@ t.test('reserve is idempotent on the order id; it returns the sale terms', async
   await reservations.arm(sale);
   const input = { saleId: sale.saleId, tenantId: 't1', orderId: 'o1', userId: 'u1', quantity: 2, nowMs: T0 + 5 };
   const first = await reservations.reserve(input);
-  t.same(first, { ok: true, replayed: false, holdExpiresAtMs: T0 + 5 + 600_000, remaining: 8, unitPriceMinor: 1999, currency: 'EUR', skuId: 'sku-1', tenantId: 't1' });
+  t.same(first, {
+    ok: true,
+    replayed: false,
+    holdExpiresAtMs: T0 + 5 + 600_000,
+    remaining: 8,
+    unitPriceMinor: 1999,
+    currency: 'EUR',
+    skuId: 'sku-1',
+    tenantId: 't1',
+  });
   const again = await reservations.reserve({ ...input, nowMs: T0 + 999 });
   t.same(again, { ...first, replayed: true }, 'same hold, same expiry, nothing taken again');
   t.same(await reservations.view(sale.saleId), { armedStock: 10, available: 8, held: 2, sold: 0 });
@@ -66,7 +75,9 @@ t.test('release is idempotent, returns stock and refuses a committed order unles
   t.same(await reservations.release({ saleId: sale.saleId, orderId: 'never', reason: 'orphan' }), { released: false, quantity: 0 });
   t.same(await reservations.view(sale.saleId), { armedStock: 10, available: 7, held: 3, sold: 0 });
   t.match(JSON.parse((await redis.hget(k.orders, 'held')) ?? '{}'), { s: 'R', q: 2, u: 'u1', r: 'cancelled' });
-  await t.rejects(reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'held', userId: 'u1', quantity: 2, nowMs: T0 }), { code: 'ORDER_RELEASED' });
+  await t.rejects(reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'held', userId: 'u1', quantity: 2, nowMs: T0 }), {
+    code: 'ORDER_RELEASED',
+  });
 
   t.same(await reservations.commit({ saleId: sale.saleId, orderId: 'paid' }), { committed: true });
   t.same(await reservations.commit({ saleId: sale.saleId, orderId: 'paid' }), { committed: false }, 'commit is idempotent');
@@ -114,8 +125,15 @@ t.test('rebuild sets the keys from authoritative numbers, validates first, and i
   t.same(await reservations.view(sale.saleId), view);
 
   // The rebuilt sale goes on: limits, replays and commits work on the restored holds.
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'h1', userId: 'u1', quantity: 2, nowMs: T0 }), { ok: true, replayed: true, holdExpiresAtMs: T0 + 60_000 });
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'n1', userId: 'u1', quantity: 1, nowMs: T0 }), { ok: false, code: 'PER_USER_LIMIT' });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'h1', userId: 'u1', quantity: 2, nowMs: T0 }), {
+    ok: true,
+    replayed: true,
+    holdExpiresAtMs: T0 + 60_000,
+  });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'n1', userId: 'u1', quantity: 1, nowMs: T0 }), {
+    ok: false,
+    code: 'PER_USER_LIMIT',
+  });
   t.same(await reservations.commit({ saleId: sale.saleId, orderId: 'h1' }), { committed: true });
   t.same(await reservations.view(sale.saleId), { armedStock: 10, available: 5, held: 0, sold: 5 });
 });

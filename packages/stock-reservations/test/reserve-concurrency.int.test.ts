@@ -30,10 +30,17 @@ t.test('2,000 concurrent reserves for 100 units: exactly 100 accepted, available
   t.equal(accepted.length, 100);
   t.equal(results.filter((r) => !r.ok && r.code === 'SALE_SOLD_OUT').length, 1900);
   t.ok(samples.length > 0, 'sampled while reserving');
-  t.ok(samples.every((available) => available >= 0), `available never negative (min ${Math.min(...samples)})`);
+  t.ok(
+    samples.every((available) => available >= 0),
+    `available never negative (min ${Math.min(...samples)})`,
+  );
   t.same(await reservations.view(sale.saleId), { armedStock: 100, available: 0, held: 100, sold: 0 });
   const remainders = accepted.map((r) => r.remaining).sort((a, b) => a - b);
-  t.same(remainders, Array.from({ length: 100 }, (_, i) => i), 'each acceptance saw a distinct remainder');
+  t.same(
+    remainders,
+    Array.from({ length: 100 }, (_, i) => i),
+    'each acceptance saw a distinct remainder',
+  );
 });
 
 t.test('one user, 50 parallel reserves, limit 2: at most 2 accepted; a release gives the allowance back', async (t) => {
@@ -54,12 +61,21 @@ t.test('one user, 50 parallel reserves, limit 2: at most 2 accepted; a release g
 
   // Quantity counts, not orders: a 2-unit order for a fresh user hits the limit with one more unit.
   t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'big', userId: 'bulk', quantity: 2, nowMs: T0 }), { ok: true });
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'big-2', userId: 'bulk', quantity: 1, nowMs: T0 }), { ok: false, code: 'PER_USER_LIMIT' });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'big-2', userId: 'bulk', quantity: 1, nowMs: T0 }), {
+    ok: false,
+    code: 'PER_USER_LIMIT',
+  });
 
   // Committed units still count; released ones do not.
   await reservations.commit({ saleId: sale.saleId, orderId: acceptedIds[0] ?? '' });
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'again-1', userId: 'greedy', quantity: 1, nowMs: T0 }), { ok: false, code: 'PER_USER_LIMIT' });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'again-1', userId: 'greedy', quantity: 1, nowMs: T0 }), {
+    ok: false,
+    code: 'PER_USER_LIMIT',
+  });
   await reservations.release({ saleId: sale.saleId, orderId: acceptedIds[1] ?? '', reason: 'cancelled' });
-  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'again-2', userId: 'greedy', quantity: 1, nowMs: T0 }), { ok: true, replayed: false });
+  t.match(await reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: 'again-2', userId: 'greedy', quantity: 1, nowMs: T0 }), {
+    ok: true,
+    replayed: false,
+  });
   t.equal(await redis.hget(reservations.keys(sale.saleId).users, 'greedy'), '2');
 });

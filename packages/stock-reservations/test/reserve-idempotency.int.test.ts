@@ -10,7 +10,15 @@ t.test('reserve claims an Idempotency-Key record only when it takes units, and r
   await reservations.arm(sale);
   const key = saleIdempotencyKey(prefix, sale.saleId, 't1:ann:k1');
   const reserve = (orderId: string, requestHash: string, idemKey = key) =>
-    reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId, userId: 'ann', quantity: 1, nowMs: T0, idempotency: { key: idemKey, requestHash, inFlightTtlMs: 30_000 } });
+    reservations.reserve({
+      saleId: sale.saleId,
+      tenantId: 't1',
+      orderId,
+      userId: 'ann',
+      quantity: 1,
+      nowMs: T0,
+      idempotency: { key: idemKey, requestHash, inFlightTtlMs: 30_000 },
+    });
 
   t.match(await reserve('o-1', 'h1'), { ok: true, remaining: 1 });
   t.same(await redis.hgetall(key), { state: 'in_flight', hash: 'h1' });
@@ -23,5 +31,5 @@ t.test('reserve claims an Idempotency-Key record only when it takes units, and r
   const refusedKey = saleIdempotencyKey(prefix, sale.saleId, 't1:ann:k2');
   t.match(await reserve('o-5', 'h3', refusedKey), { ok: false, code: 'PER_USER_LIMIT' });
   t.equal(await redis.exists(refusedKey), 0, 'a refusal leaves the key free');
-  await t.rejects(reserve('o-6', 'h4', `${prefix}idem:elsewhere`), { code: 'INVALID_ARGUMENT' }, 'a record outside the sale\'s slot is refused');
+  await t.rejects(reserve('o-6', 'h4', `${prefix}idem:elsewhere`), { code: 'INVALID_ARGUMENT' }, "a record outside the sale's slot is refused");
 });

@@ -21,7 +21,10 @@ t.test('the sold-out hint spares Redis once sold out and clears when stock comes
   const { calls, settled } = await watchRedisCalls(t.teardown.bind(t), redis);
   t.same(await reserve('b'), { ok: false, code: 'SALE_SOLD_OUT', remaining: 0 });
   await settled();
-  t.notOk(calls.some((call) => call.includes(sale.saleId)), 'the refusal made no Redis call');
+  t.notOk(
+    calls.some((call) => call.includes(sale.saleId)),
+    'the refusal made no Redis call',
+  );
 
   // A release in another process publishes; this process hears it and asks Lua again.
   const otherProcess = new StockReservations(redis, { keyPrefix: prefix });

@@ -32,7 +32,11 @@ t.test('a sale never rebuilt reserves under epoch 0; after a rebuild that bumped
   await reservations.rebuild(sale, booksAfterTheBump(), {
     fenceWrites: async () => {
       calls.push('fence bumped');
-      t.match(await reservations.reserve({ saleId: sale.saleId, ...order('o-during', 'u-2') }), { ok: false, code: 'SALE_NOT_FOUND' }, 'Redis refuses reservations when the fence is bumped');
+      t.match(
+        await reservations.reserve({ saleId: sale.saleId, ...order('o-during', 'u-2') }),
+        { ok: false, code: 'SALE_NOT_FOUND' },
+        'Redis refuses reservations when the fence is bumped',
+      );
       return 3;
     },
   });
@@ -61,11 +65,25 @@ t.test('a rebuild that fails after bumping the fence puts the sale back with the
     }),
     { message: 'the books are unreachable' },
   );
-  t.match(await reservations.reserve({ saleId: sale.saleId, ...order('o-1', 'u-1') }), { ok: true, writeEpoch: 4 }, 'aborted: set-aside meta back, with the bumped epoch');
+  t.match(
+    await reservations.reserve({ saleId: sale.saleId, ...order('o-1', 'u-1') }),
+    { ok: true, writeEpoch: 4 },
+    'aborted: set-aside meta back, with the bumped epoch',
+  );
 
-  const oversold: RebuildOrder[] = Array.from({ length: 11 }, (_, i) => ({ orderId: `b-${i}`, userId: `u-${i}`, quantity: 1, state: 'committed', holdExpiresAtMs: T0 }));
+  const oversold: RebuildOrder[] = Array.from({ length: 11 }, (_, i) => ({
+    orderId: `b-${i}`,
+    userId: `u-${i}`,
+    quantity: 1,
+    state: 'committed',
+    holdExpiresAtMs: T0,
+  }));
   await t.rejects(reservations.rebuild(sale, oversold, { fenceWrites: async () => 5 }), { code: 'OVERSUBSCRIBED' });
-  t.match(await reservations.reserve({ saleId: sale.saleId, ...order('o-2', 'u-2') }), { ok: true, writeEpoch: 5 }, 'refused as oversold: set-aside meta back, with the bumped epoch');
+  t.match(
+    await reservations.reserve({ saleId: sale.saleId, ...order('o-2', 'u-2') }),
+    { ok: true, writeEpoch: 5 },
+    'refused as oversold: set-aside meta back, with the bumped epoch',
+  );
 });
 
 t.test('a fence that fails to bump aborts the rebuild and leaves the sale with the epoch it had', async (t) => {

@@ -1,5 +1,15 @@
 export { resolveServers, type KafkaCredentials, type Servers } from './servers.ts';
-export { createTestDatabase, createTestRedis, deleteMatchingKeys, matchingKeys, clusterNodesOf, uniqueName, type Teardown, type TestDatabase, type TestRedis } from './isolation.ts';
+export {
+  createTestDatabase,
+  createTestRedis,
+  deleteMatchingKeys,
+  matchingKeys,
+  clusterNodesOf,
+  uniqueName,
+  type Teardown,
+  type TestDatabase,
+  type TestRedis,
+} from './isolation.ts';
 export { waitFor } from './wait-for.ts';
 export { serviceProbeSuite, type ProbeServers, type ProbedApp } from './service-probes.ts';
 export { freePort } from './free-port.ts';

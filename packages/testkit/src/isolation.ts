@@ -35,7 +35,14 @@ export async function createTestDatabase(teardown: Teardown, options: { migratio
   }
   const url = new URL(servers.mysqlAdminUrl);
   url.pathname = `/${name}`;
-  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 20, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  const pool = mysql.createPool({
+    uri: url.toString(),
+    connectionLimit: 20,
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   teardown(async () => {
     await pool.end();
     const admin = await mysql.createConnection({ uri: servers.mysqlAdminUrl });
@@ -90,7 +97,10 @@ export async function deleteMatchingKeys(redis: RedisClient, pattern: string): P
 
 /** The nodes `REDIS_CLUSTER_NODES` names (`host:port,…`); none when it is unset or empty. */
 export const clusterNodesOf = (env: NodeJS.ProcessEnv): string[] =>
-  (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => node.trim()).filter(Boolean);
+  (env.REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .map((node) => node.trim())
+    .filter(Boolean);
 
 /**
  * A client on `target` (the one the services build from that configuration) and a uuid key prefix

@@ -16,7 +16,13 @@ export interface NodeProcess {
   stop: () => Promise<void>;
 }
 
-export async function startNodeProcess(options: { script: string; cwd: string; port: number; env: Record<string, string>; stdio: StdioOptions }): Promise<NodeProcess> {
+export async function startNodeProcess(options: {
+  script: string;
+  cwd: string;
+  port: number;
+  env: Record<string, string>;
+  stdio: StdioOptions;
+}): Promise<NodeProcess> {
   // Servers are resolved only for a process that needs them: one naming its principal does not.
   const kafkaCredentials = options.env.KAFKA_SASL_USERNAME ? {} : (await resolveServers()).kafkaCredentials;
   const child = spawn(process.execPath, [options.script], {

@@ -14,7 +14,10 @@ export async function openApiProblems(document: Record<string, unknown>): Promis
   const problems: string[] = [];
   const result = await new Validator().validate(structuredClone(document));
   if (!result.valid) {
-    const errors = typeof result.errors === 'string' ? [result.errors] : (result.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
+    const errors =
+      typeof result.errors === 'string'
+        ? [result.errors]
+        : (result.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message ?? ''} ${JSON.stringify(error.params)}`);
     problems.push(...errors.map((error) => `schema: ${error}`));
   }
   const paths = (document.paths ?? {}) as Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;

@@ -120,17 +120,27 @@ async function startRedisClusterOnce(options: RedisClusterOptions): Promise<Redi
     spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 5000),
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        String(options.nodeTimeoutMs ?? 5000),
         // A replica's first sync starts at once instead of after Redis's default 5 s wait for more replicas.
-        '--repl-diskless-sync-delay', '0',
-        '--save', '',
-        '--appendonly', 'no',
-        '--logfile', `redis-${port}.log`,
+        '--repl-diskless-sync-delay',
+        '0',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--logfile',
+        `redis-${port}.log`,
       ],
       { stdio: 'ignore' },
     ),
@@ -168,7 +178,9 @@ async function startRedisClusterOnce(options: RedisClusterOptions): Promise<Redi
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
     // These nodes have no password: the stack's (REDISCLI_AUTH, when infra/local/env.sh was sourced) would be refused.
     const { REDISCLI_AUTH: _stackPassword, ...withoutPassword } = process.env;
-    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], { env: withoutPassword });
+    await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], {
+      env: withoutPassword,
+    });
     for (const port of ports) {
       await waitFor(async () => (await clusterState(port)) === 'ok', { what: `cluster_state:ok on ${port}`, timeoutMs: 20_000, intervalMs: 100 });
     }

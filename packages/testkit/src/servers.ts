@@ -34,7 +34,13 @@ export function resolveServers(env: NodeJS.ProcessEnv = process.env): Promise<Se
 async function resolveOnce(env: NodeJS.ProcessEnv): Promise<Servers> {
   const mysqlAdminUrl = env.MYSQL_ADMIN_URL ?? env.MYSQL_URL;
   if (mysqlAdminUrl && env.REDIS_URL && env.KAFKA_BROKERS) {
-    return { mysqlAdminUrl, redisUrl: env.REDIS_URL, kafkaBrokers: env.KAFKA_BROKERS.split(','), kafkaCredentials: credentialsOf(env.KAFKA_SASL_USERNAME, env.KAFKA_SASL_PASSWORD), source: 'environment' };
+    return {
+      mysqlAdminUrl,
+      redisUrl: env.REDIS_URL,
+      kafkaBrokers: env.KAFKA_BROKERS.split(','),
+      kafkaCredentials: credentialsOf(env.KAFKA_SASL_USERNAME, env.KAFKA_SASL_PASSWORD),
+      source: 'environment',
+    };
   }
   if (await dockerAnswers()) return startContainers();
   return startLocalStack();
@@ -84,7 +90,10 @@ async function startLocalStack(): Promise<Servers> {
   await promisify(execFile)('bash', [`${repoRoot}infra/local/stack.sh`, 'up'], { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 });
   const { stdout } = await promisify(execFile)(
     'bash',
-    ['-c', 'source infra/local/env.sh && printf "%s\\n%s\\n%s\\n%s\\n%s\\n" "$MYSQL_ADMIN_URL" "$REDIS_URL" "$KAFKA_BROKERS" "$KAFKA_SASL_USERNAME" "$KAFKA_SASL_PASSWORD"'],
+    [
+      '-c',
+      'source infra/local/env.sh && printf "%s\\n%s\\n%s\\n%s\\n%s\\n" "$MYSQL_ADMIN_URL" "$REDIS_URL" "$KAFKA_BROKERS" "$KAFKA_SASL_USERNAME" "$KAFKA_SASL_PASSWORD"',
+    ],
     { cwd: repoRoot },
   );
   const [mysqlAdminUrl = '', redisUrl = '', brokers = '', username, password] = stdout.trim().split('\n');

@@ -29,7 +29,12 @@ export interface ProbeServers<KafkaAdmin> {
 
 export function serviceProbeSuite<KafkaAdmin>(
   t: Test,
-  options: { service: string; migrationsDirs: string[]; connectKafkaAdmin: (teardown: Teardown) => Promise<KafkaAdmin>; build: (servers: ProbeServers<KafkaAdmin>) => Promise<ProbedApp> },
+  options: {
+    service: string;
+    migrationsDirs: string[];
+    connectKafkaAdmin: (teardown: Teardown) => Promise<KafkaAdmin>;
+    build: (servers: ProbeServers<KafkaAdmin>) => Promise<ProbedApp>;
+  },
 ): void {
   const start = async (t: Test, migrationsDirs: string[] | undefined) => {
     const teardown = t.teardown.bind(t);

@@ -18,7 +18,10 @@ t.test('a started cluster has three masters serving all 16384 slots, and stoppin
   t.teardown(() => cluster.disconnect());
   const slots = (await cluster.cluster('SLOTS')) as [number, number, ...unknown[]][];
   t.equal(slots.length, 3, 'three masters, no replicas');
-  t.equal(slots.reduce((sum, [from, to]) => sum + (to - from + 1), 0), 16384);
+  t.equal(
+    slots.reduce((sum, [from, to]) => sum + (to - from + 1), 0),
+    16384,
+  );
   await cluster.set('a', '1');
   await cluster.set('b', '2');
   await t.rejects(cluster.mget('a', 'b'), /CROSSSLOT/, 'it is a real cluster: keys of two slots are refused together');

@@ -45,7 +45,11 @@ async function prepareRound(): Promise<{ topic: string; ids: string[] }> {
   const topic = await createTopic({ numPartitions: 6 });
   const producer = kafka.publisher();
   await producer.connect();
-  const asMessage = (envelope: Envelope) => ({ key: envelope.metadata.partition_key, value: JSON.stringify(envelope), headers: { 'event-id': envelope.id, 'event-type': envelope.type } });
+  const asMessage = (envelope: Envelope) => ({
+    key: envelope.metadata.partition_key,
+    value: JSON.stringify(envelope),
+    headers: { 'event-id': envelope.id, 'event-type': envelope.type },
+  });
   for (let start = 0; start < ids.length; start += 500) {
     await producer.send({ topic, acks: -1, messages: ids.slice(start, start + 500).map((orderId) => asMessage(events.created(orderId, sale, 1))) });
   }

@@ -1,13 +1,4 @@
-import {
-  authPlugin,
-  createBaseApp,
-  docsPlugin,
-  mysqlReadiness,
-  redisReadiness,
-  type Logger,
-  type MysqlPool,
-  type RateLimits,
-} from '@flash-sale/service-kit';
+import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -56,6 +47,8 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
   });
   await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
   await app.register(internalRoutes, { mysql: deps.mysql });
-  await app.register(publicSalesRoutes, { catalog: new SaleCatalog({ mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger }) });
+  await app.register(publicSalesRoutes, {
+    catalog: new SaleCatalog({ mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger }),
+  });
   return app;
 }

@@ -16,17 +16,33 @@ const { kafka, kafkaAdmin } = await connectServiceKafka('inventory', config, { l
 // Stock is armed only through the admin API, never as a side effect of starting.
 const reservations = new StockReservations(redis);
 
-const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'inventory', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());
+const relay = lifecycle.add(
+  'outbox-relay',
+  createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'inventory', topicPrefix: config.KAFKA_TOPIC_PREFIX }),
+  (r) => r.stop(),
+);
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'inventory', groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: inventoryHandlers({ reservations, now }), batchHandlers: inventoryBatchHandlers({ reservations, now }) }),
+  createEventConsumer({
+    consumer: 'inventory',
+    groupId: `${config.KAFKA_GROUP_ID_PREFIX}inventory`,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    kafka,
+    pool: mysql,
+    logger,
+    metrics,
+    handlers: inventoryHandlers({ reservations, now }),
+    batchHandlers: inventoryBatchHandlers({ reservations, now }),
+  }),
   (c) => c.stop(),
 );
 await consumer.start();
 
 // Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
-const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) => task.stop());
+const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) =>
+  task.stop(),
+);
 retention.start(RETENTION_PURGE_INTERVAL_MS);
 
 const app = await buildApp({

@@ -38,7 +38,15 @@ t.test('requests with random bearer strings run into 429s at the default per-add
   const { max } = defaultRateLimits.perAddress;
   const statuses: number[] = [];
   for (let i = 0; i < 2 * max; i += 1) {
-    statuses.push((await app.inject({ method: 'GET', url: `/v1/admin/sales/${randomUUID()}`, headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } })).statusCode);
+    statuses.push(
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/v1/admin/sales/${randomUUID()}`,
+          headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` },
+        })
+      ).statusCode,
+    );
   }
   t.equal(statuses.filter((status) => status === 401).length, max);
   t.equal(statuses.filter((status) => status === 429).length, max);
@@ -47,7 +55,8 @@ t.test('requests with random bearer strings run into 429s at the default per-add
 t.test('a verified caller over budget gets 429 while another caller is unaffected', async (t) => {
   const { app, bearer } = await build(t, { perPrincipal: { max: 3, windowMs: 60_000 } });
   const statuses: number[] = [];
-  for (let i = 0; i < 5; i += 1) statuses.push((await app.inject({ method: 'GET', url: `/v1/admin/sales/${randomUUID()}`, headers: bearer('ops-greedy', ['ops']) })).statusCode);
+  for (let i = 0; i < 5; i += 1)
+    statuses.push((await app.inject({ method: 'GET', url: `/v1/admin/sales/${randomUUID()}`, headers: bearer('ops-greedy', ['ops']) })).statusCode);
   t.same(statuses, [404, 404, 404, 429, 429]);
   t.equal((await app.inject({ method: 'GET', url: `/v1/admin/sales/${randomUUID()}`, headers: bearer('ops-patient', ['ops']) })).statusCode, 404);
 });

@@ -27,7 +27,12 @@ t.test('inventory admin API', async (t) => {
     const anonymous = await call('POST', '/v1/admin/skus', undefined, { id: 'sku-x', name: 'X', stock: 1 });
     t.equal(anonymous.statusCode, 401);
     t.equal(anonymous.json().error.code, 'UNAUTHORIZED');
-    for (const [method, url] of [['POST', '/v1/admin/skus'], ['POST', '/v1/admin/sales'], ['POST', '/v1/admin/sales/00000000-0000-4000-8000-000000000000/arm'], ['GET', '/v1/admin/sales/00000000-0000-4000-8000-000000000000/stock']] as const) {
+    for (const [method, url] of [
+      ['POST', '/v1/admin/skus'],
+      ['POST', '/v1/admin/sales'],
+      ['POST', '/v1/admin/sales/00000000-0000-4000-8000-000000000000/arm'],
+      ['GET', '/v1/admin/sales/00000000-0000-4000-8000-000000000000/stock'],
+    ] as const) {
       const refused = await call(method, url, shopper, method === 'POST' ? { id: 'sku-x', name: 'X', stock: 1 } : undefined);
       t.equal(refused.statusCode, 403, `${method} ${url}`);
       t.same(refused.json(), { error: { code: 'FORBIDDEN', message: 'requires the ops role', details: {} } });
@@ -50,7 +55,10 @@ t.test('inventory admin API', async (t) => {
       t.equal(response.statusCode, 400, JSON.stringify(body));
       const error = response.json<{ error: { code: string; details: { issues: { path: string }[] } } }>().error;
       t.equal(error.code, 'VALIDATION_FAILED');
-      t.ok(error.details.issues.some((issue) => issue.path === path), `issue at ${path}: ${JSON.stringify(error.details.issues)}`);
+      t.ok(
+        error.details.issues.some((issue) => issue.path === path),
+        `issue at ${path}: ${JSON.stringify(error.details.issues)}`,
+      );
     }
     const badId = await call('POST', '/v1/admin/sales/not-a-uuid/arm', ops);
     t.equal(badId.statusCode, 400);
@@ -88,7 +96,11 @@ t.test('inventory admin API', async (t) => {
     now = new Date(now.getTime() + 1000);
     const second = await call('POST', `/v1/admin/sales/${sale.id}/arm`, ops);
     t.equal(second.statusCode, 200);
-    t.match(second.json(), { armed: false, sale: { armed_at: new Date(now.getTime() - 1000).toISOString() }, redis: { armed_stock: 100, available: 98, held: 2 } }, 'stock loaded once');
+    t.match(
+      second.json(),
+      { armed: false, sale: { armed_at: new Date(now.getTime() - 1000).toISOString() }, redis: { armed_stock: 100, available: 98, held: 2 } },
+      'stock loaded once',
+    );
 
     const view = await call('GET', `/v1/admin/sales/${sale.id}/stock`, ops);
     t.equal(view.statusCode, 200);

@@ -7,8 +7,11 @@ import { T0, TENANT, createInventoryEnv, inventoryApp, seedArmedSale } from './f
 t.test('a service reads whether a sale of its tenant is armed and when it runs; anyone else is refused and other tenants see nothing', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   const app = await inventoryApp(t.teardown.bind(t), env);
-  const as = (tenantId: string, roles: string[]) => ({ authorization: `Bearer ${signToken(app, { userId: 'service:order', tenantId, roles: roles as ['service'] })}` });
-  const read = (saleId: string, headers?: Record<string, string>) => app.inject({ method: 'GET', url: `/v1/internal/sales/${saleId}`, ...(headers ? { headers } : {}) });
+  const as = (tenantId: string, roles: string[]) => ({
+    authorization: `Bearer ${signToken(app, { userId: 'service:order', tenantId, roles: roles as ['service'] })}`,
+  });
+  const read = (saleId: string, headers?: Record<string, string>) =>
+    app.inject({ method: 'GET', url: `/v1/internal/sales/${saleId}`, ...(headers ? { headers } : {}) });
 
   const { saleId } = await seedArmedSale(env, 10);
   const armed = await read(saleId, as(TENANT, ['service']));

@@ -60,7 +60,11 @@ t.test("public reads decided on the process's own count and those Redis decides 
   const seen: Array<[number, string | undefined, string | undefined]> = [];
   for (let i = 0; i < 8; i += 1) {
     const response = await app.inject({ method: 'GET', url: `/v1/sales/${saleId}`, headers: { 'x-tenant-id': TENANT } });
-    seen.push([response.statusCode, response.headers['x-ratelimit-limit'] as string | undefined, response.headers['x-ratelimit-remaining'] as string | undefined]);
+    seen.push([
+      response.statusCode,
+      response.headers['x-ratelimit-limit'] as string | undefined,
+      response.headers['x-ratelimit-remaining'] as string | undefined,
+    ]);
   }
   // The first three within the local share (half the budget), the rest asked of Redis; an unknown sale is a 404, and counted.
   t.same(seen, [

@@ -45,7 +45,14 @@ async function seedSale(env: InventoryEnv, seed: SaleSeed) {
   const stock = seed.stock ?? 10;
   const skuId = `sku-${randomUUID().slice(0, 8)}`;
   const saleId = randomUUID();
-  await env.pool.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock, allocated) VALUES (?, ?, ?, ?, ?, ?)', [tenantId, skuId, seed.name ?? 'Limited sneaker', stock, stock, stock]);
+  await env.pool.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock, allocated) VALUES (?, ?, ?, ?, ?, ?)', [
+    tenantId,
+    skuId,
+    seed.name ?? 'Limited sneaker',
+    stock,
+    stock,
+    stock,
+  ]);
   await env.pool.query(
     `INSERT INTO flash_sales (id, tenant_id, sku_id, stock, allocated, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds, armed_at)
      VALUES (?, ?, ?, ?, ?, 4999, 'EUR', ?, ?, 2, 600, ?)`,
@@ -53,8 +60,16 @@ async function seedSale(env: InventoryEnv, seed: SaleSeed) {
   );
   if (seed.arm !== false) {
     await env.reservations.arm({
-      saleId, tenantId, skuId, stock, unitPriceMinor: 4999, currency: 'EUR',
-      startsAtMs: seed.startsAt.getTime(), endsAtMs: seed.endsAt.getTime(), perUserLimit: 100, holdTtlMs: 600_000,
+      saleId,
+      tenantId,
+      skuId,
+      stock,
+      unitPriceMinor: 4999,
+      currency: 'EUR',
+      startsAtMs: seed.startsAt.getTime(),
+      endsAtMs: seed.endsAt.getTime(),
+      perUserLimit: 100,
+      holdTtlMs: 600_000,
     });
   }
   return { saleId, skuId };
@@ -72,9 +87,16 @@ t.test('a sale is readable without an account: name, price, window, status and t
   const response = await publicGet(app, `/v1/sales/${saleId}`);
   t.equal(response.statusCode, 200, response.body);
   t.same(response.json(), {
-    id: saleId, name: 'Limited sneaker', sku_id: skuId, unit_price_minor: 4999, currency: 'EUR',
-    starts_at: new Date(T0.getTime() - HOUR).toISOString(), ends_at: new Date(T0.getTime() + HOUR).toISOString(),
-    per_user_limit: 2, status: 'live', remaining_stock: 7,
+    id: saleId,
+    name: 'Limited sneaker',
+    sku_id: skuId,
+    unit_price_minor: 4999,
+    currency: 'EUR',
+    starts_at: new Date(T0.getTime() - HOUR).toISOString(),
+    ends_at: new Date(T0.getTime() + HOUR).toISOString(),
+    per_user_limit: 2,
+    status: 'live',
+    remaining_stock: 7,
   });
   t.ok(publicSaleResponse.safeParse(response.json()).success, 'the body matches the documented schema');
   t.match(response.headers['content-type'], /^application\/json/);
@@ -102,7 +124,11 @@ t.test("another tenant's sale, an unknown sale and an unknown tenant are 404 in 
   t.equal(unknownTenant.statusCode, 404);
   t.same(unknownTenant.json(), { error: { code: 'NOT_FOUND', message: 'tenant not found', details: { tenant_id: 'nobody' } } });
   const theirList = await publicGet(app, '/v1/sales', { 'x-tenant-id': 't2' });
-  t.same(theirList.json<{ items: { id: string }[] }>().items.map((sale) => sale.id), [theirs.saleId], "a tenant's list holds only its own sales");
+  t.same(
+    theirList.json<{ items: { id: string }[] }>().items.map((sale) => sale.id),
+    [theirs.saleId],
+    "a tenant's list holds only its own sales",
+  );
 });
 
 t.test('a bad tenant header, sale id, cursor or limit is a 400 in the error shape', async (t) => {
@@ -215,7 +241,7 @@ t.test('a sale goes upcoming, live, sold-out, ended, each status on time', async
   t.match((await publicGet(app, `/v1/sales/${early.saleId}`)).json(), { status: 'ended', remaining_stock: 0 }, 'ended by ops before its window is over');
 });
 
-t.test('when Redis lacks the sale or does not answer, remaining stock is the books\' figure, never a 5xx', async (t) => {
+t.test("when Redis lacks the sale or does not answer, remaining stock is the books' figure, never a 5xx", async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   const unarmed = await seedSale(env, { startsAt: new Date(T0.getTime() - HOUR), endsAt: new Date(T0.getTime() + HOUR), stock: 8, arm: false });
   await env.pool.query('UPDATE flash_sales SET allocated = 6 WHERE id = ?', [unarmed.saleId]);
@@ -266,7 +292,11 @@ t.test('pages never skip or repeat a sale, even among sales opening at the same 
   const cursor = encodeKeysetCursor({ at: T0.getTime(), id: expected[3] ?? '' });
   t.same(decodeKeysetCursor(cursor), { at: T0.getTime(), id: expected[3] });
   const afterThird = (await publicGet(app, `/v1/sales?limit=2&cursor=${cursor}`)).json<{ items: { id: string }[] }>();
-  t.same(afterThird.items.map((sale) => sale.id), expected.slice(4, 6), 'a cursor continues after its own sale, not after its timestamp');
+  t.same(
+    afterThird.items.map((sale) => sale.id),
+    expected.slice(4, 6),
+    'a cursor continues after its own sale, not after its timestamp',
+  );
 });
 
 t.test('public reads are charged to the address: past its budget, 429 in the error shape with Retry-After', async (t) => {
@@ -285,7 +315,7 @@ t.test('public reads are charged to the address: past its budget, 429 in the err
   t.ok(Number(refused?.headers['retry-after']) >= 1);
 });
 
-t.test('the public sale routes describe every answer in the service\'s OpenAPI document', async (t) => {
+t.test("the public sale routes describe every answer in the service's OpenAPI document", async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   const app = await inventoryApp(t.teardown.bind(t), env, { rateLimits: generous });
   const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json<
@@ -295,7 +325,10 @@ t.test('the public sale routes describe every answer in the service\'s OpenAPI d
   for (const path of ['/v1/sales', '/v1/sales/{id}']) {
     const operation = document.paths[path]?.get;
     t.same(Object.keys(operation?.responses ?? {}).sort(), ['200', '304', '400', '404', '429', '4XX', '5XX'], path);
-    t.ok(operation?.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'x-tenant-id'), `${path}: the tenant header is documented`);
+    t.ok(
+      operation?.parameters.some((parameter) => parameter.in === 'header' && parameter.name === 'x-tenant-id'),
+      `${path}: the tenant header is documented`,
+    );
     t.notOk(JSON.stringify(operation).includes('"security"'), `${path}: no bearer token asked for`);
   }
 });

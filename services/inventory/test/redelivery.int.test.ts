@@ -17,7 +17,13 @@ t.test('a redelivered order.created through the real consumer runtime: one decre
   }
 
   const metrics = new Registry();
-  await topics.start({ consumer: 'inventory', pool: env.pool, logger: env.logger, metrics, handlers: inventoryHandlers({ reservations: env.reservations, now: () => T0 }) });
+  await topics.start({
+    consumer: 'inventory',
+    pool: env.pool,
+    logger: env.logger,
+    metrics,
+    handlers: inventoryHandlers({ reservations: env.reservations, now: () => T0 }),
+  });
 
   const created = events.created('o-redelivered', sale, 1);
   // The same envelope twice (a producer retry or a replay), then a sentinel: one partition keeps
@@ -28,7 +34,11 @@ t.test('a redelivered order.created through the real consumer runtime: one decre
   await waitFor(async () => (await bookState(env.pool, sale.skuId, 'o-sentinel')).reservation, { what: 'sentinel handled', timeoutMs: 60_000 });
   const state = await bookState(env.pool, sale.skuId, 'o-redelivered');
   t.equal(state.stock, 8, 'one decrement per order');
-  t.same(state.audit.filter((row) => row.ref_id === 'o-redelivered').map((row) => row.operation), ['decrease'], 'one audit row');
+  t.same(
+    state.audit.filter((row) => row.ref_id === 'o-redelivered').map((row) => row.operation),
+    ['decrease'],
+    'one audit row',
+  );
   t.same(state.outbox, ['stock.committed.v1', 'stock.committed.v1'], 'one stock.committed per order');
   const [dedupe] = await env.pool.query<RowDataPacket[]>('SELECT event_id FROM consumer_dedupe WHERE consumer = ?', ['inventory']);
   t.equal(dedupe.length, 2, 'two distinct events recorded');

@@ -50,8 +50,14 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
   };
   const books = async (skuId: string) => {
     const [skus] = await env.pool.query<RowDataPacket[]>('SELECT initial_stock, stock, allocated FROM skus WHERE tenant_id = ? AND id = ?', [TENANT, skuId]);
-    const [sales] = await env.pool.query<RowDataPacket[]>('SELECT COALESCE(SUM(allocated), 0) AS allocated, COUNT(*) AS sales FROM flash_sales WHERE tenant_id = ? AND sku_id = ?', [TENANT, skuId]);
-    const [audit] = await env.pool.query<RowDataPacket[]>('SELECT operation, stock_delta FROM inventory_audit WHERE tenant_id = ? AND sku_id = ? ORDER BY id', [TENANT, skuId]);
+    const [sales] = await env.pool.query<RowDataPacket[]>(
+      'SELECT COALESCE(SUM(allocated), 0) AS allocated, COUNT(*) AS sales FROM flash_sales WHERE tenant_id = ? AND sku_id = ?',
+      [TENANT, skuId],
+    );
+    const [audit] = await env.pool.query<RowDataPacket[]>('SELECT operation, stock_delta FROM inventory_audit WHERE tenant_id = ? AND sku_id = ? ORDER BY id', [
+      TENANT,
+      skuId,
+    ]);
     const [committed] = await env.pool.query<RowDataPacket[]>(
       "SELECT COALESCE(SUM(quantity), 0) AS units FROM stock_reservations WHERE tenant_id = ? AND sku_id = ? AND status = 'committed'",
       [TENANT, skuId],
@@ -70,27 +76,33 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
   const reserve = (sale: { saleId: string }, orderId: string, quantity = 1, atMs = T0.getTime() + 1000) =>
     env.reservations.reserve({ saleId: sale.saleId, tenantId: TENANT, orderId, userId: `user-${orderId}`, quantity, nowMs: atMs });
 
-  t.test('two sales over one SKU created at the same moment: exactly one fits, the other is refused with 409 SKU_STOCK_ALLOCATED and leaves nothing behind', async (t) => {
-    const skuId = await newSku(5);
-    const [first, second] = await Promise.all([call('POST', '/v1/admin/sales', ops, saleBody(skuId, 5)), call('POST', '/v1/admin/sales', ops, saleBody(skuId, 5))]);
-    t.same([first.statusCode, second.statusCode].sort(), [201, 409]);
-    const refused = first.statusCode === 409 ? first : second;
-    t.same(refused.json(), {
-      error: {
-        code: 'SKU_STOCK_ALLOCATED',
-        message: 'the SKU stock not yet allocated to other sales cannot cover this sale',
-        details: { sku_id: skuId, sku_stock: 5, allocated: 5, unallocated: 0, requested: 5 },
-      },
-    });
-    t.match(await books(skuId), { stock: 5, allocated: 5, salesAllocated: 5, sales: 1 });
+  t.test(
+    'two sales over one SKU created at the same moment: exactly one fits, the other is refused with 409 SKU_STOCK_ALLOCATED and leaves nothing behind',
+    async (t) => {
+      const skuId = await newSku(5);
+      const [first, second] = await Promise.all([
+        call('POST', '/v1/admin/sales', ops, saleBody(skuId, 5)),
+        call('POST', '/v1/admin/sales', ops, saleBody(skuId, 5)),
+      ]);
+      t.same([first.statusCode, second.statusCode].sort(), [201, 409]);
+      const refused = first.statusCode === 409 ? first : second;
+      t.same(refused.json(), {
+        error: {
+          code: 'SKU_STOCK_ALLOCATED',
+          message: 'the SKU stock not yet allocated to other sales cannot cover this sale',
+          details: { sku_id: skuId, sku_stock: 5, allocated: 5, unallocated: 0, requested: 5 },
+        },
+      });
+      t.match(await books(skuId), { stock: 5, allocated: 5, salesAllocated: 5, sales: 1 });
 
-    // Many at once: 3 units each over 10 units fit three times, whatever the interleaving.
-    const wide = await newSku(10);
-    const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/v1/admin/sales', ops, saleBody(wide, 3))));
-    t.equal(answers.filter((answer) => answer.statusCode === 201).length, 3, 'three sales fit');
-    t.equal(answers.filter((answer) => answer.statusCode === 409).length, 5, 'the others are refused');
-    t.match(await books(wide), { stock: 10, allocated: 9, salesAllocated: 9, sales: 3 });
-  });
+      // Many at once: 3 units each over 10 units fit three times, whatever the interleaving.
+      const wide = await newSku(10);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => call('POST', '/v1/admin/sales', ops, saleBody(wide, 3))));
+      t.equal(answers.filter((answer) => answer.statusCode === 201).length, 3, 'three sales fit');
+      t.equal(answers.filter((answer) => answer.statusCode === 409).length, 5, 'the others are refused');
+      t.match(await books(wide), { stock: 10, allocated: 9, salesAllocated: 9, sales: 3 });
+    },
+  );
 
   t.test('two sales of one SKU with many concurrent buyers sell at most the SKU stock: no order is dead-lettered and the books balance', async (t) => {
     const skuId = await newSku(10);
@@ -107,7 +119,11 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
 
     // Each accepted order's `order.created` through the inventory consumer: none may be refused.
     const delivered = await Promise.allSettled(accepted.map((answer) => deliver('order.created.v1', events.created(answer.orderId, answer.sale, 1))));
-    t.same(delivered.filter((outcome) => outcome.status === 'rejected'), [], 'nothing dead-lettered');
+    t.same(
+      delivered.filter((outcome) => outcome.status === 'rejected'),
+      [],
+      'nothing dead-lettered',
+    );
     const state = await books(skuId);
     t.match(state, { stock: 0, allocated: 0, salesAllocated: 0, committedUnits: 10 });
     t.equal(state.folded, state.stock, 'initial_stock + SUM(stock_delta) = stock');
@@ -136,7 +152,12 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     now = new Date(T0.getTime() + 5000);
     const ended = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
     t.equal(ended.statusCode, 200, ended.body);
-    t.match(ended.json(), { ended: true, returned_units: 6, sale: { allocated: 3, ended_at: now.toISOString(), ends_at: now.toISOString() }, redis: { held: 3, sold: 1, available: 6 } });
+    t.match(ended.json(), {
+      ended: true,
+      returned_units: 6,
+      sale: { allocated: 3, ended_at: now.toISOString(), ends_at: now.toISOString() },
+      redis: { held: 3, sold: 1, available: 6 },
+    });
     t.match(await books(skuId), { stock: 9, allocated: 3, salesAllocated: 3 });
     const late = await reserve(sale, 'o-end-too-late', 1, now.getTime() + 1);
     t.same(late, { ok: false, code: 'SALE_ENDED', remaining: 6 }, 'no reservation after the end');
@@ -159,26 +180,29 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     t.equal((await call('POST', '/v1/admin/sales', ops, saleBody(skuId, 1))).statusCode, 201, 'the expired hold’s unit is free again');
   });
 
-  t.test('a sale whose Redis keys are being rebuilt or are gone is not ended: 503 with Retry-After, then 409 SALE_NEEDS_REBUILD, its allocation untouched', async (t) => {
-    now = new Date(T0.getTime() + 5000);
-    const skuId = await newSku(3);
-    const sale = await newSale(skuId, 3);
-    const lock = rebuildKeys(env.prefix, sale.saleId).lock;
-    await env.redis.set(lock, 'a-rebuild-in-progress', 'PX', 60_000);
-    const rebuilding = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
-    t.equal(rebuilding.statusCode, 503);
-    t.equal(rebuilding.headers['retry-after'], '1');
-    t.equal(rebuilding.json().error.code, 'SALE_REBUILDING');
-    await env.redis.del(lock);
+  t.test(
+    'a sale whose Redis keys are being rebuilt or are gone is not ended: 503 with Retry-After, then 409 SALE_NEEDS_REBUILD, its allocation untouched',
+    async (t) => {
+      now = new Date(T0.getTime() + 5000);
+      const skuId = await newSku(3);
+      const sale = await newSale(skuId, 3);
+      const lock = rebuildKeys(env.prefix, sale.saleId).lock;
+      await env.redis.set(lock, 'a-rebuild-in-progress', 'PX', 60_000);
+      const rebuilding = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
+      t.equal(rebuilding.statusCode, 503);
+      t.equal(rebuilding.headers['retry-after'], '1');
+      t.equal(rebuilding.json().error.code, 'SALE_REBUILDING');
+      await env.redis.del(lock);
 
-    await env.redis.del(...Object.values(env.reservations.keys(sale.saleId)));
-    const lost = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
-    t.equal(lost.statusCode, 409);
-    t.equal(lost.json().error.code, 'SALE_NEEDS_REBUILD');
-    t.match(await books(skuId), { allocated: 3, salesAllocated: 3 });
-    const [row] = await env.pool.query<RowDataPacket[]>('SELECT ended_at FROM flash_sales WHERE id = ?', [sale.saleId]);
-    t.equal(row[0]!.ended_at, null, 'still live in the books');
-  });
+      await env.redis.del(...Object.values(env.reservations.keys(sale.saleId)));
+      const lost = await call('POST', `/v1/admin/sales/${sale.saleId}/end`, ops);
+      t.equal(lost.statusCode, 409);
+      t.equal(lost.json().error.code, 'SALE_NEEDS_REBUILD');
+      t.match(await books(skuId), { allocated: 3, salesAllocated: 3 });
+      const [row] = await env.pool.query<RowDataPacket[]>('SELECT ended_at FROM flash_sales WHERE id = ?', [sale.saleId]);
+      t.equal(row[0]!.ended_at, null, 'still live in the books');
+    },
+  );
 
   t.test('a sale whose window has passed stops counting its unsold units when the next sale of its SKU is created', async (t) => {
     now = new Date(T0.getTime() - 60_000);
@@ -189,7 +213,11 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     t.equal((await call('POST', '/v1/admin/sales', ops, saleBody(skuId, 1))).statusCode, 409);
 
     now = new Date(T0.getTime() + 3600_000 + 1);
-    const next = await call('POST', '/v1/admin/sales', ops, { ...saleBody(skuId, 3), starts_at: now.toISOString(), ends_at: new Date(now.getTime() + 3600_000).toISOString() });
+    const next = await call('POST', '/v1/admin/sales', ops, {
+      ...saleBody(skuId, 3),
+      starts_at: now.toISOString(),
+      ends_at: new Date(now.getTime() + 3600_000).toISOString(),
+    });
     t.equal(next.statusCode, 201, next.body);
     const [ended] = await env.pool.query<RowDataPacket[]>('SELECT allocated, ended_at FROM flash_sales WHERE id = ?', [sale.saleId]);
     t.equal(Number(ended[0]!.allocated), 0, 'the ended sale keeps nothing');
@@ -204,7 +232,11 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     const key = { 'idempotency-key': `restock-${skuId}` };
     const first = await call('POST', `/v1/admin/skus/${skuId}/restock`, ops, { quantity: 5, reason: 'supplier delivery 42' }, key);
     t.equal(first.statusCode, 201, first.body);
-    t.match(first.json(), { replayed: false, restock: { sku_id: skuId, quantity: 5, reason: 'supplier delivery 42' }, sku: { stock: 7, allocated: 2, initial_stock: 2 } });
+    t.match(first.json(), {
+      replayed: false,
+      restock: { sku_id: skuId, quantity: 5, reason: 'supplier delivery 42' },
+      sku: { stock: 7, allocated: 2, initial_stock: 2 },
+    });
     const replay = await call('POST', `/v1/admin/skus/${skuId}/restock`, ops, { quantity: 5, reason: 'supplier delivery 42' }, key);
     t.equal(replay.statusCode, 200);
     t.match(replay.json(), { replayed: true, restock: { id: first.json<{ restock: { id: string } }>().restock.id } });
@@ -215,8 +247,14 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     const state = await books(skuId);
     t.match(state, { stock: 7, allocated: 2, auditRows: ['restock'] });
     t.equal(state.folded, state.stock, 'initial_stock + SUM(stock_delta) = stock');
-    const [audit] = await env.pool.query<RowDataPacket[]>("SELECT quantity, stock_delta, sale_id, ref_id FROM inventory_audit WHERE sku_id = ? AND operation = 'restock'", [skuId]);
-    t.same(audit.map((row) => [Number(row.quantity), Number(row.stock_delta), row.sale_id]), [[5, 5, null]]);
+    const [audit] = await env.pool.query<RowDataPacket[]>(
+      "SELECT quantity, stock_delta, sale_id, ref_id FROM inventory_audit WHERE sku_id = ? AND operation = 'restock'",
+      [skuId],
+    );
+    t.same(
+      audit.map((row) => [Number(row.quantity), Number(row.stock_delta), row.sale_id]),
+      [[5, 5, null]],
+    );
     t.equal((await call('POST', '/v1/admin/sales', ops, saleBody(skuId, 5))).statusCode, 201, 'restocked units are free to allocate');
   });
 
@@ -226,7 +264,8 @@ t.test('sale allocations against real MySQL and Redis', async (t) => {
     const sale = await newSale(skuId, 2);
     const before = await books(skuId);
     const key = { 'idempotency-key': 'bad-input-key' };
-    const restock = (body: unknown, authorization = ops, headers: Record<string, string> = key, sku = skuId) => call('POST', `/v1/admin/skus/${sku}/restock`, authorization, body, headers);
+    const restock = (body: unknown, authorization = ops, headers: Record<string, string> = key, sku = skuId) =>
+      call('POST', `/v1/admin/skus/${sku}/restock`, authorization, body, headers);
 
     const cases: [string, Awaited<ReturnType<typeof call>>, number, string][] = [
       ['quantity as a string', await restock({ quantity: '5', reason: 'x' }), 400, 'VALIDATION_FAILED'],

@@ -32,7 +32,10 @@ t.test('concurrent callers of one key share one load; the value is served until 
   };
   const waiting = Array.from({ length: 50 }, () => cache.get('k', load));
   release();
-  t.same(await Promise.all(waiting), Array.from({ length: 50 }, () => 1));
+  t.same(
+    await Promise.all(waiting),
+    Array.from({ length: 50 }, () => 1),
+  );
   t.equal(loads, 1);
   state.now = 999;
   t.equal(await cache.get('k', load), 1);
@@ -51,7 +54,10 @@ t.test('a failed load is not kept: every waiting caller sees the failure, the ne
     return { value: 'ok' };
   };
   const results = await Promise.allSettled([cache.get('k', load), cache.get('k', load)]);
-  t.same(results.map((result) => result.status), ['rejected', 'rejected']);
+  t.same(
+    results.map((result) => result.status),
+    ['rejected', 'rejected'],
+  );
   t.equal(await cache.get('k', load), 'ok');
   t.equal(attempt, 2);
 });

@@ -5,8 +5,7 @@ import { T0, applyInTransaction, bookState, createInventoryEnv, events, seedArme
 t.test('inventory consumer handlers against real MySQL and Redis', async (t) => {
   const env = await createInventoryEnv(t.teardown.bind(t));
   const handlers = inventoryHandlers({ reservations: env.reservations, now: () => T0 });
-  const apply = (type: string, event: Parameters<typeof applyInTransaction>[3]) =>
-    applyInTransaction(env.pool, env.logger, handlers[type]!, event);
+  const apply = (type: string, event: Parameters<typeof applyInTransaction>[3]) => applyInTransaction(env.pool, env.logger, handlers[type]!, event);
   const hold = async (sale: { saleId: string }, orderId: string, quantity: number) => {
     const result = await env.reservations.reserve({ saleId: sale.saleId, tenantId: TENANT, orderId, userId: `u-${orderId}`, quantity, nowMs: T0.getTime() });
     if (!result.ok) throw new Error(`reserve refused: ${result.code}`);
@@ -39,7 +38,10 @@ t.test('inventory consumer handlers against real MySQL and Redis', async (t) => 
     const sale = await seedArmedSale(env, 5);
     await apply('order.created.v1', events.created('o-audit', sale, 1));
     await t.rejects(
-      env.pool.query("INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id) VALUES (?, ?, ?, 'decrease', 1, -1, 'o-audit')", [TENANT, sale.skuId, sale.saleId]),
+      env.pool.query(
+        "INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id) VALUES (?, ?, ?, 'decrease', 1, -1, 'o-audit')",
+        [TENANT, sale.skuId, sale.saleId],
+      ),
       { code: 'ER_DUP_ENTRY' },
     );
     await t.rejects(env.pool.query("UPDATE inventory_audit SET quantity = 9 WHERE ref_id = 'o-audit'"), /append-only/);
@@ -84,7 +86,13 @@ t.test('inventory consumer handlers against real MySQL and Redis', async (t) => 
     await apply('order.expired.v1', events.expired('o-expire', sale, 2));
     const state = await bookState(env.pool, sale.skuId, 'o-expire');
     t.equal(state.stock, 10);
-    t.same(state.audit.map((row) => [row.operation, row.stock_delta]), [['decrease', -2], ['release', 2]]);
+    t.same(
+      state.audit.map((row) => [row.operation, row.stock_delta]),
+      [
+        ['decrease', -2],
+        ['release', 2],
+      ],
+    );
     t.same(state.reservation, { status: 'released', quantity: 2 });
     t.same(state.outbox.slice(outboxBefore), ['stock.committed.v1', 'stock.released.v1']);
     t.same(await env.reservations.view(sale.saleId), { armedStock: 10, available: 10, held: 0, sold: 0 });
@@ -108,7 +116,10 @@ t.test('inventory consumer handlers against real MySQL and Redis', async (t) => 
     t.equal(state.stock, 9, 'only the restocked refund came back');
     t.same(
       state.audit.filter((row) => row.operation === 'refund').map((row) => [row.ref_id, row.quantity, row.stock_delta]),
-      [['o-refund-restock', 2, 2], ['o-refund-keep', 1, 0]],
+      [
+        ['o-refund-restock', 2, 2],
+        ['o-refund-keep', 1, 0],
+      ],
     );
     t.same(state.reservation, { status: 'refunded', quantity: 2 });
     t.same(await env.reservations.view(sale.saleId), { armedStock: 10, available: 9, held: 0, sold: 1 });

@@ -26,7 +26,17 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
   const foreign = (orderId: string): Envelope =>
     prepareEvent(
       orderCreated,
-      { order_id: orderId, sale_id: sale.saleId, sku_id: sale.skuId, quantity: 3, user_id: 'u-foreign', unit_price_minor: 1999, total_minor: 5997, currency: 'EUR', expires_at: new Date(T0.getTime() + 600_000).toISOString() },
+      {
+        order_id: orderId,
+        sale_id: sale.saleId,
+        sku_id: sale.skuId,
+        quantity: 3,
+        user_id: 'u-foreign',
+        unit_price_minor: 1999,
+        total_minor: 5997,
+        currency: 'EUR',
+        expires_at: new Date(T0.getTime() + 600_000).toISOString(),
+      },
       { source: 'order', tenantId: 't2', correlationId: 'foreign' },
       T0,
     ).envelope;
@@ -35,16 +45,35 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
 
   const metrics = new Registry();
   const deps = { reservations: env.reservations, now: () => T0 };
-  await topics.start({ consumer: 'inventory', pool: env.pool, logger: env.logger, metrics, handlers: inventoryHandlers(deps), batchHandlers: inventoryBatchHandlers(deps) });
+  await topics.start({
+    consumer: 'inventory',
+    pool: env.pool,
+    logger: env.logger,
+    metrics,
+    handlers: inventoryHandlers(deps),
+    batchHandlers: inventoryBatchHandlers(deps),
+  });
 
-  await waitFor(async () => (await bookState(env.pool, sale.skuId, 'o-own')).reservation, { what: "t1's own order handled after the refused ones", timeoutMs: 60_000 });
-  const quarantined = await waitFor(async () => {
-    const records = await readDeadLetters(testKafka.kafka, topics.quarantineTopic);
-    return records.length >= 2 ? records : undefined;
-  }, { what: 'two quarantine entries', timeoutMs: 30_000 });
+  await waitFor(async () => (await bookState(env.pool, sale.skuId, 'o-own')).reservation, {
+    what: "t1's own order handled after the refused ones",
+    timeoutMs: 60_000,
+  });
+  const quarantined = await waitFor(
+    async () => {
+      const records = await readDeadLetters(testKafka.kafka, topics.quarantineTopic);
+      return records.length >= 2 ? records : undefined;
+    },
+    { what: 'two quarantine entries', timeoutMs: 30_000 },
+  );
 
   t.same(
-    quarantined.map(({ entry }) => ({ kind: entry.kind, event: entry.event.id, code: entry.error.code, details: entry.error.details, attempts: entry.attempts })),
+    quarantined.map(({ entry }) => ({
+      kind: entry.kind,
+      event: entry.event.id,
+      code: entry.error.code,
+      details: entry.error.details,
+      attempts: entry.attempts,
+    })),
     sent.slice(0, 2).map((event) => ({
       kind: 'quarantined',
       event: event.id,
@@ -58,14 +87,22 @@ t.test("order.created of another tenant than the sale's: quarantined with TENANT
 
   const state = await bookState(env.pool, sale.skuId, 'o-own');
   t.equal(state.stock, 9, 'only the own order took a unit from the SKU');
-  t.same(state.audit.map((row) => row.ref_id), ['o-own'], 'no audit row for a refused order');
+  t.same(
+    state.audit.map((row) => row.ref_id),
+    ['o-own'],
+    'no audit row for a refused order',
+  );
   t.same(state.outbox, ['stock.committed.v1'], 'no stock.committed for a refused order');
   const [refused] = await env.pool.query<RowDataPacket[]>("SELECT order_id FROM stock_reservations WHERE order_id LIKE 'o-foreign-%'");
   t.same(refused, [], 'no reservation row for a refused order');
   const [saleRow] = await env.pool.query<RowDataPacket[]>('SELECT allocated FROM flash_sales WHERE id = ?', [sale.saleId]);
   t.equal(Number(saleRow[0]?.allocated), 9, "the sale's allocation moved by the own order only");
   const [dedupe] = await env.pool.query<RowDataPacket[]>('SELECT event_id FROM consumer_dedupe WHERE consumer = ? ORDER BY event_id', ['inventory']);
-  t.same(dedupe.map((row) => row.event_id as string), [sent[2]!.id], 'a refused event leaves no dedupe row: a redrive would be judged again');
+  t.same(
+    dedupe.map((row) => row.event_id as string),
+    [sent[2]!.id],
+    'a refused event leaves no dedupe row: a redrive would be judged again',
+  );
   t.equal(await readDeadLetters(testKafka.kafka, topics.deadLetterTopic).then((records) => records.length), 0, 'nothing dead-lettered: refused, not failed');
   const quarantinedTotal = (await metrics.getSingleMetric('event_quarantined_total')?.get())?.values.reduce((sum, value) => sum + value.value, 0);
   t.equal(quarantinedTotal, 2);

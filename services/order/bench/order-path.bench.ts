@@ -84,7 +84,24 @@ async function startPrivateRedis(): Promise<string> {
   const port = await freePort();
   const child = spawn(
     process.env.REDIS_SERVER_BIN ?? 'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', workDir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction', '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      workDir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--loglevel',
+      'warning',
+    ],
     { stdio: 'ignore' },
   );
   const killOnExit = () => child.kill('SIGKILL');
@@ -127,7 +144,13 @@ const statusDelta = (before: Map<string, number>, after: Map<string, number>) =>
   Object.fromEntries([...after].map(([status, n]) => [status, n - (before.get(status) ?? 0)]).filter(([, n]) => Number(n) > 0));
 
 /** One wrk run against the order service, with the answers it got; anything unexpected is said. */
-async function orderRun(label: string, url: string, target: WrkTarget, expected: string, seconds: number): Promise<WrkResult & { statuses: Record<string, number> }> {
+async function orderRun(
+  label: string,
+  url: string,
+  target: WrkTarget,
+  expected: string,
+  seconds: number,
+): Promise<WrkResult & { statuses: Record<string, number> }> {
   const before = await orderStatuses(url);
   const result = await wrk(target, { seconds, connections: CONNECTIONS, threads: THREADS, tokensFile });
   const statuses = statusDelta(before, await orderStatuses(url));
@@ -153,7 +176,10 @@ async function mariadbLoop(url: string, seconds: number): Promise<number> {
           "INSERT INTO orders (id, tenant_id, user_id, sale_id, sku_id, quantity, unit_price_minor, total_minor, currency, status, expires_at, created_at, updated_at) VALUES (?, 't1', 'u', 'loop', 'k', 1, 1000, 1000, 'EUR', 'PENDING', NOW(6), NOW(6), NOW(6))",
           [id],
         );
-        await conn.query("INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope) VALUES (?, 'order.created.v1', 'order.order.created.v1', ?, 't1', '{}')", [randomUUID(), id]);
+        await conn.query(
+          "INSERT INTO outbox (event_id, event_type, topic, partition_key, tenant_id, envelope) VALUES (?, 'order.created.v1', 'order.order.created.v1', ?, 't1', '{}')",
+          [randomUUID(), id],
+        );
         await conn.commit();
         conn.release();
         done += 1;
@@ -200,7 +226,9 @@ const redisUrl = await startPrivateRedis();
 const tokens = signShopperTokens({ secret: jwtSecret, count: TOKENS, tenant: 't1', runId });
 const tokensFile = `${workDir}/tokens.txt`;
 writeFileSync(tokensFile, `${tokens.join('\n')}\n`);
-say(`bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min, wrk -t${THREADS} -c${SOAK_CONNECTIONS}` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target, wrk -t${THREADS} -c${CONNECTIONS}`}; ${TOKENS} shopper tokens; logs in ${workDir} (removed after a clean run unless BENCH_KEEP_LOGS=1)`);
+say(
+  `bench ${runId}: ${soak ? `soak of ${SOAK_MINUTES} min, wrk -t${THREADS} -c${SOAK_CONNECTIONS}` : `warm-up, then ${ROUNDS} rounds of ${SECONDS}s per target, wrk -t${THREADS} -c${CONNECTIONS}`}; ${TOKENS} shopper tokens; logs in ${workDir} (removed after a clean run unless BENCH_KEEP_LOGS=1)`,
+);
 
 const peaks = new Map<string, { rssMb: number; heapMb: number }>();
 const recordPeaks = (processes: BenchProcess[], suffix = '') => {
@@ -292,7 +320,9 @@ async function runBench() {
   const answered = (await orderStatuses(orderAlone.url)).get('201') ?? 0;
   const unanswered = Number(written.n) - answered;
   const consistent = unanswered >= 0 && unanswered <= CONNECTIONS * (ROUNDS + 1);
-  say(`  check: ${answered} accepted answers, ${Number(written.n)} order rows written${consistent ? '' : ' (NOT CONSISTENT: a 201 without its row, or rows nobody asked for)'}`);
+  say(
+    `  check: ${answered} accepted answers, ${Number(written.n)} order rows written${consistent ? '' : ' (NOT CONSISTENT: a 201 without its row, or rows nobody asked for)'}`,
+  );
   recordPeaks(alone);
   for (const running of alone) await running.stop();
 
@@ -314,7 +344,20 @@ async function runBench() {
     sold_out_p99_ms_closed_model: round(soldOutP99, 1),
   };
 
-  const saleRead = await measureSaleRead({ servers, redisUrl, jwtSecret, runId, logDir: workDir, rounds: ROUNDS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, threads: THREADS, cleanup, say });
+  const saleRead = await measureSaleRead({
+    servers,
+    redisUrl,
+    jwtSecret,
+    runId,
+    logDir: workDir,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    warmupSeconds: WARMUP_SECONDS,
+    connections: CONNECTIONS,
+    threads: THREADS,
+    cleanup,
+    say,
+  });
   recordPeaks(saleRead.processes);
 
   say('the inventory consumer alone: one event per transaction, chunks, and batches (consumer-drain.phase.ts)');
@@ -373,7 +416,15 @@ async function runBench() {
       ['sold_out', system.soldOutSaleId, fullSoldOut],
     ] as const) {
       for (const share of [50, 80]) {
-        const result = await vegeta({ bin: VEGETA_BIN, url: system.orderUrl, saleId, perSecond: (max * share) / 100, seconds: LATENCY_SECONDS, tokens, workDir });
+        const result = await vegeta({
+          bin: VEGETA_BIN,
+          url: system.orderUrl,
+          saleId,
+          perSecond: (max * share) / 100,
+          seconds: LATENCY_SECONDS,
+          tokens,
+          workDir,
+        });
         latency[`${name}_at_${share}pct`] = result;
         say(
           `  ${name} at ${share} % of ${max.toFixed(0)}/s: sent ${result.sentPerSecond.toFixed(0)}/s of ${result.targetPerSecond}/s, p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ` +
@@ -400,15 +451,30 @@ async function runBench() {
     pipeline_events_per_s: round(median(full.map((r) => r.events))),
     pipeline_events_per_s_draining: round(median(full.map((r) => r.drainEvents))),
     outbox_lag_rows_p99: lagOf((s) => s.outboxRows),
-    outbox_lag_seconds_p99: round(lagOf((s) => s.outboxAgeSeconds), 2),
+    outbox_lag_seconds_p99: round(
+      lagOf((s) => s.outboxAgeSeconds),
+      2,
+    ),
     consumer_lag_p99: lagOf((s) => s.consumerLag),
     drain_seconds_max: round(Math.max(...full.map((r) => r.drainMs)) / 1000, 1),
     latency_ms: Object.fromEntries(
-      Object.entries(latency).map(([key, value]) => [key, typeof value === 'string' ? value : { rate_per_s: value.targetPerSecond, sent_per_s: round(value.sentPerSecond), p50: round(value.p50Ms, 1), p99: round(value.p99Ms, 1) }]),
+      Object.entries(latency).map(([key, value]) => [
+        key,
+        typeof value === 'string'
+          ? value
+          : { rate_per_s: value.targetPerSecond, sent_per_s: round(value.sentPerSecond), p50: round(value.p50Ms, 1), p99: round(value.p99Ms, 1) },
+      ]),
     ),
     rss_mb_max: Object.fromEntries([...peaks].map(([name, peak]) => [name, round(peak.rssMb)])),
     heap_used_mb_max: Object.fromEntries([...peaks].map(([name, peak]) => [name, round(peak.heapMb)])),
-    settings: { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, threads: THREADS, tokens: TOKENS, generator: 'wrk (Lua request builder); vegeta for open-model latency' },
+    settings: {
+      rounds: ROUNDS,
+      seconds: SECONDS,
+      connections: CONNECTIONS,
+      threads: THREADS,
+      tokens: TOKENS,
+      generator: 'wrk (Lua request builder); vegeta for open-model latency',
+    },
   };
   console.log(JSON.stringify(summary));
 }
@@ -442,18 +508,26 @@ async function runSoak() {
   recordPeaks(system.processes);
 
   // Heap used swings with each collection: the median over a window says more than one reading.
-  const windowMedian = (name: string, from: number, to: number) => median(samples.filter((s) => s.name === name && s.at >= from && s.at <= to && s.heapMb !== undefined).map((s) => s.heapMb ?? 0));
+  const windowMedian = (name: string, from: number, to: number) =>
+    median(samples.filter((s) => s.name === name && s.at >= from && s.at <= to && s.heapMb !== undefined).map((s) => s.heapMb ?? 0));
   const heap: Record<string, { after_1_min_mb: number | null; at_end_mb: number | null; growth_pct: number | null; idle_after_drain_mb: number | null }> = {};
   for (const service of system.processes) {
     const early = windowMedian(service.name, 45, 75);
     const late = windowMedian(service.name, seconds - 30, seconds + 5);
     const idleMb = idle.get(service.name) ?? Number.NaN;
-    heap[service.name] = { after_1_min_mb: round(early, 1), at_end_mb: round(late, 1), growth_pct: round(((late - early) / early) * 100, 1), idle_after_drain_mb: round(idleMb, 1) };
+    heap[service.name] = {
+      after_1_min_mb: round(early, 1),
+      at_end_mb: round(late, 1),
+      growth_pct: round(((late - early) / early) * 100, 1),
+      idle_after_drain_mb: round(idleMb, 1),
+    };
     say(
       `  ${service.name}: heap used ${early.toFixed(1)} MB after 1 min, ${late.toFixed(1)} MB at the end, ${idleMb.toFixed(1)} MB ${Number.isFinite(drained) ? 'idle after the drain' : 'when the drain wait gave up'}; peak RSS ${service.peakRssMb.toFixed(0)} MB`,
     );
   }
-  say(`  ${result.perSecond.toFixed(0)} answers/s ${JSON.stringify(statuses)}; ${Number.isFinite(drained) ? `pipeline drained ${(drained / 1000).toFixed(1)} s after` : 'pipeline still not drained 120 s after'}`);
+  say(
+    `  ${result.perSecond.toFixed(0)} answers/s ${JSON.stringify(statuses)}; ${Number.isFinite(drained) ? `pipeline drained ${(drained / 1000).toFixed(1)} s after` : 'pipeline still not drained 120 s after'}`,
+  );
   if (seconds < 90) say('  note: a soak shorter than 90 s has no one-minute window apart from its end; use SOAK_MINUTES >= 2');
   console.log(
     JSON.stringify({

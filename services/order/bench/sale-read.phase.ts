@@ -81,7 +81,7 @@ const cpuSeconds = async (running: BenchProcess) => sumSeries(await scrapeMetric
 async function measured(target: BenchProcess, url: string, load: (url: string) => Promise<WrkResult>) {
   const before = await cpuSeconds(target);
   const result = await load(url);
-  const cpuUsPerRequest = ((await cpuSeconds(target)) - before) * 1e6 / Math.max(1, result.requests);
+  const cpuUsPerRequest = (((await cpuSeconds(target)) - before) * 1e6) / Math.max(1, result.requests);
   return { ...result, cpuUsPerRequest };
 }
 
@@ -90,7 +90,10 @@ const round = (value: number, digits = 0) => (Number.isFinite(value) ? Number(va
 /** The figures, and the two processes (stopped) with their peak memory for the closing line. */
 export async function measureSaleRead(options: SaleReadOptions): Promise<{ figures: SaleReadFigures; processes: BenchProcess[] }> {
   const { servers, runId, say } = options;
-  const database = await createTestDatabase(options.cleanup, { prefix: 'bench_inventory', migrationsDirs: [platformMigrationsDir, `${repoRoot}services/inventory/migrations`] });
+  const database = await createTestDatabase(options.cleanup, {
+    prefix: 'bench_inventory',
+    migrationsDirs: [platformMigrationsDir, `${repoRoot}services/inventory/migrations`],
+  });
   const topicPrefix = `bench-${runId}-read.`;
   const groupPrefix = `bench-${runId}-read-`;
   const admin = createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: `bench-${runId}-read` }).admin();
@@ -124,13 +127,22 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
 
   // A live, armed sale, made the way an operator makes one.
   const ops = signOpsToken(options.jwtSecret, TENANT);
-  const { saleId } = await openSale(inventory.url, ops, { skuId: `bench-read-${runId}`, name: 'Bench sneaker', stock: 1000, perUserLimit: 2, holdTtlSeconds: 600, openForMs: 4 * 3_600_000 });
+  const { saleId } = await openSale(inventory.url, ops, {
+    skuId: `bench-read-${runId}`,
+    name: 'Bench sneaker',
+    stock: 1000,
+    perUserLimit: 2,
+    holdTtlSeconds: 600,
+    openForMs: 4 * 3_600_000,
+  });
   const saleUrl = `${inventory.url}/v1/sales/${saleId}`;
   const probe = await fetch(saleUrl, { headers: { 'x-tenant-id': TENANT } });
   if (probe.status !== 200) throw new Error(`GET /v1/sales/:id answered ${probe.status}: ${await probe.text()}`);
 
   const load = (url: string, seconds: number) => wrkGet(url, { seconds, connections: options.connections, threads: options.threads });
-  say(`sale read: GET /v1/sales/:id on the inventory service alone next to hello-world, wrk -t${options.threads} -c${options.connections}, ${options.rounds} rounds of ${options.seconds}s (warm-up ${options.warmupSeconds}s each)`);
+  say(
+    `sale read: GET /v1/sales/:id on the inventory service alone next to hello-world, wrk -t${options.threads} -c${options.connections}, ${options.rounds} rounds of ${options.seconds}s (warm-up ${options.warmupSeconds}s each)`,
+  );
   await load(`${hello.url}/`, options.warmupSeconds);
   await load(saleUrl, options.warmupSeconds);
   // What each process spends with no request at all (the inventory's relay, consumer and timers):
@@ -141,15 +153,25 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
   const idlePct = idleAfter.map((after, i) => ((after - (idleBefore[i] ?? 0)) / 3) * 100);
   say(`  idle: hello-world ${idlePct[0]?.toFixed(1)} % of a core, inventory ${idlePct[1]?.toFixed(1)} %`);
   // On a shared machine the figures move with what else runs: the load says how much did.
-  const machineLoad = () => loadavg().map((value) => value.toFixed(1)).join(' ');
+  const machineLoad = () =>
+    loadavg()
+      .map((value) => value.toFixed(1))
+      .join(' ');
   say(`  load average before the rounds: ${machineLoad()}`);
   const rounds: Array<{ hello: number; sale: number; p99: number; helloCpuUs: number; saleCpuUs: number }> = [];
   for (let n = 1; n <= options.rounds; n += 1) {
     const helloRun = await measured(hello, `${hello.url}/`, (url) => load(url, options.seconds));
     const saleRun = await measured(inventory, saleUrl, (url) => load(url, options.seconds));
     await Promise.all([hello.sample().catch(() => undefined), inventory.sample().catch(() => undefined)]);
-    if (saleRun.non2xx > 0 || saleRun.socketErrors > 0) say(`  note: the sale read had ${saleRun.non2xx} answers outside 2xx/3xx and ${saleRun.socketErrors} socket errors`);
-    rounds.push({ hello: helloRun.perSecond, sale: saleRun.perSecond, p99: saleRun.p99Ms, helloCpuUs: helloRun.cpuUsPerRequest, saleCpuUs: saleRun.cpuUsPerRequest });
+    if (saleRun.non2xx > 0 || saleRun.socketErrors > 0)
+      say(`  note: the sale read had ${saleRun.non2xx} answers outside 2xx/3xx and ${saleRun.socketErrors} socket errors`);
+    rounds.push({
+      hello: helloRun.perSecond,
+      sale: saleRun.perSecond,
+      p99: saleRun.p99Ms,
+      helloCpuUs: helloRun.cpuUsPerRequest,
+      saleCpuUs: saleRun.cpuUsPerRequest,
+    });
     say(
       `  round ${n}: hello ${helloRun.perSecond.toFixed(0)}/s (${helloRun.cpuUsPerRequest.toFixed(0)} µs CPU each) | ` +
         `sale read ${saleRun.perSecond.toFixed(0)}/s (${saleRun.cpuUsPerRequest.toFixed(0)} µs CPU each, p99 ${saleRun.p99Ms.toFixed(1)} ms) | ratio ${(saleRun.perSecond / helloRun.perSecond).toFixed(3)}`,
@@ -174,7 +196,11 @@ export async function measureSaleRead(options: SaleReadOptions): Promise<{ figur
 /** A redis-server of the run's own, so the bench writes nothing into the shared one. */
 async function privateRedis(dir: string, cleanup: (fn: Cleanup) => void): Promise<string> {
   const port = await freePort();
-  const child = spawn(process.env.REDIS_SERVER_BIN ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+  const child = spawn(
+    process.env.REDIS_SERVER_BIN ?? 'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   cleanup(async () => {
     child.kill('SIGTERM');
@@ -184,7 +210,10 @@ async function privateRedis(dir: string, cleanup: (fn: Cleanup) => void): Promis
   for (let attempt = 0; attempt < 100; attempt += 1) {
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
-    const answered = await probe.connect().then(async () => (await probe.ping()) === 'PONG', () => false);
+    const answered = await probe.connect().then(
+      async () => (await probe.ping()) === 'PONG',
+      () => false,
+    );
     probe.disconnect();
     if (answered) return url;
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,13 +1,4 @@
-import {
-  authPlugin,
-  createBaseApp,
-  docsPlugin,
-  mysqlReadiness,
-  redisReadiness,
-  type Logger,
-  type MysqlPool,
-  type RateLimits,
-} from '@flash-sale/service-kit';
+import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
 import { SoldOutHint, StockReservations, type ReplicaAckOptions } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -63,7 +54,12 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     rateLimit: { redis: deps.redis, service: 'order', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
 
-  const batches = new Counter({ name: 'order_write_batches_total', help: 'Group-commit transactions by outcome', labelNames: ['outcome'] as const, registers: [deps.metrics] });
+  const batches = new Counter({
+    name: 'order_write_batches_total',
+    help: 'Group-commit transactions by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [deps.metrics],
+  });
   const batchedOrders = new Counter({ name: 'order_write_batched_orders_total', help: 'Orders written through group commit', registers: [deps.metrics] });
   const writer = new OrderBatchWriter({
     pool: deps.mysqlBatch,
@@ -81,7 +77,10 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     pool: deps.mysql,
     now: deps.now,
     placeOrder: {
-      reservations: new StockReservations(deps.redis, { ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}), ...(deps.replicaAck ? { replicaAck: deps.replicaAck } : {}) }),
+      reservations: new StockReservations(deps.redis, {
+        ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}),
+        ...(deps.replicaAck ? { replicaAck: deps.replicaAck } : {}),
+      }),
       idempotency: new IdempotencyStore(deps.redis, deps.mysql, { now: deps.now, ...(deps.keyPrefix ? { keyPrefix: deps.keyPrefix } : {}) }),
       writer,
       soldOut: deps.soldOut ?? new SoldOutHint(),

@@ -2,8 +2,25 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import { RETENTION_PURGE_INTERVAL_MS, connectServiceKafka, createEventConsumer, createOutboxRelay, loadFieldKeysOrExit, purgeConsumerDedupe, registry } from '@flash-sale/events';
-import { bullmqPrefix, createMysqlPool, createRedis, listenWithGracefulShutdown, rateLimitsFromConfig, ServiceClient, startServiceRuntime, PeriodicTask } from '@flash-sale/service-kit';
+import {
+  RETENTION_PURGE_INTERVAL_MS,
+  connectServiceKafka,
+  createEventConsumer,
+  createOutboxRelay,
+  loadFieldKeysOrExit,
+  purgeConsumerDedupe,
+  registry,
+} from '@flash-sale/events';
+import {
+  bullmqPrefix,
+  createMysqlPool,
+  createRedis,
+  listenWithGracefulShutdown,
+  rateLimitsFromConfig,
+  ServiceClient,
+  startServiceRuntime,
+  PeriodicTask,
+} from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, SoldOutHint, stockReturnedChannel, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
 import { buildApp } from './app.ts';
@@ -19,7 +36,11 @@ const config = loadConfigOrExit(orderConfigSchema);
 const fieldKeys = loadFieldKeysOrExit(config, registry.needsFieldKeys('order'));
 const { logger, lifecycle, metrics, mysql, redis, now } = await startServiceRuntime('order', config, { redact: registry.redactionPaths() });
 const { kafka, kafkaAdmin } = await connectServiceKafka('order', config, { logger, lifecycle });
-const mysqlBatch = lifecycle.add('mysql-batch', createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }), (pool) => pool.end());
+const mysqlBatch = lifecycle.add(
+  'mysql-batch',
+  createMysqlPool(config.MYSQL_URL, { connectionLimit: config.ORDER_BATCH_CONCURRENCY, multipleStatements: true }),
+  (pool) => pool.end(),
+);
 // A subscribed connection can run nothing else, so no auto-pipelining onto it.
 const subscriber = lifecycle.add('redis-subscriber', createRedis(config, { enableAutoPipelining: false }), (client) => client.quit());
 
@@ -28,10 +49,20 @@ await soldOut.listen(subscriber, stockReturnedChannel(''));
 
 // "Sale not found" from Redis for a sale the books know: asked of inventory, rebuilt by the reconciler.
 const rebuildQueueConnection = lifecycle.add('redis-sale-rebuild', createRedis(config, { enableAutoPipelining: false }), (client) => client.quit());
-const rebuildQueue = lifecycle.add('sale-rebuild-queue', new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: rebuildQueueConnection, prefix: bullmqPrefix(SALE_REBUILD_QUEUE) }), (queue) => queue.close());
+const rebuildQueue = lifecycle.add(
+  'sale-rebuild-queue',
+  new Queue<SaleRebuildRequest>(SALE_REBUILD_QUEUE, { connection: rebuildQueueConnection, prefix: bullmqPrefix(SALE_REBUILD_QUEUE) }),
+  (queue) => queue.close(),
+);
 const sales = {
   directory: new SaleDirectory({
-    inventory: new ServiceClient({ baseUrl: config.INVENTORY_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }),
+    inventory: new ServiceClient({
+      baseUrl: config.INVENTORY_URL,
+      secret: config.JWT_SECRET,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      caller: 'order',
+    }),
   }),
   rebuilds: new QueueSaleRebuildRequester(rebuildQueue),
 };
@@ -55,16 +86,34 @@ const app = await buildApp({
 });
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
-const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
-const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }));
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) =>
+  client.quit(),
+);
+const payments = new HttpPaymentStatusReader(
+  new ServiceClient({ baseUrl: config.PAYMENT_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'order' }),
+);
 const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, payments, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
 
-const relay = lifecycle.add('outbox-relay', createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order', topicPrefix: config.KAFKA_TOPIC_PREFIX }), (r) => r.stop());
+const relay = lifecycle.add(
+  'outbox-relay',
+  createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order', topicPrefix: config.KAFKA_TOPIC_PREFIX }),
+  (r) => r.stop(),
+);
 await relay.start();
 const consumer = lifecycle.add(
   'event-consumer',
-  createEventConsumer({ consumer: 'order', groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`, topicPrefix: config.KAFKA_TOPIC_PREFIX, kafka, pool: mysql, logger, metrics, handlers: orderEventHandlers(now), registry: registry.forConsumer('order', fieldKeys) }),
+  createEventConsumer({
+    consumer: 'order',
+    groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    kafka,
+    pool: mysql,
+    logger,
+    metrics,
+    handlers: orderEventHandlers(now),
+    registry: registry.forConsumer('order', fieldKeys),
+  }),
   (c) => c.stop(),
 );
 await consumer.start();

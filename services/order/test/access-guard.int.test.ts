@@ -9,7 +9,11 @@ t.test('80 requests with random bearer strings from one address run into 429s at
   const statuses: number[] = [];
   let refused: { code: string; retryAfter: unknown } | undefined;
   for (let i = 0; i < 80; i += 1) {
-    const response = await h.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}`, headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } });
+    const response = await h.app.inject({
+      method: 'GET',
+      url: `/v1/orders/${randomUUID()}`,
+      headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` },
+    });
     statuses.push(response.statusCode);
     if (response.statusCode === 429) refused ??= { code: response.json().error.code, retryAfter: response.headers['retry-after'] };
   }
@@ -22,20 +26,31 @@ t.test('80 requests with random bearer strings from one address run into 429s at
   t.equal(verified.statusCode, 404, 'a verified shopper from the same address has a budget of its own');
 });
 
-t.test('a verified shopper over budget gets 429 whichever token it sends, while another shopper and the same user id in another tenant are unaffected', async (t) => {
-  const h = await orderHarness(t, { rateLimits: { perPrincipal: { max: 5, windowMs: 60_000 } } });
-  const statuses: number[] = [];
-  for (let i = 0; i < 7; i += 1) {
-    // A fresh token each time (another expiry): the budget follows the verified caller, not the token string.
-    const token = signToken(h.app, { userId: 'greedy', tenantId: 't1', roles: ['shopper'] }, `${60 + i}m`);
-    statuses.push((await h.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}`, headers: { authorization: `Bearer ${token}` } })).statusCode);
-  }
-  t.same(statuses, [404, 404, 404, 404, 404, 429, 429]);
-  const other = await h.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}`, headers: { authorization: `Bearer ${h.token({ userId: 'patient' })}` } });
-  t.equal(other.statusCode, 404);
-  const sameIdOtherTenant = await h.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}`, headers: { authorization: `Bearer ${h.token({ userId: 'greedy', tenantId: 't2' })}` } });
-  t.equal(sameIdOtherTenant.statusCode, 404);
-});
+t.test(
+  'a verified shopper over budget gets 429 whichever token it sends, while another shopper and the same user id in another tenant are unaffected',
+  async (t) => {
+    const h = await orderHarness(t, { rateLimits: { perPrincipal: { max: 5, windowMs: 60_000 } } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      // A fresh token each time (another expiry): the budget follows the verified caller, not the token string.
+      const token = signToken(h.app, { userId: 'greedy', tenantId: 't1', roles: ['shopper'] }, `${60 + i}m`);
+      statuses.push((await h.app.inject({ method: 'GET', url: `/v1/orders/${randomUUID()}`, headers: { authorization: `Bearer ${token}` } })).statusCode);
+    }
+    t.same(statuses, [404, 404, 404, 404, 404, 429, 429]);
+    const other = await h.app.inject({
+      method: 'GET',
+      url: `/v1/orders/${randomUUID()}`,
+      headers: { authorization: `Bearer ${h.token({ userId: 'patient' })}` },
+    });
+    t.equal(other.statusCode, 404);
+    const sameIdOtherTenant = await h.app.inject({
+      method: 'GET',
+      url: `/v1/orders/${randomUUID()}`,
+      headers: { authorization: `Bearer ${h.token({ userId: 'greedy', tenantId: 't2' })}` },
+    });
+    t.equal(sameIdOtherTenant.statusCode, 404);
+  },
+);
 
 t.test('a shopper posting garbage to an ops route of the order service gets 403 without validation detail; no token gets 401', async (t) => {
   const h = await orderHarness(t);

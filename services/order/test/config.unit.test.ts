@@ -27,17 +27,45 @@ t.test('bad numbers are named', async (t) => {
 });
 
 t.test('with NODE_ENV=production the order service refuses the committed local-only secrets, naming each variable and never its value', async (t) => {
-  const local = { MYSQL_URL: 'mysql://order_svc:order-local-only@127.0.0.1:3306/order_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'local-only-jwt-secret-change-me' };
+  const local = {
+    MYSQL_URL: 'mysql://order_svc:order-local-only@127.0.0.1:3306/order_service',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    KAFKA_BROKERS: '127.0.0.1:9092',
+    JWT_SECRET: 'local-only-jwt-secret-change-me',
+  };
   t.ok(parseConfig(orderConfigSchema, local), 'a laptop starts with them');
   const error = t.throws(() => parseConfig(orderConfigSchema, { ...local, NODE_ENV: 'production' })) as ConfigError;
   t.type(error, ConfigError);
   for (const name of ['MYSQL_URL', 'JWT_SECRET']) t.match(error.message, new RegExp(`${name}: holds a local-only value`), name);
   t.notMatch(error.message, /change-me|webhook-secret|order-local-only/);
-  t.ok(parseConfig(orderConfigSchema, { ...local, NODE_ENV: 'production', MYSQL_URL: 'mysql://order_svc:Vq3x9LmT2pZr@db.internal:3306/order_service', JWT_SECRET: 'Vq3x9LmT2pZr8sYw4nKd' }), 'real secrets start');
+  t.ok(
+    parseConfig(orderConfigSchema, {
+      ...local,
+      NODE_ENV: 'production',
+      MYSQL_URL: 'mysql://order_svc:Vq3x9LmT2pZr@db.internal:3306/order_service',
+      JWT_SECRET: 'Vq3x9LmT2pZr8sYw4nKd',
+    }),
+    'real secrets start',
+  );
 });
 
 t.test('the order service takes an optional JWT issuer and audience', async (t) => {
-  const config = parseConfig(orderConfigSchema, { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/order_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-enough-length', JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale' });
+  const config = parseConfig(orderConfigSchema, {
+    MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/order_service',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    KAFKA_BROKERS: '127.0.0.1:9092',
+    JWT_SECRET: 'a-secret-of-enough-length',
+    JWT_ISSUER: 'https://id.example',
+    JWT_AUDIENCE: 'flash-sale',
+  });
   t.match(config, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'flash-sale' });
-  t.match(parseConfig(orderConfigSchema, { MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/order_service', REDIS_URL: 'redis://127.0.0.1:6379', KAFKA_BROKERS: '127.0.0.1:9092', JWT_SECRET: 'a-secret-of-enough-length' }), { JWT_ISSUER: undefined, JWT_AUDIENCE: undefined });
+  t.match(
+    parseConfig(orderConfigSchema, {
+      MYSQL_URL: 'mysql://u:p@127.0.0.1:3306/order_service',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KAFKA_BROKERS: '127.0.0.1:9092',
+      JWT_SECRET: 'a-secret-of-enough-length',
+    }),
+    { JWT_ISSUER: undefined, JWT_AUDIENCE: undefined },
+  );
 });

@@ -31,7 +31,9 @@ t.test('payment service unreachable: no overdue order is expired this round, and
   const h = await orderHarness(t);
   const orderId = await overdueOrder(h);
   h.clock.now = new Date(h.clock.now.getTime() + 3_600_000);
-  const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, secret, caller: 'order', timeoutMs: 500 }));
+  const payments = new HttpPaymentStatusReader(
+    new ServiceClient({ baseUrl: `http://127.0.0.1:${await closedPort()}`, secret, caller: 'order', timeoutMs: 500 }),
+  );
   const told: unknown[] = [];
   const run = await expireDueOrders({ pool: h.db.pool, now: () => h.clock.now, payments, onUnverified: (_tenant, ids, error) => told.push({ ids, error }) });
   t.same(run, { checked: 1, expired: 0, paid: 0, postponed: 0, unverified: 1 });
@@ -56,7 +58,9 @@ t.test('payment service answering an error or an incomplete list: nothing is exp
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const payments = new HttpPaymentStatusReader(new ServiceClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret, caller: 'order' }));
+  const payments = new HttpPaymentStatusReader(
+    new ServiceClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret, caller: 'order' }),
+  );
   for (const round of ['a 500', 'a list without the order']) {
     const run = await expireDueOrders({ pool: h.db.pool, now: () => h.clock.now, payments });
     t.match(run, { expired: 0, unverified: 1 }, `${round}: not expired`);

@@ -8,7 +8,8 @@ import { orderHarness } from './support/order-harness.ts';
 
 const logger = createLogger({ service: 'order', level: 'silent' });
 const noPayments: PaymentStatusReader = {
-  paymentsOf: async (_tenantId, orderIds) => new Map(orderIds.map((orderId) => [orderId, { orderId, state: 'none' as const, paymentId: null, paymentStatus: null }])),
+  paymentsOf: async (_tenantId, orderIds) =>
+    new Map(orderIds.map((orderId) => [orderId, { orderId, state: 'none' as const, paymentId: null, paymentStatus: null }])),
 };
 
 t.test('the expiry scheduler wiped from Redis is re-created within seconds and the sweep runs again', async (t) => {
@@ -18,7 +19,17 @@ t.test('the expiry scheduler wiped from Redis is re-created within seconds and t
   const connection = createRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: false });
   t.teardown(() => connection.quit());
   const bullPrefix = bullmqPrefix(EXPIRY_QUEUE, prefix);
-  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, payments: noPayments, everyMs: 200, prefix: bullPrefix, ensureEveryMs: 200 });
+  const expiry = await startExpiryWorker({
+    connection,
+    pool: h.db.pool,
+    logger,
+    metrics: createMetricsRegistry('order'),
+    now: () => h.clock.now,
+    payments: noPayments,
+    everyMs: 200,
+    prefix: bullPrefix,
+    ensureEveryMs: 200,
+  });
   t.teardown(() => expiry.close());
   let sweeps = 0;
   expiry.worker.on('completed', () => (sweeps += 1));
@@ -28,7 +39,11 @@ t.test('the expiry scheduler wiped from Redis is re-created within seconds and t
   await deleteMatchingKeys(redis, `${bullPrefix}:*`);
   t.equal(await expiry.queue.getJobScheduler('expire-pending-orders'), undefined, 'the scheduler is gone');
   const before = sweeps;
-  await waitFor(async () => (await expiry.queue.getJobScheduler('expire-pending-orders')) !== undefined, { timeoutMs: 5000, intervalMs: 50, what: 'the scheduler to come back' });
+  await waitFor(async () => (await expiry.queue.getJobScheduler('expire-pending-orders')) !== undefined, {
+    timeoutMs: 5000,
+    intervalMs: 50,
+    what: 'the scheduler to come back',
+  });
   await waitFor(() => sweeps > before, { timeoutMs: 10_000, what: 'a sweep after the wipe' });
   t.pass(`swept again after the wipe (${sweeps - before} sweeps)`);
 });

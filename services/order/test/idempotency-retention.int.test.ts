@@ -17,8 +17,13 @@ t.test('Idempotency-Keys that differ only in letter case are two keys: two order
   t.equal(lower.statusCode, 201);
   t.not(lower.json().id, upper.json().id, 'a second order, not the first one replayed');
   t.notOk(lower.headers['idempotent-replayed']);
-  const [rows] = (await h.db.pool.query('SELECT idem_key FROM idempotency_keys WHERE user_id = ? ORDER BY idem_key', ['alice'])) as unknown as [Array<{ idem_key: string }>];
-  t.same(rows.map((row) => row.idem_key), ['Key-A', 'key-a']);
+  const [rows] = (await h.db.pool.query('SELECT idem_key FROM idempotency_keys WHERE user_id = ? ORDER BY idem_key', ['alice'])) as unknown as [
+    Array<{ idem_key: string }>,
+  ];
+  t.same(
+    rows.map((row) => row.idem_key),
+    ['Key-A', 'key-a'],
+  );
 });
 
 t.test('an expired Idempotency-Key is never replayed from MySQL: the key starts afresh', async (t) => {
@@ -61,5 +66,8 @@ t.test('expired Idempotency-Key records are purged in bounded batches; live ones
   t.equal(await store.purgeExpired({ batchSize: 1000, pauseMs: 1, maxBatches: 2 }), 2000, 'at most two batches of 1000 per run');
   t.equal(await store.purgeExpired({ batchSize: 1000, pauseMs: 1 }), 300);
   const [left] = (await h.db.pool.query('SELECT idem_key FROM idempotency_keys ORDER BY idem_key')) as unknown as [Array<{ idem_key: string }>];
-  t.same(left.map((r) => r.idem_key), ['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+  t.same(
+    left.map((r) => r.idem_key),
+    ['new-0', 'new-1', 'new-2', 'new-3', 'new-4'],
+  );
 });

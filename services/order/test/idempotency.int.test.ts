@@ -64,7 +64,7 @@ t.test('Idempotency-Key rules (IETF draft)', async (t) => {
     const again = await h.app.inject(placeOrderRequest(token, key, { sale_id: small, quantity: 1 }));
     t.equal(again.json().error.code, 'SALE_SOLD_OUT');
     const replay = await h.app.inject(placeOrderRequest(winner.token, winner.key, { sale_id: small, quantity: 1 }));
-    t.equal(replay.statusCode, 201, 'known sold out, yet the winner\'s retry replays its 201');
+    t.equal(replay.statusCode, 201, "known sold out, yet the winner's retry replays its 201");
     t.same(replay.json(), won.json());
   });
 

@@ -28,7 +28,10 @@ t.test('a service reads an order of the tenant its token names; shoppers, other 
     trace_id: read.json().trace_id,
   });
   // The trace the order's own order.created carries, so the asking service can continue it.
-  const [events] = await h.db.pool.query<RowDataPacket[]>("SELECT JSON_VALUE(envelope, '$.trace_id') AS trace_id FROM outbox WHERE partition_key = ? AND event_type = 'order.created.v1'", [placed.id]);
+  const [events] = await h.db.pool.query<RowDataPacket[]>(
+    "SELECT JSON_VALUE(envelope, '$.trace_id') AS trace_id FROM outbox WHERE partition_key = ? AND event_type = 'order.created.v1'",
+    [placed.id],
+  );
   t.match(read.json().trace_id, /^[0-9a-f]{32}$/);
   t.equal(read.json().trace_id, events[0]?.trace_id, 'the trace id is the one order.created carries');
 

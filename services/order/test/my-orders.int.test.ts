@@ -14,7 +14,11 @@ interface Seeded {
 }
 
 /** Orders written as the group-commit writer writes them, with the times and statuses a test needs. */
-async function seedOrders(pool: Pool, owner: { tenantId: string; userId: string }, orders: Array<{ createdAt: string; status?: OrderStatus }>): Promise<Seeded[]> {
+async function seedOrders(
+  pool: Pool,
+  owner: { tenantId: string; userId: string },
+  orders: Array<{ createdAt: string; status?: OrderStatus }>,
+): Promise<Seeded[]> {
   const seeded: Seeded[] = [];
   for (const order of orders) {
     const id = randomUUID();
@@ -38,7 +42,11 @@ async function listAll(h: OrderHarness, token: string, query: string, limit: num
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const response = await h.app.inject({ method: 'GET', url: `/v1/orders?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`, headers: { authorization: `Bearer ${token}` } });
+    const response = await h.app.inject({
+      method: 'GET',
+      url: `/v1/orders?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
     if (response.statusCode !== 200) throw new Error(`page ${pages + 1}: ${response.statusCode} ${response.body}`);
     const page = myOrdersResponse.parse(response.json());
     if (page.items.length > limit) throw new Error(`a page of ${page.items.length} for limit ${limit}`);
@@ -49,7 +57,8 @@ async function listAll(h: OrderHarness, token: string, query: string, limit: num
   return { ids, pages };
 }
 
-const get = (h: OrderHarness, url: string, token?: string) => h.app.inject({ method: 'GET', url, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
+const get = (h: OrderHarness, url: string, token?: string) =>
+  h.app.inject({ method: 'GET', url, ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}) });
 
 t.test('a shopper lists only their own orders, newest first; another user, another tenant and an ops caller see only theirs', async (t) => {
   const h = await orderHarness(t);
@@ -65,17 +74,29 @@ t.test('a shopper lists only their own orders, newest first; another user, anoth
   const mine = await get(h, '/v1/orders', owner);
   t.equal(mine.statusCode, 200, mine.body);
   const body = myOrdersResponse.parse(mine.json());
-  t.same(body.items.map((order) => order.id), [placed.json().id, older[0]?.id], 'the placed order first, then the older one; nobody else\'s');
+  t.same(
+    body.items.map((order) => order.id),
+    [placed.json().id, older[0]?.id],
+    "the placed order first, then the older one; nobody else's",
+  );
   t.same(body.items[0], placed.json(), 'each item is the order resource GET /v1/orders/:id starts with');
   t.equal(body.next_cursor, null);
 
   const strangerIds = (await get(h, '/v1/orders', h.token({ userId: 'stranger' }))).json<{ items: { id: string }[] }>().items;
   t.equal(strangerIds.length, 1);
   t.notOk(strangerIds.some((order) => order.id === placed.json().id));
-  t.equal((await get(h, '/v1/orders', h.token({ userId: 'owner', tenantId: 't2' }))).json<{ items: unknown[] }>().items.length, 1, 'the same user id in another tenant is another shopper');
+  t.equal(
+    (await get(h, '/v1/orders', h.token({ userId: 'owner', tenantId: 't2' }))).json<{ items: unknown[] }>().items.length,
+    1,
+    'the same user id in another tenant is another shopper',
+  );
   const ops = await get(h, '/v1/orders', h.token({ userId: 'ops-1', roles: ['ops'] }));
   t.equal(ops.statusCode, 200);
-  t.same(ops.json<{ items: { id: string }[] }>().items.map((order) => order.id), [opsOwn[0]?.id], 'ops list their own orders, not the tenant\'s');
+  t.same(
+    ops.json<{ items: { id: string }[] }>().items.map((order) => order.id),
+    [opsOwn[0]?.id],
+    "ops list their own orders, not the tenant's",
+  );
   t.same((await get(h, '/v1/orders', h.token({ userId: 'nobody' }))).json(), { items: [], next_cursor: null });
 });
 
@@ -107,14 +128,22 @@ t.test('pages never skip or repeat an order, among orders placed in the same mic
     cursor = page.next_cursor;
   }
   t.equal(new Set(walked).size, walked.length, 'no order twice after new orders arrived mid-walk');
-  t.same(walked.filter((id) => expected.includes(id)), expected, 'and none of the orders present at the start skipped');
+  t.same(
+    walked.filter((id) => expected.includes(id)),
+    expected,
+    'and none of the orders present at the start skipped',
+  );
 });
 
 t.test('status keeps one status, page after page', async (t) => {
   const h = await orderHarness(t);
   const owner = { tenantId: 't1', userId: 'filter' };
   const statuses: OrderStatus[] = ['PENDING', 'PAID', 'CONFIRMED', 'CANCELLED', 'CONFIRMED', 'EXPIRED', 'CONFIRMED', 'PENDING', 'CONFIRMED'];
-  const orders = await seedOrders(h.db.pool, owner, statuses.map((status, i) => ({ createdAt: `2026-05-01 12:00:0${i % 3}.000000`, status })));
+  const orders = await seedOrders(
+    h.db.pool,
+    owner,
+    statuses.map((status, i) => ({ createdAt: `2026-05-01 12:00:0${i % 3}.000000`, status })),
+  );
   const token = h.token(owner);
   for (const status of ['CONFIRMED', 'PENDING', 'REFUNDED'] as const) {
     const { ids } = await listAll(h, token, `&status=${status}`, 2);
@@ -126,7 +155,17 @@ t.test('a bad status, limit or cursor is a 400 in the error shape; no token is a
   const h = await orderHarness(t);
   const token = h.token({ userId: 'someone' });
   const forged = Buffer.from(JSON.stringify([-1, 'x'])).toString('base64url');
-  for (const query of ['status=paid', 'status=SHIPPED,PAID', 'limit=0', 'limit=101', 'limit=abc', 'limit=2.5', 'cursor=not-json', `cursor=${forged}`, 'offset=10']) {
+  for (const query of [
+    'status=paid',
+    'status=SHIPPED,PAID',
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'limit=2.5',
+    'cursor=not-json',
+    `cursor=${forged}`,
+    'offset=10',
+  ]) {
     const response = await get(h, `/v1/orders?${query}`, token);
     t.equal(response.statusCode, 400, `${query}: ${response.body}`);
     const error = response.json<{ error: { code: string; message: string; details: { context?: string } } }>().error;
@@ -143,7 +182,11 @@ t.test('a bad status, limit or cursor is a 400 in the error shape; no token is a
 t.test('the owner listing reads ix_orders_owner in order, with no sort, with and without status and cursor', async (t) => {
   const h = await orderHarness(t);
   for (let user = 0; user < 20; user += 1) {
-    await seedOrders(h.db.pool, { tenantId: 't1', userId: `u${user}` }, Array.from({ length: 10 }, (_, i) => ({ createdAt: `2026-05-01 12:00:${String(i).padStart(2, '0')}.000000`, status: ORDER_STATUSES[i % 4] })));
+    await seedOrders(
+      h.db.pool,
+      { tenantId: 't1', userId: `u${user}` },
+      Array.from({ length: 10 }, (_, i) => ({ createdAt: `2026-05-01 12:00:${String(i).padStart(2, '0')}.000000`, status: ORDER_STATUSES[i % 4] })),
+    );
   }
   await h.db.pool.query('ANALYZE TABLE orders');
   const before = { at: toEpochMicros('2026-05-01 12:00:05.000000'), id: randomUUID() };
@@ -163,7 +206,9 @@ t.test('cursor times round-trip at microsecond precision', async (t) => {
 
 t.test('GET /v1/orders is in the OpenAPI document, valid, with its query and refusals', async (t) => {
   const h = await orderHarness(t);
-  const document = (await get(h, '/docs/json')).json<Record<string, unknown> & { paths: Record<string, { get?: { parameters?: Array<{ name: string }>; responses: Record<string, unknown> } }> }>();
+  const document = (await get(h, '/docs/json')).json<
+    Record<string, unknown> & { paths: Record<string, { get?: { parameters?: Array<{ name: string }>; responses: Record<string, unknown> } }> }
+  >();
   t.same(await openApiProblems(document), []);
   const operation = document.paths['/v1/orders']?.get;
   t.same(operation?.parameters?.map((parameter) => parameter.name).sort(), ['cursor', 'limit', 'status']);

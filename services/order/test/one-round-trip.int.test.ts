@@ -35,7 +35,11 @@ t.test('a stampede before the sale opens costs one Redis call per refusal and le
   await settled();
   t.equal(calls.filter((call) => call.includes('idem:') || call.includes(`{${saleId}}`)).length, 5, 'one call per refused request');
   h.clock.now = new Date(nowMs + 61_000);
-  t.equal((await h.app.inject(placeOrderRequest(token, keys[0], { sale_id: saleId, quantity: 1 }))).statusCode, 201, 'the refused key is free once the sale opens');
+  t.equal(
+    (await h.app.inject(placeOrderRequest(token, keys[0], { sale_id: saleId, quantity: 1 }))).statusCode,
+    201,
+    'the refused key is free once the sale opens',
+  );
 });
 
 t.test('a key reused for another sale is refused with 422 by the books; that sale keeps its stock and its claim is freed', async (t) => {

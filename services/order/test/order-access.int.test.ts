@@ -25,7 +25,12 @@ t.test('owners read and cancel their orders; everyone else gets 404', async (t) 
   t.match(read.json().history, [{ from: null, to: 'PENDING', cause: 'order placed' }]);
 
   h.clock.now = new Date(h.clock.now.getTime() + 1000);
-  const cancelled = await h.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${owner}` }, payload: { reason: 'changed my mind' } });
+  const cancelled = await h.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: { authorization: `Bearer ${owner}` },
+    payload: { reason: 'changed my mind' },
+  });
   t.equal(cancelled.statusCode, 202);
   t.equal(cancelled.json().status, 'CANCELLED');
   const again = await h.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${owner}` }, payload: {} });
@@ -34,8 +39,13 @@ t.test('owners read and cancel their orders; everyone else gets 404', async (t) 
 
   const history = (await h.app.inject({ method: 'GET', url: `/v1/orders/${orderId}`, headers: { authorization: `Bearer ${owner}` } })).json().history;
   t.match(history, [{ to: 'PENDING' }, { from: 'PENDING', to: 'CANCELLED', cause: /changed my mind/ }]);
-  const [events] = (await h.db.pool.query("SELECT event_type FROM outbox WHERE partition_key = ? ORDER BY id", [orderId])) as unknown as [Array<{ event_type: string }>];
-  t.same(events.map((e) => e.event_type), ['order.created.v1', 'order.cancelled.v1']);
+  const [events] = (await h.db.pool.query('SELECT event_type FROM outbox WHERE partition_key = ? ORDER BY id', [orderId])) as unknown as [
+    Array<{ event_type: string }>,
+  ];
+  t.same(
+    events.map((e) => e.event_type),
+    ['order.created.v1', 'order.cancelled.v1'],
+  );
 });
 
 t.test('fulfilment is for ops only and follows the state machine', async (t) => {

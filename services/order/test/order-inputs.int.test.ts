@@ -25,11 +25,21 @@ t.test('a cancel reason of 195 characters (the schema allows 200) cancels the or
   const owner = h.token({ userId: 'owner' });
   const orderId: string = (await h.app.inject(placeOrderRequest(owner, randomUUID(), { sale_id: saleId, quantity: 1 }))).json().id;
   const reason = 'r'.repeat(195);
-  const cancelled = await h.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${owner}` }, payload: { reason } });
+  const cancelled = await h.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: { authorization: `Bearer ${owner}` },
+    payload: { reason },
+  });
   t.equal(cancelled.statusCode, 202, cancelled.body);
   const history = (await h.app.inject({ method: 'GET', url: `/v1/orders/${orderId}`, headers: { authorization: `Bearer ${owner}` } })).json().history;
   t.match(history, [{ to: 'PENDING' }, { to: 'CANCELLED', cause: `cancelled by owner: ${reason}` }]);
-  const tooLong = await h.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${owner}` }, payload: { reason: 'r'.repeat(201) } });
+  const tooLong = await h.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: { authorization: `Bearer ${owner}` },
+    payload: { reason: 'r'.repeat(201) },
+  });
   t.equal(tooLong.statusCode, 400);
   t.equal(tooLong.json().error.code, 'VALIDATION_FAILED');
 });
@@ -43,7 +53,12 @@ t.test('a failed SQL statement is logged without its SQL text, its bound values 
   // Force the history insert to fail on the server: the column is narrower than the cause.
   await h.db.pool.query('ALTER TABLE order_status_history MODIFY cause VARCHAR(16) NOT NULL');
   const secret = `shopper-secret-${randomUUID()}`;
-  const failed = await h.app.inject({ method: 'POST', url: `/v1/orders/${orderId}/cancel`, headers: { authorization: `Bearer ${owner}` }, payload: { reason: secret } });
+  const failed = await h.app.inject({
+    method: 'POST',
+    url: `/v1/orders/${orderId}/cancel`,
+    headers: { authorization: `Bearer ${owner}` },
+    payload: { reason: secret },
+  });
   t.equal(failed.statusCode, 500);
   t.notMatch(failed.body, /order_status_history|shopper-secret/);
 
@@ -63,11 +78,14 @@ t.test('the server message of a duplicate key keeps the key name but not the val
   const h = await orderHarness(t, { logger });
   const secret = `secret-${randomUUID()}`;
   const error = await h.db.pool
-    .query('INSERT INTO idempotency_keys (tenant_id, user_id, idem_key, request_hash, order_id, response_status, response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 201, ?, NOW(6), NOW(6)), (?, ?, ?, ?, ?, 201, ?, NOW(6), NOW(6))', [
-      't1', 'u1', secret, 'h', randomUUID(), '{}',
-      't1', 'u1', secret, 'h', randomUUID(), '{}',
-    ])
-    .then(() => null, (caught: unknown) => caught);
+    .query(
+      'INSERT INTO idempotency_keys (tenant_id, user_id, idem_key, request_hash, order_id, response_status, response_body, created_at, expires_at) VALUES (?, ?, ?, ?, ?, 201, ?, NOW(6), NOW(6)), (?, ?, ?, ?, ?, 201, ?, NOW(6), NOW(6))',
+      ['t1', 'u1', secret, 'h', randomUUID(), '{}', 't1', 'u1', secret, 'h', randomUUID(), '{}'],
+    )
+    .then(
+      () => null,
+      (caught: unknown) => caught,
+    );
   t.ok(error, 'the duplicate was refused');
   logger.error({ err: error }, 'write failed');
   logger.warn({ job: { err: error } }, 'nested');
@@ -97,12 +115,21 @@ t.test('ids that are not ids are refused with 400 VALIDATION_FAILED before anyth
       ['POST', `/v1/orders/${path}/cancel`, token],
       ['POST', `/v1/orders/${path}/ship`, ops],
     ] as const) {
-      const response = await h.app.inject({ method, url, headers: { authorization: `Bearer ${bearer}` }, ...(method === 'POST' && url.endsWith('cancel') ? { payload: {} } : {}) });
+      const response = await h.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${bearer}` },
+        ...(method === 'POST' && url.endsWith('cancel') ? { payload: {} } : {}),
+      });
       t.equal(response.statusCode, 400, `${method} ${url.slice(0, 40)}`);
       t.equal(response.json().error.code, 'VALIDATION_FAILED');
     }
   }
-  t.same((await matchingKeys(h.redis, `${h.prefix}*`)).filter((key) => !key.includes('rate:')), [], 'nothing but rate counters reached Redis');
+  t.same(
+    (await matchingKeys(h.redis, `${h.prefix}*`)).filter((key) => !key.includes('rate:')),
+    [],
+    'nothing but rate counters reached Redis',
+  );
 });
 
 t.test('a token whose tenant or subject is not a plain id is refused with 401 before anything runs', async (t) => {

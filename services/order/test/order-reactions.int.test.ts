@@ -15,7 +15,8 @@ const logger = createLogger({ service: 'order', level: 'silent' });
 
 /** The payment service's answer for orders nobody paid (its real answers are tested in expiry-payment-check and the reconciler's race test). */
 const noPayments: PaymentStatusReader = {
-  paymentsOf: async (_tenantId, orderIds) => new Map(orderIds.map((orderId) => [orderId, { orderId, state: 'none' as const, paymentId: null, paymentStatus: null }])),
+  paymentsOf: async (_tenantId, orderIds) =>
+    new Map(orderIds.map((orderId) => [orderId, { orderId, state: 'none' as const, paymentId: null, paymentStatus: null }])),
 };
 const sweep = (h: OrderHarness) => expireDueOrders({ pool: h.db.pool, now: () => h.clock.now, payments: noPayments });
 
@@ -33,10 +34,13 @@ function envelope(type: string, orderId: string, payload: Record<string, unknown
 async function deliver(h: OrderHarness, event: Envelope): Promise<void> {
   const handler = orderEventHandlers(() => h.clock.now)[event.type];
   if (!handler) throw new Error(`no handler for ${event.type}`);
-  await withTransaction(h.db.pool, (tx) => handler(event, { tx, logger, topic: 't', partition: 0, offset: '0', attempt: 1, traceparent: undefined } satisfies HandlerContext));
+  await withTransaction(h.db.pool, (tx) =>
+    handler(event, { tx, logger, topic: 't', partition: 0, offset: '0', attempt: 1, traceparent: undefined } satisfies HandlerContext),
+  );
 }
 
-const completed = (orderId: string) => envelope('payment.completed.v1', orderId, { payment_id: 'pay-1', transaction_id: `tx-${orderId}`, amount_minor: 3998, currency: 'EUR' });
+const completed = (orderId: string) =>
+  envelope('payment.completed.v1', orderId, { payment_id: 'pay-1', transaction_id: `tx-${orderId}`, amount_minor: 3998, currency: 'EUR' });
 
 t.test('paid first, stock committed later: PENDING → PAID → CONFIRMED, each step with its cause', async (t) => {
   const h = await orderHarness(t);
@@ -47,7 +51,10 @@ t.test('paid first, stock committed later: PENDING → PAID → CONFIRMED, each 
   const order = await findOrder(h.db.pool, orderId);
   t.equal(order?.status, 'CONFIRMED');
   t.equal(order?.paymentId, 'pay-1');
-  t.match((await orderHistory(h.db.pool, orderId)).map((s) => `${s.from}→${s.to}: ${s.cause}`), [/null→PENDING/, /PENDING→PAID: payment pay-1 completed/, /PAID→CONFIRMED: paid and stock committed/]);
+  t.match(
+    (await orderHistory(h.db.pool, orderId)).map((s) => `${s.from}→${s.to}: ${s.cause}`),
+    [/null→PENDING/, /PENDING→PAID: payment pay-1 completed/, /PAID→CONFIRMED: paid and stock committed/],
+  );
 });
 
 t.test('stock committed first: the payment confirms at once; a refund then restocks', async (t) => {
@@ -57,7 +64,10 @@ t.test('stock committed first: the payment confirms at once; a refund then resto
   t.equal((await findOrder(h.db.pool, orderId))?.status, 'PENDING');
   await deliver(h, completed(orderId));
   t.equal((await findOrder(h.db.pool, orderId))?.status, 'CONFIRMED');
-  await deliver(h, envelope('payment.refunded.v1', orderId, { payment_id: 'pay-1', refund_id: 'r-1', amount_minor: 3998, currency: 'EUR', reason: 'customer request' }));
+  await deliver(
+    h,
+    envelope('payment.refunded.v1', orderId, { payment_id: 'pay-1', refund_id: 'r-1', amount_minor: 3998, currency: 'EUR', reason: 'customer request' }),
+  );
   t.equal((await findOrder(h.db.pool, orderId))?.status, 'REFUNDED');
   const [rows] = (await h.db.pool.query("SELECT envelope FROM outbox WHERE event_type = 'order.refunded.v1'")) as unknown as [Array<{ envelope: string }>];
   t.equal(rows.length, 1);
@@ -83,8 +93,13 @@ t.test('expiry expires each order once, even when the sweep runs twice at the sa
   const runs = await Promise.all([sweep(h), sweep(h)]);
   t.equal(runs[0].expired + runs[1].expired, 2);
   t.match(await sweep(h), { checked: 0, expired: 0 });
-  const [rows] = (await h.db.pool.query("SELECT partition_key FROM outbox WHERE event_type = 'order.expired.v1' ORDER BY partition_key")) as unknown as [Array<{ partition_key: string }>];
-  t.same(rows.map((r) => r.partition_key), [first, second].sort());
+  const [rows] = (await h.db.pool.query("SELECT partition_key FROM outbox WHERE event_type = 'order.expired.v1' ORDER BY partition_key")) as unknown as [
+    Array<{ partition_key: string }>,
+  ];
+  t.same(
+    rows.map((r) => r.partition_key),
+    [first, second].sort(),
+  );
 });
 
 t.test('the BullMQ scheduler runs the sweep by itself', async (t) => {
@@ -95,10 +110,23 @@ t.test('the BullMQ scheduler runs the sweep by itself', async (t) => {
   // BullMQ's own connection: no auto-pipelining, blocking commands never time out.
   const connection = createRedis(target, { maxRetriesPerRequest: null, enableAutoPipelining: false });
   t.teardown(() => connection.quit());
-  const expiry = await startExpiryWorker({ connection, pool: h.db.pool, logger, metrics: createMetricsRegistry('order'), now: () => h.clock.now, payments: noPayments, everyMs: 200, prefix: bullmqPrefix(EXPIRY_QUEUE, prefix) });
+  const expiry = await startExpiryWorker({
+    connection,
+    pool: h.db.pool,
+    logger,
+    metrics: createMetricsRegistry('order'),
+    now: () => h.clock.now,
+    payments: noPayments,
+    everyMs: 200,
+    prefix: bullmqPrefix(EXPIRY_QUEUE, prefix),
+  });
   t.teardown(() => expiry.close());
   await waitFor(async () => (await findOrder(h.db.pool, orderId))?.status === 'EXPIRED', { what: 'the scheduled sweep', timeoutMs: 15_000 });
-  t.match((await orderHistory(h.db.pool, orderId)).at(-1), { from: 'PENDING', to: 'EXPIRED', cause: 'payment deadline passed' }, 'expired by the scheduled job');
+  t.match(
+    (await orderHistory(h.db.pool, orderId)).at(-1),
+    { from: 'PENDING', to: 'EXPIRED', cause: 'payment deadline passed' },
+    'expired by the scheduled job',
+  );
 });
 
 t.test('through the real broker: a payment.completed event moves the order to PAID', async (t) => {

@@ -38,9 +38,7 @@ t.test('one user, 50 parallel orders, limit 2: at most 2 accepted', async (t) =>
   const h = await orderHarness(t);
   const saleId = await h.armSale({ stock: 100, perUserLimit: 2 });
   const token = h.token({ userId: 'greedy' });
-  const responses = await Promise.all(
-    Array.from({ length: 50 }, () => h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 }))),
-  );
+  const responses = await Promise.all(Array.from({ length: 50 }, () => h.app.inject(placeOrderRequest(token, randomUUID(), { sale_id: saleId, quantity: 1 }))));
   const accepted = responses.filter((r) => r.statusCode === 201).length;
   t.equal(accepted, 2);
   t.ok(responses.filter((r) => r.statusCode !== 201).every((r) => r.json().error.code === 'PER_USER_LIMIT'));

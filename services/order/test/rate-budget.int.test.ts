@@ -14,7 +14,10 @@ t.test('requests well inside a budget are admitted without a Redis round trip ea
   const decisions = [];
   for (let i = 0; i < 10; i += 1) decisions.push(await limiter.take('principal', 'calm', budget));
   t.ok(decisions.every((decision) => decision.allowed));
-  t.same(decisions.map((decision) => decision.remaining), [99, 98, 97, 96, 95, 94, 93, 92, 91, 90]);
+  t.same(
+    decisions.map((decision) => decision.remaining),
+    [99, 98, 97, 96, 95, 94, 93, 92, 91, 90],
+  );
   t.equal(await redis.get(`${prefix}rate:order:principal:calm`), null, 'no request waited for Redis');
   await until(async () => (await redis.get(`${prefix}rate:order:principal:calm`)) === '10', 'the batch to reach Redis');
   const ttl = await redis.pttl(`${prefix}rate:order:principal:calm`);
@@ -44,7 +47,10 @@ t.test('two processes sharing one Redis admit at most the budget plus half of it
   t.ok(admitted >= 40 && admitted <= 60, `admitted ${admitted} of a budget of 40 (tolerance: + 1 × localShare × 40)`);
   await until(async () => Number(await redis.get(`${prefix}rate:order:principal:spread`)) >= admitted, 'every admitted request to reach Redis');
   const after = await Promise.all([first.take('principal', 'spread', budget), second.take('principal', 'spread', budget)]);
-  t.same(after.map((decision) => decision.allowed), [false, false]);
+  t.same(
+    after.map((decision) => decision.allowed),
+    [false, false],
+  );
 });
 
 t.test('a localShare of 0 asks Redis for every request, as a budget shared by many processes may need', async (t) => {

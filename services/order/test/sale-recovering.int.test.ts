@@ -36,7 +36,9 @@ async function inventoryStub(t: Test): Promise<InventoryStub> {
       response.statusCode = 404;
       response.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: 'sale not found', details: {} } }));
     } else {
-      response.end(JSON.stringify({ id: decodeURIComponent(match[1]), armed: sale.armed, starts_at: sale.startsAt.toISOString(), ends_at: sale.endsAt.toISOString() }));
+      response.end(
+        JSON.stringify({ id: decodeURIComponent(match[1]), armed: sale.armed, starts_at: sale.startsAt.toISOString(), ends_at: sale.endsAt.toISOString() }),
+      );
     }
   });
   server.listen(0, '127.0.0.1');
@@ -57,38 +59,48 @@ async function setup(t: Test, inventoryUrl?: string) {
     await queue.close();
     connection.disconnect();
   });
-  const directory = new SaleDirectory({ inventory: new ServiceClient({ baseUrl: inventoryUrl ?? stub.url, secret: SECRET, caller: 'order', timeoutMs: 500 }), ttlMs: 60_000 });
+  const directory = new SaleDirectory({
+    inventory: new ServiceClient({ baseUrl: inventoryUrl ?? stub.url, secret: SECRET, caller: 'order', timeoutMs: 500 }),
+    ttlMs: 60_000,
+  });
   const app = await base.rebuild({ sales: { directory, rebuilds: new QueueSaleRebuildRequester(queue) } });
   return { ...base, app, stub, queue, directory };
 }
 
-t.test('a sale the books know as armed and live but Redis lost: 503 SALE_RECOVERING with Retry-After, one rebuild asked for, nothing written, and the same key succeeds once restored', async (t) => {
-  const h = await setup(t);
-  const saleId = await h.armSale({ stock: 5 });
-  h.stub.sales.set(saleId, { armed: true, startsAt: new Date(h.clock.now.getTime() - 60_000), endsAt: new Date(h.clock.now.getTime() + 3_600_000) });
-  const k = h.reservations.keys(saleId);
-  const saved = await h.redis.hgetall(k.meta);
-  await h.redis.del(k.meta);
+t.test(
+  'a sale the books know as armed and live but Redis lost: 503 SALE_RECOVERING with Retry-After, one rebuild asked for, nothing written, and the same key succeeds once restored',
+  async (t) => {
+    const h = await setup(t);
+    const saleId = await h.armSale({ stock: 5 });
+    h.stub.sales.set(saleId, { armed: true, startsAt: new Date(h.clock.now.getTime() - 60_000), endsAt: new Date(h.clock.now.getTime() + 3_600_000) });
+    const k = h.reservations.keys(saleId);
+    const saved = await h.redis.hgetall(k.meta);
+    await h.redis.del(k.meta);
 
-  const token = h.token({ userId: 'buyer-1' });
-  const key = randomUUID();
-  const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => h.app.inject(placeOrderRequest(i === 0 ? token : h.token(), i === 0 ? key : randomUUID(), { sale_id: saleId, quantity: 1 }))));
-  for (const answer of answers) {
-    t.equal(answer.statusCode, 503);
-    t.equal(answer.headers['retry-after'], '2');
-    t.match(answer.json(), { error: { code: 'SALE_RECOVERING', details: { sale_id: saleId } } });
-  }
-  t.equal(h.stub.calls.length, 1, 'inventory asked once: the answer is cached');
-  const job = await h.queue.getJob(saleId);
-  t.match(job?.data, { sale_id: saleId, tenant_id: 't1', requested_by: 'order-service' }, 'a rebuild is asked for under the sale id');
-  t.equal(await h.queue.count(), 1, 'ten buyers, one job');
-  const [orders] = await h.db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders');
-  t.equal(Number(orders[0]?.n), 0, 'no order written');
+    const token = h.token({ userId: 'buyer-1' });
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.app.inject(placeOrderRequest(i === 0 ? token : h.token(), i === 0 ? key : randomUUID(), { sale_id: saleId, quantity: 1 })),
+      ),
+    );
+    for (const answer of answers) {
+      t.equal(answer.statusCode, 503);
+      t.equal(answer.headers['retry-after'], '2');
+      t.match(answer.json(), { error: { code: 'SALE_RECOVERING', details: { sale_id: saleId } } });
+    }
+    t.equal(h.stub.calls.length, 1, 'inventory asked once: the answer is cached');
+    const job = await h.queue.getJob(saleId);
+    t.match(job?.data, { sale_id: saleId, tenant_id: 't1', requested_by: 'order-service' }, 'a rebuild is asked for under the sale id');
+    t.equal(await h.queue.count(), 1, 'ten buyers, one job');
+    const [orders] = await h.db.pool.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM orders');
+    t.equal(Number(orders[0]?.n), 0, 'no order written');
 
-  await h.redis.hset(k.meta, saved);
-  const retried = await h.app.inject(placeOrderRequest(token, key, { sale_id: saleId, quantity: 1 }));
-  t.equal(retried.statusCode, 201, 'the same Idempotency-Key goes through once the sale is back');
-});
+    await h.redis.hset(k.meta, saved);
+    const retried = await h.app.inject(placeOrderRequest(token, key, { sale_id: saleId, quantity: 1 }));
+    t.equal(retried.statusCode, 201, 'the same Idempotency-Key goes through once the sale is back');
+  },
+);
 
 t.test('a sale the books do not know, or that is not armed, is 404 SALE_NOT_FOUND; one that ended is 409 SALE_ENDED; unknown ids are cached too', async (t) => {
   const h = await setup(t);

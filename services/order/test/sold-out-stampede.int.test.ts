@@ -34,12 +34,16 @@ t.test('a sold-out sale refuses a buyer who never bought there without any Redis
   const refused = await order(latecomer);
   t.equal(refused.statusCode, 409);
   t.same(refused.json().error, { code: 'SALE_SOLD_OUT', message: refused.json().error.message, details: { sale_id: saleId, remaining: 0 } });
-  t.equal(refused.body, fromLua.body, 'the pre-serialised refusal is the error handler\'s, byte for byte');
+  t.equal(refused.body, fromLua.body, "the pre-serialised refusal is the error handler's, byte for byte");
   t.equal(refused.headers['content-type'], fromLua.headers['content-type']);
   await settled();
-  t.same(calls.filter((call) => call.includes(saleId) || call.includes('idem:')), [], 'no reservation and no idempotency call');
+  t.same(
+    calls.filter((call) => call.includes(saleId) || call.includes('idem:')),
+    [],
+    'no reservation and no idempotency call',
+  );
 
-  t.notOk(hint.refusesAtOnce(saleId, 't2', 'latecomer'), 'the list is the sale tenant\'s: a caller of another tenant is not refused from it');
+  t.notOk(hint.refusesAtOnce(saleId, 't2', 'latecomer'), "the list is the sale tenant's: a caller of another tenant is not refused from it");
 });
 
 t.test('a buyer whose hold was released and who retries after the sale sold out again still gets the replay of its 201', async (t) => {

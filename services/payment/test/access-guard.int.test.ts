@@ -10,7 +10,11 @@ t.test('requests with random bearer strings run into 429s at the default per-add
   const { max } = defaultRateLimits.perAddress;
   const statuses: number[] = [];
   for (let i = 0; i < 2 * max; i += 1) {
-    const response = await h.app.inject({ method: 'GET', url: `/v1/payments/${randomUUID()}`, headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } });
+    const response = await h.app.inject({
+      method: 'GET',
+      url: `/v1/payments/${randomUUID()}`,
+      headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` },
+    });
     statuses.push(response.statusCode);
   }
   t.equal(statuses.filter((status) => status === 401).length, max);
@@ -19,7 +23,8 @@ t.test('requests with random bearer strings run into 429s at the default per-add
 
 t.test('a verified shopper over budget gets 429 while another shopper is unaffected', async (t) => {
   const h = await createPaymentHarness(t.teardown.bind(t), { rateLimits: { perPrincipal: { max: 3, windowMs: 60_000 } } });
-  const read = (userId: string) => h.app.inject({ method: 'GET', url: `/v1/payments/${randomUUID()}`, headers: { authorization: `Bearer ${h.token(userId)}` } });
+  const read = (userId: string) =>
+    h.app.inject({ method: 'GET', url: `/v1/payments/${randomUUID()}`, headers: { authorization: `Bearer ${h.token(userId)}` } });
   const statuses: number[] = [];
   for (let i = 0; i < 5; i += 1) statuses.push((await read('greedy')).statusCode);
   t.same(statuses, [404, 404, 404, 429, 429]);
@@ -53,13 +58,22 @@ t.test('the provider webhook has a budget of its own: spent bearer budgets do no
   const refused = await deliver();
   t.equal(refused.json().error.code, 'RATE_LIMITED');
   t.ok(Number(refused.headers['retry-after']) >= 1, 'the provider is told when to retry');
-  t.equal((await h.app.inject({ method: 'GET', url: `/v1/payments/${randomUUID()}`, headers: { authorization: `Bearer ${h.token('shopper-1')}` } })).statusCode, 404, 'a verified shopper is unaffected by both');
+  t.equal(
+    (await h.app.inject({ method: 'GET', url: `/v1/payments/${randomUUID()}`, headers: { authorization: `Bearer ${h.token('shopper-1')}` } })).statusCode,
+    404,
+    'a verified shopper is unaffected by both',
+  );
 });
 
 t.test('a shopper posting garbage to the ops refund route gets 403 without validation detail; no token gets 401', async (t) => {
   const h = await createPaymentHarness(t.teardown.bind(t));
   for (const payload of [{}, { reason: '', extra: true }]) {
-    const response = await h.app.inject({ method: 'POST', url: `/v1/payments/${randomUUID()}/refund`, headers: { authorization: `Bearer ${h.token('shopper-1')}` }, payload });
+    const response = await h.app.inject({
+      method: 'POST',
+      url: `/v1/payments/${randomUUID()}/refund`,
+      headers: { authorization: `Bearer ${h.token('shopper-1')}` },
+      payload,
+    });
     t.equal(response.statusCode, 403);
     t.same(response.json(), { error: { code: 'FORBIDDEN', message: 'requires the ops role', details: {} } });
   }

@@ -9,8 +9,17 @@ t.test('the payment service publishes a valid OpenAPI document in which every ro
   const document = response.json();
   t.same(await openApiProblems(document), []);
   t.same(
-    Object.keys(document.paths).filter((path) => path.startsWith('/v1/')).sort(),
-    ['/v1/internal/order-payments', '/v1/internal/orders/{orderId}/payment', '/v1/orders/{id}/payments', '/v1/payments/{id}', '/v1/payments/{id}/refund', '/v1/webhooks/provider'],
+    Object.keys(document.paths)
+      .filter((path) => path.startsWith('/v1/'))
+      .sort(),
+    [
+      '/v1/internal/order-payments',
+      '/v1/internal/orders/{orderId}/payment',
+      '/v1/orders/{id}/payments',
+      '/v1/payments/{id}',
+      '/v1/payments/{id}/refund',
+      '/v1/webhooks/provider',
+    ],
   );
   const webhook = document.paths['/v1/webhooks/provider'].post as { security?: unknown; parameters: { in: string; name: string }[] };
   t.notOk(webhook.security, 'the webhook is authenticated by its signature, not a bearer token');

@@ -49,7 +49,7 @@ t.test('given a pending payment, when a refund arrives, then it is refused', asy
   t.match(decideProviderEvent(refunded, { ...pending, status: 'COMPLETED' }, order), { kind: 'transition', to: 'REFUNDED' });
 });
 
-t.test('an amount or currency other than the order\'s is refused before anything else', async (t) => {
+t.test("an amount or currency other than the order's is refused before anything else", async (t) => {
   const cheaper: ProviderEvent = { ...succeeded, data: { ...succeeded.data, amount_minor: 4998 } };
   const dollars: ProviderEvent = { ...succeeded, data: { ...succeeded.data, currency: 'USD' } };
   t.match(decideProviderEvent(cheaper, pending, order), { kind: 'refuse', code: 'AMOUNT_MISMATCH' });

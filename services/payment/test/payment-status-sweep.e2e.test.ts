@@ -13,12 +13,18 @@ t.test('payment status sweep over the provider simulator', async (t) => {
   const sim = (path: string, body: unknown = {}, method = 'POST') =>
     fetch(`${h.providerUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'GET' ? null : JSON.stringify(body) });
   const atProvider = async (providerPaymentId: string) =>
-    (await (await sim(`/v1/payments/${providerPaymentId}`, undefined, 'GET')).json()) as { status: string; transaction_id: string | null; failure_reason: string | null };
+    (await (await sim(`/v1/payments/${providerPaymentId}`, undefined, 'GET')).json()) as {
+      status: string;
+      transaction_id: string | null;
+      failure_reason: string | null;
+    };
   const paymentRow = async (id: string) =>
-    (await h.query<{ status: string; transaction_id: string | null; failure_reason: string | null; status_polled_at: string | null }>(
-      'SELECT status, transaction_id, failure_reason, status_polled_at FROM payments WHERE id = ?',
-      [id],
-    ))[0];
+    (
+      await h.query<{ status: string; transaction_id: string | null; failure_reason: string | null; status_polled_at: string | null }>(
+        'SELECT status, transaction_id, failure_reason, status_polled_at FROM payments WHERE id = ?',
+        [id],
+      )
+    )[0];
   const history = (id: string) =>
     h.query<{ from_status: string | null; to_status: string; accepted: number; cause: string; provider_event_id: string | null; details: string | null }>(
       'SELECT from_status, to_status, accepted, cause, provider_event_id, details FROM payment_status_history WHERE payment_id = ? ORDER BY id',
@@ -41,7 +47,11 @@ t.test('payment status sweep over the provider simulator', async (t) => {
     const order = await h.orderCreated();
     const payment = await h.openPayment(order.order_id, order.user_id);
     t.equal((await sim(`/v1/payments/${payment.provider.payment_id}/complete`, { faults })).status, 200);
-    t.match(h.simulator.provider.sender.deliveries({ paymentId: payment.provider.payment_id }), [{ state: 'dropped', attempts: [] }], 'the webhook was never sent');
+    t.match(
+      h.simulator.provider.sender.deliveries({ paymentId: payment.provider.payment_id }),
+      [{ state: 'dropped', attempts: [] }],
+      'the webhook was never sent',
+    );
     return { order, payment };
   };
 
@@ -81,7 +91,13 @@ t.test('payment status sweep over the provider simulator', async (t) => {
       const late = providerEvent({
         id: dropped!.event_id,
         type: 'payment.succeeded',
-        data: { payment_id: payment.provider.payment_id, reference: payment.payment_id, amount_minor: 4999, currency: 'EUR', transaction_id: provider.transaction_id },
+        data: {
+          payment_id: payment.provider.payment_id,
+          reference: payment.payment_id,
+          amount_minor: 4999,
+          currency: 'EUR',
+          transaction_id: provider.transaction_id,
+        },
       });
       const response = await postWebhook(h.app, JSON.stringify(late));
       t.equal(response.statusCode, 200, response.body);
@@ -89,10 +105,13 @@ t.test('payment status sweep over the provider simulator', async (t) => {
       t.equal((await paymentRow(payment.payment_id))?.status, 'COMPLETED');
       t.same(await history(payment.payment_id), historyBefore, 'no transition, no refusal');
       t.same(await outboxTypes(order.order_id), ['payment.completed.v1'], 'no second payment.completed.v1');
-      t.same((await inbox(payment.payment_id)).map((row) => [row.provider_event_id, row.outcome]).sort(), [
-        [late.id, 'DUPLICATE'],
-        [pollId, 'APPLIED'],
-      ].sort());
+      t.same(
+        (await inbox(payment.payment_id)).map((row) => [row.provider_event_id, row.outcome]).sort(),
+        [
+          [late.id, 'DUPLICATE'],
+          [pollId, 'APPLIED'],
+        ].sort(),
+      );
     });
   });
 
@@ -100,7 +119,11 @@ t.test('payment status sweep over the provider simulator', async (t) => {
     const { order, payment } = await droppedPayment(t);
     const before = await repairs('COMPLETED');
     const runs = await Promise.all([h.statusSweep().sweep(), h.statusSweep().sweep()]);
-    t.equal(runs.reduce((sum, run) => sum + run.repaired, 0), 1, 'one replica repaired it');
+    t.equal(
+      runs.reduce((sum, run) => sum + run.repaired, 0),
+      1,
+      'one replica repaired it',
+    );
     t.equal((await paymentRow(payment.payment_id))?.status, 'COMPLETED');
     t.same(await outboxTypes(order.order_id), ['payment.completed.v1']);
     t.equal((await history(payment.payment_id)).filter((row) => row.to_status === 'COMPLETED').length, 1);
@@ -121,7 +144,10 @@ t.test('payment status sweep over the provider simulator', async (t) => {
     t.match(await paymentRow(payment.payment_id), { status: 'FAILED', failure_reason: 'card_declined' });
     t.same(await outboxTypes(order.order_id), ['payment.failed.v1']);
     const pollId = `poll:${payment.provider.payment_id}:failed`;
-    t.match((await history(payment.payment_id)).filter((row) => row.to_status === 'FAILED'), [{ accepted: 1, cause: 'provider.payment.failed.polled', provider_event_id: pollId }]);
+    t.match(
+      (await history(payment.payment_id)).filter((row) => row.to_status === 'FAILED'),
+      [{ accepted: 1, cause: 'provider.payment.failed.polled', provider_event_id: pollId }],
+    );
     t.equal(await repairs('FAILED'), before + 1);
 
     const late = providerEvent({

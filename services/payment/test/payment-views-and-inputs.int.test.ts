@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { createPaymentHarness } from './support/payment-harness.ts';
 
-t.test('a shopper reads their payment without operators\' names or provider text; ops read it in full', async (t) => {
+t.test("a shopper reads their payment without operators' names or provider text; ops read it in full", async (t) => {
   const h = await createPaymentHarness(t.teardown.bind(t));
   const paid = await h.orderCreated({ userId: 'alice' });
   const payment = await h.openPayment(paid.order_id, 'alice');
@@ -18,7 +18,9 @@ t.test('a shopper reads their payment without operators\' names or provider text
 
   const failedOrder = await h.orderCreated({ userId: 'alice' });
   const failed = await h.openPayment(failedOrder.order_id, 'alice');
-  await h.query("UPDATE payments SET status = 'FAILED', failure_reason = 'card 4111-XXXX blocked by risk rule 17 at gw-eu-3' WHERE id = ?", [failed.payment_id]);
+  await h.query("UPDATE payments SET status = 'FAILED', failure_reason = 'card 4111-XXXX blocked by risk rule 17 at gw-eu-3' WHERE id = ?", [
+    failed.payment_id,
+  ]);
 
   const asShopper = await h.app.inject({ method: 'GET', url: `/v1/payments/${payment.payment_id}`, headers: { authorization: `Bearer ${h.token('alice')}` } });
   t.equal(asShopper.statusCode, 200);
@@ -36,15 +38,22 @@ t.test('a shopper reads their payment without operators\' names or provider text
   t.same(Object.keys(asShopper.json().refund).sort(), ['amount_minor', 'currency', 'refund_id', 'status']);
   for (const step of asShopper.json().history as Array<Record<string, unknown>>) t.same(Object.keys(step).sort(), ['at', 'from', 'to']);
 
-  const failedAsShopper = await h.app.inject({ method: 'GET', url: `/v1/payments/${failed.payment_id}`, headers: { authorization: `Bearer ${h.token('alice')}` } });
+  const failedAsShopper = await h.app.inject({
+    method: 'GET',
+    url: `/v1/payments/${failed.payment_id}`,
+    headers: { authorization: `Bearer ${h.token('alice')}` },
+  });
   t.equal(failedAsShopper.json().status, 'FAILED');
-  t.equal(failedAsShopper.json().failure_reason, 'PAYMENT_FAILED', 'a generic code, not the provider\'s words');
+  t.equal(failedAsShopper.json().failure_reason, 'PAYMENT_FAILED', "a generic code, not the provider's words");
   t.notMatch(failedAsShopper.body, /4111|risk rule|gw-eu-3/);
 
   const ops = h.token('ops-olga', ['ops']);
   const asOps = await h.app.inject({ method: 'GET', url: `/v1/payments/${payment.payment_id}`, headers: { authorization: `Bearer ${ops}` } });
   t.equal(asOps.statusCode, 200);
-  t.match(asOps.json(), { transaction_id: /^tx_/, refund: { requested_by: 'ops-olga', reason: 'goodwill after ticket 4711', initiated_by: 'ops', last_error: /gw-eu-3/ } });
+  t.match(asOps.json(), {
+    transaction_id: /^tx_/,
+    refund: { requested_by: 'ops-olga', reason: 'goodwill after ticket 4711', initiated_by: 'ops', last_error: /gw-eu-3/ },
+  });
   t.match(asOps.body, /"requested_by":"ops-olga"/);
   const failedAsOps = await h.app.inject({ method: 'GET', url: `/v1/payments/${failed.payment_id}`, headers: { authorization: `Bearer ${ops}` } });
   t.match(failedAsOps.json().failure_reason, /risk rule 17/);

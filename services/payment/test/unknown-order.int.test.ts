@@ -35,7 +35,8 @@ async function orderServiceStandIn(teardown: (fn: () => unknown) => void) {
     const principal = principalOf(request);
     calls.push({ orderId: request.params.id, tenant: principal.tenantId, subject: principal.userId });
     const order = orders.get(request.params.id);
-    if (!order || order.tenant_id !== principal.tenantId) return reply.status(404).send({ error: { code: 'ORDER_NOT_FOUND', message: 'order not found', details: {} } });
+    if (!order || order.tenant_id !== principal.tenantId)
+      return reply.status(404).send({ error: { code: 'ORDER_NOT_FOUND', message: 'order not found', details: {} } });
     return order;
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -61,7 +62,7 @@ async function orderServiceStandIn(teardown: (fn: () => unknown) => void) {
 
 const directoryAt = (baseUrl: string) => createOrderServiceDirectory(new ServiceClient({ baseUrl, secret: SECRET, caller: 'payment', timeoutMs: 500 }));
 
-t.test('a payment opened for an order the view has not seen yet proceeds from the order service\'s answer, never 404', async (t) => {
+t.test("a payment opened for an order the view has not seen yet proceeds from the order service's answer, never 404", async (t) => {
   const orderService = await orderServiceStandIn(t.teardown.bind(t));
   const h = await createPaymentHarness(t.teardown.bind(t), { orders: directoryAt(orderService.url) });
   const order = orderService.place('alice');
@@ -69,9 +70,16 @@ t.test('a payment opened for an order the view has not seen yet proceeds from th
   const opened = await h.app.inject({ method: 'POST', url: `/v1/orders/${order.id}/payments`, headers: { authorization: `Bearer ${h.token('alice')}` } });
   t.equal(opened.statusCode, 201, opened.body);
   t.match(opened.json(), { order_id: order.id, status: 'PENDING', amount_minor: 4999, currency: 'EUR', provider: { redirect_url: /^http/ } });
-  t.match(orderService.calls, [{ orderId: order.id, tenant: TENANT, subject: 'service:payment' }], 'asked once, as the payment service, for the shopper\'s tenant');
+  t.match(
+    orderService.calls,
+    [{ orderId: order.id, tenant: TENANT, subject: 'service:payment' }],
+    "asked once, as the payment service, for the shopper's tenant",
+  );
 
-  const [view] = await h.query<{ status: string; user_id: string; total_minor: number; last_event_id: string | null }>('SELECT status, user_id, total_minor, last_event_id FROM order_view WHERE order_id = ?', [order.id]);
+  const [view] = await h.query<{ status: string; user_id: string; total_minor: number; last_event_id: string | null }>(
+    'SELECT status, user_id, total_minor, last_event_id FROM order_view WHERE order_id = ?',
+    [order.id],
+  );
   t.match(view, { status: 'PENDING', user_id: 'alice', total_minor: 4999, last_event_id: null }, 'the view learned the order');
 
   // The order.created event that arrives later changes nothing.

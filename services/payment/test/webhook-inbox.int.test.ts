@@ -7,11 +7,13 @@ import { postWebhook, providerEvent } from './support/webhook-post.ts';
 t.test('provider webhook inbox', async (t) => {
   const h = await createPaymentHarness(t.teardown.bind(t));
   const inboxCount = async () => Number((await h.query<{ n: string }>('SELECT COUNT(*) AS n FROM webhook_inbox'))[0]?.n);
-  const paymentRow = async (id: string) => (await h.query<{ status: string; transaction_id: string | null }>('SELECT status, transaction_id FROM payments WHERE id = ?', [id]))[0];
-  const history = (id: string) => h.query<{ from_status: string | null; to_status: string; accepted: number; cause: string; provider_event_id: string | null }>(
-    'SELECT from_status, to_status, accepted, cause, provider_event_id FROM payment_status_history WHERE payment_id = ? ORDER BY id',
-    [id],
-  );
+  const paymentRow = async (id: string) =>
+    (await h.query<{ status: string; transaction_id: string | null }>('SELECT status, transaction_id FROM payments WHERE id = ?', [id]))[0];
+  const history = (id: string) =>
+    h.query<{ from_status: string | null; to_status: string; accepted: number; cause: string; provider_event_id: string | null }>(
+      'SELECT from_status, to_status, accepted, cause, provider_event_id FROM payment_status_history WHERE payment_id = ? ORDER BY id',
+      [id],
+    );
   const outboxTypes = async (orderId: string) =>
     (await h.query<{ event_type: string }>('SELECT event_type FROM outbox WHERE partition_key = ? ORDER BY id', [orderId])).map((row) => row.event_type);
 
@@ -23,7 +25,14 @@ t.test('provider webhook inbox', async (t) => {
   const succeeded = (payment: { payment_id: string; provider: { payment_id: string } }, extra: Record<string, unknown> = {}) =>
     providerEvent({
       type: 'payment.succeeded',
-      data: { payment_id: payment.provider.payment_id, reference: payment.payment_id, amount_minor: 4999, currency: 'EUR', transaction_id: `txn_${payment.payment_id.slice(0, 8)}`, ...extra },
+      data: {
+        payment_id: payment.provider.payment_id,
+        reference: payment.payment_id,
+        amount_minor: 4999,
+        currency: 'EUR',
+        transaction_id: `txn_${payment.payment_id.slice(0, 8)}`,
+        ...extra,
+      },
     });
 
   t.test('a bad signature or a stale timestamp is a 400 in the error contract, and nothing is stored', async (t) => {
@@ -65,12 +74,21 @@ t.test('provider webhook inbox', async (t) => {
     const { order, payment } = await openOrderPayment();
     const body = JSON.stringify(succeeded(payment));
     const answers = await Promise.all([postWebhook(h.app, body), postWebhook(h.app, body), postWebhook(h.app, body)]);
-    t.same(answers.map((a) => a.statusCode), [200, 200, 200]);
+    t.same(
+      answers.map((a) => a.statusCode),
+      [200, 200, 200],
+    );
     t.same(answers.map((a) => a.json().duplicate).sort(), [false, true, true]);
-    t.same(answers.map((a) => a.json().outcome), ['APPLIED', 'APPLIED', 'APPLIED']);
+    t.same(
+      answers.map((a) => a.json().outcome),
+      ['APPLIED', 'APPLIED', 'APPLIED'],
+    );
     t.same(await outboxTypes(order.order_id), ['payment.completed.v1'], 'one outbox event');
     t.equal((await history(payment.payment_id)).filter((row) => row.to_status === 'COMPLETED').length, 1, 'one transition');
-    const inbox = await h.query<{ duplicate_deliveries: number; raw_body: string }>('SELECT duplicate_deliveries, raw_body FROM webhook_inbox WHERE payment_id = ?', [payment.payment_id]);
+    const inbox = await h.query<{ duplicate_deliveries: number; raw_body: string }>(
+      'SELECT duplicate_deliveries, raw_body FROM webhook_inbox WHERE payment_id = ?',
+      [payment.payment_id],
+    );
     t.equal(inbox.length, 1);
     t.equal(Number(inbox[0]?.duplicate_deliveries), 2);
     t.equal(inbox[0]?.raw_body, body, 'the raw body is stored verbatim');
@@ -105,7 +123,9 @@ t.test('provider webhook inbox', async (t) => {
     const audited = (await history(payment.payment_id)).filter((row) => row.cause === 'refused.amount_mismatch');
     t.equal(audited.length, 2);
     t.same(await outboxTypes(order.order_id), []);
-    const inbox = await h.query<{ outcome: string; outcome_detail: string }>('SELECT outcome, outcome_detail FROM webhook_inbox WHERE provider_event_id = ?', [cheaper.id]);
+    const inbox = await h.query<{ outcome: string; outcome_detail: string }>('SELECT outcome, outcome_detail FROM webhook_inbox WHERE provider_event_id = ?', [
+      cheaper.id,
+    ]);
     t.match(inbox[0], { outcome: 'REFUSED_AMOUNT_MISMATCH', outcome_detail: /1 EUR/ });
   });
 
@@ -117,7 +137,10 @@ t.test('provider webhook inbox', async (t) => {
     t.equal(paid.status, 200);
     // The provider accepts the refund, then its webhook reports it; the payment ends REFUNDED.
     await waitFor(async () => (await paymentRow(payment.payment_id))?.status === 'REFUNDED', { what: 'refund confirmed by webhook', timeoutMs: 10000 });
-    const refund = await h.query<{ initiated_by: string; status: string; provider_refund_id: string }>('SELECT initiated_by, status, provider_refund_id FROM refunds WHERE payment_id = ?', [payment.payment_id]);
+    const refund = await h.query<{ initiated_by: string; status: string; provider_refund_id: string }>(
+      'SELECT initiated_by, status, provider_refund_id FROM refunds WHERE payment_id = ?',
+      [payment.payment_id],
+    );
     t.match(refund[0], { initiated_by: 'automatic', status: 'SUCCEEDED', provider_refund_id: /^re_/ });
     t.same(await outboxTypes(order.order_id), ['payment.completed.v1', 'payment.refunded.v1'], 'completed (a fact), then refunded');
     const atProvider = (await (await fetch(`${h.providerUrl}/v1/payments/${payment.provider.payment_id}`)).json()) as { refunds: unknown[] };

@@ -32,7 +32,8 @@ export async function buildApp(deps: ReconcilerAppDeps): Promise<FastifyInstance
   await app.register(docsPlugin, {
     title: 'Reconciler',
     version: '1.0.0',
-    description: 'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops act within their tenant; platform-ops across tenants and on the queues.',
+    description:
+      'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops act within their tenant; platform-ops across tenants and on the queues.',
   });
   await app.register(authPlugin, {
     secret: deps.jwtSecret,

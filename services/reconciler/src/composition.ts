@@ -46,7 +46,9 @@ export function compose(config: ReconcilerConfig, name: string): Composition {
       paymentInFlightMaxMs: defaultThresholds.paymentInFlightMaxMs,
       unconfirmableAfterMs: defaultThresholds.unconfirmableAfterMs,
     },
-    deadLetterTopics: consumers.flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)]).map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`),
+    deadLetterTopics: consumers
+      .flatMap((consumer) => [deadLetterTopic(consumer), quarantineTopic(consumer)])
+      .map((topic) => `${config.KAFKA_TOPIC_PREFIX}${topic}`),
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     consumerGroupPrefix: config.KAFKA_GROUP_ID_PREFIX,
     outboxes: consumers,

@@ -16,13 +16,21 @@ const kafkaAdmin = lifecycle.add('kafka-admin', deps.kafka.admin(), (admin) => a
 await kafkaAdmin.connect();
 
 // BullMQ blocks on its connection, so it gets its own, with no per-command retry limit.
-const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) => client.quit());
+const bullConnection = lifecycle.add('redis-bullmq', createRedis(config, { maxRetriesPerRequest: null, enableAutoPipelining: false }), (client) =>
+  client.quit(),
+);
 const scheduler = config.SCHEDULES_ENABLED
-  ? lifecycle.add('scheduler', await startReconciliationScheduler({ connection: bullConnection, deps, jobs, everyMs: config.RECONCILE_EVERY_MS }), (s) => s.close())
+  ? lifecycle.add('scheduler', await startReconciliationScheduler({ connection: bullConnection, deps, jobs, everyMs: config.RECONCILE_EVERY_MS }), (s) =>
+      s.close(),
+    )
   : undefined;
 
 // Runs even with SCHEDULES_ENABLED=false: a lost sale must come back without an operator.
-const saleRecovery = lifecycle.add('sale-recovery', await startSaleRecovery({ connection: bullConnection, deps, detectEveryMs: config.SALE_LOSS_DETECT_EVERY_MS }), (r) => r.close());
+const saleRecovery = lifecycle.add(
+  'sale-recovery',
+  await startSaleRecovery({ connection: bullConnection, deps, detectEveryMs: config.SALE_LOSS_DETECT_EVERY_MS }),
+  (r) => r.close(),
+);
 
 const app = await buildApp({
   jobs: deps,

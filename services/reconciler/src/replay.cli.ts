@@ -80,7 +80,11 @@ try {
         scope: result.scope,
         changes: result.changes,
       }))
-    : await replayInventoryStock(deps, { ...(values.tenant ? { tenantId: values.tenant } : {}), ...(values.sku ? { skuId: values.sku } : {}) }, { apply: values.apply }).then((result) => ({
+    : await replayInventoryStock(
+        deps,
+        { ...(values.tenant ? { tenantId: values.tenant } : {}), ...(values.sku ? { skuId: values.sku } : {}) },
+        { apply: values.apply },
+      ).then((result) => ({
         replay_run_id: result.runId,
         applied: result.applied,
         ...result.evidence,

@@ -56,7 +56,12 @@ t.test('as the reconciler user: each job reads and repairs what it needs; every 
   // Payment schema: a payment event stuck in its outbox is published and marked.
   const topic = await kafka.createTopic();
   await writeOutbox(f.payment.pool, [
-    prepareEvent(paymentCompleted, { payment_id: paymentId, order_id: paid, transaction_id: `tx-${paymentId}`, amount_minor: 1000, currency: 'EUR' }, { source: 'payment-service', tenantId: 't1', correlationId: paid }, f.clock.now),
+    prepareEvent(
+      paymentCompleted,
+      { payment_id: paymentId, order_id: paid, transaction_id: `tx-${paymentId}`, amount_minor: 1000, currency: 'EUR' },
+      { source: 'payment-service', tenantId: 't1', correlationId: paid },
+      f.clock.now,
+    ),
   ]);
   await f.payment.pool.query('UPDATE outbox SET topic = ?, created_at = ?', [topic, new Date(f.clock.now.getTime() - 11 * 60_000)]);
 
@@ -73,7 +78,11 @@ t.test('as the reconciler user: each job reads and repairs what it needs; every 
   t.equal(audit.length, 1, 'and was audited');
   const [outbox] = await f.payment.pool.query<RowDataPacket[]>('SELECT published_at FROM outbox');
   t.ok(outbox[0]?.published_at, 'the payment event was marked published');
-  t.match((await replayInventoryStock(deps, {}, { apply: true })).evidence, { confidence_status: 'trusted' }, 'a replay reads every schema and stores its evidence');
+  t.match(
+    (await replayInventoryStock(deps, {}, { apply: true })).evidence,
+    { confidence_status: 'trusted' },
+    'a replay reads every schema and stores its evidence',
+  );
 
   const refused: Record<string, string> = {
     'UPDATE payments': `UPDATE ${tb.payment('payments')} SET status = 'REFUNDED'`,

@@ -46,8 +46,14 @@ t.test('ops run a job and trace an order; platform-ops open bull-board; shoppers
     timeline: unknown[];
   }>();
   t.equal(body.order.status, 'EXPIRED');
-  t.same(body.history.map((row) => row.to_status), ['PENDING', 'EXPIRED']);
-  t.same(body.inventory.audit.map((row) => row.operation), ['decrease', 'release']);
+  t.same(
+    body.history.map((row) => row.to_status),
+    ['PENDING', 'EXPIRED'],
+  );
+  t.same(
+    body.inventory.audit.map((row) => row.operation),
+    ['decrease', 'release'],
+  );
   t.equal(body.inventory.reservation.status, 'released');
   t.match(body.redis.hold, { s: 'R', q: 2 });
   t.ok(body.events.some((event) => event.event_type === 'order.expired.v1' && event.service === 'order'));
@@ -59,7 +65,11 @@ t.test('ops run a job and trace an order; platform-ops open bull-board; shoppers
 
   t.equal((await app.inject({ method: 'GET', url: '/ops/queues', headers: shopper })).statusCode, 403);
   t.equal((await app.inject({ method: 'GET', url: '/ops/queues' })).statusCode, 401);
-  t.equal((await app.inject({ method: 'GET', url: '/ops/queues/api/queues', headers: ops })).statusCode, 403, 'the queues serve every tenant: not for one tenant\'s ops');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/ops/queues/api/queues', headers: ops })).statusCode,
+    403,
+    "the queues serve every tenant: not for one tenant's ops",
+  );
   const platformOps = { authorization: `Bearer ${signToken(app, { userId: 'platform-1', tenantId: 't1', roles: ['platform-ops'] })}` };
   const board = await app.inject({ method: 'GET', url: '/ops/queues/api/queues', headers: platformOps });
   t.equal(board.statusCode, 200);

@@ -9,12 +9,10 @@ import { advance, createFixture, type Fixture, type SeededSale } from './support
 
 async function booksOnly(f: Fixture, sale: SeededSale, orderId: string): Promise<void> {
   // What the inventory handler's transaction writes; its Redis commit afterwards failed.
-  await f.inventory.pool.query("INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, 1, 'committed', NOW(6))", [
-    orderId,
-    sale.tenantId,
-    sale.saleId,
-    sale.skuId,
-  ]);
+  await f.inventory.pool.query(
+    "INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, 1, 'committed', NOW(6))",
+    [orderId, sale.tenantId, sale.saleId, sale.skuId],
+  );
   await f.order.pool.query('UPDATE orders SET stock_committed = 1 WHERE id = ?', [orderId]);
 }
 
@@ -68,10 +66,17 @@ t.test('order-books commits a hold the books sold, releases the hold of an expir
   const [row] = (await f.runs('order-books')).slice(-1);
   t.match(row, { rows_checked: 7, anomalies_found: 5, repaired: 2, failed: 0 });
   t.ok(['hold_sold_in_books', 'hold_of_finished_order'].every((anomaly) => anomaly in (row?.anomalies_by_class as object)));
-  t.ok([uncommitted, expired, releasedLive, releasedSold, soldInRedisOnly].every((id) => (row?.sample_ids as string[]).includes(id)), 'evidence names each order');
+  t.ok(
+    [uncommitted, expired, releasedLive, releasedSold, soldInRedisOnly].every((id) => (row?.sample_ids as string[]).includes(id)),
+    'evidence names each order',
+  );
 
   const again = await runJob(f.deps, orderBooksJob, 'test');
-  t.same(again.anomalies, { live_order_released_in_redis: 1, sold_in_books_released_in_redis: 1, sold_in_redis_not_in_books: 1 }, 'only what needs a person is left');
+  t.same(
+    again.anomalies,
+    { live_order_released_in_redis: 1, sold_in_books_released_in_redis: 1, sold_in_redis_not_in_books: 1 },
+    'only what needs a person is left',
+  );
   t.equal(again.repaired, 0);
 });
 

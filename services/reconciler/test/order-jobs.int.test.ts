@@ -46,7 +46,10 @@ t.test('payment COMPLETED while its order stays PENDING: paid and confirmed afte
   t.equal(confirmed.payment_id, paymentId);
   t.equal((await orderRow(f, uncommitted)).status, 'PAID', 'stock not committed yet: paid, waiting for stock.committed');
   const [history] = await f.order.pool.query<RowDataPacket[]>('SELECT to_status, cause FROM order_status_history WHERE order_id = ? ORDER BY id', [committed]);
-  t.same(history.map((row) => row.to_status), ['PENDING', 'PAID', 'CONFIRMED']);
+  t.same(
+    history.map((row) => row.to_status),
+    ['PENDING', 'PAID', 'CONFIRMED'],
+  );
   t.match(String(history[1]?.cause), /^reconciler: payment/);
 
   const [row] = await f.runs('paid-order-pending').then((rows) => rows.slice(-1));
@@ -75,7 +78,10 @@ t.test('PENDING order past expiry that the sweep missed: expired, event written,
   const [sku] = await f.inventory.pool.query<RowDataPacket[]>('SELECT stock FROM skus WHERE id = ?', [sale.skuId]);
   t.equal(Number(sku[0]?.stock), 5, 'books got the committed unit back');
   const [audit] = await f.inventory.pool.query<RowDataPacket[]>("SELECT ref_id, stock_delta FROM inventory_audit WHERE operation = 'release'");
-  t.same(audit.map((row) => [row.ref_id, Number(row.stock_delta)]), [[committed, 1]]);
+  t.same(
+    audit.map((row) => [row.ref_id, Number(row.stock_delta)]),
+    [[committed, 1]],
+  );
   const [reservations] = await f.inventory.pool.query<RowDataPacket[]>('SELECT order_id, status FROM stock_reservations ORDER BY status');
   t.same(Object.fromEntries(reservations.map((row) => [row.order_id, row.status])), { [held]: 'released_before_created', [committed]: 'released' });
   t.match((await f.runs('overdue-pending'))[0], { anomalies_found: 2, repaired: 2, failed: 0 });
@@ -108,10 +114,11 @@ t.test('a dropped release: CANCELLED in SQL with nothing given back, and a resto
   const [sku] = await f.inventory.pool.query<RowDataPacket[]>('SELECT stock FROM skus WHERE id = ?', [sale.skuId]);
   t.equal(Number(sku[0]?.stock), 3);
   const [audit] = await f.inventory.pool.query<RowDataPacket[]>("SELECT ref_id, operation, stock_delta FROM inventory_audit WHERE operation <> 'decrease'");
-  t.same(
-    Object.fromEntries(audit.map((row) => [row.ref_id, [row.operation, Number(row.stock_delta)]])),
-    { [cancelled]: ['release', 2], [refunded]: ['refund', 1], [shippedRefund]: ['refund', 0] },
-  );
+  t.same(Object.fromEntries(audit.map((row) => [row.ref_id, [row.operation, Number(row.stock_delta)]])), {
+    [cancelled]: ['release', 2],
+    [refunded]: ['refund', 1],
+    [shippedRefund]: ['refund', 0],
+  });
   const [events] = await f.inventory.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'stock.released.v1'");
   t.equal(Number(events[0]?.n), 2, 'stock.released for the two orders whose units came back');
   t.match((await f.runs('unreturned-stock'))[0], { rows_checked: 3, anomalies_found: 3, repaired: 3 });

@@ -16,17 +16,26 @@ const event = (type: string, orderId: string, occurredAt: string, paymentId?: st
   ...(paymentId ? { paymentId } : {}),
 });
 
-const permutations = <T>(items: T[]): T[][] => (items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest])));
+const permutations = <T>(items: T[]): T[][] =>
+  items.length <= 1 ? [items] : items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 
 t.test('paid with stock committed is CONFIRMED whichever event came first', async (t) => {
-  const events = [event('order.created.v1', 'o1', '2025-01-01T00:00:00.000Z'), event('stock.committed.v1', 'o1', '2025-01-01T00:00:02.000Z'), event('payment.completed.v1', 'o1', '2025-01-01T00:00:01.000Z', 'p1')];
+  const events = [
+    event('order.created.v1', 'o1', '2025-01-01T00:00:00.000Z'),
+    event('stock.committed.v1', 'o1', '2025-01-01T00:00:02.000Z'),
+    event('payment.completed.v1', 'o1', '2025-01-01T00:00:01.000Z', 'p1'),
+  ];
   for (const order of permutations(events)) {
     t.same(projectOrders(order).get('o1'), { status: 'CONFIRMED', stockCommitted: true, paymentId: 'p1', refused: 0 });
   }
 });
 
 t.test('a payment that reached an expired order changes nothing, even if it happened earlier', async (t) => {
-  const events = [event('order.created.v1', 'o2', '2025-01-01T00:00:00.000Z'), event('payment.completed.v1', 'o2', '2025-01-01T00:00:01.000Z', 'p2'), event('order.expired.v1', 'o2', '2025-01-01T00:00:02.000Z')];
+  const events = [
+    event('order.created.v1', 'o2', '2025-01-01T00:00:00.000Z'),
+    event('payment.completed.v1', 'o2', '2025-01-01T00:00:01.000Z', 'p2'),
+    event('order.expired.v1', 'o2', '2025-01-01T00:00:02.000Z'),
+  ];
   for (const order of permutations(events)) t.match(projectOrders(order).get('o2'), { status: 'EXPIRED', refused: 1 });
 });
 

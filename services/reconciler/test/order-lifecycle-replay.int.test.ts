@@ -58,8 +58,16 @@ t.test('a replay run twice changes nothing and is trusted', async (t) => {
     t.same(run.evidence, { events_processed: 7, duplicates_skipped: 0, projections_changed: 0, reconciliation_failures: 0, confidence_status: 'trusted' });
   }
   t.same(first.scope, second.scope, 'the same bounded scope');
-  const [stored] = await f.reconciler.pool.query<RowDataPacket[]>("SELECT confidence_status, projections_changed, details FROM replay_runs WHERE flow = 'order-lifecycle' ORDER BY id");
-  t.same(stored.map((row) => [row.confidence_status, Number(row.projections_changed)]), [['trusted', 0], ['trusted', 0]]);
+  const [stored] = await f.reconciler.pool.query<RowDataPacket[]>(
+    "SELECT confidence_status, projections_changed, details FROM replay_runs WHERE flow = 'order-lifecycle' ORDER BY id",
+  );
+  t.same(
+    stored.map((row) => [row.confidence_status, Number(row.projections_changed)]),
+    [
+      ['trusted', 0],
+      ['trusted', 0],
+    ],
+  );
   t.match(JSON.parse(String(stored[0]?.details)), { orders_judged: 3, refused_by_state_machine: 0, undecodable_records: 0 });
 });
 
@@ -75,7 +83,10 @@ t.test('a status the events contradict: reported, untrusted, repaired on request
   const dryRun = await replayOrderLifecycle(f.deps, { from: { offset: 0 }, apply: false, topics: events.topics });
   t.equal(dryRun.evidence.projections_changed, 1);
   t.equal(dryRun.evidence.confidence_status, 'untrusted');
-  t.ok(Object.values(dryRun.invariants).every((violations) => violations === 0), 'the SQL invariants alone see nothing');
+  t.ok(
+    Object.values(dryRun.invariants).every((violations) => violations === 0),
+    'the SQL invariants alone see nothing',
+  );
   t.same(dryRun.changes, [{ orderId, live: 'PENDING', projected: 'CONFIRMED', repair: ['pay', 'confirm'], repaired: false }]);
   t.equal(await status(f, orderId), 'PENDING', 'a dry run changes nothing');
 
@@ -84,7 +95,9 @@ t.test('a status the events contradict: reported, untrusted, repaired on request
   t.equal(await status(f, orderId), 'CONFIRMED');
   const [order] = await f.order.pool.query<RowDataPacket[]>('SELECT payment_id FROM orders WHERE id = ?', [orderId]);
   t.equal(order[0]?.payment_id, paymentId, 'paid with the payment its event names');
-  const [history] = await f.order.pool.query<RowDataPacket[]>('SELECT to_status, cause FROM order_status_history WHERE order_id = ? ORDER BY id DESC LIMIT 2', [orderId]);
+  const [history] = await f.order.pool.query<RowDataPacket[]>('SELECT to_status, cause FROM order_status_history WHERE order_id = ? ORDER BY id DESC LIMIT 2', [
+    orderId,
+  ]);
   t.same(
     history.map((row) => row.to_status),
     ['CONFIRMED', 'PAID'],
@@ -167,7 +180,13 @@ t.test('the CLI replays a topic scope and prints the evidence record', async (t)
   const sale = await f.seedSale();
   await confirmedOrder(f, sale, events);
   const servers = await resolveServers();
-  const args = ['src/replay.cli.ts', 'order-lifecycle', '--from-offset', '0', ...Object.entries(events.topics).flatMap(([type, topic]) => ['--topic', `${type}=${topic}`])];
+  const args = [
+    'src/replay.cli.ts',
+    'order-lifecycle',
+    '--from-offset',
+    '0',
+    ...Object.entries(events.topics).flatMap(([type, topic]) => ['--topic', `${type}=${topic}`]),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: new URL('..', import.meta.url).pathname,
     env: {
@@ -193,5 +212,12 @@ t.test('the CLI replays a topic scope and prints the evidence record', async (t)
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.equal(code, 0, code === 0 ? 'trusted: exit code 0' : stderr);
-  t.match(JSON.parse(stdout), { applied: false, events_processed: 3, duplicates_skipped: 0, projections_changed: 0, reconciliation_failures: 0, confidence_status: 'trusted' });
+  t.match(JSON.parse(stdout), {
+    applied: false,
+    events_processed: 3,
+    duplicates_skipped: 0,
+    projections_changed: 0,
+    reconciliation_failures: 0,
+    confidence_status: 'trusted',
+  });
 });

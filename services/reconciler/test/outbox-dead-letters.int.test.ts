@@ -16,9 +16,19 @@ t.test('outbox rows unpublished for 10 minutes (no relay running) are published,
   const topic = await kafka.createTopic();
   const old = new Date(f.clock.now.getTime() - 11 * 60_000);
   const events = ['o-1', 'o-2'].map((orderId) =>
-    prepareEvent(orderCancelled, { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' }, { source: 'order-service', tenantId: 't1', correlationId: orderId }, old),
+    prepareEvent(
+      orderCancelled,
+      { order_id: orderId, sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' },
+      { source: 'order-service', tenantId: 't1', correlationId: orderId },
+      old,
+    ),
   );
-  const fresh = prepareEvent(orderCancelled, { order_id: 'o-3', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' }, { source: 'order-service', tenantId: 't1', correlationId: 'o-3' }, f.clock.now);
+  const fresh = prepareEvent(
+    orderCancelled,
+    { order_id: 'o-3', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' },
+    { source: 'order-service', tenantId: 't1', correlationId: 'o-3' },
+    f.clock.now,
+  );
   await writeOutbox(f.order.pool, [...events, fresh]);
   // Point the rows at this test's own topic; the relay that should have sent them is not running.
   await f.order.pool.query('UPDATE outbox SET topic = ?', [topic]);
@@ -27,12 +37,20 @@ t.test('outbox rows unpublished for 10 minutes (no relay running) are published,
   t.same(run.anomalies, { 'outbox_unpublished:order': 2 });
   t.equal(run.repaired, 2);
   const [rows] = await f.order.pool.query<RowDataPacket[]>('SELECT event_id, published_at FROM outbox ORDER BY id');
-  t.same(rows.map((row) => row.published_at !== null), [true, true, false], 'the fresh row is left to the relay');
+  t.same(
+    rows.map((row) => row.published_at !== null),
+    [true, true, false],
+    'the fresh row is left to the relay',
+  );
   const admin = kafka.kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  t.equal(offsets.reduce((sum, p) => sum + Number(p.high), 0), 2, 'both events reached the broker');
+  t.equal(
+    offsets.reduce((sum, p) => sum + Number(p.high), 0),
+    2,
+    'both events reached the broker',
+  );
   const gauge = await f.deps.metrics.outboxStuck.get();
   t.equal(gauge.values.find((value) => value.labels.service === 'order')?.value, 2, 'alert metric');
   t.match((await f.runs('stuck-outbox'))[0], { rows_checked: 2, anomalies_found: 2, repaired: 2 });
@@ -64,16 +82,29 @@ t.test('with a topic prefix, a stuck row goes to the prefixed topic and keeps it
   const topic = await kafka.createTopic({ topic: `${prefix}${orderCancelled.topic}` });
   const old = new Date(f.clock.now.getTime() - 11 * 60_000);
   await writeOutbox(f.order.pool, [
-    prepareEvent(orderCancelled, { order_id: 'o-p', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' }, { source: 'order-service', tenantId: 't1', correlationId: 'o-p' }, old),
+    prepareEvent(
+      orderCancelled,
+      { order_id: 'o-p', sale_id: 's', sku_id: 'k', quantity: 1, reason: 'test' },
+      { source: 'order-service', tenantId: 't1', correlationId: 'o-p' },
+      old,
+    ),
   ]);
 
   const run = await runJob({ ...f.deps, topicPrefix: prefix, outboxes: ['order'] }, stuckOutboxJob, 'test');
   t.match(run, { repaired: 1, failed: 0 });
   const [rows] = await f.order.pool.query<RowDataPacket[]>('SELECT topic, published_at FROM outbox');
-  t.same(rows.map((row) => [row.topic, row.published_at !== null]), [[orderCancelled.topic, true]], 'the row keeps the logical topic');
+  t.same(
+    rows.map((row) => [row.topic, row.published_at !== null]),
+    [[orderCancelled.topic, true]],
+    'the row keeps the logical topic',
+  );
   const admin = kafka.kafka.admin();
   await admin.connect();
   const offsets = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  t.equal(offsets.reduce((sum, p) => sum + Number(p.high), 0), 1, 'the event reached the prefixed topic');
+  t.equal(
+    offsets.reduce((sum, p) => sum + Number(p.high), 0),
+    1,
+    'the event reached the prefixed topic',
+  );
 });

@@ -67,29 +67,40 @@ const orders: Runner[][] = [
 ];
 
 for (const sequence of orders) {
-  t.test(`a payment COMPLETED at the deadline whose payment.completed was lost ends CONFIRMED, never expired, no refund (${sequence.join(' → ')})`, async (t) => {
-    const f = await createFixture(t.teardown.bind(t));
-    const payment = await withPaymentService(t, f);
-    const sale = await f.seedSale({ stock: 3, holdTtlSeconds: 60 });
-    const orderId = await f.placeOrder(sale);
-    await f.commitStock(sale, orderId);
-    // The shopper paid in the last second; the event that would tell the order service was lost.
-    advance(f, 59_000);
-    const paymentId = await insertPayment(f, orderId, 'COMPLETED');
-    advance(f, 60_000 + 61_000);
+  t.test(
+    `a payment COMPLETED at the deadline whose payment.completed was lost ends CONFIRMED, never expired, no refund (${sequence.join(' → ')})`,
+    async (t) => {
+      const f = await createFixture(t.teardown.bind(t));
+      const payment = await withPaymentService(t, f);
+      const sale = await f.seedSale({ stock: 3, holdTtlSeconds: 60 });
+      const orderId = await f.placeOrder(sale);
+      await f.commitStock(sale, orderId);
+      // The shopper paid in the last second; the event that would tell the order service was lost.
+      advance(f, 59_000);
+      const paymentId = await insertPayment(f, orderId, 'COMPLETED');
+      advance(f, 60_000 + 61_000);
 
-    for (const runner of sequence) await payment.run(runner);
+      for (const runner of sequence) await payment.run(runner);
 
-    const order = await orderRow(f, orderId);
-    t.equal(order.status, 'CONFIRMED');
-    t.equal(order.payment_id, paymentId);
-    const [history] = await f.order.pool.query<RowDataPacket[]>('SELECT to_status FROM order_status_history WHERE order_id = ? ORDER BY id', [orderId]);
-    t.same(history.map((row) => row.to_status), ['PENDING', 'PAID', 'CONFIRMED'], 'paid once, confirmed once, never expired');
-    t.equal(await count(f.order.pool, "SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'order.expired.v1'"), 0, 'no order.expired for the payment service to refund on');
-    t.equal(await count(f.payment.pool, 'SELECT COUNT(*) AS n FROM refunds'), 0, 'no refund');
-    t.match(await f.reservations.view(sale.saleId), { available: 2, held: 0, sold: 1 }, 'the unit stays sold');
-    t.equal(await count(f.inventory.pool, "SELECT COUNT(*) AS n FROM stock_reservations WHERE order_id = ? AND status = 'committed'", [orderId]), 1);
-  });
+      const order = await orderRow(f, orderId);
+      t.equal(order.status, 'CONFIRMED');
+      t.equal(order.payment_id, paymentId);
+      const [history] = await f.order.pool.query<RowDataPacket[]>('SELECT to_status FROM order_status_history WHERE order_id = ? ORDER BY id', [orderId]);
+      t.same(
+        history.map((row) => row.to_status),
+        ['PENDING', 'PAID', 'CONFIRMED'],
+        'paid once, confirmed once, never expired',
+      );
+      t.equal(
+        await count(f.order.pool, "SELECT COUNT(*) AS n FROM outbox WHERE event_type = 'order.expired.v1'"),
+        0,
+        'no order.expired for the payment service to refund on',
+      );
+      t.equal(await count(f.payment.pool, 'SELECT COUNT(*) AS n FROM refunds'), 0, 'no refund');
+      t.match(await f.reservations.view(sale.saleId), { available: 2, held: 0, sold: 1 }, 'the unit stays sold');
+      t.equal(await count(f.inventory.pool, "SELECT COUNT(*) AS n FROM stock_reservations WHERE order_id = ? AND status = 'committed'", [orderId]), 1);
+    },
+  );
 }
 
 t.test('a payment in flight keeps its overdue order from expiring, for a bounded time; an order with no payment expires as before', async (t) => {

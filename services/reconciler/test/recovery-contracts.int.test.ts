@@ -8,14 +8,25 @@ import { renderContracts } from '../src/domain/recovery-contracts/render-contrac
 import { createFixture } from './support/reconciler-fixture.ts';
 
 t.test('each critical flow has a complete contract', async (t) => {
-  t.same(contracts.map((contract) => contract.flow), ['inventory-stock', 'order-lifecycle', 'payment']);
+  t.same(
+    contracts.map((contract) => contract.flow),
+    ['inventory-stock', 'order-lifecycle', 'payment'],
+  );
   for (const contract of contracts) {
     const answers = [contract.history.source, contract.ordering, contract.idempotencyKey, contract.projection, contract.replayScope];
-    t.ok(answers.every((answer) => answer.trim().length > 20), `${contract.flow}: H, O, I, F, S answered`);
+    t.ok(
+      answers.every((answer) => answer.trim().length > 20),
+      `${contract.flow}: H, O, I, F, S answered`,
+    );
     t.ok(contract.history.tables.length > 0, `${contract.flow}: H names its tables`);
-    const wellFormed = (q: Invariant) => q.name && q.description && ('sql' in q ? /violations/.test(q.sql) : /AS ref/.test(q.scan.sql) && /IN \(\?\)/.test(q.lookup.sql));
+    const wellFormed = (q: Invariant) =>
+      q.name && q.description && ('sql' in q ? /violations/.test(q.sql) : /AS ref/.test(q.scan.sql) && /IN \(\?\)/.test(q.lookup.sql));
     t.ok(contract.invariants.length > 0 && contract.invariants.every(wellFormed), `${contract.flow}: Q has invariants`);
-    t.same(contract.evidence.fields, ['events_processed', 'duplicates_skipped', 'projections_changed', 'reconciliation_failures', 'confidence_status'], `${contract.flow}: E`);
+    t.same(
+      contract.evidence.fields,
+      ['events_processed', 'duplicates_skipped', 'projections_changed', 'reconciliation_failures', 'confidence_status'],
+      `${contract.flow}: E`,
+    );
   }
 });
 
@@ -26,8 +37,14 @@ t.test('every invariant runs against the migrated schemas and holds on consisten
   await f.commitStock(sale, orderId);
   for (const contract of contracts) {
     const results = await checkInvariants(f.deps.databases, contract);
-    t.same(Object.keys(results), contract.invariants.map((q) => q.name));
-    t.ok(Object.values(results).every((violations) => violations === 0), `${contract.flow}: ${JSON.stringify(results)}`);
+    t.same(
+      Object.keys(results),
+      contract.invariants.map((q) => q.name),
+    );
+    t.ok(
+      Object.values(results).every((violations) => violations === 0),
+      `${contract.flow}: ${JSON.stringify(results)}`,
+    );
   }
   // And one fails when the books are wrong.
   await f.inventory.pool.query('UPDATE skus SET stock = stock + 1 WHERE id = ?', [sale.skuId]);

@@ -15,7 +15,13 @@ t.test('a replay run twice changes nothing and is trusted', async (t) => {
     t.same(run.evidence, { events_processed: 2, duplicates_skipped: 0, projections_changed: 0, reconciliation_failures: 0, confidence_status: 'trusted' });
   }
   const [stored] = await f.reconciler.pool.query<RowDataPacket[]>('SELECT confidence_status, projections_changed FROM replay_runs ORDER BY id');
-  t.same(stored.map((row) => [row.confidence_status, Number(row.projections_changed)]), [['trusted', 0], ['trusted', 0]]);
+  t.same(
+    stored.map((row) => [row.confidence_status, Number(row.projections_changed)]),
+    [
+      ['trusted', 0],
+      ['trusted', 0],
+    ],
+  );
 });
 
 t.test('a corrupted projection: reported, untrusted, repaired on request, then trusted', async (t) => {
@@ -58,7 +64,12 @@ t.test('an audit longer than one page is folded whole: every row counted once, a
     [sale.tenantId, sale.skuId, sale.saleId],
   );
   await f.inventory.pool.query('UPDATE skus SET stock = stock - 2500 WHERE id = ?', [sale.skuId]);
-  t.match((await replayInventoryStock(f.deps, {}, { apply: false })).evidence, { events_processed: 2500, duplicates_skipped: 0, projections_changed: 0, confidence_status: 'trusted' });
+  t.match((await replayInventoryStock(f.deps, {}, { apply: false })).evidence, {
+    events_processed: 2500,
+    duplicates_skipped: 0,
+    projections_changed: 0,
+    confidence_status: 'trusted',
+  });
 
   await f.inventory.pool.query("UPDATE stock_reservations SET status = 'released' WHERE order_id = 'bulk-02499'");
   const drifted = await replayInventoryStock(f.deps, {}, { apply: false });

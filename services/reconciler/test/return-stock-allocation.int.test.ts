@@ -15,21 +15,16 @@ async function allocation(f: Fixture, sale: SeededSale) {
 
 /** What the inventory consumer does with `order.created` under allocations: out of stock and allocation together. */
 async function sell(f: Fixture, sale: SeededSale, orderId: string) {
-  await f.inventory.pool.query("INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, 1, 'committed', NOW(6))", [
-    orderId,
-    sale.tenantId,
-    sale.saleId,
-    sale.skuId,
-  ]);
+  await f.inventory.pool.query(
+    "INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, 1, 'committed', NOW(6))",
+    [orderId, sale.tenantId, sale.saleId, sale.skuId],
+  );
   await f.inventory.pool.query('UPDATE skus SET stock = stock - 1, allocated = allocated - 1 WHERE id = ?', [sale.skuId]);
   await f.inventory.pool.query('UPDATE flash_sales SET allocated = allocated - 1 WHERE id = ?', [sale.saleId]);
-  await f.inventory.pool.query("INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, 'decrease', 1, -1, ?, ?)", [
-    sale.tenantId,
-    sale.skuId,
-    sale.saleId,
-    orderId,
-    randomUUID(),
-  ]);
+  await f.inventory.pool.query(
+    "INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, 'decrease', 1, -1, ?, ?)",
+    [sale.tenantId, sale.skuId, sale.saleId, orderId, randomUUID()],
+  );
   await f.reservations.commit({ saleId: sale.saleId, orderId });
 }
 

@@ -52,7 +52,9 @@ t.test('a rebuild of a sale with 100,000 orders in MySQL completes without crash
   const started = performance.now();
   const run = await runJob(f.deps, redisRebuildJob, 'test');
   clearInterval(sampler);
-  t.comment(`rebuilt 100,000 orders from MySQL in ${Math.round(performance.now() - started)} ms; ${collect ? 'live' : 'uncollected'} heap peak +${((heapPeak - heapBefore) / 1048576).toFixed(1)} MiB`);
+  t.comment(
+    `rebuilt 100,000 orders from MySQL in ${Math.round(performance.now() - started)} ms; ${collect ? 'live' : 'uncollected'} heap peak +${((heapPeak - heapBefore) / 1048576).toFixed(1)} MiB`,
+  );
   if (collect) t.ok(heapPeak - heapBefore < 64 * 1048576, 'memory stays bounded by a page of the books, not the sale');
   t.match(run, { outcome: 'completed', repaired: 1, failed: 0 });
   t.same(await f.reservations.view(sale.saleId), { armedStock: 120_000, available: 20_000, held: 75_000, sold: 25_000 });
@@ -74,7 +76,14 @@ t.test('a hold taken while the stock check rebuilds a drifted live sale is refus
   const buyers = Array.from({ length: 6 }, async () => {
     while (checking) {
       const orderId = randomUUID();
-      const result = await f.reservations.reserve({ saleId: sale.saleId, tenantId: sale.tenantId, orderId, userId: `live-${orderId}`, quantity: 1, nowMs: f.clock.now.getTime() });
+      const result = await f.reservations.reserve({
+        saleId: sale.saleId,
+        tenantId: sale.tenantId,
+        orderId,
+        userId: `live-${orderId}`,
+        quantity: 1,
+        nowMs: f.clock.now.getTime(),
+      });
       if (result.ok) accepted.push(orderId);
       else refusals.add(result.code);
     }
@@ -111,7 +120,9 @@ t.test('a sale whose keys are gone is rebuilt by the recovery worker within seco
   await flushSale(f, sale);
   const started = Date.now();
   await Promise.all([
-    ...Array.from({ length: 20 }, () => asker.add('rebuild', { sale_id: sale.saleId, tenant_id: sale.tenantId, requested_by: 'test' }, rebuildJobOptions(sale.saleId))),
+    ...Array.from({ length: 20 }, () =>
+      asker.add('rebuild', { sale_id: sale.saleId, tenant_id: sale.tenantId, requested_by: 'test' }, rebuildJobOptions(sale.saleId)),
+    ),
     recovery.detect(),
   ]);
   await waitFor(async () => (await f.reservations.view(sale.saleId)) !== null, { timeoutMs: 10_000, intervalMs: 50, what: 'the sale to be rebuilt' });
@@ -160,7 +171,11 @@ t.test('reconciliation schedulers wiped from Redis are re-created within seconds
   await deleteMatchingKeys(f.redis, `${prefix}:*`);
   t.equal(await scheduler.queue.getJobScheduler('probe'), undefined, 'the scheduler is gone');
   const before = runs;
-  await waitFor(async () => (await scheduler.queue.getJobScheduler('probe')) !== undefined, { timeoutMs: 5000, intervalMs: 50, what: 'the scheduler to come back' });
+  await waitFor(async () => (await scheduler.queue.getJobScheduler('probe')) !== undefined, {
+    timeoutMs: 5000,
+    intervalMs: 50,
+    what: 'the scheduler to come back',
+  });
   await waitFor(() => runs > before, { timeoutMs: 10_000, what: 'a run after the wipe' });
   t.pass(`ran again after the wipe (${runs - before} runs)`);
   const [rows] = await f.reconciler.pool.query<RowDataPacket[]>("SELECT COUNT(*) AS n FROM reconciliation_runs WHERE job = 'probe'");
@@ -189,7 +204,12 @@ t.test('two reconciler replicas share the schedules one run at a time, and one g
       },
     }));
   const start = (replica: 'a' | 'b') =>
-    startReconciliationScheduler({ connection: f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false }), deps: f.deps, jobs: jobsOf(replica), prefix });
+    startReconciliationScheduler({
+      connection: f.redisConnection({ maxRetriesPerRequest: null, enableAutoPipelining: false }),
+      deps: f.deps,
+      jobs: jobsOf(replica),
+      prefix,
+    });
   const a = await start('a');
   const b = await start('b');
   t.teardown(async () => {

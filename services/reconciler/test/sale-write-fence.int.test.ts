@@ -22,7 +22,7 @@ async function fence(f: Fixture, saleId: string): Promise<number | undefined> {
   return rows[0] === undefined ? undefined : Number(rows[0].epoch);
 }
 
-t.test('each rebuild bumps the sale write fence with the reconciler\'s own grants, and the rebuilt sale reserves under the new epoch', async (t) => {
+t.test("each rebuild bumps the sale write fence with the reconciler's own grants, and the rebuilt sale reserves under the new epoch", async (t) => {
   const f = await createFixture(t.teardown.bind(t));
   const { databases } = await reconcilerUser(t, f);
   const deps: RebuildDeps = { ...f.deps, databases };
@@ -32,7 +32,14 @@ t.test('each rebuild bumps the sale write fence with the reconciler\'s own grant
   await f.redis.del(...Object.values(f.reservations.keys(sale.saleId)));
   t.match(await rebuildSale(deps, await armed(f, sale)), { available: 5 });
   t.equal(await fence(f, sale.saleId), 1);
-  const reserved = await f.reservations.reserve({ saleId: sale.saleId, tenantId: sale.tenantId, orderId: randomUUID(), userId: 'u-1', quantity: 1, nowMs: f.clock.now.getTime() });
+  const reserved = await f.reservations.reserve({
+    saleId: sale.saleId,
+    tenantId: sale.tenantId,
+    orderId: randomUUID(),
+    userId: 'u-1',
+    quantity: 1,
+    nowMs: f.clock.now.getTime(),
+  });
   t.match(reserved, { ok: true, writeEpoch: 1 });
 
   await rebuildSale(deps, await armed(f, sale));
@@ -43,7 +50,14 @@ t.test('an order write that passed its fence check before Redis was wiped is wai
   const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 3, perUserLimit: 1 });
   const orderId = randomUUID();
-  const reserved = await f.reservations.reserve({ saleId: sale.saleId, tenantId: sale.tenantId, orderId, userId: 'in-flight', quantity: 1, nowMs: f.clock.now.getTime() });
+  const reserved = await f.reservations.reserve({
+    saleId: sale.saleId,
+    tenantId: sale.tenantId,
+    orderId,
+    userId: 'in-flight',
+    quantity: 1,
+    nowMs: f.clock.now.getTime(),
+  });
   t.match(reserved, { ok: true });
 
   // The order service's batch, as its writer opens it: the fence read under a shared lock, then the order.
@@ -67,7 +81,9 @@ t.test('an order write that passed its fence check before Redis was wiped is wai
   // list the waiting transaction in runs beside other test files, and the wait went unseen.
   await waitFor(
     async () => {
-      const [running] = await admin.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [`%sale_write_fences%${sale.saleId}%`]);
+      const [running] = await admin.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE INFO LIKE ?', [
+        `%sale_write_fences%${sale.saleId}%`,
+      ]);
       return Number(running[0]?.n) === 1;
     },
     { what: 'the fence bump to reach the fence the order write holds' },
@@ -83,5 +99,16 @@ t.test('an order write that passed its fence check before Redis was wiped is wai
 
   t.match(await rebuilt, { orders: 1, available: 2, held: 1 }, 'the order committed while the bump waited is in the books the rebuild read');
   t.equal(await fence(f, sale.saleId), 1);
-  t.match(await f.reservations.reserve({ saleId: sale.saleId, tenantId: sale.tenantId, orderId: randomUUID(), userId: 'in-flight', quantity: 1, nowMs: f.clock.now.getTime() }), { ok: false, code: 'PER_USER_LIMIT' }, 'its buyer is held to the limit');
+  t.match(
+    await f.reservations.reserve({
+      saleId: sale.saleId,
+      tenantId: sale.tenantId,
+      orderId: randomUUID(),
+      userId: 'in-flight',
+      quantity: 1,
+      nowMs: f.clock.now.getTime(),
+    }),
+    { ok: false, code: 'PER_USER_LIMIT' },
+    'its buyer is held to the limit',
+  );
 });

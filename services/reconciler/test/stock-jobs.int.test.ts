@@ -26,7 +26,11 @@ t.test('Redis lost a sale: the stock check says so, rebuilds it from MySQL, and 
   t.same(run.anomalies, { redis_sale_lost: 1 });
   t.equal(run.repaired, 1);
   t.match(await f.reservations.view(sale.saleId), { armedStock: 10, available: 5, held: 2, sold: 3 });
-  t.equal(await f.deps.metrics.registry.getSingleMetricAsString('reconciler_redis_sales_lost').then((text) => /reconciler_redis_sales_lost\{[^}]*\} 1/.test(text)), true, 'the loss is a metric');
+  t.equal(
+    await f.deps.metrics.registry.getSingleMetricAsString('reconciler_redis_sales_lost').then((text) => /reconciler_redis_sales_lost\{[^}]*\} 1/.test(text)),
+    true,
+    'the loss is a metric',
+  );
   const holds = await f.reservations.expiredHolds(sale.saleId, Number.MAX_SAFE_INTEGER);
   t.same(holds, [held], 'the PENDING order holds again, with its expiry');
   t.match((await f.runs('stock-drift'))[0], { anomalies_found: 1, repaired: 1, sample_ids: [sale.saleId] });
@@ -54,7 +58,14 @@ t.test('orphan hold of a failed MySQL write: released after the grace period, ne
   const f = await createFixture(t.teardown.bind(t));
   const sale = await f.seedSale({ stock: 5 });
   const orphan = randomUUID();
-  const reserved = await f.reservations.reserve({ saleId: sale.saleId, tenantId: 't1', orderId: orphan, userId: 'u-orphan', quantity: 2, nowMs: f.clock.now.getTime() });
+  const reserved = await f.reservations.reserve({
+    saleId: sale.saleId,
+    tenantId: 't1',
+    orderId: orphan,
+    userId: 'u-orphan',
+    quantity: 2,
+    nowMs: f.clock.now.getTime(),
+  });
   t.ok(reserved.ok);
   const real = await f.placeOrder(sale);
 
@@ -86,7 +97,9 @@ t.test('Redis flushed in the middle of a sale: one rebuild and the sale sells ex
   const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
   t.equal(accepted, 12);
   t.match(await f.reservations.view(sale.saleId), { available: 0, held: 15, sold: 5 });
-  const [count] = await f.order.pool.query<RowDataPacket[]>("SELECT COALESCE(SUM(quantity), 0) AS units FROM orders WHERE sale_id = ? AND status = 'PENDING'", [sale.saleId]);
+  const [count] = await f.order.pool.query<RowDataPacket[]>("SELECT COALESCE(SUM(quantity), 0) AS units FROM orders WHERE sale_id = ? AND status = 'PENDING'", [
+    sale.saleId,
+  ]);
   t.equal(Number(count[0]?.units), 20, 'orders in MySQL hold exactly the armed stock');
   t.equal((await runJob(f.deps, stockDriftJob, 'test')).anomaliesFound, 0, 'the stock check agrees');
 });

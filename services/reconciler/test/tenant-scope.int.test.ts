@@ -17,7 +17,13 @@ const setUp = async (t: { teardown: (fn: () => unknown) => void }) => {
     await queue.close();
     connection.disconnect();
   });
-  const app = await buildApp({ jobs: f.deps, kafkaAdmin: {} as TopicAdmin, jwtSecret: 'test-secret-at-least-16-chars', queues: [queue], keyPrefix: `${randomUUID()}:` });
+  const app = await buildApp({
+    jobs: f.deps,
+    kafkaAdmin: {} as TopicAdmin,
+    jwtSecret: 'test-secret-at-least-16-chars',
+    queues: [queue],
+    keyPrefix: `${randomUUID()}:`,
+  });
   t.teardown(() => app.close());
   const as = (userId: string, tenantId: string, roles: Role[]) => ({ authorization: `Bearer ${signToken(app, { userId, tenantId, roles })}` });
   return { f, app, queue, as };
@@ -68,7 +74,11 @@ t.test('bull-board and its pause button are for platform-ops only; a tenant ops 
   ] as const) {
     const refused = await app.inject({ method, url, headers: ops });
     t.equal(refused.statusCode, 403, `${method} ${url}`);
-    t.same(refused.json(), { error: { code: 'FORBIDDEN', message: 'requires the platform-ops role', details: {} } }, `${method} ${url} refused in the error contract`);
+    t.same(
+      refused.json(),
+      { error: { code: 'FORBIDDEN', message: 'requires the platform-ops role', details: {} } },
+      `${method} ${url} refused in the error contract`,
+    );
   }
   const anonymous = await app.inject({ method: 'GET', url: '/ops/queues/api/queues' });
   t.equal(anonymous.statusCode, 401);
@@ -94,7 +104,10 @@ t.test('a shopper posting garbage to a reconciler ops route gets 403 without val
   }
   const statuses: number[] = [];
   for (let i = 0; i < 80; i += 1) {
-    statuses.push((await app.inject({ method: 'GET', url: '/v1/ops/reconciliation/runs', headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } })).statusCode);
+    statuses.push(
+      (await app.inject({ method: 'GET', url: '/v1/ops/reconciliation/runs', headers: { authorization: `Bearer ${randomBytes(32).toString('base64url')}` } }))
+        .statusCode,
+    );
   }
   t.ok(statuses.includes(429), 'forged tokens from one address are cut off');
 });

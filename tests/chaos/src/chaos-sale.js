@@ -118,7 +118,18 @@ export default function shopper() {
   const orderId = placed.response.status === 201 ? body.id : undefined;
   if (!placed.final) gaveUp.add(1);
   if (orderId) accepted.add(1);
-  console.log(JSON.stringify({ kind: 'order', key, user: userId, status: placed.response.status, final: placed.final, order_id: orderId, code: body.error ? body.error.code : undefined, attempts: placed.attempts }));
+  console.log(
+    JSON.stringify({
+      kind: 'order',
+      key,
+      user: userId,
+      status: placed.response.status,
+      final: placed.final,
+      order_id: orderId,
+      code: body.error ? body.error.code : undefined,
+      attempts: placed.attempts,
+    }),
+  );
 
   if (!orderId || Math.random() >= PAY_SHARE) return;
   // The payment service may not have heard of the order yet (425), or be down: retried likewise.
@@ -127,13 +138,34 @@ export default function shopper() {
   const payment = bodyOf(opened.response) || {};
   const providerPaymentId = payment.provider ? payment.provider.payment_id : undefined;
   if (!(opened.response.status === 200 || opened.response.status === 201) || !providerPaymentId) {
-    console.log(JSON.stringify({ kind: 'payment', order_id: orderId, status: opened.response.status, final: opened.final, code: payment.error ? payment.error.code : undefined }));
+    console.log(
+      JSON.stringify({
+        kind: 'payment',
+        order_id: orderId,
+        status: opened.response.status,
+        final: opened.final,
+        code: payment.error ? payment.error.code : undefined,
+      }),
+    );
     return;
   }
   const completed = untilAnswered(() =>
-    http.post(`${PROVIDER_URL}/v1/payments/${providerPaymentId}/complete`, '{}', { headers: { 'content-type': 'application/json' }, timeout: '5s', tags: { name: 'complete_payment' } }),
+    http.post(`${PROVIDER_URL}/v1/payments/${providerPaymentId}/complete`, '{}', {
+      headers: { 'content-type': 'application/json' },
+      timeout: '5s',
+      tags: { name: 'complete_payment' },
+    }),
   );
-  console.log(JSON.stringify({ kind: 'payment', order_id: orderId, payment_id: payment.id, status: opened.response.status, completed_status: completed.response.status, final: completed.final }));
+  console.log(
+    JSON.stringify({
+      kind: 'payment',
+      order_id: orderId,
+      payment_id: payment.id,
+      status: opened.response.status,
+      completed_status: completed.response.status,
+      final: completed.final,
+    }),
+  );
 }
 
 export function handleSummary(data) {

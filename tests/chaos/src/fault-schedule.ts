@@ -124,7 +124,17 @@ export function describeFault(fault: Fault): string {
 
 /** The schedule as the table a run prints right after its seed. */
 export function renderSchedule(faults: readonly Fault[]): string {
-  const rows = [['at', 'fault', 'target', 'for'], ...faults.map((fault) => [`+${fault.atSeconds}s`, describeFault(fault), fault.target, `${fault.durationSeconds}s`])];
+  const rows = [
+    ['at', 'fault', 'target', 'for'],
+    ...faults.map((fault) => [`+${fault.atSeconds}s`, describeFault(fault), fault.target, `${fault.durationSeconds}s`]),
+  ];
   const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -67,28 +67,47 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
   verdicts.push({
     ok: found.size === distinct.length && distinct.length === given.length,
     name: 'every 201 is an order in MySQL',
-    figures: { answers_201: given.length, distinct_ids: distinct.length, found: found.size, missing: distinct.length - found.size, orders: ordersTotal, orders_no_client_heard_of: ordersTotal - found.size, clients_gave_up: answers.filter((answer) => !answer.final).length },
+    figures: {
+      answers_201: given.length,
+      distinct_ids: distinct.length,
+      found: found.size,
+      missing: distinct.length - found.size,
+      orders: ordersTotal,
+      orders_no_client_heard_of: ordersTotal - found.size,
+      clients_gave_up: answers.filter((answer) => !answer.final).length,
+    },
   });
 
   // 1b. A retry with the same Idempotency-Key gets the order its first attempt created: no client
   //     whose key holds an order was given another final answer.
   const orderByKey = new Map<string, string>();
-  for (const row of await order.rows<{ idem_key: string; order_id: string }>('SELECT idem_key, order_id FROM order_service.idempotency_keys')) orderByKey.set(row.idem_key, row.order_id);
+  for (const row of await order.rows<{ idem_key: string; order_id: string }>('SELECT idem_key, order_id FROM order_service.idempotency_keys'))
+    orderByKey.set(row.idem_key, row.order_id);
   const told = answers.filter((answer) => answer.final && orderByKey.has(answer.key));
   const toldOtherwise = told.filter((answer) => answer.status !== 201 || answer.order_id !== orderByKey.get(answer.key));
   const otherwiseByAnswer = new Map<string, number>();
-  for (const answer of toldOtherwise) otherwiseByAnswer.set(`${answer.status} ${answer.code ?? ''}`.trim(), (otherwiseByAnswer.get(`${answer.status} ${answer.code ?? ''}`.trim()) ?? 0) + 1);
+  for (const answer of toldOtherwise)
+    otherwiseByAnswer.set(`${answer.status} ${answer.code ?? ''}`.trim(), (otherwiseByAnswer.get(`${answer.status} ${answer.code ?? ''}`.trim()) ?? 0) + 1);
   verdicts.push({
     ok: toldOtherwise.length === 0,
     name: 'every key that created an order got that order back',
-    figures: { keys_with_an_order: orderByKey.size, answered: told.length, answered_otherwise: toldOtherwise.length, ...Object.fromEntries([...otherwiseByAnswer].map(([label, n]) => [`given ${label}`, n])) },
+    figures: {
+      keys_with_an_order: orderByKey.size,
+      answered: told.length,
+      answered_otherwise: toldOtherwise.length,
+      ...Object.fromEntries([...otherwiseByAnswer].map(([label, n]) => [`given ${label}`, n])),
+    },
   });
 
   // 2. Sold ≤ stock for every sale and every SKU: the sales and SKUs from the inventory server,
   //    the units orders hold from the order server.
-  const sales = await inventory.rows<{ id: string; stock: number; per_user_limit: number }>('SELECT id, stock, per_user_limit FROM inventory_service.flash_sales');
+  const sales = await inventory.rows<{ id: string; stock: number; per_user_limit: number }>(
+    'SELECT id, stock, per_user_limit FROM inventory_service.flash_sales',
+  );
   const unitsBySale = new Map<string, number>();
-  for (const row of await order.rows<{ sale_id: string; units: number | string }>(`SELECT sale_id, SUM(quantity) AS units FROM order_service.orders WHERE status IN (${HOLDING}) GROUP BY sale_id`)) {
+  for (const row of await order.rows<{ sale_id: string; units: number | string }>(
+    `SELECT sale_id, SUM(quantity) AS units FROM order_service.orders WHERE status IN (${HOLDING}) GROUP BY sale_id`,
+  )) {
     unitsBySale.set(row.sale_id, Number(row.units));
   }
   const oversoldSales = sales.filter((sale) => (unitsBySale.get(sale.id) ?? 0) > Number(sale.stock));
@@ -98,14 +117,22 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
        FROM inventory_service.skus s`,
   );
   const unitsBySku = new Map<string, number>();
-  for (const row of await order.rows<{ tenant_id: string; sku_id: string; units: number | string }>(`SELECT tenant_id, sku_id, SUM(quantity) AS units FROM order_service.orders WHERE status IN (${HOLDING}) GROUP BY tenant_id, sku_id`)) {
+  for (const row of await order.rows<{ tenant_id: string; sku_id: string; units: number | string }>(
+    `SELECT tenant_id, sku_id, SUM(quantity) AS units FROM order_service.orders WHERE status IN (${HOLDING}) GROUP BY tenant_id, sku_id`,
+  )) {
     unitsBySku.set(`${row.tenant_id}/${row.sku_id}`, Number(row.units));
   }
   const oversoldSkus = skus.filter((sku) => (unitsBySku.get(`${sku.tenant_id}/${sku.id}`) ?? 0) > Number(sku.initial_stock) + Number(sku.restocked)).length;
   verdicts.push({
     ok: oversoldSales.length === 0 && oversoldSkus === 0,
     name: 'sold <= stock for every sale and SKU',
-    figures: { sales: sales.length, sale_stock: sales.map((sale) => sale.stock).join('/'), units_held: sales.map((sale) => unitsBySale.get(sale.id) ?? 0).join('/'), oversold_sales: oversoldSales.length, oversold_skus: oversoldSkus },
+    figures: {
+      sales: sales.length,
+      sale_stock: sales.map((sale) => sale.stock).join('/'),
+      units_held: sales.map((sale) => unitsBySale.get(sale.id) ?? 0).join('/'),
+      oversold_sales: oversoldSales.length,
+      oversold_skus: oversoldSkus,
+    },
   });
 
   // 3. The per-user limit held: no user holds more units of a sale than it allows.
@@ -140,15 +167,21 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
   // 5. Every outbox drained: nothing committed is left unpublished.
   const unpublished: Record<string, number> = {};
   for (const service of ['order', 'payment', 'inventory', 'reconciler'] as const) {
-    unpublished[`${service}_service`] = await reader(databases[service]).count(`SELECT COUNT(*) AS n FROM \`${service}_service\`.outbox WHERE published_at IS NULL`);
+    unpublished[`${service}_service`] = await reader(databases[service]).count(
+      `SELECT COUNT(*) AS n FROM \`${service}_service\`.outbox WHERE published_at IS NULL`,
+    );
   }
   verdicts.push({ ok: Object.values(unpublished).every((n) => n === 0), name: 'the outboxes drained', figures: unpublished });
 
   // 6. Each event's effect applied exactly once: one dedupe row per effect, no effect without one.
-  const inventoryCreatedDedupe = await inventory.count(`SELECT COUNT(*) AS n FROM inventory_service.consumer_dedupe WHERE consumer = 'inventory' AND event_type LIKE 'order.created%'`);
+  const inventoryCreatedDedupe = await inventory.count(
+    `SELECT COUNT(*) AS n FROM inventory_service.consumer_dedupe WHERE consumer = 'inventory' AND event_type LIKE 'order.created%'`,
+  );
   const decreases = await inventory.count(`SELECT COUNT(*) AS n FROM inventory_service.inventory_audit WHERE operation = 'decrease'`);
   const createdEvents = await order.count(`SELECT COUNT(*) AS n FROM order_service.outbox WHERE event_type LIKE 'order.created%'`);
-  const paymentCreatedDedupe = await payment.count(`SELECT COUNT(*) AS n FROM payment_service.consumer_dedupe WHERE consumer = 'payment' AND event_type LIKE 'order.created%'`);
+  const paymentCreatedDedupe = await payment.count(
+    `SELECT COUNT(*) AS n FROM payment_service.consumer_dedupe WHERE consumer = 'payment' AND event_type LIKE 'order.created%'`,
+  );
   const orderViews = await payment.count('SELECT COUNT(*) AS n FROM payment_service.order_view');
   const historyTwice = await order.count(
     'SELECT COUNT(*) AS n FROM (SELECT source_event_id FROM order_service.order_status_history WHERE source_event_id IS NOT NULL GROUP BY source_event_id, to_status HAVING COUNT(*) > 1) d',
@@ -158,7 +191,13 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
       WHERE h.source_event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM order_service.consumer_dedupe d WHERE d.consumer = 'order' AND d.event_id = h.source_event_id)`,
   );
   verdicts.push({
-    ok: inventoryCreatedDedupe === createdEvents && decreases === createdEvents && paymentCreatedDedupe === createdEvents && orderViews === createdEvents && historyTwice === 0 && historyWithoutDedupe === 0,
+    ok:
+      inventoryCreatedDedupe === createdEvents &&
+      decreases === createdEvents &&
+      paymentCreatedDedupe === createdEvents &&
+      orderViews === createdEvents &&
+      historyTwice === 0 &&
+      historyWithoutDedupe === 0,
     name: 'every event applied exactly once',
     figures: {
       'order.created': createdEvents,
@@ -177,7 +216,10 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
   const reflected = new Set<string>();
   for (let index = 0; index < completed.length; index += 500) {
     const page = completed.slice(index, index + 500).map((row) => row.order_id);
-    for (const row of await order.rows<{ id: string; payment_id: string | null }>(`SELECT id, payment_id FROM order_service.orders WHERE id IN (?) AND status IN (${PAID_OR_LATER})`, [page])) {
+    for (const row of await order.rows<{ id: string; payment_id: string | null }>(
+      `SELECT id, payment_id FROM order_service.orders WHERE id IN (?) AND status IN (${PAID_OR_LATER})`,
+      [page],
+    )) {
       reflected.add(`${row.id}/${row.payment_id ?? ''}`);
     }
   }
@@ -186,7 +228,12 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
   verdicts.push({
     ok: unreflected === 0,
     name: 'no completed payment without an order that reflects it',
-    figures: { payments_completed: completed.length, without_a_paid_order: unreflected, orders_paid_or_later: paidOrders, payments_pending: await payment.count(`SELECT COUNT(*) AS n FROM payment_service.payments WHERE status = 'PENDING'`) },
+    figures: {
+      payments_completed: completed.length,
+      without_a_paid_order: unreflected,
+      orders_paid_or_later: paidOrders,
+      payments_pending: await payment.count(`SELECT COUNT(*) AS n FROM payment_service.payments WHERE status = 'PENDING'`),
+    },
   });
   return verdicts;
 }
@@ -196,14 +243,22 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
  * equal twice in a row means settled.
  */
 export async function settledFingerprint(databases: ServiceDatabases): Promise<string> {
-  const one = async (service: ServiceWithDatabase, sql: string): Promise<unknown> => ((await databases[service].query<RowDataPacket[]>(sql))[0][0] as { v: unknown } | undefined)?.v ?? null;
-  const unpublished = Number(await one('order', 'SELECT COUNT(*) AS v FROM order_service.outbox WHERE published_at IS NULL'))
-    + Number(await one('payment', 'SELECT COUNT(*) AS v FROM payment_service.outbox WHERE published_at IS NULL'))
-    + Number(await one('inventory', 'SELECT COUNT(*) AS v FROM inventory_service.outbox WHERE published_at IS NULL'));
+  const one = async (service: ServiceWithDatabase, sql: string): Promise<unknown> =>
+    ((await databases[service].query<RowDataPacket[]>(sql))[0][0] as { v: unknown } | undefined)?.v ?? null;
+  const unpublished =
+    Number(await one('order', 'SELECT COUNT(*) AS v FROM order_service.outbox WHERE published_at IS NULL')) +
+    Number(await one('payment', 'SELECT COUNT(*) AS v FROM payment_service.outbox WHERE published_at IS NULL')) +
+    Number(await one('inventory', 'SELECT COUNT(*) AS v FROM inventory_service.outbox WHERE published_at IS NULL'));
   return JSON.stringify({
     unpublished,
-    orders: await one('order', 'SELECT GROUP_CONCAT(CONCAT(status, \':\', n)) AS v FROM (SELECT status, COUNT(*) AS n FROM order_service.orders GROUP BY status) s'),
-    payments: await one('payment', 'SELECT GROUP_CONCAT(CONCAT(status, \':\', n)) AS v FROM (SELECT status, COUNT(*) AS n FROM payment_service.payments GROUP BY status) s'),
+    orders: await one(
+      'order',
+      "SELECT GROUP_CONCAT(CONCAT(status, ':', n)) AS v FROM (SELECT status, COUNT(*) AS n FROM order_service.orders GROUP BY status) s",
+    ),
+    payments: await one(
+      'payment',
+      "SELECT GROUP_CONCAT(CONCAT(status, ':', n)) AS v FROM (SELECT status, COUNT(*) AS n FROM payment_service.payments GROUP BY status) s",
+    ),
     inventory_dedupe: Number(await one('inventory', 'SELECT COUNT(*) AS v FROM inventory_service.consumer_dedupe')),
     order_dedupe: Number(await one('order', 'SELECT COUNT(*) AS v FROM order_service.consumer_dedupe')),
     payment_dedupe: Number(await one('payment', 'SELECT COUNT(*) AS v FROM payment_service.consumer_dedupe')),

@@ -32,22 +32,59 @@ export interface ServerNode {
 export function serverNames(topology: Topology): string[] {
   return topology === 'single'
     ? ['mariadb', 'redis', 'kafka']
-    : [...SERVICES_WITH_A_DATABASE.map((service) => `mariadb-${service}`), ...[1, 2, 3, 4, 5, 6].map((n) => `redis-${n}`), ...[1, 2, 3].map((n) => `kafka-${n}`)];
+    : [
+        ...SERVICES_WITH_A_DATABASE.map((service) => `mariadb-${service}`),
+        ...[1, 2, 3, 4, 5, 6].map((n) => `redis-${n}`),
+        ...[1, 2, 3].map((n) => `kafka-${n}`),
+      ];
 }
 
 // Addresses infra/local/env.sh derives from the ports; a value inherited from the caller (npm test
 // exports the shared stack's) would win over the private ports, so they are dropped first.
 const DERIVED_VARIABLES = [
-  'MYSQL_URL', 'MYSQL_ADMIN_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'KAFKA_BROKERS', 'KAFKA_TOPIC_PREFIX', 'KAFKA_GROUP_ID_PREFIX',
-  'ORDER_MYSQL_URL', 'PAYMENT_MYSQL_URL', 'INVENTORY_MYSQL_URL', 'RECONCILER_MYSQL_URL',
-  'ORDER_MYSQL_ADMIN_URL', 'PAYMENT_MYSQL_ADMIN_URL', 'INVENTORY_MYSQL_ADMIN_URL', 'RECONCILER_MYSQL_ADMIN_URL',
-  'RECONCILER_ORDER_MYSQL_URL', 'RECONCILER_PAYMENT_MYSQL_URL', 'RECONCILER_INVENTORY_MYSQL_URL',
-  'ORDER_REDIS_URL', 'PAYMENT_REDIS_URL', 'INVENTORY_REDIS_URL', 'RECONCILER_REDIS_URL',
-  'ORDER_PORT', 'PAYMENT_PORT', 'INVENTORY_PORT', 'RECONCILER_PORT', 'PROVIDER_SIM_PORT',
-  'ORDER_URL', 'INVENTORY_URL', 'PAYMENT_URL', 'PAYMENT_PROVIDER_URL', 'PROVIDER_WEBHOOK_URL', 'PROVIDER_PUBLIC_URL',
-  'STACK_ENV_TOPOLOGY', 'PORT', 'REDIS_REPLICA_ACK_TIMEOUT_MS',
-  'REDIS_CLUSTER_BASE_PORT', 'KAFKA_CLUSTER_BASE_PORT', 'KAFKA_CLUSTER_CONTROLLER_BASE_PORT',
-  'ORDER_MYSQL_PORT', 'PAYMENT_MYSQL_PORT', 'INVENTORY_MYSQL_PORT', 'RECONCILER_MYSQL_PORT',
+  'MYSQL_URL',
+  'MYSQL_ADMIN_URL',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'KAFKA_BROKERS',
+  'KAFKA_TOPIC_PREFIX',
+  'KAFKA_GROUP_ID_PREFIX',
+  'ORDER_MYSQL_URL',
+  'PAYMENT_MYSQL_URL',
+  'INVENTORY_MYSQL_URL',
+  'RECONCILER_MYSQL_URL',
+  'ORDER_MYSQL_ADMIN_URL',
+  'PAYMENT_MYSQL_ADMIN_URL',
+  'INVENTORY_MYSQL_ADMIN_URL',
+  'RECONCILER_MYSQL_ADMIN_URL',
+  'RECONCILER_ORDER_MYSQL_URL',
+  'RECONCILER_PAYMENT_MYSQL_URL',
+  'RECONCILER_INVENTORY_MYSQL_URL',
+  'ORDER_REDIS_URL',
+  'PAYMENT_REDIS_URL',
+  'INVENTORY_REDIS_URL',
+  'RECONCILER_REDIS_URL',
+  'ORDER_PORT',
+  'PAYMENT_PORT',
+  'INVENTORY_PORT',
+  'RECONCILER_PORT',
+  'PROVIDER_SIM_PORT',
+  'ORDER_URL',
+  'INVENTORY_URL',
+  'PAYMENT_URL',
+  'PAYMENT_PROVIDER_URL',
+  'PROVIDER_WEBHOOK_URL',
+  'PROVIDER_PUBLIC_URL',
+  'STACK_ENV_TOPOLOGY',
+  'PORT',
+  'REDIS_REPLICA_ACK_TIMEOUT_MS',
+  'REDIS_CLUSTER_BASE_PORT',
+  'KAFKA_CLUSTER_BASE_PORT',
+  'KAFKA_CLUSTER_CONTROLLER_BASE_PORT',
+  'ORDER_MYSQL_PORT',
+  'PAYMENT_MYSQL_PORT',
+  'INVENTORY_MYSQL_PORT',
+  'RECONCILER_MYSQL_PORT',
 ];
 const SERVICES_WITH_A_DATABASE = ['order', 'payment', 'inventory', 'reconciler'] as const;
 
@@ -58,9 +95,18 @@ export interface CommandResult {
 }
 
 /** Runs a command to its end, collecting its output; never throws on a non-zero exit. */
-export function runCommand(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (text: string) => void; timeoutMs?: number }): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; onStderr?: (text: string) => void; timeoutMs?: number },
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' } : {}) });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -112,7 +158,12 @@ export interface PrivateStack {
   stopAll(): Promise<void>;
 }
 
-export async function createPrivateStack(options: { repoRoot: string; dataDir: string; topology: Topology; log: (line: string) => void }): Promise<PrivateStack> {
+export async function createPrivateStack(options: {
+  repoRoot: string;
+  dataDir: string;
+  topology: Topology;
+  log: (line: string) => void;
+}): Promise<PrivateStack> {
   const { topology } = options;
   const base: NodeJS.ProcessEnv = { ...process.env };
   for (const name of DERIVED_VARIABLES) delete base[name];
@@ -131,7 +182,12 @@ export async function createPrivateStack(options: { repoRoot: string; dataDir: s
     KAFKA_HEAP: process.env.CHAOS_KAFKA_HEAP ?? '-Xms128m -Xmx512m',
   });
   if (topology === 'single') {
-    Object.assign(base, { MYSQL_PORT: String(await freePort()), REDIS_PORT: String(await freePort()), KAFKA_PORT: String(await freePort()), KAFKA_CONTROLLER_PORT: String(await freePort()) });
+    Object.assign(base, {
+      MYSQL_PORT: String(await freePort()),
+      REDIS_PORT: String(await freePort()),
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+    });
   } else {
     Object.assign(base, {
       REDIS_CLUSTER_BASE_PORT: String(await freeRange(6, [0, 10_000])),
@@ -161,7 +217,12 @@ export async function createPrivateStack(options: { repoRoot: string; dataDir: s
           { name: 'kafka', group: 'kafka', pidName: 'kafka', ports: [port('KAFKA_PORT'), port('KAFKA_CONTROLLER_PORT')] },
         ]
       : [
-          ...SERVICES_WITH_A_DATABASE.map((service): ServerNode => ({ name: `mariadb-${service}`, group: 'mariadb', pidName: `mariadb-cluster-${service}`, ports: [port(`${service.toUpperCase()}_MYSQL_PORT`)] })),
+          ...SERVICES_WITH_A_DATABASE.map((service): ServerNode => ({
+            name: `mariadb-${service}`,
+            group: 'mariadb',
+            pidName: `mariadb-cluster-${service}`,
+            ports: [port(`${service.toUpperCase()}_MYSQL_PORT`)],
+          })),
           ...[0, 1, 2, 3, 4, 5].map((index): ServerNode => {
             const nodePort = port('REDIS_CLUSTER_BASE_PORT') + index;
             return { name: `redis-${index + 1}`, group: 'redis', pidName: `redis-cluster-${nodePort}`, ports: [nodePort, nodePort + 10_000] };
@@ -184,7 +245,15 @@ export async function createPrivateStack(options: { repoRoot: string; dataDir: s
     }
   };
   const script = (group: ServerGroup, action: 'start' | 'stop') =>
-    runCommand('bash', [scriptOf(group), action], { cwd: options.repoRoot, env, onStderr: (text) => text.trimEnd().split('\n').forEach((line) => options.log(line)) });
+    runCommand('bash', [scriptOf(group), action], {
+      cwd: options.repoRoot,
+      env,
+      onStderr: (text) =>
+        text
+          .trimEnd()
+          .split('\n')
+          .forEach((line) => options.log(line)),
+    });
   const signal = async (node: ServerNode, name: NodeJS.Signals) => {
     const nodePid = await pid(node);
     if (nodePid === undefined) return undefined;

@@ -35,7 +35,16 @@ import { createTestKafka } from '@flash-sale/events/testing';
 import { keySlot, parseClusterNodes, partitionOf, slotOwners } from './cluster-lookups.ts';
 import { describeFault, drawSchedule, renderSchedule, type Fault } from './fault-schedule.ts';
 import { checkInvariants, settledFingerprint, type OrderAnswer, type ServiceDatabases, type Verdict } from './invariants.ts';
-import { createPrivateStack, runCommand, serverNames, SERVER_GROUPS, type PrivateStack, type ServerGroup, type ServerNode, type Topology } from './private-stack.ts';
+import {
+  createPrivateStack,
+  runCommand,
+  serverNames,
+  SERVER_GROUPS,
+  type PrivateStack,
+  type ServerGroup,
+  type ServerNode,
+  type Topology,
+} from './private-stack.ts';
 import { createServiceProcesses, instanceNames, type ServiceProcesses } from './service-processes.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -83,11 +92,15 @@ if (topology === 'cluster' && process.env.CHAOS_IN_NETNS !== '1') {
     process.stderr.write(`k6 is not available:\n${k6Path.stderr}`);
     process.exit(2);
   }
-  const inner = spawn('unshare', ['--net', '--', 'bash', '-c', 'ip link set lo up && exec "$@"', 'chaos-netns', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    cwd: process.cwd(),
-    env: { ...process.env, CHAOS_IN_NETNS: '1', CHAOS_K6_BIN: k6Bin, STACK_TOPOLOGY: 'cluster' },
-    stdio: 'inherit',
-  });
+  const inner = spawn(
+    'unshare',
+    ['--net', '--', 'bash', '-c', 'ip link set lo up && exec "$@"', 'chaos-netns', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+    {
+      cwd: process.cwd(),
+      env: { ...process.env, CHAOS_IN_NETNS: '1', CHAOS_K6_BIN: k6Bin, STACK_TOPOLOGY: 'cluster' },
+      stdio: 'inherit',
+    },
+  );
   // The inner run stops everything it started on these signals; this process waits for it.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => inner.kill(signal));
   const code = await new Promise<number | null>((resolve) => inner.once('close', (exitCode) => resolve(exitCode)));
@@ -296,10 +309,21 @@ async function inject(fault: Fault): Promise<void> {
       say(`the sale slot ${owners.slot} is on ${owners.master.name} (replica ${owners.replica?.name ?? 'none'}): killing the master`);
       return injectOnServer({ ...fault, kind: 'kill' }, owners.master);
     }
-    failovers.push({ at, label: `CLUSTER FAILOVER of ${owners.master.name} to ${owners.replica.name} (slot ${owners.slot})`, durationMs: fault.durationSeconds * 1000, nextFaultAt });
+    failovers.push({
+      at,
+      label: `CLUSTER FAILOVER of ${owners.master.name} to ${owners.replica.name} (slot ${owners.slot})`,
+      durationMs: fault.durationSeconds * 1000,
+      nextFaultAt,
+    });
     const answer = await redisCli(owners.replica.ports[0] as number, 'CLUSTER', 'FAILOVER');
-    say(`CLUSTER FAILOVER on ${owners.replica.name}, replica of ${owners.master.name} (sale slot ${owners.slot}): ${answer.stdout.trim() || answer.stderr.trim()}`);
-    const promoted = await waitFor(async () => (await redisCli(owners.replica?.ports[0] as number, 'ROLE')).stdout.startsWith('master'), { timeoutMs: 20_000, intervalMs: 100, what: 'replica promoted' }).then(
+    say(
+      `CLUSTER FAILOVER on ${owners.replica.name}, replica of ${owners.master.name} (sale slot ${owners.slot}): ${answer.stdout.trim() || answer.stderr.trim()}`,
+    );
+    const promoted = await waitFor(async () => (await redisCli(owners.replica?.ports[0] as number, 'ROLE')).stdout.startsWith('master'), {
+      timeoutMs: 20_000,
+      intervalMs: 100,
+      what: 'replica promoted',
+    }).then(
       () => true,
       () => false,
     );
@@ -388,7 +412,11 @@ const percentile = (values: number[], share: number) => {
  * the fault the first 201 came that followed a refusal (or the first 201 at all when none was
  * refused), and how slow the accepted ones were in the 15 s after the fault against the 15 s before.
  */
-function failoverCost(failover: { at: number; label: string; durationMs: number; nextFaultAt: number | undefined }, attempts: readonly Attempt[], loadStarted: number): string {
+function failoverCost(
+  failover: { at: number; label: string; durationMs: number; nextFaultAt: number | undefined },
+  attempts: readonly Attempt[],
+  loadStarted: number,
+): string {
   const refused = (attempt: Attempt) => attempt.status === 0 || attempt.status >= 500;
   const answeredAt = (attempt: Attempt) => attempt.at + attempt.ms;
   const windowEnd = Math.min(failover.at + failover.durationMs + 10_000, failover.nextFaultAt ?? Number.POSITIVE_INFINITY);
@@ -396,14 +424,17 @@ function failoverCost(failover: { at: number; label: string; durationMs: number;
   const refusals = window.filter(refused);
   const lastRefusal = refusals.at(-1);
   const recovered = attempts.find((attempt) => attempt.at >= (lastRefusal?.at ?? failover.at) && attempt.status === 201);
-  const accepted = (from: number, to: number) => attempts.filter((attempt) => attempt.at >= from && attempt.at < to && attempt.status === 201).map((attempt) => attempt.ms);
+  const accepted = (from: number, to: number) =>
+    attempts.filter((attempt) => attempt.at >= from && attempt.at < to && attempt.status === 201).map((attempt) => attempt.ms);
   const before = accepted(failover.at - 15_000, failover.at);
   const during = accepted(failover.at, failover.at + 15_000);
   return (
     `Redis failover at +${((failover.at - loadStarted) / 1000).toFixed(1)} s (${failover.label}): ` +
     `${refusals.length} of ${window.length} order attempts refused in the ${((windowEnd - failover.at) / 1000).toFixed(0)} s from the fault ` +
     `(5xx ${refusals.filter((attempt) => attempt.status >= 500).length}, no answer ${refusals.filter((attempt) => attempt.status === 0).length}); ` +
-    (recovered ? `first 201 ${lastRefusal ? 'after the last refusal ' : ''}answered ${((answeredAt(recovered) - failover.at) / 1000).toFixed(1)} s after the fault; ` : 'no 201 after it; ') +
+    (recovered
+      ? `first 201 ${lastRefusal ? 'after the last refusal ' : ''}answered ${((answeredAt(recovered) - failover.at) / 1000).toFixed(1)} s after the fault; `
+      : 'no 201 after it; ') +
     `201s p95/max ${percentile(during, 0.95)}/${Math.max(0, ...during)} ms in the 15 s after vs ${percentile(before, 0.95)}/${Math.max(0, ...before)} ms before`
   );
 }
@@ -419,7 +450,14 @@ try {
   say('migrated every schema and created every topic');
   // The lookups of the cluster's faults (createTestKafka) read the servers from the environment.
   // redis-cli (the Redis faults) authenticates as the private stack's default user through REDISCLI_AUTH.
-  Object.assign(process.env, { MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL, REDIS_URL: env.REDIS_URL, KAFKA_BROKERS: env.KAFKA_BROKERS, KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME ?? '', KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD ?? '', REDISCLI_AUTH: env.REDISCLI_AUTH ?? '' });
+  Object.assign(process.env, {
+    MYSQL_ADMIN_URL: env.MYSQL_ADMIN_URL,
+    REDIS_URL: env.REDIS_URL,
+    KAFKA_BROKERS: env.KAFKA_BROKERS,
+    KAFKA_SASL_USERNAME: env.KAFKA_SASL_USERNAME ?? '',
+    KAFKA_SASL_PASSWORD: env.KAFKA_SASL_PASSWORD ?? '',
+    REDISCLI_AUTH: env.REDISCLI_AUTH ?? '',
+  });
 
   // Webhook retries capped low, so a payment service that was down hears of its payments within the settle wait.
   services = await createServiceProcesses({ repoRoot, env: { ...env, PROVIDER_RETRY_BASE_MS: '200', PROVIDER_RETRY_MAX_MS: '3000' }, logDir, topology });
@@ -465,7 +503,14 @@ try {
   const k6Output: string[] = [];
   let k6Warnings = 0;
   k6.stdout?.on('data', (chunk: Buffer) => k6Output.push(chunk.toString()));
-  k6.stderr?.on('data', (chunk: Buffer) => (k6Warnings += chunk.toString().split('\n').filter((line) => line.includes('"level":"warning"')).length));
+  k6.stderr?.on(
+    'data',
+    (chunk: Buffer) =>
+      (k6Warnings += chunk
+        .toString()
+        .split('\n')
+        .filter((line) => line.includes('"level":"warning"')).length),
+  );
   const k6Exited = new Promise<number>((resolve) => k6?.once('close', (code) => resolve(code ?? 1)));
   const loadStarted = Date.now();
   say(
@@ -519,7 +564,10 @@ try {
     });
     for (const line of reconciled.stdout.split('\n').filter((text) => text.startsWith('{'))) {
       const run = JSON.parse(line) as Record<string, unknown>;
-      const counts = Object.entries(run).filter(([, value]) => typeof value === 'number').map(([key, value]) => `${key}=${String(value)}`).join(' ');
+      const counts = Object.entries(run)
+        .filter(([, value]) => typeof value === 'number')
+        .map(([key, value]) => `${key}=${String(value)}`)
+        .join(' ');
       const job = typeof run.job === 'string' ? run.job : typeof run.name === 'string' ? run.name : '?';
       say(`reconciliation ${job}: ${counts}`);
     }
@@ -539,7 +587,11 @@ try {
     out(`invariants (seed ${seed}):`);
     const verdicts: Verdict[] = await checkInvariants(databases, answers.orders);
     for (const verdict of verdicts) {
-      out(`${verdict.ok ? 'PASS' : 'FAIL'}  ${verdict.name}  (${Object.entries(verdict.figures).map(([key, value]) => `${key}=${value}`).join(' ')})`);
+      out(
+        `${verdict.ok ? 'PASS' : 'FAIL'}  ${verdict.name}  (${Object.entries(verdict.figures)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(' ')})`,
+      );
     }
     // The sale's Redis figures against the books, through the stock API (load-tests/check-invariants.ts).
     const saleCheck = await runCommand(process.execPath, ['load-tests/check-invariants.ts', saleId, summaryFile], {
@@ -548,8 +600,12 @@ try {
     });
     const saleLines = saleCheck.stdout.split('\n').filter((line) => /^(PASS|FAIL) {2}/.test(line) && !line.includes('invariants'));
     for (const line of saleLines) out(line);
-    if (saleCheck.code !== 0 && saleLines.every((line) => line.startsWith('PASS'))) out(`FAIL  load-tests/check-invariants.ts exited ${saleCheck.code}: ${saleCheck.stderr.slice(-500)}`);
-    const failed = verdicts.filter((verdict) => !verdict.ok).length + saleLines.filter((line) => line.startsWith('FAIL')).length + (saleCheck.code !== 0 && saleLines.every((line) => line.startsWith('PASS')) ? 1 : 0);
+    if (saleCheck.code !== 0 && saleLines.every((line) => line.startsWith('PASS')))
+      out(`FAIL  load-tests/check-invariants.ts exited ${saleCheck.code}: ${saleCheck.stderr.slice(-500)}`);
+    const failed =
+      verdicts.filter((verdict) => !verdict.ok).length +
+      saleLines.filter((line) => line.startsWith('FAIL')).length +
+      (saleCheck.code !== 0 && saleLines.every((line) => line.startsWith('PASS')) ? 1 : 0);
     const total = verdicts.length + saleLines.length;
     out('');
     out(

@@ -54,7 +54,12 @@ export interface ServiceProcesses {
   stopAll(): Promise<void>;
 }
 
-export async function createServiceProcesses(options: { repoRoot: string; env: Record<string, string>; logDir: string; topology: Topology }): Promise<ServiceProcesses> {
+export async function createServiceProcesses(options: {
+  repoRoot: string;
+  env: Record<string, string>;
+  logDir: string;
+  topology: Topology;
+}): Promise<ServiceProcesses> {
   const instances: ServiceInstance[] = [];
   for (const { name, service } of instanceNames(options.topology)) {
     // The first instance of a service takes the port infra/local/env.sh gave it.
@@ -100,7 +105,11 @@ export async function createServiceProcesses(options: { repoRoot: string; env: R
       const { service, url } = instance(name);
       // The simulator stands for the outside world and has no dependencies to be ready on.
       const probe = service === 'provider-sim' ? '/health/live' : '/health/ready';
-      await waitFor(async () => (await fetch(`${url}${probe}`, { signal: AbortSignal.timeout(2_000) })).ok, { timeoutMs, intervalMs: 250, what: `${name} ready` });
+      await waitFor(async () => (await fetch(`${url}${probe}`, { signal: AbortSignal.timeout(2_000) })).ok, {
+        timeoutMs,
+        intervalMs: 250,
+        what: `${name} ready`,
+      });
     },
     async stopAll() {
       for (const child of [...running.values()].reverse()) {

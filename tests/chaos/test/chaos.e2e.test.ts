@@ -17,7 +17,13 @@ t.test('a chaos run that kills the Kafka broker and pauses the consumers mid-sal
     cwd: repoRoot,
     // The single topology's run, whichever topology the suite runs on: the cluster's run (nine
     // server processes, eight services) does not fit the two minutes this test has.
-    env: { ...process.env, STACK_TOPOLOGY: 'single', CHAOS_SEED: String(SEED), CHAOS_SECONDS: process.env.CHAOS_TEST_SECONDS ?? '90', CHAOS_RATE: process.env.CHAOS_TEST_RATE ?? '10' },
+    env: {
+      ...process.env,
+      STACK_TOPOLOGY: 'single',
+      CHAOS_SEED: String(SEED),
+      CHAOS_SECONDS: process.env.CHAOS_TEST_SECONDS ?? '90',
+      CHAOS_RATE: process.env.CHAOS_TEST_RATE ?? '10',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -31,7 +37,11 @@ t.test('a chaos run that kills the Kafka broker and pauses the consumers mid-sal
   t.match(output, /SIGKILL kafka \(pid \d+\)/, 'the broker was killed during the sale');
   const verdicts = lines.filter((line) => /^(PASS|FAIL) {2}/.test(line));
   t.ok(verdicts.length >= 13, `every invariant has a verdict line (${verdicts.length})`);
-  t.same(verdicts.filter((line) => line.startsWith('FAIL')), [], 'no invariant failed');
+  t.same(
+    verdicts.filter((line) => line.startsWith('FAIL')),
+    [],
+    'no invariant failed',
+  );
   t.match(output, new RegExp(`PASS {2}chaos seed ${SEED}: all \\d+ invariants hold`), 'the closing line says every invariant holds');
   // The run's own output, only shown when the run fails.
   t.equal(code, 0, 'the run exits 0', { output: output.slice(-6000) });

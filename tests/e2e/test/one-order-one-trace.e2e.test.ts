@@ -93,7 +93,15 @@ t.before(async () => {
   });
   processes.set('inventory', await startService('inventory', ports.inventory, common('inventory')));
   // No payment is opened here, so the provider is never called: an address is all the config needs.
-  processes.set('payment', await startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: `http://127.0.0.1:${ports.provider}`, PAYMENT_WEBHOOK_SECRETS: randomBytes(24).toString('hex'), ORDER_URL: `http://127.0.0.1:${ports.order}` }));
+  processes.set(
+    'payment',
+    await startService('payment', ports.payment, {
+      ...common('payment'),
+      PAYMENT_PROVIDER_URL: `http://127.0.0.1:${ports.provider}`,
+      PAYMENT_WEBHOOK_SECRETS: randomBytes(24).toString('hex'),
+      ORDER_URL: `http://127.0.0.1:${ports.order}`,
+    }),
+  );
   processes.set('order', await startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
   await waitUntilReady(processes);
 });
@@ -104,7 +112,7 @@ t.teardown(() => runCleanups(cleanups));
 function ancestry(span: ReceivedSpan, spans: readonly ReceivedSpan[]): ReceivedSpan[] {
   const byId = new Map(spans.filter((candidate) => candidate.traceId === span.traceId).map((candidate) => [candidate.spanId, candidate]));
   const chain = [span];
-  for (let current = span; current.parentSpanId; ) {
+  for (let current = span; current.parentSpanId;) {
     const parent = byId.get(current.parentSpanId);
     if (!parent || chain.includes(parent)) break;
     chain.push(parent);
@@ -115,52 +123,94 @@ function ancestry(span: ReceivedSpan, spans: readonly ReceivedSpan[]): ReceivedS
 
 const describe = (chain: readonly ReceivedSpan[]) => chain.map((span) => `${span.service}:${span.name}`).join(' ← ');
 
-t.test('one order is one trace: the consumers in inventory and payment and the order service consuming the follow-up all chain back to the POST /v1/orders server span', async (t) => {
-  const ops = token(`ops-${runId}`, ['ops']);
-  const shopperToken = token(`shopper-${runId}`, ['shopper']);
-  const inventory = service('inventory');
-  const order = service('order');
+t.test(
+  'one order is one trace: the consumers in inventory and payment and the order service consuming the follow-up all chain back to the POST /v1/orders server span',
+  async (t) => {
+    const ops = token(`ops-${runId}`, ['ops']);
+    const shopperToken = token(`shopper-${runId}`, ['shopper']);
+    const inventory = service('inventory');
+    const order = service('order');
 
-  const { saleId } = await openSale(inventory.url, ops, { skuId: `e2e-sku-${runId}`, name: 'Traced sneaker', stock: 5, perUserLimit: 1, holdTtlSeconds: 600, openedMsAgo: 60_000 });
+    const { saleId } = await openSale(inventory.url, ops, {
+      skuId: `e2e-sku-${runId}`,
+      name: 'Traced sneaker',
+      stock: 5,
+      perUserLimit: 1,
+      holdTtlSeconds: 600,
+      openedMsAgo: 60_000,
+    });
 
-  const placed = await call(order.url, 'POST', '/v1/orders', { auth: shopperToken, body: { sale_id: saleId, quantity: 1 }, headers: { 'idempotency-key': randomUUID() } });
-  t.equal(placed.status, 201, `order accepted: ${JSON.stringify(placed.json)}`);
+    const placed = await call(order.url, 'POST', '/v1/orders', {
+      auth: shopperToken,
+      body: { sale_id: saleId, quantity: 1 },
+      headers: { 'idempotency-key': randomUUID() },
+    });
+    t.equal(placed.status, 201, `order accepted: ${JSON.stringify(placed.json)}`);
 
-  const root = await waitFor(
-    () => receiver.spans.find((span) => span.service === 'order' && span.kind === SPAN_KIND.server && span.attributes['http.route'] === '/v1/orders' && span.attributes['http.request.method'] === 'POST'),
-    { timeoutMs: 15_000, intervalMs: 100, what: 'the POST /v1/orders server span' },
-  ).catch((error: unknown) => {
-    throw new Error(`${String(error)}; received: ${JSON.stringify(receiver.spans.map((span) => `${span.service}:${span.name}`))}\n${order.tail()}`);
-  });
-  t.notOk(root.parentSpanId, 'the order was placed without a traceparent, so its server span is the root of the trace');
-  const inTrace = () => receiver.spans.filter((span) => span.traceId === root.traceId);
+    const root = await waitFor(
+      () =>
+        receiver.spans.find(
+          (span) =>
+            span.service === 'order' &&
+            span.kind === SPAN_KIND.server &&
+            span.attributes['http.route'] === '/v1/orders' &&
+            span.attributes['http.request.method'] === 'POST',
+        ),
+      { timeoutMs: 15_000, intervalMs: 100, what: 'the POST /v1/orders server span' },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}; received: ${JSON.stringify(receiver.spans.map((span) => `${span.service}:${span.name}`))}\n${order.tail()}`);
+    });
+    t.notOk(root.parentSpanId, 'the order was placed without a traceparent, so its server span is the root of the trace');
+    const inTrace = () => receiver.spans.filter((span) => span.traceId === root.traceId);
 
-  // Each hop, found by where it ran and what it handled.
-  const hops: Array<{ what: string; service: Service; kind: number; eventType: string }> = [
-    { what: 'the order relay publishing order.created', service: 'order', kind: SPAN_KIND.producer, eventType: 'order.created.v1' },
-    { what: 'inventory consuming order.created', service: 'inventory', kind: SPAN_KIND.consumer, eventType: 'order.created.v1' },
-    { what: 'payment consuming order.created', service: 'payment', kind: SPAN_KIND.consumer, eventType: 'order.created.v1' },
-    { what: 'the inventory relay publishing stock.committed', service: 'inventory', kind: SPAN_KIND.producer, eventType: 'stock.committed.v1' },
-    { what: 'the order service consuming stock.committed', service: 'order', kind: SPAN_KIND.consumer, eventType: 'stock.committed.v1' },
-  ];
-  const matches = (hop: (typeof hops)[number]) => (span: ReceivedSpan) => span.service === hop.service && span.kind === hop.kind && span.attributes['event.type'] === hop.eventType;
-  const spansFound = await waitFor(() => hops.every((hop) => inTrace().some(matches(hop))), { timeoutMs: 30_000, intervalMs: 200, what: 'every hop of the order in its trace' }).catch(() => false);
-  t.ok(spansFound, `every hop is in the order's trace; trace holds: ${JSON.stringify(inTrace().map((span) => `${span.service}:${span.name}:${String(span.attributes['event.type'] ?? '')}`))}`);
+    // Each hop, found by where it ran and what it handled.
+    const hops: Array<{ what: string; service: Service; kind: number; eventType: string }> = [
+      { what: 'the order relay publishing order.created', service: 'order', kind: SPAN_KIND.producer, eventType: 'order.created.v1' },
+      { what: 'inventory consuming order.created', service: 'inventory', kind: SPAN_KIND.consumer, eventType: 'order.created.v1' },
+      { what: 'payment consuming order.created', service: 'payment', kind: SPAN_KIND.consumer, eventType: 'order.created.v1' },
+      { what: 'the inventory relay publishing stock.committed', service: 'inventory', kind: SPAN_KIND.producer, eventType: 'stock.committed.v1' },
+      { what: 'the order service consuming stock.committed', service: 'order', kind: SPAN_KIND.consumer, eventType: 'stock.committed.v1' },
+    ];
+    const matches = (hop: (typeof hops)[number]) => (span: ReceivedSpan) =>
+      span.service === hop.service && span.kind === hop.kind && span.attributes['event.type'] === hop.eventType;
+    const spansFound = await waitFor(() => hops.every((hop) => inTrace().some(matches(hop))), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      what: 'every hop of the order in its trace',
+    }).catch(() => false);
+    t.ok(
+      spansFound,
+      `every hop is in the order's trace; trace holds: ${JSON.stringify(inTrace().map((span) => `${span.service}:${span.name}:${String(span.attributes['event.type'] ?? '')}`))}`,
+    );
 
-  for (const hop of hops) {
-    const span = inTrace().find(matches(hop));
-    if (!span) {
-      t.fail(`${hop.what}: no span in trace ${root.traceId}`);
-      continue;
+    for (const hop of hops) {
+      const span = inTrace().find(matches(hop));
+      if (!span) {
+        t.fail(`${hop.what}: no span in trace ${root.traceId}`);
+        continue;
+      }
+      const chain = ancestry(span, receiver.spans);
+      t.equal(chain.at(-1)?.spanId, root.spanId, `${hop.what} chains back to the POST /v1/orders server span: ${describe(chain)}`);
     }
-    const chain = ancestry(span, receiver.spans);
-    t.equal(chain.at(-1)?.spanId, root.spanId, `${hop.what} chains back to the POST /v1/orders server span: ${describe(chain)}`);
-  }
 
-  const rootClientSpans = receiver.spans.filter((span) => !span.parentSpanId && span.kind === SPAN_KIND.client);
-  t.same(rootClientSpans.map((span) => `${span.service}:${span.name}`), [], 'no polling query or scheduler call outside a request or an event makes a trace of its own');
-  t.same(new Set(inTrace().map((span) => span.service)), new Set(SERVICES), 'the trace holds spans of order, inventory and payment, and of nothing else');
-  // The instrumentations hook the ES-module services: their MySQL and Redis calls are in the trace too.
-  t.ok(inTrace().some((span) => span.service === 'order' && span.attributes['db.system.name'] === 'redis' || span.service === 'order' && span.attributes['db.system'] === 'redis'), 'the order service\'s Redis reservation is a span of the trace');
-  t.ok(inTrace().some((span) => span.attributes['db.system.name'] === 'mysql' || span.attributes['db.system'] === 'mysql'), 'MySQL statements are spans of the trace');
-});
+    const rootClientSpans = receiver.spans.filter((span) => !span.parentSpanId && span.kind === SPAN_KIND.client);
+    t.same(
+      rootClientSpans.map((span) => `${span.service}:${span.name}`),
+      [],
+      'no polling query or scheduler call outside a request or an event makes a trace of its own',
+    );
+    t.same(new Set(inTrace().map((span) => span.service)), new Set(SERVICES), 'the trace holds spans of order, inventory and payment, and of nothing else');
+    // The instrumentations hook the ES-module services: their MySQL and Redis calls are in the trace too.
+    t.ok(
+      inTrace().some(
+        (span) =>
+          (span.service === 'order' && span.attributes['db.system.name'] === 'redis') || (span.service === 'order' && span.attributes['db.system'] === 'redis'),
+      ),
+      "the order service's Redis reservation is a span of the trace",
+    );
+    t.ok(
+      inTrace().some((span) => span.attributes['db.system.name'] === 'mysql' || span.attributes['db.system'] === 'mysql'),
+      'MySQL statements are spans of the trace',
+    );
+  },
+);

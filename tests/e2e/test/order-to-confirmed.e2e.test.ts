@@ -94,16 +94,27 @@ t.before(async () => {
   cleanups.unshift(async () => {
     for (const running of [...processes.values()].reverse()) await running.stop();
   });
-  processes.set('provider', await startService('provider-sim', ports.provider, {
-    LOG_LEVEL: 'info',
-    PROVIDER_PUBLIC_URL: providerUrl,
-    PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${ports.payment}/v1/webhooks/provider`,
-    PROVIDER_WEBHOOK_SECRET: webhookSecret,
-    PROVIDER_RETRY_BASE_MS: '100',
-    PROVIDER_RETRY_MAX_MS: '1000',
-  }));
+  processes.set(
+    'provider',
+    await startService('provider-sim', ports.provider, {
+      LOG_LEVEL: 'info',
+      PROVIDER_PUBLIC_URL: providerUrl,
+      PROVIDER_WEBHOOK_URL: `http://127.0.0.1:${ports.payment}/v1/webhooks/provider`,
+      PROVIDER_WEBHOOK_SECRET: webhookSecret,
+      PROVIDER_RETRY_BASE_MS: '100',
+      PROVIDER_RETRY_MAX_MS: '1000',
+    }),
+  );
   processes.set('inventory', await startService('inventory', ports.inventory, common('inventory')));
-  processes.set('payment', await startService('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
+  processes.set(
+    'payment',
+    await startService('payment', ports.payment, {
+      ...common('payment'),
+      PAYMENT_PROVIDER_URL: providerUrl,
+      PAYMENT_WEBHOOK_SECRETS: webhookSecret,
+      ORDER_URL: `http://127.0.0.1:${ports.order}`,
+    }),
+  );
   processes.set('order', await startService('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}` }));
 
   await waitUntilReady(processes, (name) => (name === 'provider' ? '/health/live' : '/health/ready'));
@@ -121,7 +132,14 @@ t.test('order → payment → CONFIRMED through the real broker, with one trace 
   const provider = service('provider');
 
   // A sale, armed explicitly through the ops API.
-  const { saleId } = await openSale(inventory.url, ops, { skuId: `e2e-sku-${runId}`, name: 'End-to-end sneaker', stock: 5, perUserLimit: 1, holdTtlSeconds: 600, openedMsAgo: 60_000 });
+  const { saleId } = await openSale(inventory.url, ops, {
+    skuId: `e2e-sku-${runId}`,
+    name: 'End-to-end sneaker',
+    stock: 5,
+    perUserLimit: 1,
+    holdTtlSeconds: 600,
+    openedMsAgo: 60_000,
+  });
 
   // The order, under a trace id of the test's choosing.
   const traceId = randomBytes(16).toString('hex');
@@ -166,7 +184,10 @@ t.test('order → payment → CONFIRMED through the real broker, with one trace 
   // Each consumer subscribed to the test's own topics only.
   for (const running of [inventory, payment, order]) {
     const started = running.lines.find((line) => line.json?.msg === 'event consumer started')?.json?.topics as string[] | undefined;
-    t.ok(started && started.length > 0 && started.every((topic) => topic.startsWith(topicPrefix)), `${running.name} consumes only ${topicPrefix}* topics: ${JSON.stringify(started)}`);
+    t.ok(
+      started && started.length > 0 && started.every((topic) => topic.startsWith(topicPrefix)),
+      `${running.name} consumes only ${topicPrefix}* topics: ${JSON.stringify(started)}`,
+    );
   }
 
   // The trace id, end to end: each service logged the events it handled under it.
@@ -179,7 +200,9 @@ t.test('order → payment → CONFIRMED through the real broker, with one trace 
     [order, 'stock.committed.v1'],
   ];
   for (const [running, eventType] of expected) {
-    const found = await waitFor(() => tracedEvents(running).includes(eventType), { timeoutMs: 5_000, what: `${running.name} to log ${eventType}` }).catch(() => false);
+    const found = await waitFor(() => tracedEvents(running).includes(eventType), { timeoutMs: 5_000, what: `${running.name} to log ${eventType}` }).catch(
+      () => false,
+    );
     t.ok(found, `${running.name} logged ${eventType} under trace ${traceId}; traced lines: ${JSON.stringify(tracedEvents(running))}`);
   }
 });

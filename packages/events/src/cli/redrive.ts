@@ -31,7 +31,10 @@ if ((command !== 'list' && command !== 'redrive') || (!values.consumer && !value
 }
 const consumer = (values.consumer ?? '') as ServiceName;
 const topic = values.topic ?? `${process.env.KAFKA_TOPIC_PREFIX ?? ''}${values.quarantine ? quarantineTopic(consumer) : deadLetterTopic(consumer)}`;
-const kafka = createKafkaTransport({ KAFKA_BROKERS: brokers.split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD }, { clientId: 'redrive-cli', logLevel: 'warn' });
+const kafka = createKafkaTransport(
+  { KAFKA_BROKERS: brokers.split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD },
+  { clientId: 'redrive-cli', logLevel: 'warn' },
+);
 const records = await readDeadLetters(kafka, topic);
 
 if (command === 'list') {

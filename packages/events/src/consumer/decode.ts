@@ -10,9 +10,7 @@ import { envelopeSchema, type Envelope } from '../envelope.ts';
 import type { EventDefinition, EventRegistry } from '../registry.ts';
 import { errorContract, type ErrorContract } from './errors.ts';
 
-export type Decoded =
-  | { kind: 'event'; envelope: Envelope; definition: EventDefinition }
-  | { kind: 'poison'; contract: ErrorContract; eventType?: string };
+export type Decoded = { kind: 'event'; envelope: Envelope; definition: EventDefinition } | { kind: 'poison'; contract: ErrorContract; eventType?: string };
 
 /** Issue paths and messages only: zod issues never carry the offending values into our errors. */
 const issuesOf = (issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[]) =>
@@ -50,7 +48,11 @@ export function decodeMessage(message: Pick<ReceivedMessage, 'value'>, registry:
   if (opened.kind === 'unreadable') {
     return {
       kind: 'poison',
-      contract: errorContract('UNREADABLE_RESTRICTED_FIELD', `a sealed field of ${definition.type} cannot be read`, { type: definition.type, field: opened.field, reason: opened.reason }),
+      contract: errorContract('UNREADABLE_RESTRICTED_FIELD', `a sealed field of ${definition.type} cannot be read`, {
+        type: definition.type,
+        field: opened.field,
+        reason: opened.reason,
+      }),
       eventType: definition.type,
     };
   }
@@ -58,7 +60,10 @@ export function decodeMessage(message: Pick<ReceivedMessage, 'value'>, registry:
   if (!payload.success) {
     return {
       kind: 'poison',
-      contract: errorContract('INVALID_PAYLOAD', `payload does not match ${definition.type}`, { type: definition.type, issues: issuesOf(payload.error.issues) }),
+      contract: errorContract('INVALID_PAYLOAD', `payload does not match ${definition.type}`, {
+        type: definition.type,
+        issues: issuesOf(payload.error.issues),
+      }),
       eventType: definition.type,
     };
   }

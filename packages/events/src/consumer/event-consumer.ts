@@ -75,7 +75,10 @@ export interface BatchHandlerContext {
  * by one with the single-event handler, which also decides which one is at fault.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each consumer owns its view of a payload
-export type EventBatchHandler<P = any> = (items: ReadonlyArray<{ event: Envelope<P>; traceparent: string | undefined }>, ctx: BatchHandlerContext) => Promise<void>;
+export type EventBatchHandler<P = any> = (
+  items: ReadonlyArray<{ event: Envelope<P>; traceparent: string | undefined }>,
+  ctx: BatchHandlerContext,
+) => Promise<void>;
 
 export interface EventConsumerOptions {
   /** Names the consumer: dedupe key, default group id, dead-letter and quarantine topics. */
@@ -240,9 +243,18 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     };
     const batch = async (run: Prepared[], batchHandler: EventBatchHandler, tx: PoolConnection) => {
       // One span per event, each under its own order's trace; handed to the handler for its follow-ups.
-      const spans = startMessagingSpans('process', run.map(({ envelope, traceparent }) => ({ traceparent, described: messagingSpan('process', topic, envelope, { 'messaging.batch.message_count': run.length }) })));
+      const spans = startMessagingSpans(
+        'process',
+        run.map(({ envelope, traceparent }) => ({
+          traceparent,
+          described: messagingSpan('process', topic, envelope, { 'messaging.batch.message_count': run.length }),
+        })),
+      );
       try {
-        await batchHandler(run.map(({ envelope }, at) => ({ event: envelope, traceparent: spans.traceparents[at] })), { tx, logger: eventLoggerBase, topic, partition });
+        await batchHandler(
+          run.map(({ envelope }, at) => ({ event: envelope, traceparent: spans.traceparents[at] })),
+          { tx, logger: eventLoggerBase, topic, partition },
+        );
         spans.end();
       } catch (error) {
         spans.end(error);
@@ -252,7 +264,7 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const result = await handleChunk(options.pool, name, prepared, (fresh) => {
       const events = fresh as Prepared[];
       const units: ChunkUnit[] = [];
-      for (let index = 0; index < events.length; ) {
+      for (let index = 0; index < events.length;) {
         const type = events[index]!.envelope.type;
         const batchHandler = options.batchHandlers?.[type];
         let end = index + 1;
@@ -270,12 +282,16 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       return units;
     });
     if (!result.committed) {
-      logger.info({ topic, partition, events: messages.length, err: result.error instanceof Error ? result.error.message : String(result.error) }, 'chunk not applied; applying its events one at a time');
+      logger.info(
+        { topic, partition, events: messages.length, err: result.error instanceof Error ? result.error.message : String(result.error) },
+        'chunk not applied; applying its events one at a time',
+      );
       return { kind: 'not-applied' };
     }
     const seconds = (performance.now() - started) / 1000;
     const stopOffset = result.stopped ? BigInt(result.stopped.event.delivery.offset) : undefined;
-    for (const { type, offset } of ignored) if (stopOffset === undefined || BigInt(offset) < stopOffset) metrics.processed.inc({ type, consumer: name, outcome: 'ignored' });
+    for (const { type, offset } of ignored)
+      if (stopOffset === undefined || BigInt(offset) < stopOffset) metrics.processed.inc({ type, consumer: name, outcome: 'ignored' });
     for (const { event, outcome } of result.done) {
       const { envelope, delivery } = event;
       metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
@@ -286,7 +302,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const { event, failure } = result.stopped;
     logger.info(
       { topic, partition, offset: event.delivery.offset, err: failure ? failure.message : 'batch handler failed' },
-      failure ? 'a handler failed in a chunk; the events before it are applied, it goes on alone' : 'a batch handler failed in a chunk; its events go one at a time',
+      failure
+        ? 'a handler failed in a chunk; the events before it are applied, it goes on alone'
+        : 'a batch handler failed in a chunk; its events go one at a time',
     );
     return { kind: 'stopped', offset: event.delivery.offset, failure };
   }
@@ -300,11 +318,22 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const headers = decodeHeaders(message.headers);
     if (decoded.kind === 'poison') {
       const type = decoded.eventType ?? headers[HEADER.eventType] ?? 'unknown';
-      await sendToDeadLetter('quarantined', topic, partition, message, decoded.contract, 1, { type, ...(headers[HEADER.eventId] ? { id: headers[HEADER.eventId] } : {}) });
+      await sendToDeadLetter('quarantined', topic, partition, message, decoded.contract, 1, {
+        type,
+        ...(headers[HEADER.eventId] ? { id: headers[HEADER.eventId] } : {}),
+      });
       metrics.quarantined.inc({ consumer: name, topic });
       metrics.failed.inc({ type, consumer: name, outcome: 'quarantined' });
       logger.warn(
-        { topic, partition, offset: message.offset, code: decoded.contract.error.code, event_type: type, trace_id: parseTraceparent(headers[HEADER.traceparent])?.traceId, correlation_id: headers[HEADER.correlationId] },
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          code: decoded.contract.error.code,
+          event_type: type,
+          trace_id: parseTraceparent(headers[HEADER.traceparent])?.traceId,
+          correlation_id: headers[HEADER.correlationId],
+        },
         'poison pill quarantined',
       );
       return true;
@@ -325,7 +354,9 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
       try {
         if (attempt === 1 && firstFailure) throw firstFailure;
         const outcome = await handleOnce(options.pool, delivery, envelope, (tx) =>
-          withConsumerSpan(traceparent, messagingSpan('process', topic, envelope, { 'messaging.delivery.attempt': attempt }), (current) => handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent: current })),
+          withConsumerSpan(traceparent, messagingSpan('process', topic, envelope, { 'messaging.delivery.attempt': attempt }), (current) =>
+            handler(envelope, { tx, logger: eventLogger, topic, partition, offset: message.offset, attempt, traceparent: current }),
+          ),
         );
         metrics.processed.inc({ type: envelope.type, consumer: name, outcome });
         metrics.duration.observe({ type: envelope.type, consumer: name, outcome }, (performance.now() - started) / 1000);
@@ -344,11 +375,23 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
           await sendToDeadLetter('quarantined', topic, partition, message, cause.contract(), attempt, { id: envelope.id, type: envelope.type });
           metrics.quarantined.inc({ consumer: name, topic });
           metrics.failed.inc({ type: envelope.type, consumer: name, outcome: 'quarantined' });
-          eventLogger.warn({ ...errorFields, code: 'TENANT_MISMATCH', aggregate_kind: cause.aggregate.kind, aggregate_id: cause.aggregate.id, aggregate_tenant: cause.aggregate.tenantId }, 'event refused: its tenant does not own the aggregate; quarantined');
+          eventLogger.warn(
+            {
+              ...errorFields,
+              code: 'TENANT_MISMATCH',
+              aggregate_kind: cause.aggregate.kind,
+              aggregate_id: cause.aggregate.id,
+              aggregate_tenant: cause.aggregate.tenantId,
+            },
+            'event refused: its tenant does not own the aggregate; quarantined',
+          );
           return true;
         }
         if (terminal || attempt >= maxAttempts) {
-          await sendToDeadLetter('dead-lettered', topic, partition, message, handlerErrorContract(cause, attempt), attempt, { id: envelope.id, type: envelope.type });
+          await sendToDeadLetter('dead-lettered', topic, partition, message, handlerErrorContract(cause, attempt), attempt, {
+            id: envelope.id,
+            type: envelope.type,
+          });
           metrics.deadLettered.inc({ consumer: name, type: envelope.type });
           metrics.failed.inc({ type: envelope.type, consumer: name, outcome: 'dead_lettered' });
           metrics.duration.observe({ type: envelope.type, consumer: name, outcome: 'dead_lettered' }, (performance.now() - started) / 1000);
@@ -367,7 +410,10 @@ export function createEventConsumer(options: EventConsumerOptions): EventConsume
     const { batch } = payload;
     const resolved = (offset: string) => {
       payload.resolveOffset(offset);
-      metrics.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(offset) - 1));
+      metrics.lag.set(
+        { consumer: name, topic: batch.topic, partition: String(batch.partition) },
+        Math.max(0, Number(batch.highWatermark) - Number(offset) - 1),
+      );
     };
     const oneByOne = async (messages: readonly KafkaMessage[], firstFailures?: Map<string, HandlerFailure>): Promise<boolean> => {
       for (const message of messages) {

@@ -71,10 +71,9 @@ export async function handleChunk(
       // A concurrent delivery (a rebalance) that inserted one of these rows since the SELECT makes
       // this insert wait for it and then fail as a duplicate: the chunk rolls back, and the one-by-one
       // path reports that event as the duplicate it is.
-      await tx.query(
-        'INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ?',
-        [fresh.map(({ delivery, envelope }) => [consumer, envelope.id, envelope.type, delivery.topic, delivery.partition, delivery.offset])],
-      );
+      await tx.query('INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES ?', [
+        fresh.map(({ delivery, envelope }) => [consumer, envelope.id, envelope.type, delivery.topic, delivery.partition, delivery.offset]),
+      ]);
       const units = plan(fresh);
       for (const [index, unit] of units.entries()) {
         await tx.query('SAVEPOINT chunk_unit');

@@ -28,7 +28,6 @@ export interface DeliveryRef {
   offset: string;
 }
 
-
 export async function handleOnce(
   pool: Pool,
   delivery: DeliveryRef,
@@ -41,10 +40,14 @@ export async function handleOnce(
     await tx.beginTransaction();
     open = true;
     try {
-      await tx.query(
-        'INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?, ?, ?)',
-        [delivery.consumer, envelope.id, envelope.type, delivery.topic, delivery.partition, delivery.offset],
-      );
+      await tx.query('INSERT INTO consumer_dedupe (consumer, event_id, event_type, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?, ?, ?)', [
+        delivery.consumer,
+        envelope.id,
+        envelope.type,
+        delivery.topic,
+        delivery.partition,
+        delivery.offset,
+      ]);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       await tx.rollback();

@@ -73,20 +73,50 @@ export function checkConsumerContract(
     }
     const properties = propertiesOf(definition);
     for (const field of read.fields) {
-      if (!properties[field]) violations.push({ consumer, type, against: type, rule: 'removed-field', field, message: `${consumer} reads ${field} of ${type}, which ${type} does not have` });
+      if (!properties[field])
+        violations.push({
+          consumer,
+          type,
+          against: type,
+          rule: 'removed-field',
+          field,
+          message: `${consumer} reads ${field} of ${type}, which ${type} does not have`,
+        });
     }
-    const restricted = Object.entries(definition.classification).filter(([, level]) => level === 'restricted').map(([field]) => field);
+    const restricted = Object.entries(definition.classification)
+      .filter(([, level]) => level === 'restricted')
+      .map(([field]) => field);
     const opens = (definition.restrictedReaders ?? []).includes(consumer);
     const readsRestricted = read.fields.filter((field) => restricted.includes(field));
     for (const field of readsRestricted) {
-      if (!opens) violations.push({ consumer, type, against: type, rule: 'sealed-field', field, message: `${consumer} reads ${field} of ${type}, which is restricted, but ${type} does not name ${consumer} among its restrictedReaders: it would get the sealed value` });
+      if (!opens)
+        violations.push({
+          consumer,
+          type,
+          against: type,
+          rule: 'sealed-field',
+          field,
+          message: `${consumer} reads ${field} of ${type}, which is restricted, but ${type} does not name ${consumer} among its restrictedReaders: it would get the sealed value`,
+        });
     }
     if (opens && readsRestricted.length === 0) {
-      violations.push({ consumer, type, against: type, rule: 'needless-restricted-reader', message: `${type} names ${consumer} among its restrictedReaders, but ${consumer} reads none of its restricted fields (${restricted.join(', ') || 'none'})` });
+      violations.push({
+        consumer,
+        type,
+        against: type,
+        rule: 'needless-restricted-reader',
+        message: `${type} names ${consumer} among its restrictedReaders, but ${consumer} reads none of its restricted fields (${restricted.join(', ') || 'none'})`,
+      });
     }
     const topic = topics.find((declaration) => declaration.name === definition.topic);
     if (contract.subscribes && !topic?.consumers.includes(consumer)) {
-      violations.push({ consumer, type, against: type, rule: 'unlisted-consumer', message: `${consumer} reads ${type}, but topic ${definition.topic} does not list ${consumer} among its consumers` });
+      violations.push({
+        consumer,
+        type,
+        against: type,
+        rule: 'unlisted-consumer',
+        message: `${consumer} reads ${type}, but topic ${definition.topic} does not list ${consumer} among its consumers`,
+      });
     }
 
     const declared = familyOf(type);
@@ -102,12 +132,27 @@ export function checkConsumerContract(
         const after = newerProperties[field];
         if (!before) continue;
         if (!after) {
-          violations.push({ consumer, type, against: newer.type, rule: 'removed-field', field, message: `${consumer} reads ${field} of ${type}; ${newer.type} has no ${field} (removed or renamed) and ${consumer} does not declare ${newer.type}` });
+          violations.push({
+            consumer,
+            type,
+            against: newer.type,
+            rule: 'removed-field',
+            field,
+            message: `${consumer} reads ${field} of ${type}; ${newer.type} has no ${field} (removed or renamed) and ${consumer} does not declare ${newer.type}`,
+          });
           continue;
         }
         for (const found of compareSchemas(newer.type, before, after, field)) {
           const rule = fieldRule(found.rule);
-          if (rule) violations.push({ consumer, type, against: newer.type, rule, field, message: `${consumer} reads ${field} of ${type}; in ${newer.type}: ${found.message}` });
+          if (rule)
+            violations.push({
+              consumer,
+              type,
+              against: newer.type,
+              rule,
+              field,
+              message: `${consumer} reads ${field} of ${type}; in ${newer.type}: ${found.message}`,
+            });
         }
       }
     }

@@ -115,7 +115,11 @@ export function contractBatchHandlers<C extends ConsumerContract>(contract: C, h
   for (const [type, handler] of Object.entries(handlers as Record<string, EventBatchHandler | undefined>)) {
     if (!handler) continue;
     if (!contract.reads[type]) throw new Error(`consumer ${contract.consumer} has a batch handler for ${type}, which its contract does not declare`);
-    bound[type] = (items, ctx) => handler(items.map((item) => ({ ...item, event: projectEvent(contract, item.event) })), ctx);
+    bound[type] = (items, ctx) =>
+      handler(
+        items.map((item) => ({ ...item, event: projectEvent(contract, item.event) })),
+        ctx,
+      );
   }
   return bound;
 }

@@ -60,7 +60,11 @@ export const restrictedFieldsOf = (definition: Pick<EventDefinition, 'classifica
     .map(([field]) => field);
 
 /** The envelope with its definition's restricted fields sealed under the active key; unchanged when it has none. */
-export function sealEnvelope<P extends Record<string, unknown>>(envelope: Envelope<P>, definition: Pick<EventDefinition, 'classification'>, keys: FieldKeyring): Envelope<P> {
+export function sealEnvelope<P extends Record<string, unknown>>(
+  envelope: Envelope<P>,
+  definition: Pick<EventDefinition, 'classification'>,
+  keys: FieldKeyring,
+): Envelope<P> {
   const fields = restrictedFieldsOf(definition).filter((field) => envelope.payload[field] !== undefined);
   if (fields.length === 0) return envelope;
   const { id: keyId, key } = keys.active;
@@ -77,7 +81,6 @@ export class MissingFieldKeyError extends Error {
   }
 }
 
-
 export type Opened = { kind: 'opened'; payload: Record<string, unknown>; sealed: string[] } | { kind: 'unreadable'; field: string; reason: string };
 
 /**
@@ -90,7 +93,8 @@ export function openPayload(envelope: Envelope, definition: Pick<EventDefinition
   const encryption = envelope.metadata.encryption;
   if (!encryption || encryption.fields.length === 0) return { kind: 'opened', payload: envelope.payload, sealed: [] };
   for (const field of encryption.fields) {
-    if (!sealedValueSchema.safeParse(envelope.payload[field]).success) return { kind: 'unreadable', field, reason: 'listed as sealed but holds no sealed value' };
+    if (!sealedValueSchema.safeParse(envelope.payload[field]).success)
+      return { kind: 'unreadable', field, reason: 'listed as sealed but holds no sealed value' };
   }
   const reader = access !== undefined && (definition.restrictedReaders ?? []).includes(access.consumer);
   if (!reader) return { kind: 'opened', payload: envelope.payload, sealed: [...encryption.fields] };
@@ -143,7 +147,11 @@ export function rememberOpenedValues(message: object, payload: Record<string, un
     const value = payload[field];
     return typeof value === 'string' ? [value] : [JSON.stringify(value)];
   });
-  if (texts.length > 0) openedValues.set(message, texts.filter((text) => text.length > 0));
+  if (texts.length > 0)
+    openedValues.set(
+      message,
+      texts.filter((text) => text.length > 0),
+    );
 }
 
 export const RESTRICTED_PLACEHOLDER = '[restricted]';

@@ -31,7 +31,10 @@ export class FieldKeyring {
   /** Parses the two settings above; throws with a message that never holds key material. */
   static parse(keys: string, activeKeyId: string): FieldKeyring {
     const entries = new Map<string, Buffer>();
-    for (const item of keys.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const item of keys
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const colon = item.indexOf(':');
       if (colon <= 0) throw new Error('EVENT_ENCRYPTION_KEYS must be <key id>:<base64 key>[,…]');
       const id = item.slice(0, colon);
@@ -108,7 +111,8 @@ export function loadFieldKeys(settings: EventEncryptionSettings, required: boole
     return undefined;
   }
   if (keys === undefined) throw new FieldKeysConfigError('EVENT_ENCRYPTION_KEYS: required when EVENT_ENCRYPTION_KEY_ID is set');
-  if (activeKeyId === undefined) throw new FieldKeysConfigError('EVENT_ENCRYPTION_KEY_ID: required when EVENT_ENCRYPTION_KEYS is set (the key new events are sealed with)');
+  if (activeKeyId === undefined)
+    throw new FieldKeysConfigError('EVENT_ENCRYPTION_KEY_ID: required when EVENT_ENCRYPTION_KEYS is set (the key new events are sealed with)');
   try {
     return FieldKeyring.parse(keys, activeKeyId);
   } catch (error) {

@@ -162,7 +162,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         [retentionMs * 1000, PURGE_CHUNK],
       );
       if (rows.length === 0) return;
-      const [result] = await connection.query<ResultSetHeader>('DELETE FROM outbox WHERE id IN (?) AND published_at IS NOT NULL', [rows.map((row) => row.id as string)]);
+      const [result] = await connection.query<ResultSetHeader>('DELETE FROM outbox WHERE id IN (?) AND published_at IS NOT NULL', [
+        rows.map((row) => row.id as string),
+      ]);
       metrics.purged.inc(label, result.affectedRows);
       if (rows.length < PURGE_CHUNK) return;
     }

@@ -80,7 +80,10 @@ export function compareSchemas(type: string, before: JsonSchema, after: JsonSche
       return violations;
     }
   }
-  const formatOf = (schema: JsonSchema) => members(schema).map((member) => member.format).find((format): format is string => typeof format === 'string');
+  const formatOf = (schema: JsonSchema) =>
+    members(schema)
+      .map((member) => member.format)
+      .find((format): format is string => typeof format === 'string');
   const beforeFormat = formatOf(before);
   const afterFormat = formatOf(after);
   if (afterFormat !== undefined && afterFormat !== beforeFormat) {
@@ -149,14 +152,26 @@ function reclassifiedFields(before: SchemaSnapshot, after: SchemaSnapshot): Viol
     const was = property[CLASSIFICATION_KEY];
     const is = afterProps[field]?.[CLASSIFICATION_KEY];
     if (was === undefined || is === undefined || was === is || (was !== 'restricted' && is !== 'restricted')) return [];
-    return [{ type: before.type, rule: 'reclassified-field' as const, path: field, message: `${field} was ${JSON.stringify(was)}, is now ${JSON.stringify(is)}: its sealed form changes; ship a new .vN` }];
+    return [
+      {
+        type: before.type,
+        rule: 'reclassified-field' as const,
+        path: field,
+        message: `${field} was ${JSON.stringify(was)}, is now ${JSON.stringify(is)}: its sealed form changes; ship a new .vN`,
+      },
+    ];
   });
 }
 
 export function compareSnapshots(before: SchemaSnapshot, after: SchemaSnapshot): Violation[] {
   const violations: Violation[] = [];
   if (before.topic !== after.topic) {
-    violations.push({ type: before.type, rule: 'moved-topic', path: '', message: `topic changed from ${before.topic} to ${after.topic}; consumers subscribe by topic` });
+    violations.push({
+      type: before.type,
+      rule: 'moved-topic',
+      path: '',
+      message: `topic changed from ${before.topic} to ${after.topic}; consumers subscribe by topic`,
+    });
   }
   return [...violations, ...compareSchemas(before.type, before.payload, after.payload), ...reclassifiedFields(before, after)];
 }
@@ -176,7 +191,12 @@ export function gate(committed: readonly SchemaSnapshot[], current: readonly Sch
   for (const before of committed) {
     const after = currentByType.get(before.type);
     if (!after) {
-      violations.push({ type: before.type, rule: 'removed-type', path: '', message: `${before.type} is no longer registered; its consumers and replays still need it` });
+      violations.push({
+        type: before.type,
+        rule: 'removed-type',
+        path: '',
+        message: `${before.type} is no longer registered; its consumers and replays still need it`,
+      });
       continue;
     }
     const found = compareSnapshots(before, after);
@@ -186,7 +206,12 @@ export function gate(committed: readonly SchemaSnapshot[], current: readonly Sch
   for (const after of current) {
     violations.push(...unclassifiedFields(after));
     if (!committedByType.has(after.type)) {
-      violations.push({ type: after.type, rule: 'missing-snapshot', path: '', message: `${after.type} has no committed snapshot: run \`pnpm schema:snapshot\` and commit packages/events/schemas/` });
+      violations.push({
+        type: after.type,
+        rule: 'missing-snapshot',
+        path: '',
+        message: `${after.type} has no committed snapshot: run \`pnpm schema:snapshot\` and commit packages/events/schemas/`,
+      });
     }
   }
   return { violations, stale };

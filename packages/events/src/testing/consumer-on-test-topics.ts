@@ -44,7 +44,12 @@ export async function consumerOnTestTopics(teardown: Teardown, testKafka: KafkaF
       const messages = envelopes.map((envelope) => ({
         key: envelope.metadata.partition_key,
         value: JSON.stringify(envelope),
-        headers: { [HEADER.eventId]: envelope.id, [HEADER.eventType]: envelope.type, [HEADER.correlationId]: envelope.correlation_id, [HEADER.tenantId]: envelope.metadata.tenant_id },
+        headers: {
+          [HEADER.eventId]: envelope.id,
+          [HEADER.eventType]: envelope.type,
+          [HEADER.correlationId]: envelope.correlation_id,
+          [HEADER.tenantId]: envelope.metadata.tenant_id,
+        },
       }));
       await producer.send({ topic, acks: -1, messages });
     },

@@ -18,7 +18,10 @@ export interface TestKafka {
 
 export async function createTestKafka(teardown: Teardown): Promise<TestKafka> {
   const servers = await resolveServers();
-  const kafka = createKafkaTransport({ KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials }, { clientId: uniqueName('test'), logLevel: 'nothing' });
+  const kafka = createKafkaTransport(
+    { KAFKA_BROKERS: servers.kafkaBrokers, ...servers.kafkaCredentials },
+    { clientId: uniqueName('test'), logLevel: 'nothing' },
+  );
   const admin = kafka.admin();
   await admin.connect();
   const created: string[] = [];

@@ -169,7 +169,14 @@ export function transportOver(client: Kafka, clientId: string): KafkaTransport {
       };
     },
     reader: ({ groupId, maxWaitTimeInMs, retries }) =>
-      topicReader(client.consumer({ groupId, allowAutoTopicCreation: false, ...(maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs }), ...(retries === undefined ? {} : { retry: { retries } }) })),
+      topicReader(
+        client.consumer({
+          groupId,
+          allowAutoTopicCreation: false,
+          ...(maxWaitTimeInMs === undefined ? {} : { maxWaitTimeInMs }),
+          ...(retries === undefined ? {} : { retry: { retries } }),
+        }),
+      ),
   };
   clients.set(transport, client);
   return transport;

@@ -32,7 +32,14 @@ const deadLetters = required('DEAD_LETTER_TOPIC');
 const crashAfterCommitOf = process.env.CRASH_AFTER_COMMIT_OF;
 const report = (line: Record<string, unknown>) => writeSync(1, `${JSON.stringify(line)}\n`);
 
-const pool = mysql.createPool({ uri: required('DATABASE_URL'), connectionLimit: 5, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+const pool = mysql.createPool({
+  uri: required('DATABASE_URL'),
+  connectionLimit: 5,
+  timezone: 'Z',
+  dateStrings: true,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+});
 
 /** Connections whose open transaction handled the event to crash on. */
 const armed = new WeakSet<mysql.PoolConnection>();
@@ -62,7 +69,14 @@ const metrics = new Registry();
 const consumer = createEventConsumer({
   consumer: 'inventory',
   groupId: required('CONSUMER_GROUP'),
-  kafka: createKafkaTransport({ KAFKA_BROKERS: required('KAFKA_BROKERS').split(','), KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD }, { clientId: 'consumer-process' }),
+  kafka: createKafkaTransport(
+    {
+      KAFKA_BROKERS: required('KAFKA_BROKERS').split(','),
+      KAFKA_SASL_USERNAME: process.env.KAFKA_SASL_USERNAME,
+      KAFKA_SASL_PASSWORD: process.env.KAFKA_SASL_PASSWORD,
+    },
+    { clientId: 'consumer-process' },
+  ),
   pool,
   logger: pino({ level: 'info' }, pino.destination(2)),
   metrics,

@@ -14,7 +14,11 @@ export interface ArmOutcome {
   view: StockView;
 }
 
-export async function armSale(deps: { mysql: MysqlPool; reservations: StockReservations; now: () => Date }, tenantId: string, saleId: string): Promise<ArmOutcome> {
+export async function armSale(
+  deps: { mysql: MysqlPool; reservations: StockReservations; now: () => Date },
+  tenantId: string,
+  saleId: string,
+): Promise<ArmOutcome> {
   const sale = await findSale(deps.mysql, tenantId, saleId);
   if (!sale) throw notFound('sale', { sale_id: saleId });
   const now = deps.now();

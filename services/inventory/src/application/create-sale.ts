@@ -25,7 +25,11 @@ export async function createSale(deps: CreateSaleDeps, tenantId: string, input: 
   const sku = await findSku(deps.mysql, tenantId, input.skuId);
   if (!sku) throw notFound('sku', { sku_id: input.skuId });
   if (input.stock > sku.stock) {
-    throw conflict('INSUFFICIENT_SKU_STOCK', 'a sale cannot offer more units than its SKU has', { sku_id: sku.id, sku_stock: sku.stock, requested: input.stock });
+    throw conflict('INSUFFICIENT_SKU_STOCK', 'a sale cannot offer more units than its SKU has', {
+      sku_id: sku.id,
+      sku_stock: sku.stock,
+      requested: input.stock,
+    });
   }
   for (const saleId of await unendedSalesPastWindow(deps.mysql, tenantId, sku.id, deps.now())) {
     try {

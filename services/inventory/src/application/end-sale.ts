@@ -41,12 +41,19 @@ export async function endSale(deps: EndSaleDeps, tenantId: string, saleId: strin
       view = await deps.reservations.close(sale.id, now.getTime());
     } catch (error) {
       if (error instanceof StockReservationError && error.code === 'REBUILD_IN_PROGRESS') {
-        throw new AppError('SALE_REBUILDING', 503, 'the sale is being rebuilt in Redis; end it again in a moment', { sale_id: sale.id }, { retryAfterSeconds: 1 });
+        throw new AppError(
+          'SALE_REBUILDING',
+          503,
+          'the sale is being rebuilt in Redis; end it again in a moment',
+          { sale_id: sale.id },
+          { retryAfterSeconds: 1 },
+        );
       }
       throw error;
     }
     // Without its Redis keys an armed sale's open holds are unknown: keep everything until rebuilt.
-    if (!view && sale.armedAt) throw conflict('SALE_NEEDS_REBUILD', 'sale was armed but its Redis stock is gone; rebuild it before ending it', { sale_id: sale.id });
+    if (!view && sale.armedAt)
+      throw conflict('SALE_NEEDS_REBUILD', 'sale was armed but its Redis stock is gone; rebuild it before ending it', { sale_id: sale.id });
 
     const kept = Math.min(sale.allocated, view?.held ?? 0);
     const returnedUnits = sale.allocated - kept;

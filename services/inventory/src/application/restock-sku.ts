@@ -51,7 +51,10 @@ export async function restockSku(deps: { mysql: MysqlPool }, tenantId: string, r
       ]);
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      const [rows] = await tx.query<RowDataPacket[]>('SELECT id, sku_id, quantity, reason FROM sku_restocks WHERE tenant_id = ? AND restock_key = ?', [tenantId, request.restockKey]);
+      const [rows] = await tx.query<RowDataPacket[]>('SELECT id, sku_id, quantity, reason FROM sku_restocks WHERE tenant_id = ? AND restock_key = ?', [
+        tenantId,
+        request.restockKey,
+      ]);
       const existing = rows[0];
       if (!existing) throw error;
       if (existing.sku_id !== sku.id || Number(existing.quantity) !== request.quantity) {
@@ -72,7 +75,8 @@ export async function restockSku(deps: { mysql: MysqlPool }, tenantId: string, r
       MAX_STOCK,
       request.quantity,
     ]);
-    if (result.affectedRows !== 1) throw conflict('SKU_STOCK_LIMIT', 'the SKU cannot hold that much stock', { sku_id: sku.id, stock: sku.stock, max_stock: MAX_STOCK });
+    if (result.affectedRows !== 1)
+      throw conflict('SKU_STOCK_LIMIT', 'the SKU cannot hold that much stock', { sku_id: sku.id, stock: sku.stock, max_stock: MAX_STOCK });
     await appendAudit(tx, {
       tenantId,
       skuId: sku.id,

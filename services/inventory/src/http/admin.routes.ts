@@ -3,7 +3,17 @@
  * a sale's stock as Redis, the books and the audit see it. Every query is scoped by the caller's
  * tenant.
  */
-import { bearerRefusals, conflict, errorResponses, notFound, principalOf, requireRole, type Logger, type MysqlPool, isDuplicateKey } from '@flash-sale/service-kit';
+import {
+  bearerRefusals,
+  conflict,
+  errorResponses,
+  notFound,
+  principalOf,
+  requireRole,
+  type Logger,
+  type MysqlPool,
+  isDuplicateKey,
+} from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { armSale } from '../application/arm-sale.ts';
@@ -88,7 +98,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
     '/v1/admin/skus/:skuId',
     {
       onRequest,
-      schema: { summary: 'Read a SKU', security, params: skuParams, response: { 200: skuResponse, ...errorResponses({ ...bearerRefusals, 400: badSkuId, 404: 'no such SKU' }) } },
+      schema: {
+        summary: 'Read a SKU',
+        security,
+        params: skuParams,
+        response: { 200: skuResponse, ...errorResponses({ ...bearerRefusals, 400: badSkuId, 404: 'no such SKU' }) },
+      },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
@@ -105,7 +120,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
       onRequest,
       schema: {
         summary: 'Create a flash sale, allocating its units from the SKU',
-        description: 'The sale takes its units from the SKU stock not yet allocated to other sales (docs/adr/0005-sale-allocations.md). It is not armed: buyers can reserve only once it is.',
+        description:
+          'The sale takes its units from the SKU stock not yet allocated to other sales (docs/adr/0005-sale-allocations.md). It is not armed: buyers can reserve only once it is.',
         security,
         body: createSaleBody,
         response: {
@@ -140,7 +156,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
     '/v1/admin/sales/:saleId',
     {
       onRequest,
-      schema: { summary: 'Read a flash sale', security, params: saleParams, response: { 200: saleResponse, ...errorResponses({ ...bearerRefusals, 400: badSaleId, 404: 'no such sale' }) } },
+      schema: {
+        summary: 'Read a flash sale',
+        security,
+        params: saleParams,
+        response: { 200: saleResponse, ...errorResponses({ ...bearerRefusals, 400: badSaleId, 404: 'no such sale' }) },
+      },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
@@ -203,7 +224,12 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
     async (request) => {
       const { tenantId } = principalOf(request);
       const outcome = await endSale(deps, tenantId, request.params.saleId);
-      return { sale: saleJson(outcome.sale), ended: outcome.ended, returned_units: outcome.returnedUnits, redis: outcome.view ? redisJson(outcome.view) : null };
+      return {
+        sale: saleJson(outcome.sale),
+        ended: outcome.ended,
+        returned_units: outcome.returnedUnits,
+        redis: outcome.view ? redisJson(outcome.view) : null,
+      };
     },
   );
 
@@ -213,7 +239,8 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
       onRequest,
       schema: {
         summary: 'Add units to a SKU',
-        description: 'Idempotent on the Idempotency-Key header (docs/adr/0003-idempotency-keys.md): the same key restocks once and answers the first restock again (200, replayed: true).',
+        description:
+          'Idempotent on the Idempotency-Key header (docs/adr/0003-idempotency-keys.md): the same key restocks once and answers the first restock again (200, replayed: true).',
         security,
         params: skuParams,
         headers: restockHeaders,
@@ -266,7 +293,11 @@ export const adminRoutes: FastifyPluginAsyncZod<AdminRoutesDeps> = async (app, d
         auditTotalsForSale(deps.mysql, tenantId, sale.id),
         reservationCountsForSale(deps.mysql, tenantId, sale.id),
       ]);
-      const auditJson = (totals: { rows: number; quantity: number; stockDelta: number }) => ({ rows: totals.rows, quantity: totals.quantity, stock_delta: totals.stockDelta });
+      const auditJson = (totals: { rows: number; quantity: number; stockDelta: number }) => ({
+        rows: totals.rows,
+        quantity: totals.quantity,
+        stock_delta: totals.stockDelta,
+      });
       return {
         sale_id: sale.id,
         sku_id: sale.skuId,

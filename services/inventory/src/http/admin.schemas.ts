@@ -18,7 +18,11 @@ export const createSaleBody = z
     starts_at: z.iso.datetime({ offset: true }),
     ends_at: z.iso.datetime({ offset: true }),
     per_user_limit: z.number().int().min(1).max(10_000),
-    hold_ttl_seconds: z.number().int().min(1).max(7 * 24 * 3600),
+    hold_ttl_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 3600),
   })
   .refine((body) => Date.parse(body.ends_at) > Date.parse(body.starts_at), { message: 'must be after starts_at', path: ['ends_at'] });
 
@@ -96,7 +100,12 @@ export const saleStockResponse = z.strictObject({
   redis: redisStockResponse.nullable().meta({ description: 'null when Redis holds no stock for the sale (not armed, or lost)' }),
   mysql: z.strictObject({ sku_stock: z.number().int().nullable(), sku_initial_stock: z.number().int().nullable() }),
   audit: z.strictObject({ reserve: auditTotals, decrease: auditTotals, release: auditTotals, refund: auditTotals }),
-  reservations: z.strictObject({ committed: reservationCounts, released: reservationCounts, released_before_created: reservationCounts, refunded: reservationCounts }),
+  reservations: z.strictObject({
+    committed: reservationCounts,
+    released: reservationCounts,
+    released_before_created: reservationCounts,
+    refunded: reservationCounts,
+  }),
 });
 
 export const internalSaleResponse = z.strictObject({

@@ -22,7 +22,10 @@ export const internalRoutes: FastifyPluginAsyncZod<InternalRoutesDeps> = async (
         summary: 'Service read: is a sale of the calling tenant armed in the books',
         security: [{ bearer: [] }],
         params: saleParams,
-        response: { 200: internalSaleResponse, ...errorResponses({ ...bearerRefusals, 400: 'the sale id is not a uuid', 404: 'no such sale of the calling tenant' }) },
+        response: {
+          200: internalSaleResponse,
+          ...errorResponses({ ...bearerRefusals, 400: 'the sale id is not a uuid', 404: 'no such sale of the calling tenant' }),
+        },
       },
     },
     async (request) => {

@@ -82,7 +82,7 @@ export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> 
       validatorCompiler: acceptedBeforeZod({ headers: acceptsTenantHeaders, params: acceptsSaleIdParams }),
       schema: {
         summary: 'A sale: name, price, window, status (upcoming, live, sold-out, ended) and remaining stock',
-        description: 'No account needed; the tenant is the X-Tenant-Id header. Another tenant\'s sale is 404. Cached as GET /v1/sales is.',
+        description: "No account needed; the tenant is the X-Tenant-Id header. Another tenant's sale is 404. Cached as GET /v1/sales is.",
         headers: tenantHeaders,
         params: saleIdParams,
         response: { 200: publicSaleResponse, 304: notModifiedResponse, ...publicReadRefusals },

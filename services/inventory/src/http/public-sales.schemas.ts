@@ -30,7 +30,11 @@ export const acceptsTenantHeaders = (value: unknown): boolean => {
   const headers = value as Record<string, unknown>;
   const tenantId = headers['x-tenant-id'];
   const ifNoneMatch = headers['if-none-match'];
-  return typeof tenantId === 'string' && tenantIdPattern.test(tenantId) && (ifNoneMatch === undefined || (typeof ifNoneMatch === 'string' && ifNoneMatch.length <= 1024));
+  return (
+    typeof tenantId === 'string' &&
+    tenantIdPattern.test(tenantId) &&
+    (ifNoneMatch === undefined || (typeof ifNoneMatch === 'string' && ifNoneMatch.length <= 1024))
+  );
 };
 
 export const acceptsSaleIdParams = (value: unknown): boolean => {

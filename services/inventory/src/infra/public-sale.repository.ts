@@ -60,7 +60,11 @@ export async function findPublicSale(sql: Sql, tenantId: string, saleId: string)
  * rows are read so the caller knows whether another page follows. `after.at` is the start, epoch ms. `ix_flash_sales_tenant
  * (tenant_id, starts_at)` ends in the primary key (id), so the order and the position are one index range.
  */
-export async function currentSalesPage(sql: Sql, tenantId: string, options: { nowMs: number; limit: number; after?: { at: number; id: string } | undefined }): Promise<PublicSaleRow[]> {
+export async function currentSalesPage(
+  sql: Sql,
+  tenantId: string,
+  options: { nowMs: number; limit: number; after?: { at: number; id: string } | undefined },
+): Promise<PublicSaleRow[]> {
   const after = options.after;
   const [rows] = await sql.query<Row[]>(
     `SELECT ${columns} FROM ${fromSalesWithSku}

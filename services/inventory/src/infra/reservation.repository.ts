@@ -79,7 +79,11 @@ interface CountRow extends RowDataPacket {
   quantity: string | number;
 }
 
-export async function reservationCountsForSale(sql: Sql, tenantId: string, saleId: string): Promise<Record<ReservationStatus, { orders: number; quantity: number }>> {
+export async function reservationCountsForSale(
+  sql: Sql,
+  tenantId: string,
+  saleId: string,
+): Promise<Record<ReservationStatus, { orders: number; quantity: number }>> {
   const [rows] = await sql.query<CountRow[]>(
     'SELECT status, COUNT(*) AS orders, SUM(quantity) AS quantity FROM stock_reservations WHERE sale_id = ? AND tenant_id = ? GROUP BY status',
     [saleId, tenantId],

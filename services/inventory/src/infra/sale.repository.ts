@@ -51,19 +51,35 @@ const toSale = (row: SaleRow): FlashSale => ({
   endedAt: row.ended_at === null ? null : new Date(utcEpochMs(row.ended_at)),
 });
 
-const saleColumns = 'id, tenant_id, sku_id, stock, allocated, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds, armed_at, ended_at';
+const saleColumns =
+  'id, tenant_id, sku_id, stock, allocated, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds, armed_at, ended_at';
 
 /** A new sale holding `allocated` units of its SKU (allocated in the same transaction). */
 export async function insertSale(sql: Sql, sale: Omit<FlashSale, 'armedAt' | 'endedAt'>): Promise<void> {
   await sql.query(
     `INSERT INTO flash_sales (id, tenant_id, sku_id, stock, allocated, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    [sale.id, sale.tenantId, sale.skuId, sale.stock, sale.allocated, sale.unitPriceMinor, sale.currency, sale.startsAt, sale.endsAt, sale.perUserLimit, sale.holdTtlSeconds],
+    [
+      sale.id,
+      sale.tenantId,
+      sale.skuId,
+      sale.stock,
+      sale.allocated,
+      sale.unitPriceMinor,
+      sale.currency,
+      sale.startsAt,
+      sale.endsAt,
+      sale.perUserLimit,
+      sale.holdTtlSeconds,
+    ],
   );
 }
 
 export async function findSale(sql: Sql, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<FlashSale | undefined> {
-  const [rows] = await sql.query<SaleRow[]>(`SELECT ${saleColumns} FROM flash_sales WHERE tenant_id = ? AND id = ?${options.forUpdate ? ' FOR UPDATE' : ''}`, [tenantId, id]);
+  const [rows] = await sql.query<SaleRow[]>(`SELECT ${saleColumns} FROM flash_sales WHERE tenant_id = ? AND id = ?${options.forUpdate ? ' FOR UPDATE' : ''}`, [
+    tenantId,
+    id,
+  ]);
   return rows[0] && toSale(rows[0]);
 }
 
@@ -80,7 +96,9 @@ export async function changeSaleAllocation(sql: Sql, id: string, delta: number):
   if (delta === 0) return;
   // Additions only: the column is unsigned.
   const [result] = await sql.query<ResultSetHeader>(
-    delta > 0 ? 'UPDATE flash_sales SET allocated = allocated + ? WHERE id = ?' : 'UPDATE flash_sales SET allocated = allocated - ? WHERE id = ? AND allocated >= ?',
+    delta > 0
+      ? 'UPDATE flash_sales SET allocated = allocated + ? WHERE id = ?'
+      : 'UPDATE flash_sales SET allocated = allocated - ? WHERE id = ? AND allocated >= ?',
     delta > 0 ? [delta, id] : [-delta, id, -delta],
   );
   if (result.affectedRows !== 1) throw new Error(`allocation of sale ${id} could not change by ${delta}`);
@@ -101,11 +119,10 @@ export async function markEnded(sql: Sql, id: string, at: Date, keptAllocation: 
 
 /** Sales of a SKU whose window is over but whose unsold allocation was not returned yet. */
 export async function unendedSalesPastWindow(sql: Sql, tenantId: string, skuId: string, now: Date): Promise<string[]> {
-  const [rows] = await sql.query<RowDataPacket[]>('SELECT id FROM flash_sales WHERE tenant_id = ? AND sku_id = ? AND ended_at IS NULL AND ends_at <= ? ORDER BY ends_at', [
-    tenantId,
-    skuId,
-    now,
-  ]);
+  const [rows] = await sql.query<RowDataPacket[]>(
+    'SELECT id FROM flash_sales WHERE tenant_id = ? AND sku_id = ? AND ended_at IS NULL AND ends_at <= ? ORDER BY ends_at',
+    [tenantId, skuId, now],
+  );
   return rows.map((row) => String(row.id));
 }
 

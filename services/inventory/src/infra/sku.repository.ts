@@ -30,7 +30,13 @@ const toSku = (row: SkuRow): Sku => ({
 });
 
 export async function insertSku(sql: Sql, sku: Omit<Sku, 'initialStock' | 'allocated'>): Promise<void> {
-  await sql.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock) VALUES (?, ?, ?, ?, ?)', [sku.tenantId, sku.id, sku.name, sku.stock, sku.stock]);
+  await sql.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock) VALUES (?, ?, ?, ?, ?)', [
+    sku.tenantId,
+    sku.id,
+    sku.name,
+    sku.stock,
+    sku.stock,
+  ]);
 }
 
 export async function findSku(sql: Sql, tenantId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<Sku | undefined> {
@@ -57,7 +63,12 @@ export async function allocateUnits(sql: Sql, tenantId: string, id: string, unit
 
 /** Gives units of an ended sale's allocation back to the SKU. */
 export async function freeUnits(sql: Sql, tenantId: string, id: string, units: number): Promise<boolean> {
-  const [result] = await sql.query<ResultSetHeader>('UPDATE skus SET allocated = allocated - ? WHERE tenant_id = ? AND id = ? AND allocated >= ?', [units, tenantId, id, units]);
+  const [result] = await sql.query<ResultSetHeader>('UPDATE skus SET allocated = allocated - ? WHERE tenant_id = ? AND id = ? AND allocated >= ?', [
+    units,
+    tenantId,
+    id,
+    units,
+  ]);
   return result.affectedRows === 1;
 }
 

@@ -116,9 +116,13 @@ export async function vegeta(options: {
   }
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   const resultsFile = `${targetsFile}.bin`;
-  await run(options.bin, ['attack', '-format=json', `-targets=${targetsFile}`, `-rate=${rate}/s`, `-duration=${options.seconds}s`, '-timeout=10s', `-output=${resultsFile}`], {
-    maxBuffer: 1024 * 1024,
-  });
+  await run(
+    options.bin,
+    ['attack', '-format=json', `-targets=${targetsFile}`, `-rate=${rate}/s`, `-duration=${options.seconds}s`, '-timeout=10s', `-output=${resultsFile}`],
+    {
+      maxBuffer: 1024 * 1024,
+    },
+  );
   const { stdout } = await run(options.bin, ['report', '-type=json', resultsFile], { maxBuffer: 16 * 1024 * 1024 });
   const report = JSON.parse(stdout) as { rate: number; latencies: Record<string, number>; status_codes: Record<string, number>; errors: string[] | null };
   return {

@@ -68,7 +68,14 @@ function nodeOptionsFor(name: string): string {
   return dir ? `${inherited} --cpu-prof --cpu-prof-dir=${dir}/${name}`.trim() : inherited;
 }
 
-export async function startProcess(options: { name: string; script: string; port: number; env: Record<string, string>; logDir: string; ipc?: boolean }): Promise<{
+export async function startProcess(options: {
+  name: string;
+  script: string;
+  port: number;
+  env: Record<string, string>;
+  logDir: string;
+  ipc?: boolean;
+}): Promise<{
   process: BenchProcess;
   child: ChildProcess;
 }> {

@@ -92,8 +92,21 @@ export async function startWholeSystem(options: {
     }),
   );
   processes.push(await start('inventory', ports.inventory, common('inventory')));
-  processes.push(await start('payment', ports.payment, { ...common('payment'), PAYMENT_PROVIDER_URL: providerUrl, PAYMENT_WEBHOOK_SECRETS: webhookSecret, ORDER_URL: `http://127.0.0.1:${ports.order}` }));
-  processes.push(await start('order', ports.order, { ...common('order'), PAYMENT_URL: `http://127.0.0.1:${ports.payment}`, INVENTORY_URL: `http://127.0.0.1:${ports.inventory}` }));
+  processes.push(
+    await start('payment', ports.payment, {
+      ...common('payment'),
+      PAYMENT_PROVIDER_URL: providerUrl,
+      PAYMENT_WEBHOOK_SECRETS: webhookSecret,
+      ORDER_URL: `http://127.0.0.1:${ports.order}`,
+    }),
+  );
+  processes.push(
+    await start('order', ports.order, {
+      ...common('order'),
+      PAYMENT_URL: `http://127.0.0.1:${ports.payment}`,
+      INVENTORY_URL: `http://127.0.0.1:${ports.inventory}`,
+    }),
+  );
   processes.push(
     await start('reconciler', ports.reconciler, {
       ...common('reconciler'),

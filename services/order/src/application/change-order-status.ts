@@ -39,7 +39,13 @@ export async function cancelOrder(pool: Pool, now: () => Date, caller: Caller, o
 }
 
 /** Fulfilment by ops, within the caller's tenant. */
-export async function fulfilOrder(pool: Pool, now: () => Date, tenantId: string, orderId: string, command: Extract<OrderCommand, 'ship' | 'deliver'>): Promise<void> {
+export async function fulfilOrder(
+  pool: Pool,
+  now: () => Date,
+  tenantId: string,
+  orderId: string,
+  command: Extract<OrderCommand, 'ship' | 'deliver'>,
+): Promise<void> {
   await withTransaction(pool, async (tx) => {
     const order = await findOrder(tx, orderId);
     if (!order || order.tenantId !== tenantId) throw orderNotFound(orderId);

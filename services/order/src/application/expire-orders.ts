@@ -56,10 +56,17 @@ export async function expireDueOrders(deps: ExpiryDeps, limit = 500): Promise<Ex
   for (const [tenantId, orders] of byTenant) {
     let payments: Map<string, OrderPaymentStatus>;
     try {
-      payments = await deps.payments.paymentsOf(tenantId, orders.map((order) => order.id));
+      payments = await deps.payments.paymentsOf(
+        tenantId,
+        orders.map((order) => order.id),
+      );
     } catch (error) {
       run.unverified += orders.length;
-      deps.onUnverified?.(tenantId, orders.map((order) => order.id), error);
+      deps.onUnverified?.(
+        tenantId,
+        orders.map((order) => order.id),
+        error,
+      );
       continue;
     }
     for (const order of orders) {

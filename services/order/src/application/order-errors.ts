@@ -43,8 +43,7 @@ export const soldOutRefusal = (saleId: string): { status: number; json: string }
 
 export const idempotencyKeyMissing = () =>
   new AppError('IDEMPOTENCY_KEY_MISSING', 400, 'the Idempotency-Key header is required for this request', { header: 'Idempotency-Key' });
-export const idempotencyKeyReused = () =>
-  new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'this Idempotency-Key was already used with a different request body');
+export const idempotencyKeyReused = () => new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'this Idempotency-Key was already used with a different request body');
 export const idempotencyInFlight = () =>
   new AppError('IDEMPOTENCY_REQUEST_IN_FLIGHT', 409, 'a request with this Idempotency-Key is still being processed; retry later');
 export const orderNotFound = (orderId: string) => new AppError('ORDER_NOT_FOUND', 404, 'order not found', { order_id: orderId });
@@ -53,9 +52,15 @@ export const illegalTransition = (orderId: string, status: string, command: stri
 /** Seconds a buyer is told to wait while a sale's Redis keys are rebuilt from the books. */
 export const SALE_RECOVERING_RETRY_AFTER_SECONDS = 2;
 export const saleRecovering = (saleId: string) =>
-  new AppError('SALE_RECOVERING', 503, 'the sale is being restored after a storage failure; retry shortly with the same Idempotency-Key', { sale_id: saleId }, {
-    retryAfterSeconds: SALE_RECOVERING_RETRY_AFTER_SECONDS,
-  });
+  new AppError(
+    'SALE_RECOVERING',
+    503,
+    'the sale is being restored after a storage failure; retry shortly with the same Idempotency-Key',
+    { sale_id: saleId },
+    {
+      retryAfterSeconds: SALE_RECOVERING_RETRY_AFTER_SECONDS,
+    },
+  );
 /**
  * A store did not answer, or no Redis replica acknowledged a reservation in time (ADR 0009): a
  * passing state the client retries with the same key. The cause is logged where it happened.

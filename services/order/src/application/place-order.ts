@@ -14,7 +14,14 @@ import type { Logger } from '@flash-sale/service-kit';
 import type { ReserveRefusal, SoldOutHint, StockReservations } from '@flash-sale/stock-reservations';
 import { orderResource, type Order, type OrderResource } from '../domain/order.ts';
 import { DuplicateIdempotencyKeyError, SaleRebuiltError, type OrderBatchWriter } from '../infra/order-batch-writer.ts';
-import { IDEMPOTENCY_RETENTION_MS, IN_FLIGHT_TTL_MS, requestHash, type ClaimOutcome, type IdempotencyScope, type IdempotencyStore } from '../infra/idempotency.store.ts';
+import {
+  IDEMPOTENCY_RETENTION_MS,
+  IN_FLIGHT_TTL_MS,
+  requestHash,
+  type ClaimOutcome,
+  type IdempotencyScope,
+  type IdempotencyStore,
+} from '../infra/idempotency.store.ts';
 import type { SaleDirectory, SaleRebuildRequester } from '../infra/sale-directory.ts';
 import { Compensations } from './compensations.ts';
 import { ordersUnavailable, saleRecovering } from './order-errors.ts';
@@ -183,7 +190,13 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       order,
       writeEpoch: reservation.writeEpoch ?? 0,
       event,
-      idempotency: { key: input.idempotencyKey, requestHash: hash, responseStatus: 201, responseBody, expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS) },
+      idempotency: {
+        key: input.idempotencyKey,
+        requestHash: hash,
+        responseStatus: 201,
+        responseBody,
+        expiresAt: new Date(now.getTime() + IDEMPOTENCY_RETENTION_MS),
+      },
     });
   } catch (error) {
     if (error instanceof DuplicateIdempotencyKeyError) {
@@ -221,13 +234,23 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
  *   then finds the order in MySQL or reserves again; a hold without an order is released by the
  *   reconciler's orphan-holds job.
  */
-async function afterFailedWrite(deps: PlaceOrderDeps, undo: Compensations<Step>, order: Order, scope: IdempotencyScope, hash: string, error: unknown): Promise<PlaceOrderOutcome> {
+async function afterFailedWrite(
+  deps: PlaceOrderDeps,
+  undo: Compensations<Step>,
+  order: Order,
+  scope: IdempotencyScope,
+  hash: string,
+  error: unknown,
+): Promise<PlaceOrderOutcome> {
   let record: Awaited<ReturnType<IdempotencyStore['committed']>>;
   try {
     record = await deps.idempotency.committed(scope);
   } catch (lookupError) {
     undo.discard();
-    deps.logger.error({ err: error, lookup_err: lookupError, order_id: order.id }, 'order write failed and MySQL cannot say whether it committed; hold and key left for reconciliation');
+    deps.logger.error(
+      { err: error, lookup_err: lookupError, order_id: order.id },
+      'order write failed and MySQL cannot say whether it committed; hold and key left for reconciliation',
+    );
     throw ordersUnavailable();
   }
   if (record?.requestHash === hash) {
@@ -262,17 +285,25 @@ function answerSeen(seen: Exclude<ClaimOutcome, { kind: 'claimed' }>): PlaceOrde
 
 /** In the background: the requests that follow are refused at once once the buyers are known. */
 function learnSoldOutBuyers(deps: PlaceOrderDeps, saleId: string): void {
-  deps.soldOut.learnBuyers(saleId, (version, max) => deps.reservations.soldOutBuyers(saleId, version, max)).catch((error: unknown) => {
-    // Without the list the hint still refuses after one idempotency look; nothing is lost.
-    deps.logger.warn({ err: error, sale_id: saleId }, 'could not read the buyers of a sold-out sale');
-  });
+  deps.soldOut
+    .learnBuyers(saleId, (version, max) => deps.reservations.soldOutBuyers(saleId, version, max))
+    .catch((error: unknown) => {
+      // Without the list the hint still refuses after one idempotency look; nothing is lost.
+      deps.logger.warn({ err: error, sale_id: saleId }, 'could not read the buyers of a sold-out sale');
+    });
 }
 
 /**
  * Throws SALE_RECOVERING when the books know the sale as armed and live; the SALE_ENDED refusal
  * when they know it ended; undefined when it is truly unknown here.
  */
-async function refuseUnlessRecovering(deps: PlaceOrderDeps, sales: NonNullable<PlaceOrderDeps['sales']>, tenantId: string, saleId: string, now: Date): Promise<PlaceOrderOutcome | undefined> {
+async function refuseUnlessRecovering(
+  deps: PlaceOrderDeps,
+  sales: NonNullable<PlaceOrderDeps['sales']>,
+  tenantId: string,
+  saleId: string,
+  now: Date,
+): Promise<PlaceOrderOutcome | undefined> {
   const sale = await sales.directory.lookup(tenantId, saleId);
   if (!sale?.armed) return undefined;
   // Its Redis keys are gone because it ended (or was ended early): say so rather than "not found".
@@ -293,7 +324,13 @@ async function releaseHold(deps: PlaceOrderDeps, order: Order, reason: string): 
 }
 
 /** Redis forgot the key (flush, failover) but MySQL remembers the committed order. */
-async function replayCommitted(deps: PlaceOrderDeps, undo: Compensations<Step>, scope: IdempotencyScope, hash: string, cause: Error): Promise<PlaceOrderOutcome> {
+async function replayCommitted(
+  deps: PlaceOrderDeps,
+  undo: Compensations<Step>,
+  scope: IdempotencyScope,
+  hash: string,
+  cause: Error,
+): Promise<PlaceOrderOutcome> {
   const record = await deps.idempotency.committed(scope);
   if (!record) {
     deps.logger.error({ err: cause }, 'duplicate key on an order write that is not an idempotency replay');

@@ -37,7 +37,10 @@ export const internalOrderRoutes: FastifyPluginAsyncZod<{ pool: Pool }> = async 
         summary: 'Service read: an order of the calling tenant',
         security: [{ bearer: [] }],
         params: orderIdParams,
-        response: { 200: internalOrderResponse, ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: 'no such order of the calling tenant' }) },
+        response: {
+          200: internalOrderResponse,
+          ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: 'no such order of the calling tenant' }),
+        },
       },
     },
     async (request) => {

@@ -38,7 +38,7 @@ export const myOrdersRoutes: FastifyPluginAsyncZod<MyOrdersRoutesOptions> = asyn
       schema: {
         summary: "The caller's own orders, newest first",
         description:
-          'Only the orders of the token\'s subject in its tenant, whatever its role. `status` keeps one status; `cursor` (from `next_cursor`) continues after the last order of the previous page, ' +
+          "Only the orders of the token's subject in its tenant, whatever its role. `status` keeps one status; `cursor` (from `next_cursor`) continues after the last order of the previous page, " +
           'so an order placed meanwhile never shifts a page.',
         security: [{ bearer: [] }],
         querystring: myOrdersQuery,

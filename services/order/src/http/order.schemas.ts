@@ -18,7 +18,10 @@ export const orderIdParams = z.object({ id: z.uuid() });
 
 /** The reason is stored in the history behind a prefix; the column holds both (migration 101). */
 export const CANCEL_REASON_MAX = 200;
-export const cancelBody = z.object({ reason: z.string().max(CANCEL_REASON_MAX).optional() }).strict().optional();
+export const cancelBody = z
+  .object({ reason: z.string().max(CANCEL_REASON_MAX).optional() })
+  .strict()
+  .optional();
 
 // Strict, like every service's replies: a field the code adds without documenting it fails the reply.
 export const orderResponse = z.strictObject({

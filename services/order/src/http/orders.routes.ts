@@ -4,7 +4,14 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
 import { z } from 'zod';
 import { cancelOrder, fulfilOrder } from '../application/change-order-status.ts';
-import { idempotencyInFlight, idempotencyKeyMissing, idempotencyKeyReused, orderNotFound, reserveRefused, soldOutRefusal } from '../application/order-errors.ts';
+import {
+  idempotencyInFlight,
+  idempotencyKeyMissing,
+  idempotencyKeyReused,
+  orderNotFound,
+  reserveRefused,
+  soldOutRefusal,
+} from '../application/order-errors.ts';
 import { placeOrder, type PlaceOrderDeps } from '../application/place-order.ts';
 import { orderResource } from '../domain/order.ts';
 import { findOwnedOrder, orderHistory } from '../infra/order.repository.ts';
@@ -26,7 +33,12 @@ const placeRefusals = errorResponses({
   503: 'orders cannot be taken right now (the sale is being rebuilt, or a store is unreachable); Retry-After may say when',
 });
 const readRefusals = errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order of the caller's" });
-const changeRefusals = errorResponses({ ...bearerRefusals, 400: 'a malformed id or body', 404: 'no such order', 409: 'the order is not in a status this change applies to' });
+const changeRefusals = errorResponses({
+  ...bearerRefusals,
+  400: 'a malformed id or body',
+  404: 'no such order',
+  409: 'the order is not in a status this change applies to',
+});
 
 export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app, options) => {
   app.post(
@@ -85,7 +97,12 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     '/v1/orders/:id',
     {
       onRequest: requireRole('shopper'),
-      schema: { summary: 'Read an order and every status it went through', security: [{ bearer: [] }], params: orderIdParams, response: { 200: orderWithHistoryResponse, ...readRefusals } },
+      schema: {
+        summary: 'Read an order and every status it went through',
+        security: [{ bearer: [] }],
+        params: orderIdParams,
+        response: { 200: orderWithHistoryResponse, ...readRefusals },
+      },
     },
     async (request) => {
       const principal = principalOf(request);
@@ -103,11 +120,23 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
     '/v1/orders/:id/cancel',
     {
       onRequest: requireRole('shopper'),
-      schema: { summary: 'Cancel a pending order; its stock returns to the sale', security: [{ bearer: [] }], params: orderIdParams, body: cancelBody, response: { 202: orderResponse, ...changeRefusals } },
+      schema: {
+        summary: 'Cancel a pending order; its stock returns to the sale',
+        security: [{ bearer: [] }],
+        params: orderIdParams,
+        body: cancelBody,
+        response: { 202: orderResponse, ...changeRefusals },
+      },
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const order = await cancelOrder(options.pool, options.now, { tenantId: principal.tenantId, userId: principal.userId, ...requestContext(request) }, request.params.id, request.body?.reason ?? 'requested');
+      const order = await cancelOrder(
+        options.pool,
+        options.now,
+        { tenantId: principal.tenantId, userId: principal.userId, ...requestContext(request) },
+        request.params.id,
+        request.body?.reason ?? 'requested',
+      );
       return reply.status(202).send(orderResource(order));
     },
   );
@@ -117,7 +146,12 @@ export const orderRoutes: FastifyPluginAsyncZod<OrderRoutesOptions> = async (app
       `/v1/orders/:id/${command}`,
       {
         onRequest: requireRole('ops'),
-        schema: { summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`, security: [{ bearer: [] }], params: orderIdParams, response: { 204: z.null(), ...changeRefusals } },
+        schema: {
+          summary: `Fulfilment (ops): ${command} a ${command === 'ship' ? 'confirmed' : 'shipped'} order`,
+          security: [{ bearer: [] }],
+          params: orderIdParams,
+          response: { 204: z.null(), ...changeRefusals },
+        },
       },
       async (request, reply) => {
         await fulfilOrder(options.pool, options.now, principalOf(request).tenantId, request.params.id, command);

@@ -19,11 +19,7 @@ export const IN_FLIGHT_TTL_MS = 30_000;
 const peekScript = new LuaScript(new URL('./lua/idempotency-peek-1.lua', import.meta.url));
 const completeScript = new LuaScript(new URL('./lua/idempotency-complete-1.lua', import.meta.url));
 
-export type ClaimOutcome =
-  | { kind: 'claimed' }
-  | { kind: 'mismatch' }
-  | { kind: 'in_flight' }
-  | { kind: 'completed'; status: number; body: string };
+export type ClaimOutcome = { kind: 'claimed' } | { kind: 'mismatch' } | { kind: 'in_flight' } | { kind: 'completed'; status: number; body: string };
 
 export interface IdempotencyScope {
   tenantId: string;
@@ -103,7 +99,12 @@ export class IdempotencyStore {
     const row = rows[0];
     if (!row) return null;
     if (Number(row.live) !== 1) {
-      await this.#pool.query('DELETE FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ? AND expires_at <= ?', [scope.tenantId, scope.userId, scope.key, now]);
+      await this.#pool.query('DELETE FROM idempotency_keys WHERE tenant_id = ? AND user_id = ? AND idem_key = ? AND expires_at <= ?', [
+        scope.tenantId,
+        scope.userId,
+        scope.key,
+        now,
+      ]);
       return null;
     }
     return { requestHash: String(row.request_hash), status: Number(row.response_status), body: String(row.response_body) };

@@ -110,7 +110,10 @@ export class OrderBatchWriter {
       rest[0]?.reject(translate(first.error));
       return;
     }
-    this.#options.logger.warn({ err: first.error, size: batch.length, committed: batch.length - rest.length }, 'order batch failed; retrying its orders one by one');
+    this.#options.logger.warn(
+      { err: first.error, size: batch.length, committed: batch.length - rest.length },
+      'order batch failed; retrying its orders one by one',
+    );
     for (const queued of rest) {
       const alone = await this.#attempt([queued.item]);
       if (alone.ok) settle(queued, alone.fenced);
@@ -128,10 +131,17 @@ export class OrderBatchWriter {
       const ids = items.map((item) => item.order.id);
       try {
         const committed = await this.#existingOrders(ids);
-        if (committed.size > 0) this.#options.logger.warn({ err: error.cause, committed: committed.size, size: ids.length }, 'order batch committed but its acknowledgement was lost; reported as written');
+        if (committed.size > 0)
+          this.#options.logger.warn(
+            { err: error.cause, committed: committed.size, size: ids.length },
+            'order batch committed but its acknowledgement was lost; reported as written',
+          );
         return { ok: false, error: error.cause, committed };
       } catch (readError) {
-        this.#options.logger.error({ err: readError, size: ids.length }, 'could not learn whether a batch whose connection died was committed; reported as failed');
+        this.#options.logger.error(
+          { err: readError, size: ids.length },
+          'could not learn whether a batch whose connection died was committed; reported as failed',
+        );
         return { ok: false, error: error.cause, committed: new Set() };
       }
     }
@@ -222,12 +232,34 @@ function translate(error: unknown): unknown {
 
 function insertStatements(items: NewOrder[]): string[] {
   const orders = items.map(({ order: o, event }) => [
-    o.id, o.tenantId, o.userId, o.saleId, o.skuId, o.quantity, o.unitPriceMinor, o.totalMinor, o.currency, o.status, 0, o.expiresAt, o.createdAt, o.updatedAt, event.envelope.trace_id,
+    o.id,
+    o.tenantId,
+    o.userId,
+    o.saleId,
+    o.skuId,
+    o.quantity,
+    o.unitPriceMinor,
+    o.totalMinor,
+    o.currency,
+    o.status,
+    0,
+    o.expiresAt,
+    o.createdAt,
+    o.updatedAt,
+    event.envelope.trace_id,
   ]);
   const lines = items.map(({ order: o }) => [o.id, 1, o.skuId, o.quantity, o.unitPriceMinor]);
   const history = items.map(({ order: o }) => [o.id, null, o.status, 'order placed', null, o.createdAt]);
   const keys = items.map(({ order: o, idempotency: i }) => [
-    o.tenantId, o.userId, i.key, i.requestHash, o.id, i.responseStatus, i.responseBody, o.createdAt, i.expiresAt,
+    o.tenantId,
+    o.userId,
+    i.key,
+    i.requestHash,
+    o.id,
+    i.responseStatus,
+    i.responseBody,
+    o.createdAt,
+    i.expiresAt,
   ]);
   return [
     mysql.format(

@@ -9,7 +9,6 @@ import type { PoolConnection, RowDataPacket, ResultSetHeader } from 'mysql2/prom
 import type { Order, StatusChange } from '../domain/order.ts';
 import type { OrderCommand, OrderStatus } from '../domain/order-status.ts';
 
-
 interface OrderRow extends RowDataPacket {
   id: string;
   tenant_id: string;
@@ -27,7 +26,6 @@ interface OrderRow extends RowDataPacket {
   created_at: string;
   updated_at: string;
 }
-
 
 export function toOrder(row: OrderRow): Order {
   return {
@@ -108,7 +106,10 @@ export async function transitionOrder(
 }
 
 export async function markStockCommitted(tx: PoolConnection, orderId: string, now: Date): Promise<boolean> {
-  const [result] = await tx.query<ResultSetHeader>('UPDATE orders SET stock_committed = 1, updated_at = ? WHERE id = ? AND stock_committed = 0', [now, orderId]);
+  const [result] = await tx.query<ResultSetHeader>('UPDATE orders SET stock_committed = 1, updated_at = ? WHERE id = ? AND stock_committed = 0', [
+    now,
+    orderId,
+  ]);
   return result.affectedRows === 1;
 }
 

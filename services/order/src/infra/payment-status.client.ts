@@ -45,7 +45,10 @@ export class HttpPaymentStatusReader implements PaymentStatusReader {
     const answers = new Map<string, OrderPaymentStatus>();
     for (let start = 0; start < orderIds.length; start += PAYMENT_STATUS_BATCH) {
       const chunk = orderIds.slice(start, start + PAYMENT_STATUS_BATCH);
-      const response = await this.#client.get<{ orders?: Answer[] } | null>(`/v1/internal/order-payments?order_ids=${chunk.map(encodeURIComponent).join(',')}`, tenantId);
+      const response = await this.#client.get<{ orders?: Answer[] } | null>(
+        `/v1/internal/order-payments?order_ids=${chunk.map(encodeURIComponent).join(',')}`,
+        tenantId,
+      );
       if (response.status !== 200 || !Array.isArray(response.body?.orders)) throw unusable(response.status, 'not a 200 with an orders list');
       for (const answer of response.body.orders) {
         if (typeof answer.order_id !== 'string' || typeof answer.state !== 'string' || !STATES.includes(answer.state)) throw unusable(200, 'malformed entry');

@@ -33,7 +33,8 @@ interface Entry {
   expiresAtMs: number;
 }
 
-const unusable = (status: number) => new AppError('DEPENDENCY_UNAVAILABLE', 503, 'the inventory service gave no usable answer', { dependency: 'inventory', status });
+const unusable = (status: number) =>
+  new AppError('DEPENDENCY_UNAVAILABLE', 503, 'the inventory service gave no usable answer', { dependency: 'inventory', status });
 
 export class SaleDirectory {
   readonly #inventory: Pick<ServiceClient, 'get'>;
@@ -91,7 +92,14 @@ export class SaleDirectory {
     // 404 is an answer; 400 too: an id the inventory service refuses names no sale.
     if (response.status === 404 || response.status === 400) return null;
     const body = response.body;
-    if (response.status !== 200 || !body || body.id !== saleId || typeof body.armed !== 'boolean' || typeof body.starts_at !== 'string' || typeof body.ends_at !== 'string') {
+    if (
+      response.status !== 200 ||
+      !body ||
+      body.id !== saleId ||
+      typeof body.armed !== 'boolean' ||
+      typeof body.starts_at !== 'string' ||
+      typeof body.ends_at !== 'string'
+    ) {
       throw unusable(response.status);
     }
     const startsAtMs = Date.parse(body.starts_at);
@@ -125,6 +133,12 @@ export class QueueSaleRebuildRequester implements SaleRebuildRequester {
     if ((this.#askedAtMs.get(request.sale_id) ?? 0) > now - 1000) return;
     if (this.#askedAtMs.size > 10_000) this.#askedAtMs.clear();
     this.#askedAtMs.set(request.sale_id, now);
-    await this.#queue.add('rebuild', request, { jobId: request.sale_id, removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+    await this.#queue.add('rebuild', request, {
+      jobId: request.sale_id,
+      removeOnComplete: true,
+      removeOnFail: true,
+      attempts: 3,
+      backoff: { type: 'fixed', delay: 1000 },
+    });
   }
 }

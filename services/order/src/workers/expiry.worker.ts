@@ -34,7 +34,8 @@ export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{
   const expiredTotal = new Counter({ name: 'order_expired_total', help: 'Orders expired by the sweep', registers: [options.metrics] });
   const prefix = options.prefix ?? bullmqPrefix(EXPIRY_QUEUE);
   const queue = new Queue(EXPIRY_QUEUE, { connection: options.connection, prefix });
-  const upsert = () => queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
+  const upsert = () =>
+    queue.upsertJobScheduler(SCHEDULER_ID, { every: options.everyMs }, { name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 500 } });
   await upsert();
   const guard = new PeriodicTask(
     'expiry-scheduler-guard',
@@ -53,7 +54,11 @@ export async function startExpiryWorker(options: ExpiryWorkerOptions): Promise<{
         pool: options.pool,
         now: options.now,
         payments: options.payments,
-        onUnverified: (tenantId, orderIds, error) => options.logger.warn({ err: error, tenant_id: tenantId, orders: orderIds.length }, 'payment service did not answer; these orders are not expired this round'),
+        onUnverified: (tenantId, orderIds, error) =>
+          options.logger.warn(
+            { err: error, tenant_id: tenantId, orders: orderIds.length },
+            'payment service did not answer; these orders are not expired this round',
+          ),
       });
       if (run.expired + run.paid + run.postponed > 0) options.logger.info(run, 'expired unpaid orders');
       expiredTotal.inc(run.expired);

@@ -22,7 +22,10 @@ export function paymentCompletedHandler(now: () => Date): ContractHandlers<typeo
     });
     if (!result.ok) {
       if (result.current === 'EXPIRED' || result.current === 'CANCELLED') {
-        ctx.logger.warn({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order that cannot be paid; the payment service refunds it');
+        ctx.logger.warn(
+          { order_id: event.payload.order_id, status: result.current },
+          'payment completed for an order that cannot be paid; the payment service refunds it',
+        );
       } else {
         // The expiry sweep or the reconciler asked the payment service and applied this payment first.
         ctx.logger.info({ order_id: event.payload.order_id, status: result.current }, 'payment completed for an order already past PENDING; nothing to do');

@@ -7,6 +7,9 @@ import type { orderContract } from './order.contract.ts';
 
 export function paymentFailedHandler(): ContractHandlers<typeof orderContract>['payment.failed.v1'] {
   return async (event, ctx) => {
-    ctx.logger.info({ order_id: event.payload.order_id, reason: event.payload.reason }, 'payment failed; the order waits for another payment, cancellation or expiry');
+    ctx.logger.info(
+      { order_id: event.payload.order_id, reason: event.payload.reason },
+      'payment failed; the order waits for another payment, cancellation or expiry',
+    );
   };
 }

@@ -27,7 +27,14 @@ export function paymentRefundedHandler(now: () => Date): ContractHandlers<typeof
     await writeOutbox(ctx.tx, [
       prepareEvent(
         orderRefunded,
-        { order_id: order.id, sale_id: order.saleId, sku_id: order.skuId, quantity: order.quantity, payment_id: event.payload.payment_id, restock: restocksOnRefund(result.from) },
+        {
+          order_id: order.id,
+          sale_id: order.saleId,
+          sku_id: order.skuId,
+          quantity: order.quantity,
+          payment_id: event.payload.payment_id,
+          restock: restocksOnRefund(result.from),
+        },
         followUpContext(event, ctx.traceparent, SOURCE),
         at,
       ),

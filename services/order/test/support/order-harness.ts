@@ -31,7 +31,9 @@ export interface OrderHarness {
   kafkaAdmin: TopicAdmin;
   clock: { now: Date };
   token: (principal?: Partial<Principal>) => string;
-  armSale: (options?: Partial<{ stock: number; perUserLimit: number; holdTtlMs: number; startsAtMs: number; endsAtMs: number; tenantId: string }>) => Promise<string>;
+  armSale: (
+    options?: Partial<{ stock: number; perUserLimit: number; holdTtlMs: number; startsAtMs: number; endsAtMs: number; tenantId: string }>,
+  ) => Promise<string>;
   rebuild: (overrides: Partial<OrderAppDeps>) => Promise<FastifyInstance>;
 }
 

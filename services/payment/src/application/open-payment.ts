@@ -69,7 +69,11 @@ export async function openPayment(
  * The payment row of the order, opened or resumed, in one transaction under the order row's lock;
  * 'order-not-in-view' when the Kafka-fed view has no such order (yet).
  */
-async function openOrResume(deps: OpenPaymentDeps, principal: Principal, orderId: string): Promise<{ paymentId: string; created: boolean } | 'order-not-in-view'> {
+async function openOrResume(
+  deps: OpenPaymentDeps,
+  principal: Principal,
+  orderId: string,
+): Promise<{ paymentId: string; created: boolean } | 'order-not-in-view'> {
   return withTransaction(deps.pool, async (tx) => {
     // The order row lock serialises concurrent attempts for the same order.
     const order = await findOrderView(tx, orderId, { forUpdate: true });

@@ -61,7 +61,8 @@ export async function receiveProviderEvent(pool: Pool, received: ReceivedEvent, 
     await settleInboxEntry(tx, event.id, { outcome: result.outcome, detail: result.detail, paymentId: result.paymentId, now });
     return result;
   });
-  if (stored) return { outcome: stored.outcome, duplicate: stored.outcome === 'DUPLICATE', paymentId: stored.paymentId, refundsToSubmit: stored.refundsToSubmit };
+  if (stored)
+    return { outcome: stored.outcome, duplicate: stored.outcome === 'DUPLICATE', paymentId: stored.paymentId, refundsToSubmit: stored.refundsToSubmit };
   const outcome = await noteDuplicateDelivery(pool, event.id);
   return { outcome: outcome ?? 'APPLIED', duplicate: true, paymentId: null, refundsToSubmit: [] };
 }
@@ -79,7 +80,12 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
   // `reference` is our payment id, given to the provider when the payment was opened.
   const payment = await findPayment(tx, event.data.reference, { forUpdate: true });
   if (!payment || (payment.providerPaymentId !== null && payment.providerPaymentId !== event.data.payment_id)) {
-    return { outcome: 'UNKNOWN_PAYMENT', detail: `no payment ${event.data.reference} for provider payment ${event.data.payment_id}`, paymentId: null, refundsToSubmit: [] };
+    return {
+      outcome: 'UNKNOWN_PAYMENT',
+      detail: `no payment ${event.data.reference} for provider payment ${event.data.payment_id}`,
+      paymentId: null,
+      refundsToSubmit: [],
+    };
   }
   const order = await findOrderView(tx, payment.orderId);
   if (!order) throw new Error(`payment ${payment.id} refers to order ${payment.orderId} missing from order_view`);
@@ -121,7 +127,13 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
       events.push(
         prepareEvent(
           paymentCompleted,
-          { payment_id: payment.id, order_id: payment.orderId, transaction_id: event.data.transaction_id, amount_minor: payment.amountMinor, currency: payment.currency },
+          {
+            payment_id: payment.id,
+            order_id: payment.orderId,
+            transaction_id: event.data.transaction_id,
+            amount_minor: payment.amountMinor,
+            currency: payment.currency,
+          },
           eventContext(order),
           now,
           { fieldKeys },
@@ -140,7 +152,9 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
         details: { failure_reason: event.data.failure_reason, ...polled },
         set: { failureReason: event.data.failure_reason, providerPaymentId: event.data.payment_id, callbackAt: now },
       });
-      events.push(prepareEvent(paymentFailed, { payment_id: payment.id, order_id: payment.orderId, reason: event.data.failure_reason }, eventContext(order), now));
+      events.push(
+        prepareEvent(paymentFailed, { payment_id: payment.id, order_id: payment.orderId, reason: event.data.failure_reason }, eventContext(order), now),
+      );
       break;
     }
     case 'refund.succeeded': {
@@ -149,7 +163,14 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
       events.push(
         prepareEvent(
           paymentRefunded,
-          { payment_id: payment.id, order_id: payment.orderId, refund_id: refund.id, amount_minor: refund.amountMinor, currency: refund.currency, reason: refund.reason },
+          {
+            payment_id: payment.id,
+            order_id: payment.orderId,
+            refund_id: refund.id,
+            amount_minor: refund.amountMinor,
+            currency: refund.currency,
+            reason: refund.reason,
+          },
           eventContext(order),
           now,
         ),

@@ -38,11 +38,7 @@ const targetOf = (event: ProviderEvent): PaymentStatus => {
   }
 };
 
-export function decideProviderEvent(
-  event: ProviderEvent,
-  payment: PaymentState,
-  order: OrderState,
-): Decision {
+export function decideProviderEvent(event: ProviderEvent, payment: PaymentState, order: OrderState): Decision {
   const attempted = targetOf(event);
   const { amount_minor: amount, currency } = event.data;
   // The order is the authority on what is owed; the payment row copied it when it was opened.

@@ -16,8 +16,6 @@ const transitions: Record<PaymentStatus, readonly PaymentStatus[]> = {
 export const canTransition = (from: PaymentStatus, to: PaymentStatus): boolean => transitions[from].includes(to);
 
 /** Every status `to` may be reached from: the `WHERE status IN (…)` of the guarded UPDATE. */
-export const sourcesOf = (to: PaymentStatus): PaymentStatus[] =>
-  paymentStatuses.filter((from) => transitions[from].includes(to));
+export const sourcesOf = (to: PaymentStatus): PaymentStatus[] => paymentStatuses.filter((from) => transitions[from].includes(to));
 
-export const isPaymentStatus = (value: string): value is PaymentStatus =>
-  (paymentStatuses as readonly string[]).includes(value);
+export const isPaymentStatus = (value: string): value is PaymentStatus => (paymentStatuses as readonly string[]).includes(value);

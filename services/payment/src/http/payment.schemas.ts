@@ -99,7 +99,10 @@ export const orderPaymentAnswer = z.strictObject({
 });
 
 export const webhookHeaders = z.object({
-  'provider-signature': z.string().optional().meta({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">; checked in the handler, on the raw bytes' }),
+  'provider-signature': z
+    .string()
+    .optional()
+    .meta({ description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">; checked in the handler, on the raw bytes' }),
 });
 
 export const webhookBody = z.instanceof(Buffer).meta({
@@ -110,6 +113,13 @@ export const webhookBody = z.instanceof(Buffer).meta({
 export const webhookReceived = z.strictObject({
   received: z.literal(true),
   event_id: z.string(),
-  outcome: z.enum(['APPLIED', 'DUPLICATE', 'REFUSED_ILLEGAL_TRANSITION', 'REFUSED_AMOUNT_MISMATCH', 'UNKNOWN_PAYMENT', 'IGNORED_EVENT_TYPE'] as const satisfies readonly InboxOutcome[]),
+  outcome: z.enum([
+    'APPLIED',
+    'DUPLICATE',
+    'REFUSED_ILLEGAL_TRANSITION',
+    'REFUSED_AMOUNT_MISMATCH',
+    'UNKNOWN_PAYMENT',
+    'IGNORED_EVENT_TYPE',
+  ] as const satisfies readonly InboxOutcome[]),
   duplicate: z.boolean(),
 });

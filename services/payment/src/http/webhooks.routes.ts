@@ -40,7 +40,8 @@ function parseEvent(rawBody: string): ReceivedEvent['event'] {
   // A signed event of a type we do not act on is stored and acknowledged, so it is not retried forever.
   if (!knownTypes.has(head.data.type)) return { id: head.data.id, type: head.data.type, known: false };
   const parsed = providerEventSchema.safeParse(json);
-  if (!parsed.success) throw new AppError('WEBHOOK_PAYLOAD_INVALID', 400, 'webhook body does not match its event type', { issues: parsed.error.issues.map((i) => i.message) });
+  if (!parsed.success)
+    throw new AppError('WEBHOOK_PAYLOAD_INVALID', 400, 'webhook body does not match its event type', { issues: parsed.error.issues.map((i) => i.message) });
   return parsed.data;
 }
 

@@ -21,7 +21,16 @@ export async function requestAutomaticRefund(
 ): Promise<{ refund: Refund; created: boolean }> {
   const requested = await requestRefund(
     tx,
-    { paymentId: payment.id, orderId: payment.orderId, tenantId: payment.tenantId, amountMinor: payment.amountMinor, currency: payment.currency, reason, initiatedBy: 'automatic', requestedBy: 'payment-service' },
+    {
+      paymentId: payment.id,
+      orderId: payment.orderId,
+      tenantId: payment.tenantId,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      reason,
+      initiatedBy: 'automatic',
+      requestedBy: 'payment-service',
+    },
     now,
   );
   if (!requested.created) return requested;

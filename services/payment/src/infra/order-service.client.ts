@@ -14,7 +14,10 @@ const answerSchema = z.object({
   total_minor: z.number().int().nonnegative(),
   currency: z.string().length(3),
   expires_at: z.iso.datetime({ offset: true }),
-  trace_id: z.string().regex(/^[0-9a-f]{32}$/).nullish(),
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .nullish(),
 });
 
 export interface KnownOrder {

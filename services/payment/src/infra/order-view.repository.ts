@@ -33,10 +33,12 @@ export async function insertOrderView(sql: Sql, order: NewOrderView, now: Date):
 
 /** PENDING -> CANCELLED | EXPIRED; false when the order was unknown or had already ended. */
 export async function endOrderView(sql: Sql, orderId: string, status: 'CANCELLED' | 'EXPIRED', eventId: string | null, now: Date): Promise<boolean> {
-  const [result] = await sql.query(
-    `UPDATE order_view SET status = ?, last_event_id = ?, updated_at = ? WHERE order_id = ? AND status = 'PENDING'`,
-    [status, eventId, now, orderId],
-  );
+  const [result] = await sql.query(`UPDATE order_view SET status = ?, last_event_id = ?, updated_at = ? WHERE order_id = ? AND status = 'PENDING'`, [
+    status,
+    eventId,
+    now,
+    orderId,
+  ]);
   return (result as { affectedRows: number }).affectedRows === 1;
 }
 

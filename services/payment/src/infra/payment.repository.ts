@@ -82,10 +82,12 @@ export async function insertPayment(sql: Sql, payment: NewPayment, cause: string
 
 /** Records the provider's ids once it accepted the payment; a retry that finds them set changes nothing. */
 export async function attachProviderPayment(sql: Sql, id: string, providerPaymentId: string, redirectUrl: string, now: Date): Promise<void> {
-  await sql.query(
-    'UPDATE payments SET provider_payment_id = ?, redirect_url = ?, updated_at = ? WHERE id = ? AND provider_payment_id IS NULL',
-    [providerPaymentId, redirectUrl, now, id],
-  );
+  await sql.query('UPDATE payments SET provider_payment_id = ?, redirect_url = ?, updated_at = ? WHERE id = ? AND provider_payment_id IS NULL', [
+    providerPaymentId,
+    redirectUrl,
+    now,
+    id,
+  ]);
 }
 
 /** A PENDING payment the provider knows of, opened before `openedBefore` and not polled since `polledBefore`. */
@@ -95,10 +97,7 @@ export interface PendingPaymentToPoll {
 }
 
 /** Least recently polled first, so payments the provider keeps pending cannot starve the others. */
-export async function listPendingPaymentsToPoll(
-  sql: Sql,
-  options: { openedBefore: Date; polledBefore: Date; limit: number },
-): Promise<PendingPaymentToPoll[]> {
+export async function listPendingPaymentsToPoll(sql: Sql, options: { openedBefore: Date; polledBefore: Date; limit: number }): Promise<PendingPaymentToPoll[]> {
   const [rows] = await sql.query<RowDataPacket[]>(
     `SELECT id, provider_payment_id FROM payments
       WHERE status = 'PENDING' AND provider_payment_id IS NOT NULL AND created_at <= ?
@@ -170,7 +169,16 @@ export async function appendHistory(sql: Sql, entry: HistoryEntry): Promise<void
   await sql.query(
     `INSERT INTO payment_status_history (payment_id, from_status, to_status, accepted, cause, provider_event_id, details, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [entry.paymentId, entry.from, entry.to, entry.accepted ? 1 : 0, entry.cause, entry.providerEventId, entry.details ? JSON.stringify(entry.details) : null, entry.now],
+    [
+      entry.paymentId,
+      entry.from,
+      entry.to,
+      entry.accepted ? 1 : 0,
+      entry.cause,
+      entry.providerEventId,
+      entry.details ? JSON.stringify(entry.details) : null,
+      entry.now,
+    ],
   );
 }
 

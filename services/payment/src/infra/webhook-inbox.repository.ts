@@ -25,10 +25,13 @@ export interface InboxEntry {
 /** 'duplicate' when this provider event id was stored before (by this or a concurrent delivery). */
 export async function insertInboxEntry(sql: Sql, entry: InboxEntry): Promise<'inserted' | 'duplicate'> {
   try {
-    await sql.query(
-      `INSERT INTO webhook_inbox (provider_event_id, event_type, raw_body, signed_at, received_at, outcome) VALUES (?, ?, ?, ?, ?, 'RECEIVED')`,
-      [entry.providerEventId, entry.eventType, entry.rawBody, entry.signedAt, entry.receivedAt],
-    );
+    await sql.query(`INSERT INTO webhook_inbox (provider_event_id, event_type, raw_body, signed_at, received_at, outcome) VALUES (?, ?, ?, ?, ?, 'RECEIVED')`, [
+      entry.providerEventId,
+      entry.eventType,
+      entry.rawBody,
+      entry.signedAt,
+      entry.receivedAt,
+    ]);
     return 'inserted';
   } catch (error) {
     if (isDuplicateKey(error)) return 'duplicate';

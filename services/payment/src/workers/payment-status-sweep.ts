@@ -68,14 +68,22 @@ export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): Pa
   const { pool, provider, refunds, logger, now, pollAfterMs } = options;
   const batchSize = options.batchSize ?? 50;
   const polls = getOrCreateCounter(options.metrics, 'payment_status_polls_total', 'Provider status polls of PENDING payments, by result', ['result']);
-  const repairs = getOrCreateCounter(options.metrics, 'payment_status_poll_repairs_total', 'PENDING payments settled from a provider status poll (webhook missing)', ['to']);
+  const repairs = getOrCreateCounter(
+    options.metrics,
+    'payment_status_poll_repairs_total',
+    'PENDING payments settled from a provider status poll (webhook missing)',
+    ['to'],
+  );
 
   const pollOne = async (payment: PendingPaymentToPoll): Promise<PollResult> => {
     let answer: ProviderPayment;
     try {
       answer = await provider.getPayment(payment.providerPaymentId);
     } catch (error) {
-      logger.warn({ err: error, payment_id: payment.id, provider_payment_id: payment.providerPaymentId }, 'payment status poll failed; the next sweep asks again');
+      logger.warn(
+        { err: error, payment_id: payment.id, provider_payment_id: payment.providerPaymentId },
+        'payment status poll failed; the next sweep asks again',
+      );
       await markStatusPolled(pool, payment.id, now());
       return 'failed';
     }
@@ -87,12 +95,18 @@ export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): Pa
     for (const refundId of result.refundsToSubmit) void refunds.submit(refundId);
     if (result.outcome !== 'APPLIED' || result.duplicate) {
       // Already settled meanwhile (a webhook or another replica), or refused and recorded as a webhook would be.
-      logger.info({ payment_id: payment.id, provider_event_id: event.id, outcome: result.outcome, duplicate: result.duplicate }, 'polled payment status not applied');
+      logger.info(
+        { payment_id: payment.id, provider_event_id: event.id, outcome: result.outcome, duplicate: result.duplicate },
+        'polled payment status not applied',
+      );
       return 'settled-already';
     }
     const to = event.type === 'payment.succeeded' ? 'COMPLETED' : 'FAILED';
     repairs.inc({ to });
-    logger.warn({ payment_id: payment.id, provider_payment_id: payment.providerPaymentId, to }, 'payment settled from a provider status poll: its webhook never arrived');
+    logger.warn(
+      { payment_id: payment.id, provider_payment_id: payment.providerPaymentId, to },
+      'payment settled from a provider status poll: its webhook never arrived',
+    );
     return 'repaired';
   };
 

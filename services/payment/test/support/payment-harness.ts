@@ -126,7 +126,24 @@ export async function createPaymentHarness(teardown: Teardown, options: HarnessO
 
   const query = async <T = Record<string, unknown>>(sql: string, params: unknown[] = []) => (await db.pool.query(sql, params))[0] as T[];
 
-  return { db, app, simulator, providerUrl, webhookUrl: () => webhookTarget.url, provider, metrics, refunds, statusSweep, handlers, token, orderCreated, orderEnded, openPayment, query, logger };
+  return {
+    db,
+    app,
+    simulator,
+    providerUrl,
+    webhookUrl: () => webhookTarget.url,
+    provider,
+    metrics,
+    refunds,
+    statusSweep,
+    handlers,
+    token,
+    orderCreated,
+    orderEnded,
+    openPayment,
+    query,
+    logger,
+  };
 }
 
 function orderEnvelope<P extends Record<string, unknown>>(type: string, payload: P): Envelope<P> {

@@ -17,11 +17,7 @@ export const providerEvent = (input: ProviderEventInput) => ({
 });
 
 /** Posts a body signed as the provider signs it, or as told (secret, time, bytes signed). */
-export async function postWebhook(
-  app: FastifyInstance,
-  body: string,
-  options: { secret?: string; timestamp?: number; signedBody?: string } = {},
-) {
+export async function postWebhook(app: FastifyInstance, body: string, options: { secret?: string; timestamp?: number; signedBody?: string } = {}) {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = signWebhook(options.secret ?? WEBHOOK_SECRET, options.signedBody ?? body, timestamp);
   return app.inject({

@@ -21,7 +21,8 @@ const refundBody = z.object({ amount_minor: z.number().int().positive(), referen
 
 function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body ?? {});
-  if (!result.success) throw new AppError('VALIDATION_FAILED', 400, 'request validation failed', { issues: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  if (!result.success)
+    throw new AppError('VALIDATION_FAILED', 400, 'request validation failed', { issues: result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
   return result.data;
 }
 

@@ -38,8 +38,7 @@ export interface RetryPolicy {
 }
 
 /** The pause after failed attempt `n` (1-based): base·2^(n-1), capped. */
-export const backoffMs = (policy: RetryPolicy, failedAttempt: number): number =>
-  Math.min(policy.maxMs, policy.baseMs * 2 ** (failedAttempt - 1));
+export const backoffMs = (policy: RetryPolicy, failedAttempt: number): number => Math.min(policy.maxMs, policy.baseMs * 2 ** (failedAttempt - 1));
 
 export interface WebhookSenderDeps {
   url: string;

@@ -20,10 +20,19 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 /** A table from a header row and body rows; a cell that is a number is right-aligned. */
-export function fillTable(table: HTMLTableElement, headers: readonly string[], rows: readonly Child[][], rowAttributes: (index: number) => Record<string, string> = () => ({})): void {
+export function fillTable(
+  table: HTMLTableElement,
+  headers: readonly string[],
+  rows: readonly Child[][],
+  rowAttributes: (index: number) => Record<string, string> = () => ({}),
+): void {
   table.replaceChildren(
     el('thead', {}, el('tr', {}, ...headers.map((header) => el('th', {}, header)))),
-    el('tbody', {}, ...rows.map((cells, index) => el('tr', rowAttributes(index), ...cells.map((cell) => el('td', typeof cell === 'number' ? { class: 'num' } : {}, cell))))),
+    el(
+      'tbody',
+      {},
+      ...rows.map((cells, index) => el('tr', rowAttributes(index), ...cells.map((cell) => el('td', typeof cell === 'number' ? { class: 'num' } : {}, cell)))),
+    ),
   );
 }
 

@@ -81,7 +81,10 @@ document.addEventListener('DOMContentLoaded', () => {
   devForm.addEventListener('submit', (event) => {
     event.preventDefault();
     const body = { tenant: byId<HTMLInputElement>('dev-tenant').value.trim(), role: byId<HTMLSelectElement>('dev-role').value };
-    api<{ token: string }>('POST', '/ops/api/dev-sign-in', body).then(({ token }) => signIn(token), (error: unknown) => showSignIn(describe(error)));
+    api<{ token: string }>('POST', '/ops/api/dev-sign-in', body).then(
+      ({ token }) => signIn(token),
+      (error: unknown) => showSignIn(describe(error)),
+    );
   });
   byId('sign-out').addEventListener('click', () => {
     tokenStore.clear();
@@ -90,10 +93,13 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const button of document.querySelectorAll<HTMLButtonElement>('#tabs button')) button.addEventListener('click', () => openTab(button.dataset.tab as Tab));
   byId<HTMLFormElement>('trace-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    traceOrder(byId<HTMLInputElement>('trace-order-id').value.trim()).then(() => report(null), (error: unknown) => {
-      byId('trace-result').replaceChildren();
-      report(error);
-    });
+    traceOrder(byId<HTMLInputElement>('trace-order-id').value.trim()).then(
+      () => report(null),
+      (error: unknown) => {
+        byId('trace-result').replaceChildren();
+        report(error);
+      },
+    );
   });
   byId('dead-letters-refresh').addEventListener('click', () => void refreshDeadLetters(report).catch(report));
   byId('inbox-outcome').addEventListener('change', () => void refreshInbox().catch(report));

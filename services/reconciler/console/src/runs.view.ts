@@ -2,7 +2,10 @@
 import { api, type Run } from './api.ts';
 import { byId, el, fillTable, time } from './dom.ts';
 
-const anomalies = (run: Run) => Object.entries(run.anomalies).map(([anomaly, count]) => `${anomaly}: ${count}`).join(', ') || 'none';
+const anomalies = (run: Run) =>
+  Object.entries(run.anomalies)
+    .map(([anomaly, count]) => `${anomaly}: ${count}`)
+    .join(', ') || 'none';
 
 const samples = (run: Run) =>
   [run.sampleIds.join(' '), run.sampleScope.withheld > 0 ? `(${run.sampleScope.withheld} of other tenants withheld)` : ''].filter(Boolean).join(' ') || '—';
@@ -12,7 +15,19 @@ export async function refreshRuns(): Promise<void> {
   fillTable(
     byId<HTMLTableElement>('runs-table'),
     ['#', 'job', 'by', 'started', 'outcome', 'checked', 'anomalies', 'repaired', 'failed', 'sample ids', 'error'],
-    runs.map((run) => [run.id, run.job, run.triggeredBy, time(run.startedAt), run.outcome, run.checked, anomalies(run), run.repaired, run.failed, el('span', { class: 'mono' }, samples(run)), run.error ?? '']),
+    runs.map((run) => [
+      run.id,
+      run.job,
+      run.triggeredBy,
+      time(run.startedAt),
+      run.outcome,
+      run.checked,
+      anomalies(run),
+      run.repaired,
+      run.failed,
+      el('span', { class: 'mono' }, samples(run)),
+      run.error ?? '',
+    ]),
     (index) => ({ 'data-run-id': String(runs[index]?.id ?? '') }),
   );
 }
@@ -23,7 +38,12 @@ export async function showJobs(report: (error: unknown) => void): Promise<void> 
   fillTable(
     table,
     ['job', 'what it checks', '', 'last run now'],
-    jobs.map((job) => [job.name, job.description, el('button', { type: 'button', 'data-run-job': job.name }, 'Run now'), el('span', { 'data-job-result': job.name })]),
+    jobs.map((job) => [
+      job.name,
+      job.description,
+      el('button', { type: 'button', 'data-run-job': job.name }, 'Run now'),
+      el('span', { 'data-job-result': job.name }),
+    ]),
   );
   for (const button of table.querySelectorAll<HTMLButtonElement>('button[data-run-job]')) {
     button.addEventListener('click', () => {
@@ -33,7 +53,8 @@ export async function showJobs(report: (error: unknown) => void): Promise<void> 
       if (result) result.textContent = 'running…';
       api<{ run: Run }>('POST', `/v1/ops/reconciliation/${encodeURIComponent(name)}`)
         .then(async ({ run }) => {
-          if (result) result.textContent = `run #${run.id} ${run.outcome}: checked ${run.checked}, anomalies ${anomalies(run)}, repaired ${run.repaired}, failed ${run.failed}`;
+          if (result)
+            result.textContent = `run #${run.id} ${run.outcome}: checked ${run.checked}, anomalies ${anomalies(run)}, repaired ${run.repaired}, failed ${run.failed}`;
           await refreshRuns();
           report(null);
         })

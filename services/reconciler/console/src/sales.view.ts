@@ -9,7 +9,11 @@ let selected: string | null = null;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
 const balance = (sale: SaleBooks) =>
-  sale.redis_balanced === null ? el('span', { class: 'muted' }, 'no Redis stock') : sale.redis_balanced ? el('span', { class: 'ok' }, 'balanced') : el('span', { class: 'bad' }, 'DRIFT');
+  sale.redis_balanced === null
+    ? el('span', { class: 'muted' }, 'no Redis stock')
+    : sale.redis_balanced
+      ? el('span', { class: 'ok' }, 'balanced')
+      : el('span', { class: 'bad' }, 'DRIFT');
 
 function renderList(sales: SaleBooks[]): void {
   const table = byId<HTMLTableElement>('sales-table');
@@ -56,7 +60,11 @@ function renderDetail(sale: SaleBooks | null): void {
   }
   detail.replaceChildren(
     el('h3', {}, 'Sale ', el('span', { class: 'mono', id: 'detail-sale-id' }, sale.sale_id), ' ', balance(sale)),
-    el('p', { class: 'muted' }, `${sale.tenant_id} · SKU ${sale.sku_id} · ${sale.window} · ${time(sale.starts_at)} → ${time(sale.ends_at)} · armed ${time(sale.armed_at)}`),
+    el(
+      'p',
+      { class: 'muted' },
+      `${sale.tenant_id} · SKU ${sale.sku_id} · ${sale.window} · ${time(sale.starts_at)} → ${time(sale.ends_at)} · armed ${time(sale.armed_at)}`,
+    ),
     el(
       'div',
       { class: 'books' },
@@ -64,9 +72,18 @@ function renderDetail(sale: SaleBooks | null): void {
         'section',
         {},
         el('h4', {}, 'Redis (decides reservations)'),
-        el('dl', {}, ...(sale.redis
-          ? [...figure('redis.armed_stock', 'armed stock', sale.redis.armed_stock), ...figure('redis.available', 'available', sale.redis.available), ...figure('redis.held', 'held', sale.redis.held), ...figure('redis.sold', 'sold', sale.redis.sold)]
-          : [el('dt', {}, 'no stock in Redis'), el('dd', { 'data-field': 'redis' }, '—')])),
+        el(
+          'dl',
+          {},
+          ...(sale.redis
+            ? [
+                ...figure('redis.armed_stock', 'armed stock', sale.redis.armed_stock),
+                ...figure('redis.available', 'available', sale.redis.available),
+                ...figure('redis.held', 'held', sale.redis.held),
+                ...figure('redis.sold', 'sold', sale.redis.sold),
+              ]
+            : [el('dt', {}, 'no stock in Redis'), el('dd', { 'data-field': 'redis' }, '—')]),
+        ),
       ),
       el(
         'section',
@@ -86,13 +103,29 @@ function renderDetail(sale: SaleBooks | null): void {
         'section',
         {},
         el('h4', {}, 'Audit (units, stock change)'),
-        el('dl', {}, ...(['reserve', 'decrease', 'release', 'refund'] as const).flatMap((operation) => figure(`audit.${operation}.quantity`, `${operation} (${sale.audit[operation].rows} rows, ${sale.audit[operation].stock_delta})`, sale.audit[operation].quantity))),
+        el(
+          'dl',
+          {},
+          ...(['reserve', 'decrease', 'release', 'refund'] as const).flatMap((operation) =>
+            figure(
+              `audit.${operation}.quantity`,
+              `${operation} (${sale.audit[operation].rows} rows, ${sale.audit[operation].stock_delta})`,
+              sale.audit[operation].quantity,
+            ),
+          ),
+        ),
       ),
       el(
         'section',
         {},
         el('h4', {}, 'Reservations (orders, units)'),
-        el('dl', {}, ...(['committed', 'released', 'released_before_created', 'refunded'] as const).flatMap((status) => figure(`reservations.${status}.quantity`, `${status} (${sale.reservations[status].orders} orders)`, sale.reservations[status].quantity))),
+        el(
+          'dl',
+          {},
+          ...(['committed', 'released', 'released_before_created', 'refunded'] as const).flatMap((status) =>
+            figure(`reservations.${status}.quantity`, `${status} (${sale.reservations[status].orders} orders)`, sale.reservations[status].quantity),
+          ),
+        ),
       ),
     ),
   );

@@ -14,10 +14,26 @@ export async function traceOrder(orderId: string): Promise<void> {
   result.replaceChildren(el('p', { class: 'muted' }, 'tracing…'));
   const trace = await api<OrderTrace>('GET', `/v1/ops/orders/${encodeURIComponent(orderId)}/trace`);
   const timeline = el('table', { id: 'trace-timeline' });
-  fillTable(timeline, ['at', 'where', 'what'], trace.timeline.map((entry) => [el('span', { class: 'mono' }, entry.at), entry.source, entry.what]));
+  fillTable(
+    timeline,
+    ['at', 'where', 'what'],
+    trace.timeline.map((entry) => [el('span', { class: 'mono' }, entry.at), entry.source, entry.what]),
+  );
   result.replaceChildren(
-    el('p', {}, 'Order ', el('span', { class: 'mono' }, text(trace.order.id)), ' is ', el('strong', { id: 'trace-status' }, text(trace.order.status)), ` · tenant ${text(trace.order.tenant_id)} · sale ${text(trace.order.sale_id)} · quantity ${text(trace.order.quantity)}`),
-    el('p', {}, `Inventory reservation: ${text(trace.inventory.reservation?.status)} · Redis hold: ${text(trace.redis.hold)} · payments: ${trace.payments.map((payment) => text(payment.status)).join(', ') || 'none'} · webhook deliveries: ${trace.webhookInbox.length}`),
+    el(
+      'p',
+      {},
+      'Order ',
+      el('span', { class: 'mono' }, text(trace.order.id)),
+      ' is ',
+      el('strong', { id: 'trace-status' }, text(trace.order.status)),
+      ` · tenant ${text(trace.order.tenant_id)} · sale ${text(trace.order.sale_id)} · quantity ${text(trace.order.quantity)}`,
+    ),
+    el(
+      'p',
+      {},
+      `Inventory reservation: ${text(trace.inventory.reservation?.status)} · Redis hold: ${text(trace.redis.hold)} · payments: ${trace.payments.map((payment) => text(payment.status)).join(', ') || 'none'} · webhook deliveries: ${trace.webhookInbox.length}`,
+    ),
     el('h3', {}, 'Timeline'),
     timeline,
   );

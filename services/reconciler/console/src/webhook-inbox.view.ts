@@ -4,7 +4,10 @@ import { byId, el, fillTable, time } from './dom.ts';
 
 export async function refreshInbox(): Promise<void> {
   const outcome = byId<HTMLSelectElement>('inbox-outcome').value;
-  const { entries, summary } = await api<{ entries: InboxEntry[]; summary: InboxSummary }>('GET', `/ops/api/webhook-inbox${outcome ? `?outcome=${encodeURIComponent(outcome)}` : ''}`);
+  const { entries, summary } = await api<{ entries: InboxEntry[]; summary: InboxSummary }>(
+    'GET',
+    `/ops/api/webhook-inbox${outcome ? `?outcome=${encodeURIComponent(outcome)}` : ''}`,
+  );
   byId('inbox-summary').replaceChildren(
     el('span', { 'data-inbox': 'received' }, `received ${summary.received}`),
     ' · ',

@@ -32,4 +32,5 @@ async function countAcross(databases: ServiceDatabases, invariant: CrossDatabase
 }
 
 /** All violations of a check; an invariant that returned no count is one violation (it proved nothing). */
-export const totalViolations = (results: Record<string, number>): number => Object.values(results).reduce((sum, count) => sum + (Number.isNaN(count) ? 1 : count), 0);
+export const totalViolations = (results: Record<string, number>): number =>
+  Object.values(results).reduce((sum, count) => sum + (Number.isNaN(count) ? 1 : count), 0);

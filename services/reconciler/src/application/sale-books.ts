@@ -24,7 +24,6 @@ interface SaleRow extends RowDataPacket {
   armed_at: string;
 }
 
-
 /** Armed sales (all, one, or those not ended at `liveAt`), oldest armed first. */
 export async function armedSales(inventory: Pool, filter: { saleId?: string; liveAt?: Date } = {}): Promise<ArmedSale[]> {
   const { saleId, liveAt } = filter;
@@ -114,7 +113,9 @@ export async function* unitsOutOfSale(databases: Pick<ServiceDatabases, 'order' 
       const pending = rows.filter((row) => row.status === 'PENDING').map((row) => row.id);
       const books = new Map<string, string>();
       for (let start = 0; start < pending.length; start += LOOKUP_PAGE) {
-        const [reservations] = await inventory.query<ReservationRow[]>('SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', [pending.slice(start, start + LOOKUP_PAGE)]);
+        const [reservations] = await inventory.query<ReservationRow[]>('SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', [
+          pending.slice(start, start + LOOKUP_PAGE),
+        ]);
         for (const reservation of reservations) books.set(String(reservation.order_id), reservation.status);
       }
       for (const row of rows) {

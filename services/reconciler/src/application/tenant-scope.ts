@@ -39,7 +39,11 @@ export async function idsOfTenant(deps: TenantScopeDeps, tenantId: string, ids: 
 /** The runs as `principal` may see them: its tenant's sample ids only, unless it acts across tenants. */
 export async function scopeRuns(deps: TenantScopeDeps, principal: Principal, runs: readonly RunRecord[]): Promise<ScopedRun[]> {
   if (actsAcrossTenants(principal)) return runs.map((run) => ({ ...run, sampleScope: { tenant: null, withheld: 0 } }));
-  const owned = await idsOfTenant(deps, principal.tenantId, runs.flatMap((run) => run.sampleIds));
+  const owned = await idsOfTenant(
+    deps,
+    principal.tenantId,
+    runs.flatMap((run) => run.sampleIds),
+  );
   return runs.map((run) => {
     const visible = run.sampleIds.filter((id) => owned.has(id));
     return {

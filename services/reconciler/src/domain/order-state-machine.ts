@@ -17,11 +17,7 @@ export const ORDER_TRANSITIONS = TRANSITIONS;
  */
 export const UNEVENTED_COMMANDS: readonly OrderCommand[] = ['ship', 'deliver'];
 
-export type EventEffect =
-  | { kind: 'create' }
-  | { kind: 'command'; command: OrderCommand }
-  | { kind: 'stock_committed' }
-  | { kind: 'none' };
+export type EventEffect = { kind: 'create' } | { kind: 'command'; command: OrderCommand } | { kind: 'stock_committed' } | { kind: 'none' };
 
 export interface EventRule {
   /** The envelope `type`: what the fold dispatches on. */
@@ -41,11 +37,47 @@ export interface EventRule {
 
 export const ORDER_EVENT_RULES: readonly EventRule[] = [
   { type: 'order.created.v1', topic: 'order.order.created.v1', rank: 0, effect: { kind: 'create' }, why: 'the order exists, PENDING' },
-  { type: 'order.cancelled.v1', topic: 'order.order.cancelled.v1', rank: 1, effect: { kind: 'command', command: 'cancel' }, why: 'published by the order service after its guarded cancel' },
-  { type: 'order.expired.v1', topic: 'order.order.expired.v1', rank: 1, effect: { kind: 'command', command: 'expire' }, why: 'published by the expiry sweep (or the reconciler) after its guarded expire' },
-  { type: 'payment.completed.v1', topic: 'payment.payment.completed.v1', rank: 2, effect: { kind: 'command', command: 'pay' }, why: 'the order consumer pays a PENDING order; a dead order stays dead' },
+  {
+    type: 'order.cancelled.v1',
+    topic: 'order.order.cancelled.v1',
+    rank: 1,
+    effect: { kind: 'command', command: 'cancel' },
+    why: 'published by the order service after its guarded cancel',
+  },
+  {
+    type: 'order.expired.v1',
+    topic: 'order.order.expired.v1',
+    rank: 1,
+    effect: { kind: 'command', command: 'expire' },
+    why: 'published by the expiry sweep (or the reconciler) after its guarded expire',
+  },
+  {
+    type: 'payment.completed.v1',
+    topic: 'payment.payment.completed.v1',
+    rank: 2,
+    effect: { kind: 'command', command: 'pay' },
+    why: 'the order consumer pays a PENDING order; a dead order stays dead',
+  },
   { type: 'stock.committed.v1', topic: 'inventory.stock.committed.v1', rank: 2, effect: { kind: 'stock_committed' }, why: 'marks the stock committed' },
-  { type: 'payment.failed.v1', topic: 'payment.payment.failed.v1', rank: 2, effect: { kind: 'none' }, why: 'the order stays PENDING so the shopper may pay again' },
-  { type: 'payment.refunded.v1', topic: 'payment.payment.refunded.v1', rank: 3, effect: { kind: 'command', command: 'refund' }, why: 'the order consumer refunds a paid order' },
-  { type: 'order.refunded.v1', topic: 'order.order.refunded.v1', rank: 3, effect: { kind: 'command', command: 'refund' }, why: 'the order service’s own record of that refund (a second refund is refused)' },
+  {
+    type: 'payment.failed.v1',
+    topic: 'payment.payment.failed.v1',
+    rank: 2,
+    effect: { kind: 'none' },
+    why: 'the order stays PENDING so the shopper may pay again',
+  },
+  {
+    type: 'payment.refunded.v1',
+    topic: 'payment.payment.refunded.v1',
+    rank: 3,
+    effect: { kind: 'command', command: 'refund' },
+    why: 'the order consumer refunds a paid order',
+  },
+  {
+    type: 'order.refunded.v1',
+    topic: 'order.order.refunded.v1',
+    rank: 3,
+    effect: { kind: 'command', command: 'refund' },
+    why: 'the order service’s own record of that refund (a second refund is refused)',
+  },
 ];

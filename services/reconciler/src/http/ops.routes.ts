@@ -35,8 +35,8 @@ const runResponse = z.strictObject({
   sampleIds: z.array(z.string()).meta({ description: "ids of what was found, the caller's tenant's only unless it acts across tenants" }),
   error: z.string().nullable().meta({ description: "a crashed run's message; platform-ops read it, ops are told that it crashed" }),
   sampleScope: z.strictObject({
-    tenant: z.string().nullable().meta({ description: 'whose sample ids these are; null: every tenant\'s' }),
-    withheld: z.number().int().meta({ description: "sample ids of other tenants left out" }),
+    tenant: z.string().nullable().meta({ description: "whose sample ids these are; null: every tenant's" }),
+    withheld: z.number().int().meta({ description: 'sample ids of other tenants left out' }),
   }),
 });
 
@@ -54,7 +54,9 @@ const orderTraceResponse = z.strictObject({
   paymentHistory: z.array(row),
   webhookInbox: z.array(row),
   refunds: z.array(row),
-  timeline: z.array(z.strictObject({ at: z.string(), source: z.string(), what: z.string() })).meta({ description: 'every step above in time order: where the order is stuck' }),
+  timeline: z
+    .array(z.strictObject({ at: z.string(), source: z.string(), what: z.string() }))
+    .meta({ description: 'every step above in time order: where the order is stuck' }),
 });
 
 export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
@@ -70,7 +72,10 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         description: `Runs the job in this request and answers its evidence row. Jobs: ${jobNames.join(', ')}.`,
         security,
         params: jobParams,
-        response: { 200: z.strictObject({ run: runResponse }), ...errorResponses({ ...bearerRefusals, 400: 'not a job name', 404: 'no such job (details.jobs lists them)' }) },
+        response: {
+          200: z.strictObject({ run: runResponse }),
+          ...errorResponses({ ...bearerRefusals, 400: 'not a job name', 404: 'no such job (details.jobs lists them)' }),
+        },
       },
     },
     async (request) => {
@@ -92,7 +97,10 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         summary: 'Recent reconciliation runs with their evidence, newest first',
         security,
         querystring: runsQuery,
-        response: { 200: z.strictObject({ runs: z.array(runResponse) }), ...errorResponses({ ...bearerRefusals, 400: 'not a job name, or a limit outside 1..500' }) },
+        response: {
+          200: z.strictObject({ runs: z.array(runResponse) }),
+          ...errorResponses({ ...bearerRefusals, 400: 'not a job name, or a limit outside 1..500' }),
+        },
       },
     },
     async (request) => {
@@ -110,7 +118,10 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         summary: 'Everything the books know about one order, with a timeline',
         security,
         params: orderParams,
-        response: { 200: orderTraceResponse, ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order (another tenant's order does not exist for ops)" }) },
+        response: {
+          200: orderTraceResponse,
+          ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order (another tenant's order does not exist for ops)" }),
+        },
       },
     },
     async (request) => {

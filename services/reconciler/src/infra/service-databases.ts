@@ -32,6 +32,12 @@ export async function selectIn<R extends RowDataPacket>(pool: Pool, sql: string,
 }
 
 /** `selectIn` keyed by a column (the last row wins when several share a key). */
-export async function selectInBy<R extends RowDataPacket>(pool: Pool, key: keyof R & string, sql: string, ids: readonly string[], params: readonly unknown[] = []): Promise<Map<string, R>> {
+export async function selectInBy<R extends RowDataPacket>(
+  pool: Pool,
+  key: keyof R & string,
+  sql: string,
+  ids: readonly string[],
+  params: readonly unknown[] = [],
+): Promise<Map<string, R>> {
   return new Map((await selectIn<R>(pool, sql, ids, params)).map((row) => [String(row[key]), row]));
 }

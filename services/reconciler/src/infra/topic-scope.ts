@@ -34,7 +34,10 @@ export async function captureScope(kafka: KafkaTransport, topics: readonly strin
     for (const topic of topics) {
       const offsets = await admin.fetchTopicOffsets(topic);
       // A time after the last record is answered with the high watermark: an empty range.
-      const byTime = 'time' in from ? new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.time.getTime())).map((p) => [p.partition, BigInt(p.offset)])) : undefined;
+      const byTime =
+        'time' in from
+          ? new Map((await admin.fetchTopicOffsetsByTimestamp(topic, from.time.getTime())).map((p) => [p.partition, BigInt(p.offset)]))
+          : undefined;
       const partitions = offsets
         .map(({ partition, low, high }): PartitionScope => {
           const requested = byTime ? (byTime.get(partition) ?? BigInt(high)) : BigInt((from as { offset: number }).offset);
@@ -56,10 +59,16 @@ export type ScopedMessage = { topic: string; partition: number; message: Receive
  * Reads every record of the scope once, through a throwaway consumer group (no real consumer's
  * position moves) that seeks each partition to the scope's start before its first fetch.
  */
-export async function readScope(kafka: KafkaTransport, scopes: readonly TopicScope[], onMessage: (record: ScopedMessage) => void, options: { timeoutMs?: number } = {}): Promise<void> {
+export async function readScope(
+  kafka: KafkaTransport,
+  scopes: readonly TopicScope[],
+  onMessage: (record: ScopedMessage) => void,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
   const bounds = new Map<string, { start: bigint; end: bigint }>();
   for (const scope of scopes) {
-    for (const p of scope.partitions) if (BigInt(p.start) < BigInt(p.end)) bounds.set(`${scope.topic}/${p.partition}`, { start: BigInt(p.start), end: BigInt(p.end) });
+    for (const p of scope.partitions)
+      if (BigInt(p.start) < BigInt(p.end)) bounds.set(`${scope.topic}/${p.partition}`, { start: BigInt(p.start), end: BigInt(p.end) });
   }
   if (bounds.size === 0) return;
   const pending = new Set(bounds.keys());
@@ -71,7 +80,10 @@ export async function readScope(kafka: KafkaTransport, scopes: readonly TopicSco
     await reader.connect();
     await reader.subscribe({ topics: scopes.map((scope) => scope.topic), fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`replay read timed out; partitions not read to their end: ${[...pending].join(', ')}`)), options.timeoutMs ?? 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`replay read timed out; partitions not read to their end: ${[...pending].join(', ')}`)),
+        options.timeoutMs ?? 60_000,
+      );
       reader
         .run({
           autoCommit: false,
@@ -96,7 +108,8 @@ export async function readScope(kafka: KafkaTransport, scopes: readonly TopicSco
         .catch(reject);
       // Seeks are taken only once running; they apply before the partition's first fetch.
       for (const scope of scopes) {
-        for (const p of scope.partitions) if (bounds.has(`${scope.topic}/${p.partition}`)) reader.seek({ topic: scope.topic, partition: p.partition, offset: p.start });
+        for (const p of scope.partitions)
+          if (bounds.has(`${scope.topic}/${p.partition}`)) reader.seek({ topic: scope.topic, partition: p.partition, offset: p.start });
       }
     });
   } finally {

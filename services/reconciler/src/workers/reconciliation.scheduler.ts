@@ -39,7 +39,11 @@ export async function startReconciliationScheduler(options: SchedulerOptions): P
   await queue.setGlobalConcurrency(1);
   const upsert = (job: ReconciliationJob) => {
     const every = options.everyMs && job.everyMs <= 3600_000 ? options.everyMs : job.everyMs;
-    return queue.upsertJobScheduler(job.name, { every }, { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } });
+    return queue.upsertJobScheduler(
+      job.name,
+      { every },
+      { name: job.name, opts: { removeOnComplete: 200, removeOnFail: 500, attempts: 2, backoff: { type: 'exponential', delay: 5000 } } },
+    );
   };
   for (const job of options.jobs) await upsert(job);
   const ensureSchedulers = async () => {

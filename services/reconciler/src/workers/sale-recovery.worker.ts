@@ -35,7 +35,13 @@ export interface SaleRecovery {
   close(): Promise<void>;
 }
 
-export const rebuildJobOptions = (saleId: string) => ({ jobId: saleId, removeOnComplete: true, removeOnFail: true, attempts: 3, backoff: { type: 'fixed', delay: 1000 } });
+export const rebuildJobOptions = (saleId: string) => ({
+  jobId: saleId,
+  removeOnComplete: true,
+  removeOnFail: true,
+  attempts: 3,
+  backoff: { type: 'fixed', delay: 1000 },
+});
 
 export async function startSaleRecovery(options: SaleRecoveryOptions): Promise<SaleRecovery> {
   const { deps } = options;

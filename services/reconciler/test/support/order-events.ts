@@ -4,7 +4,16 @@
  * stock events to another (the replay dispatches on the envelope type, not the topic).
  */
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, orderCreated, orderExpired, paymentCompleted, paymentFailed, stockCommitted, type Envelope, type EventPublisher } from '@flash-sale/events';
+import {
+  createEnvelope,
+  orderCreated,
+  orderExpired,
+  paymentCompleted,
+  paymentFailed,
+  stockCommitted,
+  type Envelope,
+  type EventPublisher,
+} from '@flash-sale/events';
 import { type Teardown } from '@flash-sale/testkit';
 import { createTestKafka } from '@flash-sale/events/testing';
 
@@ -53,11 +62,28 @@ export async function createOrderEvents(teardown: Teardown): Promise<OrderEvents
   return {
     topics,
     created: (orderId, at) =>
-      publish(orderCreated.type, { ...line(orderId), user_id: 'u1', unit_price_minor: 1000, total_minor: 1000, currency: 'EUR', expires_at: new Date(Date.now() + 600_000).toISOString() }, orderId, at),
+      publish(
+        orderCreated.type,
+        {
+          ...line(orderId),
+          user_id: 'u1',
+          unit_price_minor: 1000,
+          total_minor: 1000,
+          currency: 'EUR',
+          expires_at: new Date(Date.now() + 600_000).toISOString(),
+        },
+        orderId,
+        at,
+      ),
     expired: (orderId, at) => publish(orderExpired.type, line(orderId), orderId, at),
     stockCommitted: (orderId, at) => publish(stockCommitted.type, line(orderId), orderId, at),
     paymentCompleted: (orderId, paymentId, at) =>
-      publish(paymentCompleted.type, { payment_id: paymentId, order_id: orderId, transaction_id: `tx-${paymentId}`, amount_minor: 1000, currency: 'EUR' }, orderId, at),
+      publish(
+        paymentCompleted.type,
+        { payment_id: paymentId, order_id: orderId, transaction_id: `tx-${paymentId}`, amount_minor: 1000, currency: 'EUR' },
+        orderId,
+        at,
+      ),
     paymentFailed: (orderId, at) => publish(paymentFailed.type, { payment_id: randomUUID(), order_id: orderId, reason: 'card declined' }, orderId, at),
     republish: (envelope, at = new Date()) => send(envelope, at),
   };

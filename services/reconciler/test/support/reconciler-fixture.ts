@@ -86,10 +86,22 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     reservations,
     clock,
     async seedSale(input = {}) {
-      const sale = { saleId: randomUUID(), skuId: `sku-${randomUUID().slice(0, 8)}`, tenantId: input.tenantId ?? 't1', stock: input.stock ?? 10, holdTtlMs: (input.holdTtlSeconds ?? 600) * 1000 };
+      const sale = {
+        saleId: randomUUID(),
+        skuId: `sku-${randomUUID().slice(0, 8)}`,
+        tenantId: input.tenantId ?? 't1',
+        stock: input.stock ?? 10,
+        holdTtlMs: (input.holdTtlSeconds ?? 600) * 1000,
+      };
       const startsAt = new Date(clock.now.getTime() - 60_000);
       const endsAt = new Date(clock.now.getTime() + 3600_000);
-      await inventory.pool.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock) VALUES (?, ?, ?, ?, ?)', [sale.tenantId, sale.skuId, 'test sku', sale.stock, sale.stock]);
+      await inventory.pool.query('INSERT INTO skus (tenant_id, id, name, initial_stock, stock) VALUES (?, ?, ?, ?, ?)', [
+        sale.tenantId,
+        sale.skuId,
+        'test sku',
+        sale.stock,
+        sale.stock,
+      ]);
       await inventory.pool.query(
         `INSERT INTO flash_sales (id, tenant_id, sku_id, stock, unit_price_minor, currency, starts_at, ends_at, per_user_limit, hold_ttl_seconds, armed_at)
          VALUES (?, ?, ?, ?, 1000, 'EUR', ?, ?, ?, ?, ?)`,
@@ -121,30 +133,25 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
          VALUES (?, ?, ?, ?, ?, ?, 1000, ?, 'EUR', 'PENDING', ?, ?, ?)`,
         [orderId, sale.tenantId, userId, sale.saleId, sale.skuId, quantity, 1000 * quantity, new Date(reserved.holdExpiresAtMs), clock.now, clock.now],
       );
-      await order.pool.query("INSERT INTO order_status_history (order_id, from_status, to_status, cause, occurred_at) VALUES (?, NULL, 'PENDING', 'order placed', ?)", [orderId, clock.now]);
+      await order.pool.query(
+        "INSERT INTO order_status_history (order_id, from_status, to_status, cause, occurred_at) VALUES (?, NULL, 'PENDING', 'order placed', ?)",
+        [orderId, clock.now],
+      );
       return orderId;
     },
     // What the inventory consumer does with `order.created`: reservation row, decrement, audit, Redis commit.
     async commitStock(sale, orderId) {
       const [rows] = await order.pool.query<RowDataPacket[]>('SELECT quantity FROM orders WHERE id = ?', [orderId]);
       const quantity = Number(rows[0]?.quantity);
-      await inventory.pool.query("INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, ?, 'committed', NOW(6))", [
-        orderId,
-        sale.tenantId,
-        sale.saleId,
-        sale.skuId,
-        quantity,
-      ]);
+      await inventory.pool.query(
+        "INSERT INTO stock_reservations (order_id, tenant_id, sale_id, sku_id, quantity, status, committed_at) VALUES (?, ?, ?, ?, ?, 'committed', NOW(6))",
+        [orderId, sale.tenantId, sale.saleId, sale.skuId, quantity],
+      );
       await inventory.pool.query('UPDATE skus SET stock = stock - ? WHERE tenant_id = ? AND id = ?', [quantity, sale.tenantId, sale.skuId]);
-      await inventory.pool.query("INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, 'decrease', ?, ?, ?, ?)", [
-        sale.tenantId,
-        sale.skuId,
-        sale.saleId,
-        quantity,
-        -quantity,
-        orderId,
-        randomUUID(),
-      ]);
+      await inventory.pool.query(
+        "INSERT INTO inventory_audit (tenant_id, sku_id, sale_id, operation, quantity, stock_delta, ref_id, event_id) VALUES (?, ?, ?, 'decrease', ?, ?, ?, ?)",
+        [sale.tenantId, sale.skuId, sale.saleId, quantity, -quantity, orderId, randomUUID()],
+      );
       await order.pool.query('UPDATE orders SET stock_committed = 1 WHERE id = ?', [orderId]);
       await reservations.commit({ saleId: sale.saleId, orderId });
     },
@@ -152,7 +159,13 @@ export async function createFixture(teardown: Teardown): Promise<Fixture> {
     async setOrderStatus(orderId, status, cause = 'test') {
       const [rows] = await order.pool.query<RowDataPacket[]>('SELECT status FROM orders WHERE id = ?', [orderId]);
       await order.pool.query('UPDATE orders SET status = ?, updated_at = ? WHERE id = ?', [status, clock.now, orderId]);
-      await order.pool.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, occurred_at) VALUES (?, ?, ?, ?, ?)', [orderId, rows[0]?.status, status, cause, clock.now]);
+      await order.pool.query('INSERT INTO order_status_history (order_id, from_status, to_status, cause, occurred_at) VALUES (?, ?, ?, ?, ?)', [
+        orderId,
+        rows[0]?.status,
+        status,
+        cause,
+        clock.now,
+      ]);
     },
     async runs(job) {
       const [rows] = await reconciler.pool.query<RowDataPacket[]>('SELECT * FROM reconciliation_runs WHERE job = ? ORDER BY id', [job]);

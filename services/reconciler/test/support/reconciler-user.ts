@@ -23,7 +23,14 @@ async function userWith(t: Tap, databases: readonly string[], grant: (user: stri
     url.username = user;
     url.password = password;
     url.pathname = `/${database}`;
-    pools[database] = mysql.createPool({ uri: url.toString(), connectionLimit: 5, timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+    pools[database] = mysql.createPool({
+      uri: url.toString(),
+      connectionLimit: 5,
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+    });
   }
   t.teardown(async () => {
     for (const pool of Object.values(pools)) await pool.end();
@@ -63,7 +70,9 @@ export async function usersPerDatabase(t: Tap, f: Fixture): Promise<{ pool: mysq
   const schemas = schemasOf(f);
   const own = await userWith(t, [f.reconciler.name], (user) => [`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${f.reconciler.name}\`.* TO '${user}'@'%'`]);
   const onOneSchema = async (schema: string) => {
-    const pools = await userWith(t, [schema], (user) => grantStatements({ user, host: '%', schemas }).filter((statement) => statement.includes(`\`${schema}\``)));
+    const pools = await userWith(t, [schema], (user) =>
+      grantStatements({ user, host: '%', schemas }).filter((statement) => statement.includes(`\`${schema}\``)),
+    );
     return pools[schema] as mysql.Pool;
   };
   return {

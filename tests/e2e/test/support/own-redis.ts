@@ -57,7 +57,8 @@ export async function ownRedis(sharedRedisUrl: string, options: { wipeable?: boo
       client: admin,
       async wipe() {
         // The client knows the masters only once it has read the slot map.
-        if (admin.status !== 'ready') await new Promise<void>((resolve, reject) => admin.once('ready', resolve).once('end', () => reject(new Error('cluster client closed before ready'))));
+        if (admin.status !== 'ready')
+          await new Promise<void>((resolve, reject) => admin.once('ready', resolve).once('end', () => reject(new Error('cluster client closed before ready'))));
         const masters = admin.nodes('master');
         if (masters.length === 0) throw new Error('the private cluster shows no master');
         // Replicas follow their master's FLUSHALL: every copy of every key is gone.

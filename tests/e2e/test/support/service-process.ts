@@ -25,7 +25,13 @@ export interface ServiceProcess {
 }
 
 export async function startService(name: string, port: number, env: Record<string, string>): Promise<ServiceProcess> {
-  const running = await startNodeProcess({ script: `services/${name}/src/main.ts`, cwd: repoRoot, port, env: { NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const running = await startNodeProcess({
+    script: `services/${name}/src/main.ts`,
+    cwd: repoRoot,
+    port,
+    env: { NODE_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const child = running.child;
   const lines: LogLine[] = [];
   const stderr: string[] = [];
@@ -49,8 +55,7 @@ export async function startService(name: string, port: number, env: Record<strin
     name,
     url: running.url,
     lines,
-    tail: (count = 30) =>
-      [...lines.slice(-count).map((line) => line.raw), ...stderr.slice(-count).map((line) => `stderr: ${line}`)].join('\n'),
+    tail: (count = 30) => [...lines.slice(-count).map((line) => line.raw), ...stderr.slice(-count).map((line) => `stderr: ${line}`)].join('\n'),
     ended: () => ended,
     stop: running.stop,
   };

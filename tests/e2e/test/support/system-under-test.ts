@@ -28,8 +28,14 @@ export async function migratedDatabase(adminUrl: string, schema: string, runId: 
  * groups `<groupPrefix><group>`. Both start empty, so the groups read from the beginning and see
  * only this test's events.
  */
-export async function ownTopics(options: { servers: Pick<Servers, 'kafkaBrokers' | 'kafkaCredentials'>; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] }, cleanups: Cleanup[]): Promise<void> {
-  const kafka = createKafkaTransport({ KAFKA_BROKERS: options.servers.kafkaBrokers, ...options.servers.kafkaCredentials }, { clientId: `e2e-${options.runId}` });
+export async function ownTopics(
+  options: { servers: Pick<Servers, 'kafkaBrokers' | 'kafkaCredentials'>; runId: string; topicPrefix: string; groupPrefix: string; groups: readonly string[] },
+  cleanups: Cleanup[],
+): Promise<void> {
+  const kafka = createKafkaTransport(
+    { KAFKA_BROKERS: options.servers.kafkaBrokers, ...options.servers.kafkaCredentials },
+    { clientId: `e2e-${options.runId}` },
+  );
   const admin = kafka.admin();
   await admin.connect();
   const topics = allTopics().map((topic) => `${options.topicPrefix}${topic.name}`);
@@ -46,7 +52,11 @@ export async function ownTopics(options: { servers: Pick<Servers, 'kafkaBrokers'
  * carries the tail of that process's output, printed too, as tap shows only an error's first line.
  * The budget is generous: on a shared two-core machine a service's start can take a minute.
  */
-export async function waitUntilReady(processes: ReadonlyMap<string, ServiceProcess>, probe: (name: string) => string = () => '/health/ready', timeoutMs = 90_000): Promise<void> {
+export async function waitUntilReady(
+  processes: ReadonlyMap<string, ServiceProcess>,
+  probe: (name: string) => string = () => '/health/ready',
+  timeoutMs = 90_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const [name, running] of processes) {
     const failure = await waitFor(

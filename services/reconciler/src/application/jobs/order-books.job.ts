@@ -48,13 +48,15 @@ interface ReservationRow extends RowDataPacket {
 
 export const orderBooksJob: ReconciliationJob = {
   name: 'order-books',
-  description: 'Per order of each armed sale: Redis held/sold against MySQL orders and stock reservations; commit holds the books sold, release holds of finished orders, report the rest',
+  description:
+    'Per order of each armed sale: Redis held/sold against MySQL orders and stock reservations; commit holds the books sold, release holds of finished orders, report the rest',
   everyMs: 5 * 60_000,
   async run(deps: JobDeps) {
     const tally = new Tally(deps.logger);
     const settledBefore = new Date(deps.now().getTime() - deps.thresholds.stockReturnGraceMs);
     for (const sale of await armedSales(deps.databases.inventory)) {
-      for await (const chunk of deps.reservations.orderRecords(sale.saleId, ORDER_BOOKS_CHUNK)) await compareChunk(deps, tally, sale.saleId, chunk, settledBefore);
+      for await (const chunk of deps.reservations.orderRecords(sale.saleId, ORDER_BOOKS_CHUNK))
+        await compareChunk(deps, tally, sale.saleId, chunk, settledBefore);
     }
     return tally.outcome();
   },
@@ -65,8 +67,15 @@ async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: 
   tally.checked += chunk.length;
   // The chunk's orders from the order database, their reservations from the inventory database.
   const ids = chunk.map((entry) => entry.orderId);
-  const orders = await selectInBy<OrderRow>(deps.databases.order, 'id', 'SELECT id, status, updated_at <= ? AS settled FROM orders WHERE id IN (?)', ids, [settledBefore]);
-  const reservations = await selectInBy<ReservationRow>(deps.databases.inventory, 'order_id', 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', [...orders.keys()]);
+  const orders = await selectInBy<OrderRow>(deps.databases.order, 'id', 'SELECT id, status, updated_at <= ? AS settled FROM orders WHERE id IN (?)', ids, [
+    settledBefore,
+  ]);
+  const reservations = await selectInBy<ReservationRow>(
+    deps.databases.inventory,
+    'order_id',
+    'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)',
+    [...orders.keys()],
+  );
 
   for (const { orderId, state } of chunk) {
     const order = orders.get(orderId);
@@ -81,14 +90,24 @@ async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: 
       await tally.repair('hold_sold_in_books', orderId, async () => (await deps.reservations.commit({ saleId, orderId })).committed);
     } else if (state === 'H' && !sold && FINISHED_UNSOLD.has(row.status) && settled) {
       tally.found('hold_of_finished_order', orderId);
-      await tally.repair('hold_of_finished_order', orderId, async () => (await deps.reservations.release({ saleId, orderId, reason: 'reconciler:order-books' })).released);
+      await tally.repair(
+        'hold_of_finished_order',
+        orderId,
+        async () => (await deps.reservations.release({ saleId, orderId, reason: 'reconciler:order-books' })).released,
+      );
     } else if (state === 'R' && live && settled) {
       const anomaly = sold ? 'sold_in_books_released_in_redis' : 'live_order_released_in_redis';
       tally.found(anomaly, orderId);
-      deps.logger.warn({ order_id: orderId, sale_id: saleId, status: row.status, books_status: row.books_status }, 'a live order whose units Redis released; not repaired automatically');
+      deps.logger.warn(
+        { order_id: orderId, sale_id: saleId, status: row.status, books_status: row.books_status },
+        'a live order whose units Redis released; not repaired automatically',
+      );
     } else if (state === 'C' && !sold && live && settled) {
       tally.found('sold_in_redis_not_in_books', orderId);
-      deps.logger.warn({ order_id: orderId, sale_id: saleId, status: row.status, books_status: row.books_status }, 'units sold in Redis that the books do not record; not repaired automatically');
+      deps.logger.warn(
+        { order_id: orderId, sale_id: saleId, status: row.status, books_status: row.books_status },
+        'units sold in Redis that the books do not record; not repaired automatically',
+      );
     }
   }
 }

@@ -70,7 +70,13 @@ export const overduePendingJob: ReconciliationJob = {
         orders.map((order) => order.id),
         [inFlightSince],
       );
-      for (const row of orders) await settle(deps, tally, row, payments.filter((payment) => payment.order_id === row.id && payment.tenant_id === row.tenant_id));
+      for (const row of orders)
+        await settle(
+          deps,
+          tally,
+          row,
+          payments.filter((payment) => payment.order_id === row.id && payment.tenant_id === row.tenant_id),
+        );
       if (orders.length < SCAN_PAGE) break;
     }
     return tally.outcome();
@@ -96,7 +102,8 @@ async function settle(deps: JobDeps, tally: Tally, row: OrderRow, payments: read
     // Step 1, order database: the guarded expiry, its history row and `order.expired`, or nothing.
     const expired = await withTransaction(deps.databases.order, async (tx) => {
       const at = deps.now();
-      if (!(await transitionOrder(tx, { orderId: row.id, command: 'expire', cause: 'payment deadline passed and the expiry sweep missed it', now: at }))) return false;
+      if (!(await transitionOrder(tx, { orderId: row.id, command: 'expire', cause: 'payment deadline passed and the expiry sweep missed it', now: at })))
+        return false;
       const payload = { order_id: row.id, sale_id: row.sale_id, sku_id: row.sku_id, quantity: Number(row.quantity) };
       await writeOutbox(tx, [prepareEvent(orderExpired, payload, { source: 'reconciler', tenantId: row.tenant_id, correlationId: `expiry:${row.id}` }, at)]);
       return true;
@@ -104,7 +111,12 @@ async function settle(deps: JobDeps, tally: Tally, row: OrderRow, payments: read
     if (!expired) return false;
     // Step 2, inventory database: a crash before it leaves an EXPIRED order with its stock out,
     // which the inventory consumer (order.expired) or `unreturned-stock` gives back.
-    await returnStock(deps, { orderId: row.id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity) }, 'expired', true);
+    await returnStock(
+      deps,
+      { orderId: row.id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity) },
+      'expired',
+      true,
+    );
     return true;
   });
 }

@@ -78,7 +78,10 @@ export const paidOrderPendingJob: ReconciliationJob = {
 };
 
 /** PENDING → PAID with the payment's id, then CONFIRMED if the stock is committed; false when the order moved on. */
-export async function payOrderFromPayment(deps: { databases: Pick<ServiceDatabases, 'order'>; now: () => Date }, payment: { orderId: string; paymentId: string; transactionId: string | null }): Promise<boolean> {
+export async function payOrderFromPayment(
+  deps: { databases: Pick<ServiceDatabases, 'order'>; now: () => Date },
+  payment: { orderId: string; paymentId: string; transactionId: string | null },
+): Promise<boolean> {
   return withTransaction(deps.databases.order, async (tx) => {
     const at = deps.now();
     const paid = await transitionOrder(tx, {

@@ -101,13 +101,17 @@ export const paidUnconfirmableJob: ReconciliationJob = {
         after = [last.created_at, last.order_id];
         const candidates = await candidatesOf(deps, orders);
         tally.checked += candidates.length;
-        if (candidates.length > 0) inventory ??= await consumerProgress(deps.kafka, `${deps.consumerGroupPrefix}inventory`, `${deps.topicPrefix}${orderCreated.topic}`);
+        if (candidates.length > 0)
+          inventory ??= await consumerProgress(deps.kafka, `${deps.consumerGroupPrefix}inventory`, `${deps.topicPrefix}${orderCreated.topic}`);
         for (const row of candidates) {
           // A purged outbox row was published at least the relay's retention (days) ago; the cutoff is a safe bound then.
           const publishedAt = row.published_at === null ? cutoff : utcDate(row.published_at);
           if (!(await inventory?.readPast(new Date(publishedAt.getTime() + CLOCK_SKEW_MS)))) {
             tally.found(AWAITING, row.order_id);
-            deps.logger.warn({ order_id: row.order_id, published_at: publishedAt.toISOString() }, 'paid order without a reservation, but inventory has not read its order.created yet; not refunded');
+            deps.logger.warn(
+              { order_id: row.order_id, published_at: publishedAt.toISOString() },
+              'paid order without a reservation, but inventory has not read its order.created yet; not refunded',
+            );
             continue;
           }
           await refuse(deps, tally, row);
@@ -142,7 +146,20 @@ async function candidatesOf(deps: JobDeps, orders: readonly OrderRow[]): Promise
     const reservation = reservations.get(payment.order_id);
     if (!order || (reservation && !isOwnFence(reservation))) return [];
     const { order_id, tenant_id, sale_id, sku_id, quantity, order_status, published_at } = order;
-    return [{ order_id, tenant_id, sale_id, sku_id, quantity, order_status, published_at, payment_id: payment.payment_id, amount_minor: payment.amount_minor, currency: payment.currency }];
+    return [
+      {
+        order_id,
+        tenant_id,
+        sale_id,
+        sku_id,
+        quantity,
+        order_status,
+        published_at,
+        payment_id: payment.payment_id,
+        amount_minor: payment.amount_minor,
+        currency: payment.currency,
+      },
+    ];
   });
 }
 
@@ -164,7 +181,10 @@ async function fenceBooks(deps: JobDeps, row: Candidate): Promise<boolean> {
   );
   if (fenced.affectedRows === 1) return true;
   // A row was there: an earlier run's fence (go on to step 2), or inventory took the order after all.
-  const [existing] = await deps.databases.inventory.query<ReservationRow[]>('SELECT order_id, status, release_reason FROM stock_reservations WHERE order_id = ?', [row.order_id]);
+  const [existing] = await deps.databases.inventory.query<ReservationRow[]>(
+    'SELECT order_id, status, release_reason FROM stock_reservations WHERE order_id = ?',
+    [row.order_id],
+  );
   return isOwnFence(existing[0]);
 }
 
@@ -182,10 +202,21 @@ async function requestRefund(deps: JobDeps, row: Candidate): Promise<boolean> {
     await tx.query(
       `INSERT INTO payment_status_history (payment_id, from_status, to_status, accepted, cause, provider_event_id, details, created_at)
        VALUES (?, 'COMPLETED', 'COMPLETED', 1, 'refund.requested.automatic', NULL, ?, ?)`,
-      [row.payment_id, JSON.stringify({ refund_id: refundId, reason: REASON, requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id }), at],
+      [
+        row.payment_id,
+        JSON.stringify({ refund_id: refundId, reason: REASON, requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id }),
+        at,
+      ],
     );
     deps.logger.warn(
-      { order_id: row.order_id, order_status: row.order_status, payment_id: row.payment_id, refund_id: refundId, sale_id: row.sale_id, quantity: Number(row.quantity) },
+      {
+        order_id: row.order_id,
+        order_status: row.order_status,
+        payment_id: row.payment_id,
+        refund_id: refundId,
+        sale_id: row.sale_id,
+        quantity: Number(row.quantity),
+      },
       'paid order refused by inventory: books fenced, refund requested',
     );
     return true;

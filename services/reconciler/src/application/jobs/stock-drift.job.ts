@@ -36,7 +36,13 @@ export const stockDriftJob: ReconciliationJob = {
         anomaly = 'redis_sale_lost';
         lost += 1;
         deps.logger.error({ sale_id: sale.saleId }, 'armed sale has no Redis keys: Redis lost its data; rebuilding from MySQL');
-      } else if (view.armedStock !== sale.stock || view.available < 0 || view.held < 0 || view.sold < 0 || view.available + view.held + view.sold !== view.armedStock) {
+      } else if (
+        view.armedStock !== sale.stock ||
+        view.available < 0 ||
+        view.held < 0 ||
+        view.sold < 0 ||
+        view.available + view.held + view.sold !== view.armedStock
+      ) {
         anomaly = 'redis_counter_drift';
         deps.logger.warn({ sale_id: sale.saleId, ...view, expected_armed: sale.stock }, 'Redis counters drifted; rebuilding from MySQL');
       }

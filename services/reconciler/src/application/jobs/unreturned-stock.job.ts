@@ -66,7 +66,12 @@ export const unreturnedStockJob: ReconciliationJob = {
 };
 
 async function comparePage(deps: JobDeps, tally: Tally, rows: readonly OrderRow[]): Promise<void> {
-  const books = await selectInBy<ReservationRow>(deps.databases.inventory, 'order_id', 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', rows.map((row) => row.id));
+  const books = await selectInBy<ReservationRow>(
+    deps.databases.inventory,
+    'order_id',
+    'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)',
+    rows.map((row) => row.id),
+  );
   const records = await deps.reservations.findOrderRecords(rows.map((row) => ({ saleId: row.sale_id, orderId: row.id })));
   const redisStates = records.map((record) => record?.state ?? null);
 
@@ -82,7 +87,12 @@ async function comparePage(deps: JobDeps, tally: Tally, rows: readonly OrderRow[
     tally.found(anomaly, row.id);
     deps.logger.warn({ order_id: row.id, status: row.status, books_status: booksStatus, redis_state: redisState }, 'stock of a finished order never came back');
     await tally.repair(anomaly, row.id, async () => {
-      const outcome = await returnStock(deps, { orderId: row.id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity) }, reason, restock);
+      const outcome = await returnStock(
+        deps,
+        { orderId: row.id, tenantId: row.tenant_id, saleId: row.sale_id, skuId: row.sku_id, quantity: Number(row.quantity) },
+        reason,
+        restock,
+      );
       return outcome.books || outcome.redis;
     });
   }

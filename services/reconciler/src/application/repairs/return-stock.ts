@@ -49,15 +49,15 @@ export async function returnStock(
   const books = await withTransaction(deps.databases.inventory, async (tx) => {
     // The sale's row first, as the inventory consumers take it: its allocation may change below
     // (docs/adr/0005-sale-allocations.md), and one lock order means no deadlock with them.
-    const [sales] = await tx.query<RowDataPacket[]>(
-      `SELECT allocated, ended_at FROM flash_sales WHERE id = ? AND tenant_id = ? AND sku_id = ? FOR UPDATE`,
-      [line.saleId, line.tenantId, line.skuId],
-    );
+    const [sales] = await tx.query<RowDataPacket[]>(`SELECT allocated, ended_at FROM flash_sales WHERE id = ? AND tenant_id = ? AND sku_id = ? FOR UPDATE`, [
+      line.saleId,
+      line.tenantId,
+      line.skuId,
+    ]);
     const sale = sales[0] ? { allocated: Number(sales[0].allocated), live: sales[0].ended_at === null } : undefined;
-    const [rows] = await tx.query<ReservationRow[]>(
-      `SELECT sale_id, sku_id, quantity, status FROM stock_reservations WHERE order_id = ? FOR UPDATE`,
-      [line.orderId],
-    );
+    const [rows] = await tx.query<ReservationRow[]>(`SELECT sale_id, sku_id, quantity, status FROM stock_reservations WHERE order_id = ? FOR UPDATE`, [
+      line.orderId,
+    ]);
     const row = rows[0];
     if (!row) {
       if (reason === 'refunded') throw new Error(`refunded order ${line.orderId} never reached the books`);
@@ -72,7 +72,8 @@ export async function returnStock(
       // An ended sale kept allocation for this hold only; released under the sale's lock, the hold
       // gives it back to the SKU as the inventory consumer does, instead of leaking it.
       if (sale && !sale.live) {
-        redisReleased = (await deps.reservations.release({ saleId: line.saleId, orderId: line.orderId, reason: `reconciler:${reason}`, restock: true })).released;
+        redisReleased = (await deps.reservations.release({ saleId: line.saleId, orderId: line.orderId, reason: `reconciler:${reason}`, restock: true }))
+          .released;
         const units = redisReleased ? Math.min(line.quantity, sale.allocated) : 0;
         if (units > 0) {
           await tx.query(`UPDATE flash_sales SET allocated = allocated - ? WHERE id = ?`, [units, line.saleId]);

@@ -50,7 +50,11 @@ function scopeFilter(alias: string, scope: ReplayScope, skuColumn: string): { sq
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-export async function replayInventoryStock(deps: { pool: Pool; databases: ServiceDatabases; now: () => Date }, scope: ReplayScope, options: { apply: boolean }): Promise<ReplayResult> {
+export async function replayInventoryStock(
+  deps: { pool: Pool; databases: ServiceDatabases; now: () => Date },
+  scope: ReplayScope,
+  options: { apply: boolean },
+): Promise<ReplayResult> {
   const inventory = deps.databases.inventory;
   const startedAt = deps.now();
   const skuScope = scopeFilter('s', scope, 'id');
@@ -92,14 +96,16 @@ export async function replayInventoryStock(deps: { pool: Pool; databases: Servic
   const changes: ProjectionChange[] = [];
   for (const sku of skus) {
     const projected = stock.get(`${String(sku.tenant_id)}/${String(sku.id)}`) ?? Number(sku.initial_stock);
-    if (projected !== Number(sku.stock)) changes.push({ kind: 'sku_stock', tenantId: String(sku.tenant_id), skuId: String(sku.id), live: Number(sku.stock), projected });
+    if (projected !== Number(sku.stock))
+      changes.push({ kind: 'sku_stock', tenantId: String(sku.tenant_id), skuId: String(sku.id), live: Number(sku.stock), projected });
   }
   const orderIds = [...reservationStatus.keys()];
   if (orderIds.length > 0) {
     const live = await selectIn<RowDataPacket>(inventory, 'SELECT order_id, status FROM stock_reservations WHERE order_id IN (?)', orderIds);
     for (const row of live) {
       const projected = reservationStatus.get(String(row.order_id));
-      if (projected && projected !== row.status) changes.push({ kind: 'reservation_status', orderId: String(row.order_id), live: String(row.status), projected });
+      if (projected && projected !== row.status)
+        changes.push({ kind: 'reservation_status', orderId: String(row.order_id), live: String(row.status), projected });
     }
   }
 
@@ -109,8 +115,17 @@ export async function replayInventoryStock(deps: { pool: Pool; databases: Servic
       for (const change of changes) {
         const [result] =
           change.kind === 'sku_stock'
-            ? await tx.query<ResultSetHeader>(`UPDATE skus SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [change.projected, change.tenantId, change.skuId, change.live])
-            : await tx.query<ResultSetHeader>(`UPDATE stock_reservations SET status = ? WHERE order_id = ? AND status = ?`, [change.projected, change.orderId, change.live]);
+            ? await tx.query<ResultSetHeader>(`UPDATE skus SET stock = ? WHERE tenant_id = ? AND id = ? AND stock = ?`, [
+                change.projected,
+                change.tenantId,
+                change.skuId,
+                change.live,
+              ])
+            : await tx.query<ResultSetHeader>(`UPDATE stock_reservations SET status = ? WHERE order_id = ? AND status = ?`, [
+                change.projected,
+                change.orderId,
+                change.live,
+              ]);
         if (result.affectedRows !== 1) applyFailures += 1;
       }
     });

@@ -97,7 +97,6 @@ function decode(value: Buffer | null, at: { topic: string; partition: number; of
   };
 }
 
-
 /** What would bring a live order to its projection, or why nothing may. */
 function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<OrderChange, 'repair' | 'reason'> {
   if (!row) return { repair: null, reason: 'order row missing' };
@@ -111,7 +110,10 @@ function planRepair(row: OrderRow | undefined, projected: OrderStatus): Pick<Ord
 
 const scopeLabel = (from: ReplayStart) => ('time' in from ? `from time ${from.time.toISOString()}` : `from offset ${from.offset}`);
 
-export async function replayOrderLifecycle(deps: { pool: Pool; databases: ServiceDatabases; kafka: KafkaTransport; now: () => Date }, options: OrderReplayOptions): Promise<OrderReplayResult> {
+export async function replayOrderLifecycle(
+  deps: { pool: Pool; databases: ServiceDatabases; kafka: KafkaTransport; now: () => Date },
+  options: OrderReplayOptions,
+): Promise<OrderReplayResult> {
   const startedAt = deps.now();
   const scope = await captureScope(deps.kafka, replayTopics(options.topics, options.topicPrefix), options.from);
 
@@ -157,7 +159,13 @@ export async function replayOrderLifecycle(deps: { pool: Pool; databases: Servic
       change.repaired = await withTransaction(deps.databases.order, async (tx) => {
         for (const command of path) {
           const now = deps.now();
-          const moved = await transitionOrder(tx, { orderId: change.orderId, command, cause: `${cause}: its events say ${change.projected}`, now, ...(command === 'pay' && paymentId ? { paymentId } : {}) });
+          const moved = await transitionOrder(tx, {
+            orderId: change.orderId,
+            command,
+            cause: `${cause}: its events say ${change.projected}`,
+            now,
+            ...(command === 'pay' && paymentId ? { paymentId } : {}),
+          });
           if (!moved) throw new RepairRefused();
         }
         return true;
@@ -170,7 +178,10 @@ export async function replayOrderLifecycle(deps: { pool: Pool; databases: Servic
 
   const invariants = await checkInvariants(deps.databases, orderLifecycleContract);
   const unresolved = changes.filter((change) => !change.repaired).length;
-  const evidence = evidenceOf({ events_processed: read, duplicates_skipped: duplicates, projections_changed: changes.length }, totalViolations(invariants) + unresolved + undecodable);
+  const evidence = evidenceOf(
+    { events_processed: read, duplicates_skipped: duplicates, projections_changed: changes.length },
+    totalViolations(invariants) + unresolved + undecodable,
+  );
   const details = {
     invariants,
     unresolved_differences: unresolved,

@@ -2,9 +2,14 @@ import { EVIDENCE_FIELDS, type RecoveryContract } from './recovery-contract.ts';
 
 export const inventoryStockContract: RecoveryContract = {
   flow: 'inventory-stock',
-  history: { source: 'inventory_audit: append-only (triggers refuse UPDATE and DELETE), one row per (order, operation) with the signed stock_delta', tables: ['inventory.inventory_audit', 'inventory.skus.initial_stock'] },
-  ordering: 'Per SKU (tenant_id, sku_id), in audit id order; order events are partitioned by order id, so rows of different orders interleave freely and the fold is commutative.',
-  idempotencyKey: 'inventory_audit (ref_id, operation) unique: one decrease, release or refund per order, one restock per sku_restocks row (unique per tenant and client key); consumer_dedupe (consumer, event_id) guards the handler transaction.',
+  history: {
+    source: 'inventory_audit: append-only (triggers refuse UPDATE and DELETE), one row per (order, operation) with the signed stock_delta',
+    tables: ['inventory.inventory_audit', 'inventory.skus.initial_stock'],
+  },
+  ordering:
+    'Per SKU (tenant_id, sku_id), in audit id order; order events are partitioned by order id, so rows of different orders interleave freely and the fold is commutative.',
+  idempotencyKey:
+    'inventory_audit (ref_id, operation) unique: one decrease, release or refund per order, one restock per sku_restocks row (unique per tenant and client key); consumer_dedupe (consumer, event_id) guards the handler transaction.',
   projection: 'skus.stock = initial_stock + SUM(stock_delta); stock_reservations.status = last of decrease → committed, release → released, refund → refunded.',
   replayScope: 'One SKU or every SKU of a tenant, from its first audit row (the fold needs the whole history; initial_stock is its origin).',
   invariants: [

@@ -2,7 +2,13 @@ import { CONFIRM_WHEN, ORDER_EVENT_RULES, ORDER_TRANSITIONS, UNEVENTED_COMMANDS 
 import { EVIDENCE_FIELDS, type RecoveryContract } from './recovery-contract.ts';
 
 const effectName = (effect: (typeof ORDER_EVENT_RULES)[number]['effect']) =>
-  effect.kind === 'command' ? effect.command : effect.kind === 'create' ? 'create PENDING' : effect.kind === 'stock_committed' ? 'mark stock committed' : 'none';
+  effect.kind === 'command'
+    ? effect.command
+    : effect.kind === 'create'
+      ? 'create PENDING'
+      : effect.kind === 'stock_committed'
+        ? 'mark stock committed'
+        : 'none';
 
 export const orderLifecycleContract: RecoveryContract = {
   flow: 'order-lifecycle',

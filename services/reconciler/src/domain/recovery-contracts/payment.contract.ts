@@ -2,8 +2,12 @@ import { EVIDENCE_FIELDS, type RecoveryContract } from './recovery-contract.ts';
 
 export const paymentContract: RecoveryContract = {
   flow: 'payment',
-  history: { source: 'webhook_inbox (every authenticated provider event, raw) and payment_status_history (every accepted or refused transition)', tables: ['payment.webhook_inbox', 'payment.payment_status_history', 'payment.payments'] },
-  ordering: 'Per payment id (provider events) and per order id (payment events on Kafka); the state machine refuses out-of-order provider events and records the refusal.',
+  history: {
+    source: 'webhook_inbox (every authenticated provider event, raw) and payment_status_history (every accepted or refused transition)',
+    tables: ['payment.webhook_inbox', 'payment.payment_status_history', 'payment.payments'],
+  },
+  ordering:
+    'Per payment id (provider events) and per order id (payment events on Kafka); the state machine refuses out-of-order provider events and records the refusal.',
   idempotencyKey: 'webhook_inbox.provider_event_id (primary key) and payments.transaction_id (unique): one provider fact, one effect.',
   projection: 'payments.status = to_status of the last accepted history row; PENDING → COMPLETED | FAILED, COMPLETED → REFUNDED.',
   replayScope: 'One payment or every payment of an order, from its first inbox row.',

@@ -43,7 +43,7 @@ export function renderContracts(contracts: readonly RecoveryContract[]): string 
     'Generated from `services/reconciler/src/domain/recovery-contracts/` by `pnpm --filter @flash-sale/reconciler-service contracts:render`; edit the data, not this file.',
     'Each critical flow answers seven questions: H, its authoritative history; O, its ordering boundary; I, its idempotency key; F, its deterministic projection;',
     'S, its replay scope; Q, the invariants that must hold; E, the evidence a replay leaves. `npm run replay -- <flow>` rebuilds a flow from H, checks Q, and stores E in `replay_runs`;',
-    '`confidence_status` is `trusted` only when every invariant below holds. Each statement runs on one service\'s database (docs/adr/0010-database-per-service.md).',
+    "`confidence_status` is `trusted` only when every invariant below holds. Each statement runs on one service's database (docs/adr/0010-database-per-service.md).",
   ];
   for (const contract of contracts) {
     parts.push(

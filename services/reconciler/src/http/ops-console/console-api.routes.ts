@@ -10,7 +10,17 @@
  */
 import { LOCAL_ONLY_MARKER } from '@flash-sale/config';
 import { redrive } from '@flash-sale/events';
-import { actsAcrossTenants, bearerRefusals, errorResponses, notFound, principalOf, requireRole, signToken, tenantIdPattern, type Principal } from '@flash-sale/service-kit';
+import {
+  actsAcrossTenants,
+  bearerRefusals,
+  errorResponses,
+  notFound,
+  principalOf,
+  requireRole,
+  signToken,
+  tenantIdPattern,
+  type Principal,
+} from '@flash-sale/service-kit';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobDeps } from '../../application/jobs/job.ts';
@@ -61,7 +71,13 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
 
   app.get(
     '/ops/api/jobs',
-    { onRequest, schema: { hide, response: { 200: z.strictObject({ jobs: z.array(z.strictObject({ name: z.string(), description: z.string() })) }), ...errorResponses(bearerRefusals) } } },
+    {
+      onRequest,
+      schema: {
+        hide,
+        response: { 200: z.strictObject({ jobs: z.array(z.strictObject({ name: z.string(), description: z.string() })) }), ...errorResponses(bearerRefusals) },
+      },
+    },
     async () => ({ jobs: jobs.map((job) => ({ name: job.name, description: job.description })) }),
   );
 
@@ -72,13 +88,19 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
       schema: {
         hide,
         querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-        response: { 200: z.strictObject({ sales: z.array(saleBooksSchema), tenant: z.string().nullable() }), ...errorResponses({ ...bearerRefusals, 400: 'a limit outside 1..200' }) },
+        response: {
+          200: z.strictObject({ sales: z.array(saleBooksSchema), tenant: z.string().nullable() }),
+          ...errorResponses({ ...bearerRefusals, 400: 'a limit outside 1..200' }),
+        },
       },
     },
     async (request) => {
       const tenantId = tenantScope(principalOf(request));
       const endedSince = new Date(deps.now().getTime() - ENDED_SALES_SHOWN_MS);
-      const sales = await readSaleBooks({ inventory: deps.databases.inventory, reservations: deps.reservations, now: deps.now }, { tenantId, endedSince, limit: request.query.limit });
+      const sales = await readSaleBooks(
+        { inventory: deps.databases.inventory, reservations: deps.reservations, now: deps.now },
+        { tenantId, endedSince, limit: request.query.limit },
+      );
       return { sales, tenant: tenantId ?? null };
     },
   );
@@ -90,7 +112,10 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
       schema: {
         hide,
         params: z.strictObject({ saleId: z.uuid() }),
-        response: { 200: saleBooksSchema, ...errorResponses({ ...bearerRefusals, 400: 'the sale id is not a uuid', 404: "no such sale (another tenant's sale does not exist for ops)" }) },
+        response: {
+          200: saleBooksSchema,
+          ...errorResponses({ ...bearerRefusals, 400: 'the sale id is not a uuid', 404: "no such sale (another tenant's sale does not exist for ops)" }),
+        },
       },
     },
     async (request) => {
@@ -113,7 +138,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
         response: {
           200: z.strictObject({
             topics: z.array(z.strictObject({ topic: z.string(), depth: z.number().int(), entries: z.array(deadLetterView) })),
-            withheld: z.number().int().meta({ description: "entries of other tenants (or of none) left out for ops" }),
+            withheld: z.number().int().meta({ description: 'entries of other tenants (or of none) left out for ops' }),
           }),
           ...errorResponses(bearerRefusals),
         },
@@ -138,10 +163,18 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
       onRequest,
       schema: {
         hide,
-        body: z.strictObject({ topic: z.string().min(1).max(249), partition: z.number().int().min(0), offset: z.string().regex(/^\d{1,20}$/, 'an offset: digits') }),
+        body: z.strictObject({
+          topic: z.string().min(1).max(249),
+          partition: z.number().int().min(0),
+          offset: z.string().regex(/^\d{1,20}$/, 'an offset: digits'),
+        }),
         response: {
           200: z.strictObject({ redriven: deadLetterView, to: z.string() }),
-          ...errorResponses({ ...bearerRefusals, 400: 'not a topic, partition and offset', 404: "no such entry in a watched dead-letter or quarantine topic (another tenant's entry does not exist for ops)" }),
+          ...errorResponses({
+            ...bearerRefusals,
+            400: 'not a topic, partition and offset',
+            404: "no such entry in a watched dead-letter or quarantine topic (another tenant's entry does not exist for ops)",
+          }),
         },
       },
     },
@@ -155,7 +188,10 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
       const view = record ? viewOf(topic, record) : undefined;
       if (!record || !view || !sees(principal, view.tenant_id)) throw notFound('dead-letter entry', { topic, partition, offset });
       await redrive(deps.kafka, topic, [record], deps.now());
-      deps.logger.info({ topic, partition, offset, event_id: view.event_id, to: view.original.topic, by: principal.userId, tenant: principal.tenantId }, 'dead-letter entry redriven from the ops console');
+      deps.logger.info(
+        { topic, partition, offset, event_id: view.event_id, to: view.original.topic, by: principal.userId, tenant: principal.tenantId },
+        'dead-letter entry redriven from the ops console',
+      );
       return { redriven: view, to: view.original.topic };
     },
   );
@@ -167,7 +203,10 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
       schema: {
         hide,
         querystring: z.strictObject({
-          outcome: z.string().regex(/^[A-Z_]{1,32}$/, 'an outcome: upper-case letters and _').optional(),
+          outcome: z
+            .string()
+            .regex(/^[A-Z_]{1,32}$/, 'an outcome: upper-case letters and _')
+            .optional(),
           limit: z.coerce.number().int().min(1).max(500).default(100),
         }),
         response: {
@@ -191,7 +230,10 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
         schema: {
           hide,
           body: z.strictObject({ tenant: z.string().regex(tenantIdPattern, 'a tenant id: letters, digits, . _ -'), role: z.enum(['ops', 'platform-ops']) }),
-          response: { 200: z.strictObject({ token: z.string(), expires_in_seconds: z.number().int() }), ...errorResponses({ 400: 'not a tenant and an ops role' }) },
+          response: {
+            200: z.strictObject({ token: z.string(), expires_in_seconds: z.number().int() }),
+            ...errorResponses({ 400: 'not a tenant and an ops role' }),
+          },
         },
       },
       async (request) => {

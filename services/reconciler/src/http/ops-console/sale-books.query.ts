@@ -31,7 +31,7 @@ export const saleBooksSchema = z.strictObject({
     .nullable()
     .meta({ description: 'null when Redis holds no stock for the sale (not armed, or lost)' }),
   mysql: z.strictObject({
-    sale_allocated: z.number().int().meta({ description: "units of the SKU still set aside for this sale (docs/adr/0005-sale-allocations.md)" }),
+    sale_allocated: z.number().int().meta({ description: 'units of the SKU still set aside for this sale (docs/adr/0005-sale-allocations.md)' }),
     sku_stock: z.number().int().nullable(),
     sku_initial_stock: z.number().int().nullable(),
     sku_allocated: z.number().int().nullable(),
@@ -117,7 +117,10 @@ export async function readSaleBooks(deps: { inventory: Pool; reservations: Stock
          FROM inventory_audit WHERE sale_id IN (?) GROUP BY sale_id, operation`,
       [ids],
     ),
-    deps.inventory.query<CountRow[]>('SELECT sale_id, status, COUNT(*) AS orders, SUM(quantity) AS quantity FROM stock_reservations WHERE sale_id IN (?) GROUP BY sale_id, status', [ids]),
+    deps.inventory.query<CountRow[]>(
+      'SELECT sale_id, status, COUNT(*) AS orders, SUM(quantity) AS quantity FROM stock_reservations WHERE sale_id IN (?) GROUP BY sale_id, status',
+      [ids],
+    ),
     Promise.all(ids.map((id) => deps.reservations.view(id))),
   ]);
 
@@ -161,5 +164,7 @@ export async function readSaleBooks(deps: { inventory: Pool; reservations: Stock
     };
   });
   const rank = { live: 0, upcoming: 1, ended: 2 } as const;
-  return books.sort((a, b) => rank[a.window] - rank[b.window] || (a.window === 'ended' ? b.ends_at.localeCompare(a.ends_at) : a.ends_at.localeCompare(b.ends_at)));
+  return books.sort(
+    (a, b) => rank[a.window] - rank[b.window] || (a.window === 'ended' ? b.ends_at.localeCompare(a.ends_at) : a.ends_at.localeCompare(b.ends_at)),
+  );
 }

@@ -63,7 +63,10 @@ export interface InboxFilter {
 }
 
 export async function readWebhookInbox(payment: Pool, filter: InboxFilter): Promise<{ entries: InboxEntry[]; summary: InboxSummary }> {
-  const scope = filter.tenantId === undefined ? { join: 'LEFT JOIN', where: [] as string[], params: [] as unknown[] } : { join: 'JOIN', where: ['p.tenant_id = ?'], params: [filter.tenantId] as unknown[] };
+  const scope =
+    filter.tenantId === undefined
+      ? { join: 'LEFT JOIN', where: [] as string[], params: [] as unknown[] }
+      : { join: 'JOIN', where: ['p.tenant_id = ?'], params: [filter.tenantId] as unknown[] };
   const where = (extra: string[]) => (extra.length > 0 ? `WHERE ${extra.join(' AND ')}` : '');
   const listConditions = [...scope.where, ...(filter.outcome !== undefined ? ['w.outcome = ?'] : [])];
   const listParams = [...scope.params, ...(filter.outcome !== undefined ? [filter.outcome] : [])];
