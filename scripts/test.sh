@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `npm test`: brings the toolchain and dependencies, type-checks, lints and runs the schema gate,
+# `npm test`: brings the toolchain and dependencies, runs the schema gate, the import boundaries and
+# the formatter's check, type-checks and lints,
 # then runs every package's tests against real servers, on both topologies of the local stack:
 #   1. single (one MariaDB, one Redis, one Kafka broker): every test;
 #   2. cluster (Redis Cluster 3+3, three brokers, a MariaDB server per service): every test again
@@ -74,6 +75,9 @@ if PROMTOOL_BIN="$(bash "$REPO_ROOT/infra/observability/install-promtool.sh")"; 
   echo "[test] promtool ready after $((SECONDS - started_at)) s" >&2
 fi
 node packages/events/src/cli/schema-gate.ts
+# The import boundaries (.dependency-cruiser.cjs) and the formatter, before anything slower.
+depcruise services packages scripts tests load-tests --output-type err-long
+prettier --check . --log-level warn
 turbo run typecheck lint --concurrency=2 --output-logs=errors-only
 
 test_log="$(mktemp)"
