@@ -13,7 +13,7 @@ import { paymentCompleted, paymentFailed, paymentRefunded, prepareEvent, writeOu
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import { decideProviderEvent } from '../domain/decide-provider-event.ts';
 import type { ProviderEvent } from '../domain/provider-event.ts';
-import { requestAutomaticRefund } from '../infra/automatic-refund.ts';
+import { REFUND_REQUESTER, requestAutomaticRefund } from '../infra/automatic-refund.ts';
 import { findOrderView, type OrderView } from '../infra/order-view.repository.ts';
 import { appendHistory, findPayment, transitionPayment, type Payment } from '../infra/payment.repository.ts';
 import { findRefundOfPayment, markRefundSucceeded, requestRefund } from '../infra/refund.repository.ts';
@@ -140,8 +140,13 @@ async function apply(tx: PoolConnection, event: ProviderEvent, source: EventSour
         ),
       );
       if (decision.refundOrder) {
-        const { refund } = await requestAutomaticRefund(tx, payment, `order ${order.status.toLowerCase()} before its payment completed`, now);
-        refundsToSubmit.push(refund.id);
+        const { refundId } = await requestAutomaticRefund(
+          tx,
+          payment,
+          { requestedBy: REFUND_REQUESTER, reason: `order ${order.status.toLowerCase()} before its payment completed` },
+          now,
+        );
+        refundsToSubmit.push(refundId);
       }
       break;
     }

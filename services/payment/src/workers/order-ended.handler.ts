@@ -4,8 +4,8 @@
  * back, so a refund is requested here.
  */
 import { assertTenant, contractHandler } from '@flash-sale/events';
+import { REFUND_REQUESTER, requestAutomaticRefund } from '../infra/automatic-refund.ts';
 import { endOrderView, findOrderView } from '../infra/order-view.repository.ts';
-import { requestAutomaticRefund } from '../infra/automatic-refund.ts';
 import { findCompletedPaymentsOfOrder } from '../infra/payment.repository.ts';
 import type { OrderEventContext } from './order-event-context.ts';
 import { paymentContract } from './payment.contract.ts';
@@ -22,9 +22,14 @@ export function orderEndedHandler(deps: { now: () => Date }, type: 'order.cancel
     for (const payment of await findCompletedPaymentsOfOrder(ctx.tx, orderId)) {
       assertTenant(event, { kind: 'payment', id: payment.id, tenantId: payment.tenantId });
       const reason = `order ${status.toLowerCase()} after its payment completed`;
-      const { refund, created } = await requestAutomaticRefund(ctx.tx, payment, reason, at, { order_event_id: event.id });
+      const { refundId, created } = await requestAutomaticRefund(
+        ctx.tx,
+        payment,
+        { requestedBy: REFUND_REQUESTER, reason, details: { order_event_id: event.id } },
+        at,
+      );
       if (!created) continue;
-      ctx.logger.warn({ order_id: orderId, payment_id: payment.id, refund_id: refund.id }, 'paid order ended; refund requested');
+      ctx.logger.warn({ order_id: orderId, payment_id: payment.id, refund_id: refundId }, 'paid order ended; refund requested');
     }
   });
 }

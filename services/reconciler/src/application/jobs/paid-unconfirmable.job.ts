@@ -27,8 +27,8 @@
  * as "no reservation") and finishes with step 2; step 1 then finds its fence and goes on.
  * The run's sample ids name the orders; each repair is logged with its payment and refund.
  */
-import { randomUUID } from 'node:crypto';
 import { orderCreated } from '@flash-sale/events';
+import { requestAutomaticRefund } from '@flash-sale/payment-books';
 import { withTransaction, utcDate } from '@flash-sale/service-kit';
 import type { ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { consumerProgress, type ConsumerProgress } from '../../infra/consumer-progress.ts';
@@ -190,24 +190,14 @@ async function fenceBooks(deps: JobDeps, row: Candidate): Promise<boolean> {
 
 async function requestRefund(deps: JobDeps, row: Candidate): Promise<boolean> {
   return withTransaction(deps.databases.payment, async (tx) => {
-    const at = deps.now();
-    const refundId = randomUUID();
-    const [requested] = await tx.query<ResultSetHeader>(
-      `INSERT IGNORE INTO refunds (id, payment_id, order_id, tenant_id, amount_minor, currency, reason, initiated_by, requested_by, status, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'automatic', 'reconciler', 'REQUESTED', ?)`,
-      [refundId, row.payment_id, row.order_id, row.tenant_id, row.amount_minor, row.currency, REASON, at],
+    const { refundId, created } = await requestAutomaticRefund(
+      tx,
+      { id: String(row.payment_id), orderId: row.order_id, tenantId: row.tenant_id, amountMinor: Number(row.amount_minor), currency: String(row.currency) },
+      { requestedBy: 'reconciler', reason: REASON, details: { requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id } },
+      deps.now(),
     );
     // Someone refunded it in between (ops, or the payment service): the fence alone is the repair.
-    if (requested.affectedRows !== 1) return true;
-    await tx.query(
-      `INSERT INTO payment_status_history (payment_id, from_status, to_status, accepted, cause, provider_event_id, details, created_at)
-       VALUES (?, 'COMPLETED', 'COMPLETED', 1, 'refund.requested.automatic', NULL, ?, ?)`,
-      [
-        row.payment_id,
-        JSON.stringify({ refund_id: refundId, reason: REASON, requested_by: `reconciler:${paidUnconfirmableJob.name}`, order_id: row.order_id }),
-        at,
-      ],
-    );
+    if (!created) return true;
     deps.logger.warn(
       {
         order_id: row.order_id,
