@@ -124,6 +124,27 @@ export const common = {
    * secret and optional issuer and audience, and the request budgets per verified caller and per
    * address without a valid token.
    */
+  /** What every service process reads first: environment, logging, where it listens. */
+  serviceProcess: (defaultPort: number) => ({
+    NODE_ENV: common.NODE_ENV,
+    LOG_LEVEL: common.LOG_LEVEL,
+    LOG_FORMAT: common.LOG_FORMAT,
+    HOST: common.HOST,
+    PORT: common.port(defaultPort),
+  }),
+  /** A Redis client: one address, or a cluster's seed nodes (which win when set). */
+  redisClient: () => ({
+    REDIS_URL: common.REDIS_URL,
+    REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
+  }),
+  /** A Kafka client: the brokers, the principal it signs in as, and the prefixes of its topics and groups. */
+  kafkaClient: () => ({
+    KAFKA_BROKERS: common.KAFKA_BROKERS,
+    KAFKA_SASL_USERNAME: common.KAFKA_SASL_USERNAME,
+    KAFKA_SASL_PASSWORD: common.KAFKA_SASL_PASSWORD,
+    KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
+    KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
+  }),
   accessGuard: () => ({
     JWT_SECRET: common.secret(),
     JWT_ISSUER: common.JWT_ISSUER,

@@ -4,19 +4,10 @@ import { eventEncryptionConfig } from '@flash-sale/events';
 /** The order service's whole configuration, parsed once in main.ts. */
 export const orderConfigSchema = z
   .object({
-    NODE_ENV: common.NODE_ENV,
-    LOG_LEVEL: common.LOG_LEVEL,
-    LOG_FORMAT: common.LOG_FORMAT,
-    HOST: common.HOST,
-    PORT: common.port(3001),
+    ...common.serviceProcess(3001),
     MYSQL_URL: common.MYSQL_URL,
-    REDIS_URL: common.REDIS_URL,
-    REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
-    KAFKA_BROKERS: common.KAFKA_BROKERS,
-    KAFKA_SASL_USERNAME: common.KAFKA_SASL_USERNAME,
-    KAFKA_SASL_PASSWORD: common.KAFKA_SASL_PASSWORD,
-    KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
-    KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
+    ...common.redisClient(),
+    ...common.kafkaClient(),
     ...common.accessGuard(),
     /** Group commit: most orders per transaction, and transactions in flight at once. */
     ORDER_BATCH_MAX: z.coerce.number().int().min(1).max(500).default(64),

@@ -2,11 +2,7 @@ import { common, z } from '@flash-sale/config';
 
 /** The simulator's configuration: where it sends webhooks, with which secret, and how it retries. */
 export const simulatorConfigSchema = z.object({
-  NODE_ENV: common.NODE_ENV,
-  LOG_LEVEL: common.LOG_LEVEL,
-  LOG_FORMAT: common.LOG_FORMAT,
-  HOST: common.HOST,
-  PORT: common.port(3005),
+  ...common.serviceProcess(3005),
   /** Where checkout links point (the simulator's own address as clients see it). */
   PROVIDER_PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:3005'),
   PROVIDER_WEBHOOK_URL: z.url({ protocol: /^https?$/ }),

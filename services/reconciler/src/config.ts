@@ -18,11 +18,7 @@ const withDatabase = (base: string, database: string): string => {
 /** The reconciler's whole configuration, parsed once in main.ts and the CLIs. */
 export const reconcilerConfigSchema = z
   .object({
-    NODE_ENV: common.NODE_ENV,
-    LOG_LEVEL: common.LOG_LEVEL,
-    LOG_FORMAT: common.LOG_FORMAT,
-    HOST: common.HOST,
-    PORT: common.port(3004),
+    ...common.serviceProcess(3004),
     /** The reconciler's own schema (runs, replay evidence). */
     MYSQL_URL: common.MYSQL_URL,
     /**
@@ -32,14 +28,9 @@ export const reconcilerConfigSchema = z
     RECONCILER_ORDER_MYSQL_URL: serviceDatabaseUrl,
     RECONCILER_PAYMENT_MYSQL_URL: serviceDatabaseUrl,
     RECONCILER_INVENTORY_MYSQL_URL: serviceDatabaseUrl,
-    REDIS_URL: common.REDIS_URL,
-    REDIS_CLUSTER_NODES: common.REDIS_CLUSTER_NODES,
-    KAFKA_BROKERS: common.KAFKA_BROKERS,
-    KAFKA_SASL_USERNAME: common.KAFKA_SASL_USERNAME,
-    KAFKA_SASL_PASSWORD: common.KAFKA_SASL_PASSWORD,
-    KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
-    /** The services' consumer group prefix (their groups are `<prefix><service>`). */
-    KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
+    ...common.redisClient(),
+    /** KAFKA_GROUP_ID_PREFIX is the services' consumer group prefix here (their groups are `<prefix><service>`). */
+    ...common.kafkaClient(),
     ...common.accessGuard(),
     /** Only used to derive the service URLs above when they are not set. */
     ORDER_SCHEMA: schemaName('order_service'),
