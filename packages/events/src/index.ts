@@ -67,3 +67,4 @@ export {
   type KafkaAclOperation,
   type KafkaAclScope,
 } from './kafka-acls.ts';
+export { startServiceEvents, type ServiceEvents, type ServiceEventsOptions } from './service-events.ts';

@@ -2,15 +2,7 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import {
-  RETENTION_PURGE_INTERVAL_MS,
-  connectServiceKafka,
-  createEventConsumer,
-  createOutboxRelay,
-  loadFieldKeysOrExit,
-  purgeConsumerDedupe,
-  registry,
-} from '@flash-sale/events';
+import { connectServiceKafka, loadFieldKeysOrExit, registry, startServiceEvents } from '@flash-sale/events';
 import {
   bullmqPrefix,
   createMysqlPool,
@@ -19,7 +11,6 @@ import {
   rateLimitsFromConfig,
   ServiceClient,
   startServiceRuntime,
-  PeriodicTask,
 } from '@flash-sale/service-kit';
 import { SALE_REBUILD_QUEUE, SoldOutHint, stockReturnedChannel, type SaleRebuildRequest } from '@flash-sale/stock-reservations';
 import { Queue } from 'bullmq';
@@ -95,36 +86,20 @@ const payments = new HttpPaymentStatusReader(
 const expiry = await startExpiryWorker({ connection: bullConnection, pool: mysql, logger, metrics, now, payments, everyMs: config.EXPIRY_SWEEP_EVERY_MS });
 lifecycle.add('expiry-worker', expiry, (worker) => worker.close());
 
-const relay = lifecycle.add(
-  'outbox-relay',
-  createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'order', topicPrefix: config.KAFKA_TOPIC_PREFIX }),
-  (r) => r.stop(),
-);
-await relay.start();
-const consumer = lifecycle.add(
-  'event-consumer',
-  createEventConsumer({
-    consumer: 'order',
-    groupId: `${config.KAFKA_GROUP_ID_PREFIX}order`,
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    kafka,
-    pool: mysql,
-    logger,
-    metrics,
-    handlers: orderEventHandlers(now),
-    registry: registry.forConsumer('order', fieldKeys),
-  }),
-  (c) => c.stop(),
-);
-await consumer.start();
-
-// Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
+// Bookkeeping rows expire (packages/events/src/retention.ts): the Idempotency-Key records with the dedupe rows.
 const idempotencyRecords = new IdempotencyStore(redis, mysql, { now });
-const purgeExpired = async () => {
-  await purgeConsumerDedupe(mysql, { now });
-  await idempotencyRecords.purgeExpired();
-};
-const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe and Idempotency-Key purge', purgeExpired, logger), (task) => task.stop());
-retention.start(RETENTION_PURGE_INTERVAL_MS);
+await startServiceEvents({
+  service: 'order',
+  config,
+  kafka,
+  mysql,
+  logger,
+  metrics,
+  lifecycle,
+  now,
+  handlers: orderEventHandlers(now),
+  registry: registry.forConsumer('order', fieldKeys),
+  purgeAlso: { what: 'Idempotency-Key', purge: () => idempotencyRecords.purgeExpired() },
+});
 
 await listenWithGracefulShutdown(app, lifecycle, { host: config.HOST, port: config.PORT });

@@ -2,16 +2,8 @@
 // First: tracing (when OTEL_* asks for it) must hook the modules below before they evaluate.
 import '@flash-sale/service-kit/tracing';
 import { loadConfigOrExit } from '@flash-sale/config';
-import {
-  RETENTION_PURGE_INTERVAL_MS,
-  connectServiceKafka,
-  createEventConsumer,
-  createOutboxRelay,
-  loadFieldKeysOrExit,
-  purgeConsumerDedupe,
-  registry,
-} from '@flash-sale/events';
-import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, PeriodicTask, ServiceClient } from '@flash-sale/service-kit';
+import { connectServiceKafka, loadFieldKeysOrExit, registry, startServiceEvents } from '@flash-sale/events';
+import { budget, listenWithGracefulShutdown, rateLimitsFromConfig, startServiceRuntime, ServiceClient } from '@flash-sale/service-kit';
 import { buildApp, defaultWebhookRateLimit } from './app.ts';
 import { paymentConfigSchema } from './config.ts';
 import { createOrderEventHandlers } from './workers/event-handlers.ts';
@@ -29,33 +21,7 @@ const { logger, lifecycle, metrics, mysql, redis, now } = await startServiceRunt
 const { kafka, kafkaAdmin } = await connectServiceKafka('payment', config, { logger, lifecycle });
 
 // Events this service announces leave through its outbox; the order events it follows come in here.
-const relay = lifecycle.add(
-  'outbox-relay',
-  createOutboxRelay({ pool: mysql, kafka, logger, metrics, service: 'payment', topicPrefix: config.KAFKA_TOPIC_PREFIX }),
-  (r) => r.stop(),
-);
-await relay.start();
-const consumer = lifecycle.add(
-  'order-events-consumer',
-  createEventConsumer({
-    consumer: 'payment',
-    groupId: `${config.KAFKA_GROUP_ID_PREFIX}payment`,
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    kafka,
-    pool: mysql,
-    logger,
-    metrics,
-    handlers: createOrderEventHandlers({ now }),
-  }),
-  (c) => c.stop(),
-);
-await consumer.start();
-
-// Bookkeeping rows expire (packages/events/src/retention.ts); purged in bounded batches.
-const retention = lifecycle.add('retention-purge', new PeriodicTask('consumer dedupe purge', () => purgeConsumerDedupe(mysql, { now }), logger), (task) =>
-  task.stop(),
-);
-retention.start(RETENTION_PURGE_INTERVAL_MS);
+await startServiceEvents({ service: 'payment', config, kafka, mysql, logger, metrics, lifecycle, now, handlers: createOrderEventHandlers({ now }) });
 
 const orders = createOrderServiceDirectory(
   new ServiceClient({ baseUrl: config.ORDER_URL, secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, caller: 'payment' }),
