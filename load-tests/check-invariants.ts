@@ -7,6 +7,7 @@
 // Env: MYSQL_ADMIN_URL, JWT_SECRET (required); JWT_ISSUER, JWT_AUDIENCE (when the services check them); INVENTORY_URL, ORDER_DB (default order_service),
 // TENANT, SETTLE_TIMEOUT_MS (how long the books may take to catch up).
 import { readFile } from 'node:fs/promises';
+import { HOLDS_STOCK, sqlStatusList } from '@flash-sale/order-lifecycle';
 import { createSigner } from 'fast-jwt';
 import mysql from 'mysql2/promise';
 
@@ -56,7 +57,7 @@ const one = async (sql: string, params: unknown[] = []): Promise<number> => {
   return Number((rows as Array<{ n: number | string | null }>)[0]?.n ?? 0);
 };
 // Orders that still hold their units: everything but the ends that give stock back.
-const HOLDING = `'PENDING','PAID','CONFIRMED','SHIPPED','DELIVERED'`;
+const HOLDING = sqlStatusList(HOLDS_STOCK);
 
 try {
   const view = await stockView();

@@ -4,13 +4,17 @@
  * The order service runs them; the reconciler replays and repairs with the same ones.
  */
 export {
+  ENDED_UNSOLD,
+  HOLDS_STOCK,
   ORDER_COMMANDS,
   ORDER_STATUSES,
+  PAID_OR_LATER,
   TERMINAL_STATUSES,
   TRANSITIONS,
   decide,
   isTerminal,
   restocksOnRefund,
+  sqlStatusList,
   type Decision,
   type OrderCommand,
   type OrderStatus,

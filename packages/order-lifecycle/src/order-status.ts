@@ -38,5 +38,17 @@ export const TERMINAL_STATUSES: readonly OrderStatus[] = ['DELIVERED', 'REFUNDED
 
 export const isTerminal = (status: OrderStatus): boolean => TERMINAL_STATUSES.includes(status);
 
+/** Orders that keep their units: every status but the ends that give stock back (a refund's return depends on where it came from). */
+export const HOLDS_STOCK: readonly OrderStatus[] = ['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED'];
+
+/** Ended before a sale: the order's units go back to the sale. */
+export const ENDED_UNSOLD: readonly OrderStatus[] = ['CANCELLED', 'EXPIRED'];
+
+/** Statuses an order reaches only by being paid. */
+export const PAID_OR_LATER: readonly OrderStatus[] = ['PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED'];
+
+/** A status set as an SQL list (`'PAID','CONFIRMED'`) for `status IN (…)`; the values are this module's constants, never input. */
+export const sqlStatusList = (statuses: readonly OrderStatus[]): string => statuses.map((status) => `'${status}'`).join(',');
+
 /** Stock leaves the sale for good only once delivered goods cannot come back by refund policy (docs/refunds.md). */
 export const restocksOnRefund = (status: OrderStatus): boolean => status === 'PAID' || status === 'CONFIRMED';

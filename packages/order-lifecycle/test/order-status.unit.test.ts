@@ -1,5 +1,18 @@
 import t from 'tap';
-import { ORDER_COMMANDS, ORDER_STATUSES, TERMINAL_STATUSES, TRANSITIONS, decide, isTerminal, restocksOnRefund } from '../src/index.ts';
+import {
+  ENDED_UNSOLD,
+  HOLDS_STOCK,
+  ORDER_COMMANDS,
+  ORDER_STATUSES,
+  PAID_OR_LATER,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+  decide,
+  isTerminal,
+  restocksOnRefund,
+  sqlStatusList,
+  type OrderStatus,
+} from '../src/index.ts';
 
 t.test('given each status, when each command arrives, then only the listed transitions pass', async (t) => {
   for (const command of ORDER_COMMANDS) {
@@ -37,4 +50,19 @@ t.test('a refund restocks only before shipment', async (t) => {
     ORDER_STATUSES.filter((status) => restocksOnRefund(status)),
     ['PAID', 'CONFIRMED'],
   );
+});
+
+t.test('every status either keeps its units, gave them back unsold, or is a refund whose return depends on its origin', async (t) => {
+  const sorted = (statuses: readonly OrderStatus[]) => [...statuses].sort();
+  t.same(sorted([...HOLDS_STOCK, ...ENDED_UNSOLD, 'REFUNDED']), sorted(ORDER_STATUSES), 'the three cover every status once');
+  t.same(sorted(ENDED_UNSOLD), sorted([TRANSITIONS.cancel.to, TRANSITIONS.expire.to]), 'what cancel and expire lead to');
+});
+
+t.test('the paid statuses are those a refund may start from: reached only through pay', async (t) => {
+  t.same([...PAID_OR_LATER].sort(), [...TRANSITIONS.refund.from].sort());
+  t.notOk(PAID_OR_LATER.includes('PENDING'));
+});
+
+t.test('a status set as an SQL list', async (t) => {
+  t.equal(sqlStatusList(ENDED_UNSOLD), "'CANCELLED','EXPIRED'");
 });

@@ -5,6 +5,7 @@
  * topology), and figures that span two services are compared here, never joined in SQL.
  * load-tests/check-invariants.ts adds the sale's Redis-side figures through the stock API.
  */
+import { HOLDS_STOCK, PAID_OR_LATER, sqlStatusList } from '@flash-sale/order-lifecycle';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
 
 /** A connection pool to the server holding each service's database. */
@@ -45,9 +46,9 @@ export interface PaymentAnswer {
   completed_status?: number;
 }
 
-// Orders that keep their units: every status but the ends that give stock back.
-const HOLDING = `'PENDING','PAID','CONFIRMED','SHIPPED','DELIVERED'`;
-const PAID_OR_LATER = `'PAID','CONFIRMED','SHIPPED','DELIVERED'`;
+// Orders that keep their units, and orders that were paid (packages/order-lifecycle).
+const HOLDING = sqlStatusList(HOLDS_STOCK);
+const PAID = sqlStatusList(PAID_OR_LATER);
 
 export async function checkInvariants(databases: ServiceDatabases, answers: readonly OrderAnswer[]): Promise<Verdict[]> {
   const order = reader(databases.order);
@@ -217,14 +218,14 @@ export async function checkInvariants(databases: ServiceDatabases, answers: read
   for (let index = 0; index < completed.length; index += 500) {
     const page = completed.slice(index, index + 500).map((row) => row.order_id);
     for (const row of await order.rows<{ id: string; payment_id: string | null }>(
-      `SELECT id, payment_id FROM order_service.orders WHERE id IN (?) AND status IN (${PAID_OR_LATER})`,
+      `SELECT id, payment_id FROM order_service.orders WHERE id IN (?) AND status IN (${PAID})`,
       [page],
     )) {
       reflected.add(`${row.id}/${row.payment_id ?? ''}`);
     }
   }
   const unreflected = completed.filter((row) => !reflected.has(`${row.order_id}/${row.id}`)).length;
-  const paidOrders = await order.count(`SELECT COUNT(*) AS n FROM order_service.orders WHERE status IN (${PAID_OR_LATER})`);
+  const paidOrders = await order.count(`SELECT COUNT(*) AS n FROM order_service.orders WHERE status IN (${PAID})`);
   verdicts.push({
     ok: unreflected === 0,
     name: 'no completed payment without an order that reflects it',

@@ -3,6 +3,7 @@
  * still holds or has bought units (order database, with the books' reservation row from the
  * inventory database). This is the authoritative input of a Redis rebuild.
  */
+import { HOLDS_STOCK, sqlStatusList } from '@flash-sale/order-lifecycle';
 import { utcEpochMs } from '@flash-sale/service-kit';
 import type { RebuildOrder, SaleDefinition } from '@flash-sale/stock-reservations';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
@@ -105,7 +106,7 @@ export async function* unitsOutOfSale(databases: Pick<ServiceDatabases, 'order' 
                   (SELECT h.from_status FROM order_status_history h WHERE h.order_id = o.id AND h.to_status = 'REFUNDED' ORDER BY h.id DESC LIMIT 1)
                 END AS refunded_from
            FROM orders o
-          WHERE o.sale_id = ? AND o.status IN ('PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'REFUNDED') AND o.id > ?
+          WHERE o.sale_id = ? AND o.status IN (${sqlStatusList([...HOLDS_STOCK, 'REFUNDED'])}) AND o.id > ?
           ORDER BY o.id LIMIT ?`,
         [saleId, after, pageSize],
       );

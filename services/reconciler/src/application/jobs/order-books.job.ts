@@ -18,6 +18,7 @@
  * and each chunk is compared with a lookup of its orders in the order database and of their
  * reservations in the inventory database (ADR 0010), so memory stays bounded by the chunk size.
  */
+import { ENDED_UNSOLD, HOLDS_STOCK, type OrderStatus } from '@flash-sale/order-lifecycle';
 import type { OrderRecord } from '@flash-sale/stock-reservations';
 import type { RowDataPacket } from 'mysql2/promise';
 import { armedSales } from '../sale-books.ts';
@@ -27,12 +28,9 @@ import { Tally, type JobDeps, type ReconciliationJob } from './job.ts';
 /** Hash fields asked of HSCAN per call (a hint to Redis); the MySQL lookups split a chunk into `LOOKUP_PAGE` ids. */
 export const ORDER_BOOKS_CHUNK = 1000;
 
-const LIVE = new Set(['PENDING', 'PAID', 'CONFIRMED', 'SHIPPED', 'DELIVERED']);
-const FINISHED_UNSOLD = new Set(['CANCELLED', 'EXPIRED']);
-
 interface OrderRow extends RowDataPacket {
   id: string;
-  status: string;
+  status: OrderStatus;
   /**
    * 1 when the order's last change is older than the grace period: the inventory handler commits
    * Redis right after its transaction, and consumers release after a cancellation, so younger
@@ -82,13 +80,13 @@ async function compareChunk(deps: JobDeps, tally: Tally, saleId: string, chunk: 
     if (!order) continue;
     const row = { ...order, books_status: reservations.get(orderId)?.status ?? null };
     const sold = row.books_status === 'committed';
-    const live = LIVE.has(row.status);
+    const live = HOLDS_STOCK.includes(row.status);
     const settled = Number(row.settled) === 1;
 
     if (state === 'H' && sold && live && settled) {
       tally.found('hold_sold_in_books', orderId);
       await tally.repair('hold_sold_in_books', orderId, async () => (await deps.reservations.commit({ saleId, orderId })).committed);
-    } else if (state === 'H' && !sold && FINISHED_UNSOLD.has(row.status) && settled) {
+    } else if (state === 'H' && !sold && ENDED_UNSOLD.includes(row.status) && settled) {
       tally.found('hold_of_finished_order', orderId);
       await tally.repair(
         'hold_of_finished_order',

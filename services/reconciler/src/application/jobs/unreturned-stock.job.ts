@@ -6,7 +6,7 @@
  * one of them out; the repair returns the stock with an audit row, exactly as the inventory
  * handlers do.
  */
-import { restocksOnRefund, type OrderStatus } from '@flash-sale/order-lifecycle';
+import { ENDED_UNSOLD, restocksOnRefund, sqlStatusList, type OrderStatus } from '@flash-sale/order-lifecycle';
 import type { RowDataPacket } from 'mysql2/promise';
 import { SCAN_PAGE, selectInBy } from '../../infra/service-databases.ts';
 import { returnStock, type ReturnReason } from '../repairs/return-stock.ts';
@@ -50,7 +50,7 @@ export const unreturnedStockJob: ReconciliationJob = {
         `SELECT o.id, o.tenant_id, o.sale_id, o.sku_id, o.quantity, o.status, o.updated_at,
                 (SELECT h.from_status FROM order_status_history h WHERE h.order_id = o.id AND h.to_status = 'REFUNDED' ORDER BY h.id DESC LIMIT 1) AS refunded_from
            FROM orders o
-          WHERE o.status IN ('CANCELLED', 'EXPIRED', 'REFUNDED') AND o.updated_at BETWEEN ? AND ? ${after ? 'AND (o.updated_at, o.id) > (?, ?)' : ''}
+          WHERE o.status IN (${sqlStatusList([...ENDED_UNSOLD, 'REFUNDED'])}) AND o.updated_at BETWEEN ? AND ? ${after ? 'AND (o.updated_at, o.id) > (?, ?)' : ''}
           ORDER BY o.updated_at, o.id LIMIT ?`,
         [...window, ...(after ?? []), SCAN_PAGE],
       );
