@@ -12,52 +12,13 @@ import { scopeRuns } from '../application/tenant-scope.ts';
 import { recentRuns } from '../infra/run.repository.ts';
 import type { JobDeps } from '../application/jobs/job.ts';
 import { findJob, jobNames } from '../application/jobs/registry.ts';
+import { orderTraceSchema, runSchema } from './ops-console/console-contract.ts';
 
 // Job names are kebab-case words; order ids are the order service's uuids.
 const jobName = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a job name: lower-case letters, digits and -');
 const jobParams = z.object({ job: jobName });
 const orderParams = z.object({ id: z.uuid() });
 const runsQuery = z.object({ job: jobName.optional(), limit: z.coerce.number().int().min(1).max(500).default(50) });
-
-/** A run's evidence row, as the caller may see it (tenant-scope.ts). */
-const runResponse = z.strictObject({
-  id: z.number().int(),
-  job: z.string(),
-  triggeredBy: z.enum(['schedule', 'cli', 'http', 'test']),
-  startedAt: z.date(),
-  finishedAt: z.date(),
-  outcome: z.enum(['completed', 'crashed']),
-  checked: z.number().int(),
-  anomaliesFound: z.number().int(),
-  anomalies: z.record(z.string(), z.number().int()).meta({ description: 'anomalies found, by class' }),
-  repaired: z.number().int(),
-  failed: z.number().int(),
-  sampleIds: z.array(z.string()).meta({ description: "ids of what was found, the caller's tenant's only unless it acts across tenants" }),
-  error: z.string().nullable().meta({ description: "a crashed run's message; platform-ops read it, ops are told that it crashed" }),
-  sampleScope: z.strictObject({
-    tenant: z.string().nullable().meta({ description: "whose sample ids these are; null: every tenant's" }),
-    withheld: z.number().int().meta({ description: 'sample ids of other tenants left out' }),
-  }),
-});
-
-/** Rows as each service's tables hold them: the trace shows the books, not a model of them. */
-const row = z.record(z.string(), z.unknown());
-
-const orderTraceResponse = z.strictObject({
-  order: row,
-  history: z.array(row),
-  items: z.array(row),
-  events: z.array(row).meta({ description: "the order's events in every service's outbox, published or not" }),
-  inventory: z.strictObject({ reservation: row.nullable(), audit: z.array(row) }),
-  redis: z.strictObject({ hold: z.unknown().meta({ description: "the sale's record of the order in Redis: s = H held, C committed, R released" }) }),
-  payments: z.array(row),
-  paymentHistory: z.array(row),
-  webhookInbox: z.array(row),
-  refunds: z.array(row),
-  timeline: z
-    .array(z.strictObject({ at: z.string(), source: z.string(), what: z.string() }))
-    .meta({ description: 'every step above in time order: where the order is stuck' }),
-});
 
 export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
   const onRequest = requireRole('ops', 'platform-ops');
@@ -73,7 +34,7 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         security,
         params: jobParams,
         response: {
-          200: z.strictObject({ run: runResponse }),
+          200: z.strictObject({ run: runSchema }),
           ...errorResponses({ ...bearerRefusals, 400: 'not a job name', 404: 'no such job (details.jobs lists them)' }),
         },
       },
@@ -98,7 +59,7 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         security,
         querystring: runsQuery,
         response: {
-          200: z.strictObject({ runs: z.array(runResponse) }),
+          200: z.strictObject({ runs: z.array(runSchema) }),
           ...errorResponses({ ...bearerRefusals, 400: 'not a job name, or a limit outside 1..500' }),
         },
       },
@@ -119,7 +80,7 @@ export const opsRoutes: FastifyPluginAsyncZod<JobDeps> = async (app, deps) => {
         security,
         params: orderParams,
         response: {
-          200: orderTraceResponse,
+          200: orderTraceSchema,
           ...errorResponses({ ...bearerRefusals, 400: 'the order id is not a uuid', 404: "no such order (another tenant's order does not exist for ops)" }),
         },
       },

@@ -26,8 +26,9 @@ import { z } from 'zod';
 import type { JobDeps } from '../../application/jobs/job.ts';
 import { jobs } from '../../application/jobs/registry.ts';
 import { readAllDeadLetters, viewOf } from './dead-letters.query.ts';
-import { readSaleBooks, saleBooksSchema } from './sale-books.query.ts';
-import { inboxEntrySchema, inboxSummarySchema, readWebhookInbox } from './webhook-inbox.query.ts';
+import { deadLetterViewSchema, inboxEntrySchema, inboxSummarySchema, saleBooksSchema } from './console-contract.ts';
+import { readSaleBooks } from './sale-books.query.ts';
+import { readWebhookInbox } from './webhook-inbox.query.ts';
 
 export interface ConsoleApiOptions {
   jobs: JobDeps;
@@ -37,21 +38,6 @@ export interface ConsoleApiOptions {
 
 /** Ended sales stay listed this long, so the books of a sale that just closed can still be read. */
 const ENDED_SALES_SHOWN_MS = 24 * 3600_000;
-
-const deadLetterView = z.strictObject({
-  topic: z.string(),
-  partition: z.number().int(),
-  offset: z.string(),
-  kind: z.enum(['dead-lettered', 'quarantined']),
-  consumer: z.string(),
-  attempts: z.number().int(),
-  failed_at: z.string(),
-  error: z.strictObject({ code: z.string(), message: z.string() }),
-  event_id: z.string().nullable(),
-  event_type: z.string().nullable(),
-  tenant_id: z.string().nullable().meta({ description: "the original envelope's tenant; null when its bytes are not an envelope" }),
-  original: z.strictObject({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
-});
 
 /** `undefined` (every tenant) for platform-ops, the caller's own tenant otherwise. */
 const tenantScope = (principal: Principal) => (actsAcrossTenants(principal) ? undefined : principal.tenantId);
@@ -137,7 +123,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
         hide,
         response: {
           200: z.strictObject({
-            topics: z.array(z.strictObject({ topic: z.string(), depth: z.number().int(), entries: z.array(deadLetterView) })),
+            topics: z.array(z.strictObject({ topic: z.string(), depth: z.number().int(), entries: z.array(deadLetterViewSchema) })),
             withheld: z.number().int().meta({ description: 'entries of other tenants (or of none) left out for ops' }),
           }),
           ...errorResponses(bearerRefusals),
@@ -169,7 +155,7 @@ export const consoleApiRoutes: FastifyPluginAsyncZod<ConsoleApiOptions> = async 
           offset: z.string().regex(/^\d{1,20}$/, 'an offset: digits'),
         }),
         response: {
-          200: z.strictObject({ redriven: deadLetterView, to: z.string() }),
+          200: z.strictObject({ redriven: deadLetterViewSchema, to: z.string() }),
           ...errorResponses({
             ...bearerRefusals,
             400: 'not a topic, partition and offset',

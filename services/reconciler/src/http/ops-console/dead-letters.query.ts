@@ -7,21 +7,7 @@
  */
 import { readDeadLetters, type DeadLetterRecord } from '@flash-sale/events';
 import type { JobDeps } from '../../application/jobs/job.ts';
-
-export interface DeadLetterView {
-  topic: string;
-  partition: number;
-  offset: string;
-  kind: 'dead-lettered' | 'quarantined';
-  consumer: string;
-  attempts: number;
-  failed_at: string;
-  error: { code: string; message: string };
-  event_id: string | null;
-  event_type: string | null;
-  tenant_id: string | null;
-  original: { topic: string; partition: number; offset: string };
-}
+import type { DeadLetterView } from './console-contract.ts';
 
 /** The envelope's tenant, or null when the original bytes are not an envelope. */
 export function tenantOfEntry(record: DeadLetterRecord): string | null {

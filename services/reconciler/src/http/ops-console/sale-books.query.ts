@@ -8,40 +8,10 @@
 import { utcDate } from '@flash-sale/service-kit';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { z } from 'zod';
+import type { SaleBooks } from './console-contract.ts';
 
 const auditOperations = ['reserve', 'decrease', 'release', 'refund'] as const;
 const reservationStatuses = ['committed', 'released', 'released_before_created', 'refunded'] as const;
-
-const totals = z.strictObject({ rows: z.number().int(), quantity: z.number().int(), stock_delta: z.number().int() });
-const counts = z.strictObject({ orders: z.number().int(), quantity: z.number().int() });
-
-export const saleBooksSchema = z.strictObject({
-  sale_id: z.string(),
-  tenant_id: z.string(),
-  sku_id: z.string(),
-  window: z.enum(['upcoming', 'live', 'ended']).meta({ description: 'where now falls in the sale window (ended: the window is over or the sale was ended)' }),
-  starts_at: z.string(),
-  ends_at: z.string(),
-  armed_at: z.string().nullable(),
-  ended_at: z.string().nullable(),
-  sale_stock: z.number().int(),
-  redis: z
-    .strictObject({ armed_stock: z.number().int(), available: z.number().int(), held: z.number().int(), sold: z.number().int() })
-    .nullable()
-    .meta({ description: 'null when Redis holds no stock for the sale (not armed, or lost)' }),
-  mysql: z.strictObject({
-    sale_allocated: z.number().int().meta({ description: 'units of the SKU still set aside for this sale (docs/adr/0005-sale-allocations.md)' }),
-    sku_stock: z.number().int().nullable(),
-    sku_initial_stock: z.number().int().nullable(),
-    sku_allocated: z.number().int().nullable(),
-  }),
-  audit: z.strictObject({ reserve: totals, decrease: totals, release: totals, refund: totals }),
-  reservations: z.strictObject({ committed: counts, released: counts, released_before_created: counts, refunded: counts }),
-  redis_balanced: z.boolean().nullable().meta({ description: 'available + held + sold = armed stock = sale stock; null without Redis stock' }),
-});
-
-export type SaleBooks = z.infer<typeof saleBooksSchema>;
 
 interface SaleRow extends RowDataPacket {
   id: string;

@@ -6,32 +6,7 @@
  */
 import { utcDate } from '@flash-sale/service-kit';
 import type { Pool, RowDataPacket } from 'mysql2/promise';
-import { z } from 'zod';
-
-export const inboxEntrySchema = z.strictObject({
-  provider_event_id: z.string(),
-  event_type: z.string(),
-  payment_id: z.string().nullable(),
-  order_id: z.string().nullable(),
-  tenant_id: z.string().nullable(),
-  signed_at: z.string(),
-  received_at: z.string(),
-  processed_at: z.string().nullable(),
-  outcome: z.string().meta({ description: 'APPLIED, DUPLICATE, REFUSED_*, UNKNOWN_PAYMENT or IGNORED_EVENT_TYPE' }),
-  outcome_detail: z.string().nullable().meta({ description: 'why it was refused or not applied' }),
-  duplicate_deliveries: z.number().int().meta({ description: 'further deliveries of the same provider event, each answered from this row' }),
-});
-
-export const inboxSummarySchema = z.strictObject({
-  received: z.number().int().meta({ description: 'distinct provider events stored' }),
-  applied: z.number().int(),
-  duplicate: z.number().int().meta({ description: 'events that repeated a fact already applied, plus redeliveries of a stored event' }),
-  refused: z.number().int().meta({ description: 'REFUSED_* and UNKNOWN_PAYMENT' }),
-  by_outcome: z.record(z.string(), z.number().int()),
-});
-
-export type InboxEntry = z.infer<typeof inboxEntrySchema>;
-export type InboxSummary = z.infer<typeof inboxSummarySchema>;
+import type { InboxEntry, InboxSummary } from './console-contract.ts';
 
 interface InboxRow extends RowDataPacket {
   provider_event_id: string;
