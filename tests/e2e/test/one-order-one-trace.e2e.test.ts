@@ -16,8 +16,7 @@ import t from 'tap';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver.ts';
 import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
-import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
-import { eventEncryptionKeys } from './support/event-keys.ts';
+import { migratedDatabase, ownTopics, runCleanups, serviceSettings, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
@@ -68,21 +67,9 @@ t.before(async () => {
   await ownTopics({ servers, runId, topicPrefix, groupPrefix, groups: SERVICES }, cleanups);
 
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
-  const mysqlUrl = (name: Service) => {
-    const url = new URL(servers.mysqlAdminUrl);
-    url.pathname = `/${databases.get(name)}`;
-    return url.toString();
-  };
-  const eventKeys = eventEncryptionKeys();
+  const settings = serviceSettings({ servers, databases, redisEnv: redis.env, topicPrefix, groupPrefix, jwtSecret, logLevel: 'info' });
   const common = (name: Service) => ({
-    MYSQL_URL: mysqlUrl(name),
-    ...redis.env,
-    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    KAFKA_GROUP_ID_PREFIX: groupPrefix,
-    KAFKA_TOPIC_PREFIX: topicPrefix,
-    JWT_SECRET: jwtSecret,
-    ...eventKeys,
-    LOG_LEVEL: 'info',
+    ...settings.common(name),
     // Tracing, by the standard variables alone; the service name comes from the service's folder.
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',

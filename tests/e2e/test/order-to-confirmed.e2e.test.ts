@@ -16,8 +16,7 @@ import { createSigner } from 'fast-jwt';
 import t from 'tap';
 import { ownRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
-import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
-import { eventEncryptionKeys } from './support/event-keys.ts';
+import { migratedDatabase, ownTopics, runCleanups, serviceSettings, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
 type Service = 'order' | 'payment' | 'inventory';
 const SERVICES: readonly Service[] = ['order', 'payment', 'inventory'];
@@ -72,23 +71,8 @@ t.before(async () => {
 
   // 4. The processes. Payment and simulator point at each other, so every port is chosen first.
   const ports = { order: await freePort(), payment: await freePort(), inventory: await freePort(), provider: await freePort() };
-  const mysqlUrl = (name: Service) => {
-    const url = new URL(servers.mysqlAdminUrl);
-    url.pathname = `/${databases.get(name)}`;
-    return url.toString();
-  };
-  const eventKeys = eventEncryptionKeys();
-  const common = (name: Service) => ({
-    MYSQL_URL: mysqlUrl(name),
-    ...redis.env,
-    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    KAFKA_GROUP_ID_PREFIX: groupPrefix,
-    KAFKA_TOPIC_PREFIX: topicPrefix,
-    JWT_SECRET: jwtSecret,
-    ...eventKeys,
-    // Handled events are logged at debug, with their trace id.
-    LOG_LEVEL: 'debug',
-  });
+  // Handled events are logged at debug, with their trace id.
+  const { common } = serviceSettings({ servers, databases, redisEnv: redis.env, topicPrefix, groupPrefix, jwtSecret, logLevel: 'debug' });
   const providerUrl = `http://127.0.0.1:${ports.provider}`;
   // Stopped in reverse order of start, before the databases go.
   cleanups.unshift(async () => {

@@ -16,8 +16,7 @@ import mysql, { type RowDataPacket } from 'mysql2/promise';
 import t from 'tap';
 import { ownRedis, type OwnRedis } from './support/own-redis.ts';
 import { startService, type ServiceProcess } from './support/service-process.ts';
-import { migratedDatabase, ownTopics, runCleanups, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
-import { eventEncryptionKeys } from './support/event-keys.ts';
+import { migratedDatabase, ownTopics, runCleanups, serviceSettings, waitUntilReady, type Cleanup } from './support/system-under-test.ts';
 
 type Schema = 'order' | 'payment' | 'inventory' | 'reconciler';
 const SCHEMAS: readonly Schema[] = ['order', 'payment', 'inventory', 'reconciler'];
@@ -90,22 +89,7 @@ t.before(async () => {
   await ownTopics({ servers, runId, topicPrefix, groupPrefix, groups: ['order', 'inventory'] }, cleanups);
 
   const ports = { order: await freePort(), inventory: await freePort(), reconciler: await freePort() };
-  const mysqlUrl = (name: Schema) => {
-    const url = new URL(servers.mysqlAdminUrl);
-    url.pathname = `/${databases.get(name)}`;
-    return url.toString();
-  };
-  const eventKeys = eventEncryptionKeys();
-  const common = (name: Schema) => ({
-    MYSQL_URL: mysqlUrl(name),
-    ...redis.env,
-    KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    KAFKA_GROUP_ID_PREFIX: groupPrefix,
-    KAFKA_TOPIC_PREFIX: topicPrefix,
-    JWT_SECRET: jwtSecret,
-    ...eventKeys,
-    LOG_LEVEL: 'info',
-  });
+  const { common, mysqlUrl } = serviceSettings({ servers, databases, redisEnv: redis.env, topicPrefix, groupPrefix, jwtSecret, logLevel: 'info' });
   cleanups.unshift(async () => {
     for (const running of [...processes.values()].reverse()) await running.stop();
   });

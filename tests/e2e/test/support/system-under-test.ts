@@ -7,6 +7,7 @@ import { allTopics, createKafkaTransport, ensureTopics, platformMigrationsDir } 
 import { migrateDatabase } from '@flash-sale/migrate';
 import { waitFor, type Servers } from '@flash-sale/testkit';
 import mysql from 'mysql2/promise';
+import { eventEncryptionKeys } from './event-keys.ts';
 import { repoRoot, type ServiceProcess } from './service-process.ts';
 
 export type Cleanup = () => Promise<void>;
@@ -21,6 +22,42 @@ export async function migratedDatabase(adminUrl: string, schema: string, runId: 
   });
   await migrateDatabase({ adminUrl, database, migrationsDirs: [platformMigrationsDir, `${repoRoot}services/${schema}/migrations`] });
   return database;
+}
+
+/**
+ * What the service processes of one test share: each schema's database on the stack's server, the
+ * test's Redis, the brokers, the test's topic and group prefixes, its signing secret and its event
+ * keys (one set for every process, so what one seals another opens). `common(schema)` is a
+ * process's environment before its own settings.
+ */
+export function serviceSettings(options: {
+  servers: Pick<Servers, 'mysqlAdminUrl' | 'kafkaBrokers'>;
+  databases: ReadonlyMap<string, string>;
+  redisEnv: Record<string, string>;
+  topicPrefix: string;
+  groupPrefix: string;
+  jwtSecret: string;
+  logLevel: string;
+}): { mysqlUrl: (schema: string) => string; common: (schema: string) => Record<string, string> } {
+  const mysqlUrl = (schema: string) => {
+    const database = options.databases.get(schema);
+    if (!database) throw new Error(`no database for ${schema}: migrate it first (migratedDatabase)`);
+    const url = new URL(options.servers.mysqlAdminUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+  };
+  const eventKeys = eventEncryptionKeys();
+  const common = (schema: string) => ({
+    MYSQL_URL: mysqlUrl(schema),
+    ...options.redisEnv,
+    KAFKA_BROKERS: options.servers.kafkaBrokers.join(','),
+    KAFKA_GROUP_ID_PREFIX: options.groupPrefix,
+    KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    JWT_SECRET: options.jwtSecret,
+    ...eventKeys,
+    LOG_LEVEL: options.logLevel,
+  });
+  return { mysqlUrl, common };
 }
 
 /**
