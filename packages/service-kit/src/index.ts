@@ -2,6 +2,7 @@ export * from './errors.ts';
 export { errorHandlerPlugin } from './error-handler.ts';
 export { healthPlugin, type ReadinessCheck, type HealthOptions } from './health.ts';
 export { metricsPlugin, createMetricsRegistry } from './metrics.ts';
+export { counter, gauge, histogram } from './metric-factory.ts';
 export { createMysqlPool, createRedis, bullmqPrefix, type MysqlPool, type RedisClient, type RedisClientOptions, type RedisTarget } from './clients.ts';
 export { mysqlReadiness, redisReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, type LoggerSettings } from './logger.ts';

@@ -4,7 +4,7 @@
  * ids are not labels (unbounded cardinality); every log line of a handled event carries them instead.
  */
 import type { Registry } from 'prom-client';
-import { counter, gauge, histogram } from '../metric-factory.ts';
+import { counter, gauge, histogram } from '@flash-sale/service-kit';
 
 export function consumerMetrics(registry: Registry) {
   return {

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import { counter, gauge } from '../metric-factory.ts';
+import { counter, gauge } from '@flash-sale/service-kit';
 
 export function relayMetrics(registry: Registry) {
   return {

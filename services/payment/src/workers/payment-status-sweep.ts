@@ -6,9 +6,9 @@
  * replicas apply it once and the real webhook arriving afterwards is a recorded duplicate.
  */
 import type { FieldKeyring } from '@flash-sale/events';
-import { PeriodicTask, type Logger } from '@flash-sale/service-kit';
+import { PeriodicTask, counter, type Logger } from '@flash-sale/service-kit';
 import type { Pool } from 'mysql2/promise';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { providerEventSchema, type ProviderEvent } from '../domain/provider-event.ts';
 import { listPendingPaymentsToPoll, markStatusPolled, type PendingPaymentToPoll } from '../infra/payment.repository.ts';
 import type { PaymentProvider, ProviderPayment } from '../infra/payment-provider.client.ts';
@@ -45,12 +45,6 @@ export interface PaymentStatusSweep {
 
 type PollResult = 'pending' | 'repaired' | 'settled-already' | 'failed';
 
-function getOrCreateCounter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
-  const existing = registry.getSingleMetric(name);
-  if (existing) return existing as Counter<L>;
-  return new Counter({ name, help, labelNames: [...labelNames], registers: [registry] });
-}
-
 /** The provider's answer as the provider event its webhook would have carried, or undefined while not final. */
 function polledEvent(answer: ProviderPayment, now: Date): ProviderEvent | undefined {
   const data = { payment_id: answer.providerPaymentId, reference: answer.reference, amount_minor: answer.amountMinor, currency: answer.currency };
@@ -67,13 +61,10 @@ function polledEvent(answer: ProviderPayment, now: Date): ProviderEvent | undefi
 export function createPaymentStatusSweep(options: PaymentStatusSweepOptions): PaymentStatusSweep {
   const { pool, provider, refunds, logger, now, pollAfterMs } = options;
   const batchSize = options.batchSize ?? 50;
-  const polls = getOrCreateCounter(options.metrics, 'payment_status_polls_total', 'Provider status polls of PENDING payments, by result', ['result']);
-  const repairs = getOrCreateCounter(
-    options.metrics,
-    'payment_status_poll_repairs_total',
-    'PENDING payments settled from a provider status poll (webhook missing)',
-    ['to'],
-  );
+  const polls = counter(options.metrics, 'payment_status_polls_total', 'Provider status polls of PENDING payments, by result', ['result']);
+  const repairs = counter(options.metrics, 'payment_status_poll_repairs_total', 'PENDING payments settled from a provider status poll (webhook missing)', [
+    'to',
+  ]);
 
   const pollOne = async (payment: PendingPaymentToPoll): Promise<PollResult> => {
     let answer: ProviderPayment;

@@ -1,6 +1,6 @@
 /**
- * Get-or-create for prom-client metrics on a caller's registry. Two relays or consumers in one
- * process (and tests) share a registry; registering a name twice would throw.
+ * Get-or-create for prom-client metrics on a caller's registry. Two relays, consumers or sweeps in
+ * one process (and tests) share a registry; registering a name twice would throw.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
