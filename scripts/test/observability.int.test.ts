@@ -132,6 +132,7 @@ t.test(
       'reconciler_last_run_anomalies',
       'reconciler_repair_failures_total',
       'http_request_duration_seconds_count',
+      'payment_webhook_events_total',
     ]) {
       t.ok(metricsRead.has(metric), `an alert reads ${metric}`);
     }

@@ -82,6 +82,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     rateLimit: deps.webhookRateLimit ?? defaultWebhookRateLimit,
     now: deps.now,
     fieldKeys: deps.fieldKeys,
+    metrics: deps.metrics,
   });
   return app;
 }

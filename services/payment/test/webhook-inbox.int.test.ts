@@ -110,8 +110,15 @@ t.test('provider webhook inbox', async (t) => {
     t.same(await outboxTypes(order.order_id), ['payment.completed.v1'], 'no payment.failed event');
   });
 
-  t.test('an amount or currency differing from the order is refused and audited', async (t) => {
+  /** `payment_webhook_events_total` by outcome, as /metrics exports it. */
+  const webhookOutcomes = async () =>
+    Object.fromEntries(
+      ((await h.metrics.getSingleMetric('payment_webhook_events_total')?.get())?.values ?? []).map((v) => [String(v.labels.outcome), v.value]),
+    );
+
+  t.test('an amount or currency differing from the order is refused and audited, and counted although the answer is a 200', async (t) => {
     const { order, payment } = await openOrderPayment();
+    const refusedBefore = (await webhookOutcomes()).REFUSED_AMOUNT_MISMATCH ?? 0;
     const cheaper = succeeded(payment, { amount_minor: 1 });
     const dollars = succeeded(payment, { currency: 'USD' });
     for (const event of [cheaper, dollars]) {
@@ -127,6 +134,7 @@ t.test('provider webhook inbox', async (t) => {
       cheaper.id,
     ]);
     t.match(inbox[0], { outcome: 'REFUSED_AMOUNT_MISMATCH', outcome_detail: /1 EUR/ });
+    t.equal((await webhookOutcomes()).REFUSED_AMOUNT_MISMATCH, refusedBefore + 2, 'the alert PaymentWebhookEventsRefused reads this count');
   });
 
   t.test('a payment completing after its order expired is refunded automatically', async (t) => {

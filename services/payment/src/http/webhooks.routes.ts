@@ -2,10 +2,11 @@
  * The provider's webhook inbox. Its own plugin scope, because JSON must reach the handler as the
  * raw bytes that were signed, not as a parsed and re-serialisable object.
  */
-import { AppError, errorResponses, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
+import { AppError, counter, errorResponses, limitByAddress, unavailable, type Budget } from '@flash-sale/service-kit';
 import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Pool } from 'mysql2/promise';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { providerEventSchema } from '../domain/provider-event.ts';
 import { verifyProviderSignature } from '../domain/provider-signature.ts';
@@ -23,6 +24,7 @@ export interface WebhookRouteDeps {
   rateLimit: Budget;
   /** Seal the restricted fields of the events a webhook causes. */
   fieldKeys?: FieldKeyring | undefined;
+  metrics: Registry;
 }
 
 const envelopeOnly = z.object({ id: z.string().min(1).max(100), type: z.string().min(1).max(64) });
@@ -46,6 +48,9 @@ function parseEvent(rawBody: string): ReceivedEvent['event'] {
 }
 
 export const webhooksRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (app, deps) => {
+  // A signed event the inbox refused (REFUSED_*, UNKNOWN_PAYMENT) is still answered 200, so the
+  // provider stops delivering it: the HTTP status does not show it, this count does.
+  const outcomes = counter(deps.metrics, 'payment_webhook_events_total', 'Signed provider events the webhook stored or matched, by inbox outcome', ['outcome']);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
@@ -91,6 +96,7 @@ export const webhooksRoutes: FastifyPluginAsyncZod<WebhookRouteDeps> = async (ap
         request.log.error({ err: error, provider_event_id: event.id }, 'webhook could not be stored');
         throw unavailable('the webhook could not be stored; retry later', { provider_event_id: event.id });
       }
+      outcomes.inc({ outcome: result.outcome });
       for (const refundId of result.refundsToSubmit) void deps.refunds.submit(refundId);
       return reply.status(200).send({ received: true, event_id: event.id, outcome: result.outcome, duplicate: result.duplicate });
     },
