@@ -2,6 +2,7 @@
  * Process configuration: one zod schema per process, parsed once at start. A bad or missing value
  * stops the process with a message naming every offending variable, never a stack trace.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -47,6 +48,36 @@ const url = (protocols: readonly string[]) =>
 /** `NAME=` (as compose files and env files write an unset optional value) means unset. */
 const unsetWhenEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
+/** fastify's `trustProxy`: none, every hop, or the proxies' addresses and CIDR ranges. */
+export type TrustProxy = boolean | string[];
+
+const isAddressOrRange = (entry: string) => {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  const size = Number(bits);
+  return /^\d{1,3}$/.test(bits) && size <= (family === 4 ? 32 : 128);
+};
+
+/** `false` or unset: none; `true`: every hop (only behind a proxy that overwrites the header); otherwise addresses and CIDRs, comma-separated. */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, context): TrustProxy => {
+    const text = value?.trim() ?? '';
+    if (text === '' || text === 'false') return false;
+    if (text === 'true') return true;
+    const entries = text
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    const wrong = entries.filter((entry) => !isAddressOrRange(entry));
+    if (wrong.length > 0)
+      context.addIssue({ code: 'custom', message: `must be true, false, or the proxies' addresses and CIDR ranges; not ${wrong.join(', ')}` });
+    return entries;
+  });
+
 /** Fragments shared by every service's schema; each service composes its own. */
 export const common = {
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -54,6 +85,12 @@ export const common = {
   /** Unset: pretty lines in development, JSON otherwise (service-kit's logFormat). */
   LOG_FORMAT: unsetWhenEmpty(z.enum(['json', 'pretty']).optional()),
   HOST: z.string().min(1).default('127.0.0.1'),
+  /**
+   * The proxies in front of the process whose `X-Forwarded-For` names the client, so a budget per
+   * address charges the shopper and not the load balancer all shoppers come through (fastify's
+   * `trustProxy`). Unset: none, the socket's peer is the client; name only proxies you run.
+   */
+  TRUST_PROXY: trustProxy,
   TENANT_DEFAULT: z.string().min(1).default('t1'),
   MYSQL_URL: url(['mysql:']),
   REDIS_URL: url(['redis:', 'rediss:']),
@@ -119,18 +156,14 @@ export const common = {
    */
   rateLimitMax: () => unsetWhenEmpty(z.coerce.number().int().positive().optional()),
   rateLimitWindowMs: () => unsetWhenEmpty(z.coerce.number().int().min(100).max(3_600_000).optional()),
-  /**
-   * What every service checks of its callers (ADR 0007), spread into its schema: the token's
-   * secret and optional issuer and audience, and the request budgets per verified caller and per
-   * address without a valid token.
-   */
-  /** What every service process reads first: environment, logging, where it listens. */
+  /** What every service process reads first: environment, logging, where it listens and who stands in front of it. */
   serviceProcess: (defaultPort: number) => ({
     NODE_ENV: common.NODE_ENV,
     LOG_LEVEL: common.LOG_LEVEL,
     LOG_FORMAT: common.LOG_FORMAT,
     HOST: common.HOST,
     PORT: common.port(defaultPort),
+    TRUST_PROXY: common.TRUST_PROXY,
   }),
   /** A Redis client: one address, or a cluster's seed nodes (which win when set). */
   redisClient: () => ({
@@ -145,6 +178,11 @@ export const common = {
     KAFKA_GROUP_ID_PREFIX: common.KAFKA_GROUP_ID_PREFIX,
     KAFKA_TOPIC_PREFIX: common.KAFKA_TOPIC_PREFIX,
   }),
+  /**
+   * What every service checks of its callers (ADR 0007), spread into its schema: the token's
+   * secret and optional issuer and audience, and the request budgets per verified caller and per
+   * address without a valid token.
+   */
   accessGuard: () => ({
     JWT_SECRET: common.secret(),
     JWT_ISSUER: common.JWT_ISSUER,

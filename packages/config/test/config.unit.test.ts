@@ -96,3 +96,16 @@ t.test('an issuer, an audience and rate budgets are optional', async (t) => {
   });
   t.throws(() => parseConfig(optional, { RATE_LIMIT_MAX: '0', RATE_LIMIT_WINDOW_MS: '5' }), /RATE_LIMIT_MAX[\s\S]*RATE_LIMIT_WINDOW_MS/);
 });
+
+t.test('TRUST_PROXY: none unless named; true trusts every hop; otherwise the proxies by address or CIDR range', async (t) => {
+  const proxies = z.object({ TRUST_PROXY: common.TRUST_PROXY });
+  t.equal(parseConfig(proxies, {}).TRUST_PROXY, false, 'unset: the socket peer is the client');
+  t.equal(parseConfig(proxies, { TRUST_PROXY: '' }).TRUST_PROXY, false, 'empty as unset');
+  t.equal(parseConfig(proxies, { TRUST_PROXY: 'false' }).TRUST_PROXY, false);
+  t.equal(parseConfig(proxies, { TRUST_PROXY: 'true' }).TRUST_PROXY, true);
+  t.same(parseConfig(proxies, { TRUST_PROXY: '10.0.0.0/8, 192.168.1.5,fd00::/8' }).TRUST_PROXY, ['10.0.0.0/8', '192.168.1.5', 'fd00::/8']);
+  for (const wrong of ['load-balancer', '10.0.0.0/33', '10.0.0.1/8/1', '2', 'fd00::/129']) {
+    const error = t.throws(() => parseConfig(proxies, { TRUST_PROXY: wrong }), wrong) as ConfigError;
+    t.match(error.message, /TRUST_PROXY: must be true, false, or the proxies' addresses and CIDR ranges/, wrong);
+  }
+});

@@ -11,6 +11,11 @@ export interface BaseAppOptions {
   logger: Logger;
   metrics: Registry;
   readiness: ReadinessCheck[];
+  /**
+   * The proxies whose `X-Forwarded-For` names the client (`request.ip`, which the budget per address
+   * charges): none by default; `TRUST_PROXY` in packages/config.
+   */
+  trustProxy?: boolean | string[] | undefined;
 }
 
 /**
@@ -33,6 +38,7 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
   const app = Fastify({
     loggerInstance,
     requestIdHeader: 'x-request-id',
+    trustProxy: options.trustProxy ?? false,
     ...requestLogging(),
     bodyLimit: 256 * 1024,
     // No type coercion: a number or an array where a string is meant is a 400, not silently

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { AppError, createBaseApp, createLogger, createMetricsRegistry } from '../src/index.ts';
+import { AppError, addressIdentity, createBaseApp, createLogger, createMetricsRegistry } from '../src/index.ts';
 
 const build = async (checks: Array<{ name: string; check: () => Promise<void> }>) => {
   const app = await createBaseApp({
@@ -64,4 +64,23 @@ t.test('readiness is 503 while any check fails or hangs, 200 when all pass', asy
   healthy = true;
   t.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
   t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+});
+
+t.test("the budget per address charges the client a trusted proxy names, and only a trusted proxy's word counts", async (t) => {
+  const identityBehind = async (trustProxy: boolean | string[] | undefined, remoteAddress: string) => {
+    const app = await createBaseApp({
+      logger: createLogger({ service: 'test', level: 'silent' }),
+      metrics: createMetricsRegistry('test'),
+      readiness: [],
+      trustProxy,
+    });
+    app.get('/who', async (request) => ({ identity: addressIdentity(request) }));
+    const response = await app.inject({ method: 'GET', url: '/who', remoteAddress, headers: { 'x-forwarded-for': '203.0.113.7' } });
+    await app.close();
+    return response.json().identity as string;
+  };
+  t.equal(await identityBehind(undefined, '10.1.2.3'), '10.1.2.3', 'by default the header is ignored: a client cannot pick its own budget');
+  t.equal(await identityBehind(['10.0.0.0/8'], '10.1.2.3'), '203.0.113.7', 'behind a named proxy, the shopper it names');
+  t.equal(await identityBehind(['10.0.0.0/8'], '198.51.100.9'), '198.51.100.9', 'a caller that is not the proxy cannot name someone else');
+  t.equal(await identityBehind(true, '198.51.100.9'), '203.0.113.7', 'true trusts every hop');
 });

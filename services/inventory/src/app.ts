@@ -1,4 +1,5 @@
 import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
+import type { TrustProxy } from '@flash-sale/config';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -24,6 +25,8 @@ export interface InventoryAppDeps {
   /** Isolates Redis keys (tests). */
   keyPrefix?: string;
   now: () => Date;
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); none when unset. */
+  trustProxy?: TrustProxy | undefined;
 }
 
 /** The inventory service as a fastify instance; it never listens (main.ts and tests decide that). */
@@ -32,6 +35,7 @@ export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance>
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    trustProxy: deps.trustProxy,
   });
   await app.register(docsPlugin, {
     title: 'Inventory service',

@@ -30,6 +30,7 @@ await startServiceEvents({
 });
 
 const app = await buildApp({
+  trustProxy: config.TRUST_PROXY,
   logger,
   metrics,
   mysql,

@@ -1,4 +1,5 @@
 import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
+import type { TrustProxy } from '@flash-sale/config';
 import { SoldOutHint, StockReservations, type ReplicaAckOptions } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -33,6 +34,8 @@ export interface OrderAppDeps {
   soldOut?: SoldOutHint;
   /** Tells a sale Redis lost (503 SALE_RECOVERING, rebuild asked for) from one that does not exist (404). */
   sales?: PlaceOrderDeps['sales'];
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); none when unset. */
+  trustProxy?: TrustProxy | undefined;
 }
 
 /** The order service as a fastify instance; it never listens (main.ts and tests decide that). */
@@ -41,6 +44,7 @@ export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    trustProxy: deps.trustProxy,
   });
   await app.register(docsPlugin, {
     title: 'Order service',

@@ -59,6 +59,7 @@ const sales = {
 };
 
 const app = await buildApp({
+  trustProxy: config.TRUST_PROXY,
   logger,
   metrics,
   mysql,

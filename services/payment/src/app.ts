@@ -9,6 +9,7 @@ import {
   type MysqlPool,
   type RateLimits,
 } from '@flash-sale/service-kit';
+import type { TrustProxy } from '@flash-sale/config';
 import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '@flash-sale/service-kit';
@@ -46,6 +47,8 @@ export interface PaymentAppDeps {
   now: () => Date;
   /** Seal restricted event fields (main.ts requires them outside NODE_ENV=test). */
   fieldKeys?: FieldKeyring | undefined;
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); none when unset. */
+  trustProxy?: TrustProxy | undefined;
 }
 
 /** Every payment of a sale is confirmed from the provider's few addresses, retries included: a budget for a sale's peak, not a shopper's. */
@@ -57,6 +60,7 @@ export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
     logger: deps.logger,
     metrics: deps.metrics,
     readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    trustProxy: deps.trustProxy,
   });
   await app.register(docsPlugin, {
     title: 'Payment service',

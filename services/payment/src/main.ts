@@ -38,6 +38,7 @@ const statusSweep = lifecycle.add(
 statusSweep.start(config.PAYMENT_STATUS_SWEEP_INTERVAL_MS);
 
 const app = await buildApp({
+  trustProxy: config.TRUST_PROXY,
   logger,
   metrics,
   mysql,

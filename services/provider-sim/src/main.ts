@@ -11,6 +11,7 @@ const logger = createLogger({ service: 'provider-sim', level: config.LOG_LEVEL, 
 const lifecycle = new Lifecycle(logger);
 
 const { app } = await buildSimulatorApp({
+  trustProxy: config.TRUST_PROXY,
   logger,
   metrics: createMetricsRegistry('provider-sim'),
   publicUrl: config.PROVIDER_PUBLIC_URL,

@@ -1,4 +1,5 @@
 import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
+import type { TrustProxy } from '@flash-sale/config';
 import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type RateLimits } from '@flash-sale/service-kit';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
@@ -20,6 +21,8 @@ export interface ReconcilerAppDeps {
   keyPrefix?: string;
   /** Queues shown on bull-board (the scheduler's; none when schedules are off). */
   queues: readonly Queue[];
+  /** The proxies whose X-Forwarded-For names the client (TRUST_PROXY); none when unset. */
+  trustProxy?: TrustProxy | undefined;
 }
 
 /** The reconciler's ops surface as a fastify instance; it never listens (main.ts and tests decide that). */
@@ -28,6 +31,7 @@ export async function buildApp(deps: ReconcilerAppDeps): Promise<FastifyInstance
     logger: deps.jobs.logger,
     metrics: deps.jobs.metrics.registry,
     readiness: [mysqlReadiness(deps.jobs.pool), redisReadiness(deps.jobs.redis), kafkaReadiness(deps.kafkaAdmin)],
+    trustProxy: deps.trustProxy,
   });
   await app.register(docsPlugin, {
     title: 'Reconciler',

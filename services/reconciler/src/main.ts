@@ -33,6 +33,7 @@ const saleRecovery = lifecycle.add(
 );
 
 const app = await buildApp({
+  trustProxy: config.TRUST_PROXY,
   jobs: deps,
   kafkaAdmin,
   jwtSecret: config.JWT_SECRET,
