@@ -42,7 +42,9 @@ export async function listenWithGracefulShutdown(
   listen: { host: string; port: number },
   delayMs = 15000,
 ): Promise<void> {
+  let closing = false;
   const grace = closeWithGrace({ delay: delayMs, skip: ['SIGINT'] }, async ({ signal, err, manual }) => {
+    closing = true;
     if (err) app.log.error({ err }, 'shutting down after an uncaught error');
     else app.log.info({ signal: manual ? 'SIGINT' : signal }, 'shutting down');
     await app.close();
@@ -50,13 +52,10 @@ export async function listenWithGracefulShutdown(
   });
   // Ctrl-C under `npm start` reaches each service twice: the terminal signals the whole process
   // group and concurrently forwards the signal to its children. close-with-grace exits at once on a
-  // second signal, skipping the close, so SIGINT is handled here: the first starts the graceful close
-  // (the only manual close), repeats are ignored; the delay still bounds it and SIGTERM still forces it.
-  let interrupted = false;
+  // second signal, skipping the close, so SIGINT is handled here: it starts the graceful close (the
+  // only manual close) unless one is under way, whatever began it; the delay still bounds the close.
   process.on('SIGINT', () => {
-    if (interrupted) return;
-    interrupted = true;
-    grace.close();
+    if (!closing) grace.close();
   });
   // A stampede opens thousands of connections at once; Node's default accept queue (511) overflows
   // while the event loop is busy and the kernel drops or resets the rest. The kernel still caps it

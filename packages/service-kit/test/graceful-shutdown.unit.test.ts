@@ -35,3 +35,10 @@ t.test('Ctrl-C under npm start reaches a service twice (terminal and concurrentl
   t.equal(code, 0, 'exit 0, not the immediate exit 1 of a second signal');
   t.match(output, /closed/, 'the slow closer finished');
 });
+
+t.test('a SIGINT after a SIGTERM does not start a second close: each resource closes once', async (t) => {
+  const { code, output } = await shutDownWith(['SIGTERM', 'SIGINT']);
+  t.equal(code, 0);
+  t.equal(output.match(/closing/g)?.length, 1, 'the slow closer started once');
+  t.equal(output.match(/closed/g)?.length, 1, 'and finished once');
+});
