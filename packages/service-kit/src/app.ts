@@ -1,11 +1,22 @@
+import type { IncomingMessage } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { clientAddressOf, EarlyAnswers } from './early-answers.ts';
 import { errorHandlerPlugin } from './error-handler.ts';
 import { errorBody } from './errors.ts';
 import { healthPlugin, type ReadinessCheck } from './health.ts';
 import { lazyRequestLogger } from './logger.ts';
 import { metricsPlugin } from './metrics.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Routes whose answer is in memory may also answer before routing (early-answers.ts). */
+    earlyAnswers: EarlyAnswers;
+    /** The client's address as `request.ip` gives it, for a request fastify has not seen (an early answer). */
+    clientAddress: (request: IncomingMessage) => string | undefined;
+  }
+}
 
 export interface BaseAppOptions {
   logger: Logger;
@@ -35,10 +46,13 @@ export const requestLogging = () => ({
  */
 export async function createBaseApp(options: BaseAppOptions): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const trustProxy = options.trustProxy ?? false;
+  const earlyAnswers = new EarlyAnswers(options.logger);
   const app = Fastify({
     loggerInstance,
+    serverFactory: earlyAnswers.serverFactory,
     requestIdHeader: 'x-request-id',
-    trustProxy: options.trustProxy ?? false,
+    trustProxy,
     ...requestLogging(),
     bodyLimit: 256 * 1024,
     // No type coercion: a number or an array where a string is meant is a 400, not silently
@@ -64,5 +78,8 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
   await app.register(errorHandlerPlugin);
   await app.register(healthPlugin, { checks: options.readiness });
   await app.register(metricsPlugin, { registry: options.metrics });
+  earlyAnswers.observeIn(app.httpRequestDuration);
+  app.decorate('earlyAnswers', earlyAnswers);
+  app.decorate('clientAddress', clientAddressOf(trustProxy));
   return app;
 }

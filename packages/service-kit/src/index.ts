@@ -25,6 +25,8 @@ export {
 export {
   RateLimiter,
   addressIdentity,
+  identityOfAddress,
+  rateLimitHeaders,
   budget,
   defaultRateLimits,
   rateLimitNamespace,
@@ -32,7 +34,9 @@ export {
   type Budget,
   type RateLimitConfig,
   type RateLimits,
+  type RateDecision,
 } from './rate-limit.ts';
+export { EarlyAnswers, clientAddressOf, type EarlyAnswer } from './early-answers.ts';
 export { aclRules, bullmqQueueGrant, rateLimitGrant, redisCredentials, type RedisAccess, type RedisKeyGrant } from './redis-access.ts';
 export { LuaScript } from './lua-script.ts';
 export { withTransaction } from './transaction.ts';

@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every answer's duration by route and status; early answers are observed in it too (early-answers.ts). */
+    httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  }
+}
+
 /** One registry per process, created in main.ts (or per test) and passed down: no global state. */
 export function createMetricsRegistry(service: string): Registry {
   const registry = new Registry();
@@ -20,6 +27,7 @@ export const metricsPlugin = fp(
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
+    app.decorate('httpRequestDuration', duration);
     // Callback-style: an async hook would cost every request a promise for a synchronous count.
     app.addHook('onResponse', (request, reply, done) => {
       duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);

@@ -314,10 +314,17 @@ export class RateLimiter {
 
 /** The budget's headers on the reply, and a 429 (with Retry-After) when it is spent. */
 function applyDecision(reply: FastifyReply, bucket: string, decision: RateDecision): void {
-  void reply.header('x-ratelimit-limit', String(decision.limit));
-  void reply.header('x-ratelimit-remaining', String(decision.remaining));
-  void reply.header('x-ratelimit-reset', String(Math.ceil(decision.resetMs / 1000)));
+  void reply.headers(rateLimitHeaders(decision));
   if (!decision.allowed) throw rateLimited(bucket, decision.resetMs);
+}
+
+/** The budget's headers for a decision, on every answer of a limited route (an early answer's too). */
+export function rateLimitHeaders(decision: RateDecision): { 'x-ratelimit-limit': string; 'x-ratelimit-remaining': string; 'x-ratelimit-reset': string } {
+  return {
+    'x-ratelimit-limit': String(decision.limit),
+    'x-ratelimit-remaining': String(decision.remaining),
+    'x-ratelimit-reset': String(Math.ceil(decision.resetMs / 1000)),
+  };
 }
 
 /**
@@ -325,8 +332,6 @@ function applyDecision(reply: FastifyReply, bucket: string, decision: RateDecisi
  * address is its own encoding: returned as the socket holds it, the string is not copied.
  */
 const ipv4 = /^[0-9.]+$/;
-export const addressIdentity = (request: FastifyRequest) => {
-  // Undefined once the socket is gone.
-  const ip = request.ip as string | undefined;
-  return ip !== undefined && ipv4.test(ip) ? ip : encodeURIComponent(String(ip));
-};
+export const identityOfAddress = (ip: string | undefined) => (ip !== undefined && ipv4.test(ip) ? ip : encodeURIComponent(String(ip)));
+// `request.ip` is undefined once the socket is gone.
+export const addressIdentity = (request: FastifyRequest) => identityOfAddress(request.ip);

@@ -4,8 +4,9 @@ import { StockReservations } from '@flash-sale/stock-reservations';
 import { openApiProblems } from '@flash-sale/testkit';
 import { Redis } from 'ioredis';
 import type { Pool } from 'mysql2/promise';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { publicSaleResponse, salePageResponse } from '../src/http/public-sales.schemas.ts';
+import type { InventoryAppDeps } from '../src/app.ts';
 import { T0, TENANT, createInventoryEnv, inventoryApp, type InventoryEnv } from './fixtures/inventory-env.ts';
 
 const HOUR = 3600_000;
@@ -313,6 +314,104 @@ t.test('public reads are charged to the address: past its budget, 429 in the err
   t.same(statuses, [200, 200, 200, 200, 200, 429, 429]);
   t.equal(refused?.json().error.code, 'RATE_LIMITED');
   t.ok(Number(refused?.headers['retry-after']) >= 1);
+});
+
+/**
+ * The app listening on loopback, with the URLs fastify routed (an early answer, service-kit
+ * early-answers.ts, is served before routing and is not among them): the early answer exists only
+ * on a real HTTP server, never under `inject`.
+ */
+async function listeningApp(t: Test, env: InventoryEnv, overrides: Partial<InventoryAppDeps>) {
+  const routed: string[] = [];
+  const app = await inventoryApp(t.teardown.bind(t), env, overrides, (app) =>
+    app.addHook('onRequest', (request, _reply, done) => {
+      routed.push(`${request.method} ${request.url}`);
+      done();
+    }),
+  );
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on a port');
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    fetch(`http://127.0.0.1:${address.port}${path}`, { method, headers: { 'x-tenant-id': TENANT, ...headers } });
+  return { routed, get };
+}
+
+/** Status, body and headers, without the ones that differ by the moment (the date, the budget's countdown). */
+async function answerOf(response: Response) {
+  const headers = Object.fromEntries([...response.headers].filter(([name]) => !['date', 'x-ratelimit-remaining', 'x-ratelimit-reset'].includes(name)));
+  return { status: response.status, body: await response.text(), headers };
+}
+
+t.test('over HTTP, a cached sale is answered before routing with exactly the answer the route gives', async (t) => {
+  const env = await createInventoryEnv(t.teardown.bind(t));
+  let now = T0;
+  const { routed, get } = await listeningApp(t, env, { rateLimits: generous, now: () => now });
+  const { saleId } = await seedSale(env, { startsAt: new Date(T0.getTime() - HOUR), endsAt: new Date(T0.getTime() + HOUR), stock: 5 });
+  const path = `/v1/sales/${saleId}`;
+
+  const fromRoute = await answerOf(await get(path));
+  const early = await answerOf(await get(path));
+  t.equal(fromRoute.status, 200);
+  t.same(early, fromRoute, 'the same status, body and headers (content type and length, caching, budget limit)');
+  t.ok(publicSaleResponse.safeParse(JSON.parse(early.body)).success, 'the early body matches the documented schema');
+  t.same(routed, [`GET ${path}`], 'the miss was routed, the hit answered early');
+
+  const etag = String(fromRoute.headers.etag);
+  const early304 = await answerOf(await get(path, { 'if-none-match': etag }));
+  now = new Date(T0.getTime() + 1000);
+  const routed304 = await answerOf(await get(path, { 'if-none-match': etag }));
+  t.equal(routed304.status, 304);
+  t.same(early304, routed304, 'a 304 alike, without a body');
+  t.equal(routed.length, 2, 'the expired entry was reloaded by the route');
+});
+
+t.test('what the early answer cannot give exactly, the route answers: misses, refusals, other methods and shapes', async (t) => {
+  const env = await createInventoryEnv(t.teardown.bind(t));
+  const { routed, get } = await listeningApp(t, env, { rateLimits: generous });
+  const { saleId } = await seedSale(env, { startsAt: T0, endsAt: new Date(T0.getTime() + HOUR) });
+  const unknown = randomUUID();
+  t.equal((await get(`/v1/sales/${saleId}`)).status, 200, 'cached now');
+  routed.length = 0;
+
+  const cases: Array<{ what: string; path: string; headers?: Record<string, string>; method?: string; status: number }> = [
+    { what: 'an unknown sale, twice (cached as unknown)', path: `/v1/sales/${unknown}`, status: 404 },
+    { what: 'the unknown sale again', path: `/v1/sales/${unknown}`, status: 404 },
+    { what: "another tenant's sale", path: `/v1/sales/${saleId}`, headers: { 'x-tenant-id': 't2' }, status: 404 },
+    { what: 'a malformed tenant', path: `/v1/sales/${saleId}`, headers: { 'x-tenant-id': 'not a tenant' }, status: 400 },
+    { what: 'a malformed id', path: '/v1/sales/not-a-uuid', status: 400 },
+    { what: 'a query string', path: `/v1/sales/${saleId}?fields=all`, status: 200 },
+    { what: 'a trailing slash', path: `/v1/sales/${saleId}/`, status: 404 },
+    { what: 'HEAD', path: `/v1/sales/${saleId}`, method: 'HEAD', status: 200 },
+  ];
+  for (const { what, path, headers, method, status } of cases) {
+    const response = await get(path, headers, method);
+    await response.arrayBuffer();
+    t.equal(response.status, status, what);
+    t.equal(routed.at(-1), `${method ?? 'GET'} ${path}`, `${what}: routed`);
+    if (status >= 400 && method !== 'HEAD') t.ok(response.headers.get('content-type')?.startsWith('application/json'), `${what}: the error shape`);
+  }
+  t.equal(routed.length, cases.length);
+});
+
+t.test('over HTTP the budget is charged once per read, whether the route or the early answer serves it', async (t) => {
+  const env = await createInventoryEnv(t.teardown.bind(t));
+  const { routed, get } = await listeningApp(t, env, { rateLimits: { perAddress: { max: 10, windowMs: 60_000 } } });
+  const { saleId } = await seedSale(env, { startsAt: T0, endsAt: new Date(T0.getTime() + HOUR) });
+  const statuses: number[] = [];
+  const remaining: string[] = [];
+  for (let i = 0; i < 12; i += 1) {
+    const response = await get(`/v1/sales/${saleId}`);
+    statuses.push(response.status);
+    remaining.push(String(response.headers.get('x-ratelimit-remaining')));
+    const body = await response.text();
+    if (response.status === 429) t.equal((JSON.parse(body) as { error: { code: string } }).error.code, 'RATE_LIMITED');
+  }
+  t.same(statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 429, 429]);
+  t.same(remaining, ['9', '8', '7', '6', '5', '4', '3', '2', '1', '0', '0', '0'], 'one unit per read, in order');
+  // The first read loads the cache; the next four are within this process's share of the budget;
+  // past it Redis decides, which only the route's hook waits for.
+  t.equal(12 - routed.length, 4, 'four reads were answered early');
 });
 
 t.test("the public sale routes describe every answer in the service's OpenAPI document", async (t) => {

@@ -86,6 +86,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 const nextBoundaryMs = (sale: PublicSaleRow, nowMs: number) =>
   sale.ended ? Number.POSITIVE_INFINITY : nowMs < sale.startsAtMs ? sale.startsAtMs : nowMs < sale.endsAtMs ? sale.endsAtMs : Number.POSITIVE_INFINITY;
 
+const saleKey = (tenantId: string, saleId: string) => `sale:${tenantId}:${saleId}`;
+
 export class SaleCatalog {
   readonly #deps: SaleCatalogDeps;
   readonly #cache: ShortLivedCache<Representation | null>;
@@ -100,7 +102,12 @@ export class SaleCatalog {
    * Not `async`: a hit is the cache's own promise, not one more wrapped around it.
    */
   sale(tenantId: string, saleId: string): Promise<Representation | null> {
-    return this.#cache.get(`sale:${tenantId}:${saleId}`, () => this.#loadSale(tenantId, saleId));
+    return this.#cache.get(saleKey(tenantId, saleId), () => this.#loadSale(tenantId, saleId));
+  }
+
+  /** What `sale` would give now without loading: undefined when it would have to load. */
+  cachedSale(tenantId: string, saleId: string): Representation | null | undefined {
+    return this.#cache.peek(saleKey(tenantId, saleId));
   }
 
   async #loadSale(tenantId: string, saleId: string): Promise<Loaded<Representation | null>> {

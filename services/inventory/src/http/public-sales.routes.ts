@@ -10,7 +10,9 @@
 import { acceptedBeforeZod, limitByAddress, notFound } from '@flash-sale/service-kit';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { SALE_CATALOG_TTL_MS, type Representation, type SaleCatalog } from '../application/sale-catalog.ts';
+import type { Representation, SaleCatalog } from '../application/sale-catalog.ts';
+import { publicSaleEarlyAnswer } from './public-sale.early-answer.ts';
+import { cachingHeaders, JSON_CONTENT_TYPE, notModified } from './sale-representation.ts';
 import {
   acceptsSaleIdParams,
   acceptsTenantHeaders,
@@ -28,28 +30,28 @@ export interface PublicSalesRoutesOptions {
   catalog: SaleCatalog;
 }
 
-const CACHE_CONTROL = `public, max-age=${Math.round(SALE_CATALOG_TTL_MS / 1000)}`;
-
-/** RFC 9110 §13.1.2: If-None-Match compares weakly; `*` matches any current representation. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (!ifNoneMatch) return false;
-  const opaque = etag.replace(/^W\//, '');
-  return ifNoneMatch.split(',').some((candidate) => {
-    const tag = candidate.trim();
-    return tag === '*' || tag.replace(/^W\//, '') === opaque;
-  });
-}
+const PUBLIC_READ_BUCKET = 'public-read';
 
 function send(reply: FastifyReply, representation: Representation, ifNoneMatch: string | undefined) {
-  void reply.header('cache-control', CACHE_CONTROL).header('etag', representation.etag).header('vary', 'X-Tenant-Id');
-  if (matches(ifNoneMatch, representation.etag)) return reply.status(304).send();
+  void reply.headers(cachingHeaders(representation));
+  if (notModified(ifNoneMatch, representation)) return reply.status(304).send();
   // Already JSON text, checked against its schema by the tests: fastify sends a string with a JSON
   // content type as it is, without the docs plugin's serializer (a hit costs no serialization).
-  return reply.status(200).header('content-type', 'application/json; charset=utf-8').send(representation.body);
+  return reply.status(200).header('content-type', JSON_CONTENT_TYPE).send(representation.body);
 }
 
 export const publicSalesRoutes: FastifyPluginAsyncZod<PublicSalesRoutesOptions> = async (app, options) => {
-  const budget = { onRequest: limitByAddress('public-read', app.accessControl.limits.perAddress) };
+  const budget = { onRequest: limitByAddress(PUBLIC_READ_BUCKET, app.accessControl.limits.perAddress) };
+  // The sale read's cache hits are also answered before routing, exactly as the route below answers them.
+  app.earlyAnswers.add(
+    publicSaleEarlyAnswer({
+      catalog: options.catalog,
+      limiter: app.accessControl.limiter,
+      bucket: PUBLIC_READ_BUCKET,
+      budget: app.accessControl.limits.perAddress,
+      clientAddress: app.clientAddress,
+    }),
+  );
 
   app.get(
     '/v1/sales',

@@ -43,6 +43,12 @@ export class ShortLivedCache<V> {
     return loading;
   }
 
+  /** The value while it is fresh, without loading; undefined when absent or expired (then `get` loads it). */
+  peek(key: string): V | undefined {
+    const entry = this.#entries.get(key);
+    return entry && this.#options.nowMs() < entry.expiresAtMs ? entry.value : undefined;
+  }
+
   async #load(key: string, load: () => Promise<Loaded<V>>): Promise<V> {
     try {
       const loaded = await load();
