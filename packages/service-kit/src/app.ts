@@ -79,6 +79,10 @@ export async function createBaseApp(options: BaseAppOptions): Promise<FastifyIns
   await app.register(healthPlugin, { checks: options.readiness });
   await app.register(metricsPlugin, { registry: options.metrics });
   earlyAnswers.observeIn(app.httpRequestDuration);
+  app.addHook('preClose', (done) => {
+    earlyAnswers.close();
+    done();
+  });
   app.decorate('earlyAnswers', earlyAnswers);
   app.decorate('clientAddress', clientAddressOf(trustProxy));
   return app;

@@ -44,6 +44,7 @@ export class EarlyAnswers {
   readonly #answers: EarlyAnswer[] = [];
   readonly #logger: Logger;
   #duration: Duration | undefined;
+  #closing = false;
 
   constructor(logger: Logger) {
     this.#logger = logger;
@@ -59,12 +60,21 @@ export class EarlyAnswers {
   }
 
   /**
+   * From the start of the app's close on, every request goes to fastify, which answers 503 with
+   * `Connection: close` while closing, so a keep-alive client moves to another instance instead of
+   * being served from memory until the grace period ends.
+   */
+  close(): void {
+    this.#closing = true;
+  }
+
+  /**
    * fastify's `serverFactory`: the HTTP server fastify would create, with the same settings, whose
    * request event tries the early answers before fastify's handler.
    */
   readonly serverFactory = (handler: FastifyServerFactoryHandler, settings: ServerSettings): Server => {
     const server = createServer(settings.http ?? {}, (request, response) => {
-      if (this.#answers.length === 0 || !this.#tryAnswer(request, response)) handler(request, response);
+      if (this.#answers.length === 0 || this.#closing || !this.#tryAnswer(request, response)) handler(request, response);
     });
     if (settings.keepAliveTimeout !== undefined) server.keepAliveTimeout = settings.keepAliveTimeout;
     if (settings.requestTimeout !== undefined) server.requestTimeout = settings.requestTimeout;
