@@ -2,12 +2,14 @@
 // fastify's hooks but is observed like a routed answer; what they decline, or fail at, fastify
 // answers; and the client address they see is fastify's `request.ip` for every trustProxy setting.
 import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { createBaseApp, createLogger, createMetricsRegistry, type EarlyAnswer } from '../src/index.ts';
 
 type TrustProxy = boolean | string[];
 
-async function serve(t: Test, answers: EarlyAnswer[], trustProxy: TrustProxy = false) {
+async function serve(t: Test, answers: EarlyAnswer[], trustProxy: TrustProxy = false, prepare: (app: FastifyInstance) => void = () => undefined) {
   const metrics = createMetricsRegistry('test');
   const app = await createBaseApp({ logger: createLogger({ service: 'test', level: 'silent' }), metrics, readiness: [], trustProxy });
   const routed: string[] = [];
@@ -17,6 +19,7 @@ async function serve(t: Test, answers: EarlyAnswer[], trustProxy: TrustProxy = f
   });
   app.get('/greeting/:name', async (request) => ({ from: 'route', ip: request.ip, name: (request.params as { name: string }).name }));
   for (const answer of answers) app.earlyAnswers.add(answer);
+  prepare(app);
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());
   const address = app.server.address();
@@ -92,4 +95,37 @@ t.test("the client address an early answer is given is fastify's request.ip, for
     const routedIp = ((await response.json()) as { ip: string }).ip;
     t.same(seen, [routedIp], `trustProxy ${JSON.stringify(trustProxy)}, X-Forwarded-For ${forwardedFor ?? 'none'}: ${routedIp}`);
   }
+});
+
+t.test('once the app starts closing, a request on a kept-alive connection is not answered from memory but by fastify (503 while closing)', async (t) => {
+  let release = () => undefined as void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let started = () => undefined as void;
+  const slowStarted = new Promise<void>((resolve) => (started = resolve));
+  const { app, url } = await serve(t, [fromMemory('ada')], false, (app) =>
+    app.get('/slow', async () => {
+      started();
+      await released;
+      return { slow: true };
+    }),
+  );
+  const { port } = new URL(url);
+  const socket = connect(Number(port), '127.0.0.1');
+  let received = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (received += chunk));
+  const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  socket.write('GET /slow HTTP/1.1\r\nHost: test\r\n\r\n');
+  await slowStarted;
+  // The connection is busy, so the close leaves it open; a request sent on it now arrives after the close began.
+  const closing = app.close();
+  socket.write('GET /greeting/ada HTTP/1.1\r\nHost: test\r\n\r\n');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  release();
+  await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  socket.destroy();
+  await closing;
+  const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((match) => Number(match[1]));
+  t.equal(statuses[0], 200, 'the request in flight is answered');
+  t.equal(statuses[1], 503, "the one sent after the close began gets fastify's 503, not the early answer");
+  t.notMatch(received, /"from":"memory"/);
 });
