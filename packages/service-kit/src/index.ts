@@ -8,6 +8,7 @@ export { mysqlReadiness, redisReadiness } from './readiness.ts';
 export { createLogger, loggerOptions, logFormat, type LogFormat, type Logger, type LoggerSettings } from './logger.ts';
 export { Lifecycle, listenWithGracefulShutdown } from './lifecycle.ts';
 export { createBaseApp, requestLogging, type BaseAppOptions } from './app.ts';
+export { createServiceApp, type ServiceAppOptions } from './service-app.ts';
 export { ServiceClient, type ServiceClientOptions, type ServiceResponse } from './service-client.ts';
 export {
   authPlugin,

@@ -1,4 +1,4 @@
-import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
+import { createServiceApp, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
 import type { TrustProxy } from '@flash-sale/config';
 import type { StockReservations } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
@@ -31,23 +31,20 @@ export interface InventoryAppDeps {
 
 /** The inventory service as a fastify instance; it never listens (main.ts and tests decide that). */
 export async function buildApp(deps: InventoryAppDeps): Promise<FastifyInstance> {
-  const app = await createBaseApp({
+  const app = await createServiceApp({
+    service: 'inventory',
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    mysql: deps.mysql,
+    redis: deps.redis,
+    readiness: [kafkaReadiness(deps.kafkaAdmin)],
     trustProxy: deps.trustProxy,
-  });
-  await app.register(docsPlugin, {
-    title: 'Inventory service',
-    version: '1.0.0',
-    description:
-      'SKUs and restock, flash sales that allocate their units from the SKU, arming and ending a sale, stock views (ops), and the public sale reads. Every refusal is {"error":{"code","message","details"}}.',
-  });
-  await app.register(authPlugin, {
-    secret: deps.jwtSecret,
-    issuer: deps.jwtIssuer,
-    audience: deps.jwtAudience,
-    rateLimit: { redis: deps.redis, service: 'inventory', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+    docs: {
+      title: 'Inventory service',
+      description:
+        'SKUs and restock, flash sales that allocate their units from the SKU, arming and ending a sale, stock views (ops), and the public sale reads. Every refusal is {"error":{"code","message","details"}}.',
+    },
+    auth: { secret: deps.jwtSecret, issuer: deps.jwtIssuer, audience: deps.jwtAudience, keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   await app.register(adminRoutes, { mysql: deps.mysql, reservations: deps.reservations, now: deps.now, logger: deps.logger });
   await app.register(internalRoutes, { mysql: deps.mysql });

@@ -1,4 +1,4 @@
-import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
+import { createServiceApp, type Logger, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
 import type { TrustProxy } from '@flash-sale/config';
 import { SoldOutHint, StockReservations, type ReplicaAckOptions } from '@flash-sale/stock-reservations';
 import type { FastifyInstance } from 'fastify';
@@ -40,22 +40,19 @@ export interface OrderAppDeps {
 
 /** The order service as a fastify instance; it never listens (main.ts and tests decide that). */
 export async function buildApp(deps: OrderAppDeps): Promise<FastifyInstance> {
-  const app = await createBaseApp({
+  const app = await createServiceApp({
+    service: 'order',
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    mysql: deps.mysql,
+    redis: deps.redis,
+    readiness: [kafkaReadiness(deps.kafkaAdmin)],
     trustProxy: deps.trustProxy,
-  });
-  await app.register(docsPlugin, {
-    title: 'Order service',
-    version: '1.0.0',
-    description: 'Places, reads and cancels flash-sale orders. Every refusal is {"error":{"code","message","details"}}.',
-  });
-  await app.register(authPlugin, {
-    secret: deps.jwtSecret,
-    issuer: deps.jwtIssuer,
-    audience: deps.jwtAudience,
-    rateLimit: { redis: deps.redis, service: 'order', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+    docs: {
+      title: 'Order service',
+      description: 'Places, reads and cancels flash-sale orders. Every refusal is {"error":{"code","message","details"}}.',
+    },
+    auth: { secret: deps.jwtSecret, issuer: deps.jwtIssuer, audience: deps.jwtAudience, keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
 
   const batches = new Counter({

@@ -1,14 +1,4 @@
-import {
-  authPlugin,
-  createBaseApp,
-  docsPlugin,
-  mysqlReadiness,
-  redisReadiness,
-  type Logger,
-  type Budget,
-  type MysqlPool,
-  type RateLimits,
-} from '@flash-sale/service-kit';
+import { createServiceApp, type Logger, type Budget, type MysqlPool, type RateLimits } from '@flash-sale/service-kit';
 import type { TrustProxy } from '@flash-sale/config';
 import type { FieldKeyring } from '@flash-sale/events';
 import type { FastifyInstance } from 'fastify';
@@ -56,23 +46,20 @@ export const defaultWebhookRateLimit: Budget = { max: 1000, windowMs: 1000 };
 
 /** The payment service as a fastify instance; it never listens (main.ts and tests decide that). */
 export async function buildApp(deps: PaymentAppDeps): Promise<FastifyInstance> {
-  const app = await createBaseApp({
+  const app = await createServiceApp({
+    service: 'payment',
     logger: deps.logger,
     metrics: deps.metrics,
-    readiness: [mysqlReadiness(deps.mysql), redisReadiness(deps.redis), kafkaReadiness(deps.kafkaAdmin)],
+    mysql: deps.mysql,
+    redis: deps.redis,
+    readiness: [kafkaReadiness(deps.kafkaAdmin)],
     trustProxy: deps.trustProxy,
-  });
-  await app.register(docsPlugin, {
-    title: 'Payment service',
-    version: '1.0.0',
-    description:
-      'Opens and reads payments, takes ops refunds, and receives the provider\'s signed webhooks. Every refusal is {"error":{"code","message","details"}}.',
-  });
-  await app.register(authPlugin, {
-    secret: deps.jwtSecret,
-    issuer: deps.jwtIssuer,
-    audience: deps.jwtAudience,
-    rateLimit: { redis: deps.redis, service: 'payment', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+    docs: {
+      title: 'Payment service',
+      description:
+        'Opens and reads payments, takes ops refunds, and receives the provider\'s signed webhooks. Every refusal is {"error":{"code","message","details"}}.',
+    },
+    auth: { secret: deps.jwtSecret, issuer: deps.jwtIssuer, audience: deps.jwtAudience, keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   const pool = deps.mysql;
   await app.register(paymentsRoutes, { pool, provider: deps.provider, orders: deps.orders, now: deps.now });

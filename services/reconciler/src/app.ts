@@ -1,6 +1,6 @@
 import { kafkaReadiness, type TopicAdmin } from '@flash-sale/events';
 import type { TrustProxy } from '@flash-sale/config';
-import { authPlugin, createBaseApp, docsPlugin, mysqlReadiness, redisReadiness, type RateLimits } from '@flash-sale/service-kit';
+import { createServiceApp, type RateLimits } from '@flash-sale/service-kit';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { bullBoard } from './http/bull-board.plugin.ts';
@@ -27,23 +27,20 @@ export interface ReconcilerAppDeps {
 
 /** The reconciler's ops surface as a fastify instance; it never listens (main.ts and tests decide that). */
 export async function buildApp(deps: ReconcilerAppDeps): Promise<FastifyInstance> {
-  const app = await createBaseApp({
+  const app = await createServiceApp({
+    service: 'reconciler',
     logger: deps.jobs.logger,
     metrics: deps.jobs.metrics.registry,
-    readiness: [mysqlReadiness(deps.jobs.pool), redisReadiness(deps.jobs.redis), kafkaReadiness(deps.kafkaAdmin)],
+    mysql: deps.jobs.pool,
+    redis: deps.jobs.redis,
+    readiness: [kafkaReadiness(deps.kafkaAdmin)],
     trustProxy: deps.trustProxy,
-  });
-  await app.register(docsPlugin, {
-    title: 'Reconciler',
-    version: '1.0.0',
-    description:
-      'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops act within their tenant; platform-ops across tenants and on the queues.',
-  });
-  await app.register(authPlugin, {
-    secret: deps.jwtSecret,
-    issuer: deps.jwtIssuer,
-    audience: deps.jwtAudience,
-    rateLimit: { redis: deps.jobs.redis, service: 'reconciler', keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
+    docs: {
+      title: 'Reconciler',
+      description:
+        'Reconciliation jobs on demand, their evidence, and the trace of an order across every service. Ops act within their tenant; platform-ops across tenants and on the queues.',
+    },
+    auth: { secret: deps.jwtSecret, issuer: deps.jwtIssuer, audience: deps.jwtAudience, keyPrefix: deps.keyPrefix, limits: deps.rateLimits },
   });
   await app.register(opsRoutes, deps.jobs);
   await app.register(opsConsole, { jobs: deps.jobs, devSignIn: devSignInAllowed(deps.jwtSecret) });
