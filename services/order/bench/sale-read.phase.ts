@@ -7,10 +7,12 @@
 // Every request is a full 200 with its body (no If-None-Match): the worst case a page refresh costs.
 // The address budget is raised for the run: wrk is one address, and 429s would measure the limiter.
 //
-// Run on its own (a private redis-server and the run's own database and topics, as `npm run bench`),
-// with `infra/local/env.sh` sourced and wrk on PATH or in WRK_BIN (`npm run bench` installs it):
+// Run on its own (a private redis-server and the run's own database and topics, as `npm run bench`)
+// with the stack up, `infra/local/env.sh` sourced, `.tools/bin` on PATH and wrk on PATH or in
+// WRK_BIN (`npm run bench` installs it):
 //   node services/order/bench/sale-read.phase.ts
-// The processes it starts get only the environment it names below, not the caller's: a setting
+// The processes it starts get PATH, NODE_OPTIONS, the tests' Kafka principal and what it names
+// below (startNodeProcess in packages/testkit), not the rest of the caller's environment: a setting
 // meant for the inventory process goes in its `env` here.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
