@@ -8,7 +8,8 @@
  * and the caller applies it and what follows one at a time through `handleOnce` (retries,
  * dead-lettering), so no handler that succeeded runs again and the partition's order holds. When
  * the runtime's own work fails (the dedupe insert meeting a concurrent delivery's row, a lost
- * connection) the whole chunk rolls back and the caller applies all of it one at a time.
+ * connection, or a handler's deadlock, which ends the transaction) the whole chunk rolls back and
+ * the caller applies all of it one at a time.
  */
 import type { Pool, PoolConnection } from 'mysql2/promise';
 import type { Envelope } from '../envelope.ts';
@@ -82,7 +83,13 @@ export async function handleChunk(
         } catch (error) {
           // Only this unit is undone: the ones before it keep their effects and commit, and no
           // handler that succeeded runs twice. The rest of the chunk is not applied at all.
-          await tx.query('ROLLBACK TO SAVEPOINT chunk_unit');
+          // Unless the failure ended the transaction itself (a deadlock: InnoDB rolls all of it
+          // back, savepoints included): then none of the chunk was applied, for this unit's reason.
+          const undone = await tx.query('ROLLBACK TO SAVEPOINT chunk_unit').then(
+            () => true,
+            () => false,
+          );
+          if (!undone) throw error;
           const notApplied = units.slice(index).flatMap((rest) => rest.events.map((event) => event.envelope.id));
           await tx.query('DELETE FROM consumer_dedupe WHERE consumer = ? AND event_id IN (?)', [consumer, notApplied]);
           stopped = { event: unit.events[0]!, failure: unit.single ? new HandlerFailure(error) : undefined };
