@@ -48,3 +48,20 @@ t.test('a kafkajs log line reaches pino as one line, with the namespace and with
   t.match(line, { level: 'warn', component: 'kafkajs', namespace: 'Producer', topic: 'x', msg: 'a warning worth reading' });
   t.notOk(line && ('timestamp' in line || 'logger' in line), 'pino stamps the time; kafkajs does not repeat it');
 });
+
+t.test("a broker's error answer kafkajs retries or throws to its caller is a debug line, not an error at every start", async (t) => {
+  const { kafka, lines } = kafkaLogging();
+  const connection = kafka.logger().namespace('Connection');
+  connection.error('Response InitProducerId(key: 22, version: 1)', { error: "The coordinator is loading and hence can't process requests", correlationId: 5 });
+  t.same(lines, [], 'below the info level the service logs at');
+  connection.error('Connection error: read ECONNRESET', { error: 'read ECONNRESET' });
+  kafka.logger().namespace('Consumer').error('Crash: KafkaJSNumberOfRetriesExceeded', { error: 'The coordinator is loading' });
+  t.match(
+    lines.map((line) => [line.level, line.msg]),
+    [
+      ['error', 'Connection error: read ECONNRESET'],
+      ['error', 'Crash: KafkaJSNumberOfRetriesExceeded'],
+    ],
+    'other errors keep their level',
+  );
+});

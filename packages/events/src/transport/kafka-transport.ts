@@ -105,6 +105,15 @@ export class ServiceKafka extends Kafka {
 
 const LIMITED_IDEMPOTENT_RETRIES = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
 
+/**
+ * A broker's error answer to one request (`Response InitProducerId(…)`, "The coordinator is
+ * loading"), which kafkajs logs at error and then throws to its caller: kafkajs retries what is
+ * retriable (a coordinator still loading after a broker start, a leader moving), and what is not, or
+ * outlives the retries, reaches our code as an error that is logged where it is handled. So the line
+ * itself says nothing a reader must act on: it is kept at debug.
+ */
+const answeredWithError = (entry: LogEntry) => entry.namespace === 'Connection' && entry.log.message.startsWith('Response ') && 'error' in entry.log;
+
 function logCreator(options: KafkaTransportOptions): KafkaConfig['logCreator'] {
   const { logger, onLog } = options;
   if (!logger && !onLog) return undefined;
@@ -118,7 +127,7 @@ function logCreator(options: KafkaTransportOptions): KafkaConfig['logCreator'] {
     // producer, so no later send reuses the sequence numbers the warning is about. Every other
     // idempotent producer keeps unbounded retries (ServiceKafka above).
     if (message === LIMITED_IDEMPOTENT_RETRIES) return;
-    kafkaLogger?.[level]({ namespace: entry.namespace, ...rest }, message);
+    kafkaLogger?.[answeredWithError(entry) ? 'debug' : level]({ namespace: entry.namespace, ...rest }, message);
     if (onLog) {
       const errorType = (rest.error as { type?: unknown } | undefined)?.type;
       onLog({ level, namespace: entry.namespace, message, ...(typeof errorType === 'string' ? { errorType } : {}) });
