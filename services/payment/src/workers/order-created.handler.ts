@@ -8,9 +8,9 @@ export function orderCreatedHandler(deps: { now: () => Date }) {
   const { now } = deps;
   return contractHandler(paymentContract, 'order.created.v1', async (event, ctx: OrderEventContext) => {
     const { payload } = event;
-    // A view already there (a redelivery, or learned from the order service) must be this tenant's.
-    const known = await findOrderView(ctx.tx, payload.order_id, { forUpdate: true });
-    if (known) assertTenant(event, { kind: 'order_view', id: payload.order_id, tenantId: known.tenantId });
+    // The insert comes first: it locks the view's row whether it creates it or finds one already
+    // there (a redelivery, or learned from the order service). A locking read of a row not there yet
+    // would take a gap lock instead, and two partitions' chunks inserting into one gap would deadlock.
     await insertOrderView(
       ctx.tx,
       {
@@ -25,5 +25,9 @@ export function orderCreatedHandler(deps: { now: () => Date }) {
       },
       now(),
     );
+    // The view as it is now must be this tenant's: a locking read, so the latest committed row and
+    // not this transaction's snapshot. It is there: the insert above made it or found it.
+    const view = await findOrderView(ctx.tx, payload.order_id, { forUpdate: true });
+    assertTenant(event, { kind: 'order_view', id: payload.order_id, tenantId: view!.tenantId });
   });
 }
